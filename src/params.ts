@@ -80,3 +80,22 @@ export function assertSameStructure(a: ParamMap, b: ParamMap, what: [string, str
     if (!(name in a)) throw new Error(`parameter "${name}" is in ${nameB} but not in ${nameA}`);
   }
 }
+
+/** Parameters as plain host arrays (engine-neutral: checkpoints, ONNX, safetensors, onnxruntime). */
+export type HostParams = Record<string, { shape: number[]; data: Float32Array }>;
+
+/** Reads every tensor to host memory (a copy). Borrows the tensors. */
+export function toHost(p: ParamMap): HostParams {
+  const out: HostParams = {};
+  for (const name of Object.keys(p)) {
+    out[name] = { shape: [...p[name].shape], data: Float32Array.from(p[name].dataSync() as Float32Array) };
+  }
+  return out;
+}
+
+/** Makes float32 tensors from host arrays (copies); the caller owns them. */
+export function fromHost(h: HostParams): Record<string, tf.Tensor> {
+  const out: Record<string, tf.Tensor> = {};
+  for (const name of Object.keys(h)) out[name] = tf.tensor(h[name].data, h[name].shape, 'float32');
+  return out;
+}
