@@ -78,14 +78,21 @@ function mapTensorTree<T>(value: T, fn: (t: tf.Tensor) => tf.Tensor): T {
 
 /**
  * Runs an update body inside one `tf.tidy`: intermediates are freed, and any returned tensor that is
- * one of the borrowed inputs (grads, state, params) is replaced by a clone, so the caller may dispose
- * the inputs and the outputs independently. Every building block's update goes through here.
+ * one of the borrowed inputs (grads, state, params) or appears twice in the result (e.g. a momentum
+ * trace returned both as update and as state) is replaced by a clone. So every returned tensor is
+ * owned exactly once, and the caller may dispose inputs, updates and new state independently.
+ * Every building block's update goes through here.
  */
 export function tidyUpdate<S>(inputs: unknown[], body: () => [Updates, S]): [Updates, S] {
   return tf.tidy(() => {
     const result = body();
-    const borrowed = new Set(collectTensors(inputs));
-    return mapTensorTree(result, (t) => (borrowed.has(t) ? t.clone() : t)) as unknown as tf.TensorContainer;
+    const seen = new Set(collectTensors(inputs));
+    const owned = mapTensorTree(result, (t) => {
+      if (seen.has(t)) return t.clone();
+      seen.add(t);
+      return t;
+    });
+    return owned as unknown as tf.TensorContainer;
   }) as unknown as [Updates, S];
 }
 
