@@ -1,0 +1,187 @@
+/**
+ * Checkpoints: a directory holding `checkpoint.msgpack`, written atomically (temp + fsync + rename), so a
+ * killed process leaves either the previous complete checkpoint or the new one, never a partial file.
+ *
+ * File layout (msgpack map, readable with Python's `msgpack`):
+ *   { format: "graftlr.checkpoint", version: 1, checksum: "<sha256 hex of payload>", payload: <bytes> }
+ * `payload` is itself a msgpack map (see CheckpointPayload); tensors are {dtype, shape, data} with
+ * little-endian bytes, nested optimizer state as a tree whose tensors are { $tensor: {dtype, shape, data} }.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Packr, Unpackr } from 'msgpackr';
+import { readFileChecked, writeFileAtomic } from '../io/atomic.js';
+import type { BertConfig } from '../model/config.js';
+import type { HostParams } from '../params.js';
+import { checkHostArray, hostArrayValues, type HostArray, type HostTree } from './state.js';
+
+export const CHECKPOINT_FORMAT = 'graftlr.checkpoint';
+export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_FILE = 'checkpoint.msgpack';
+
+/** Everything a run needs to continue exactly where it stopped. */
+export interface Checkpoint {
+  /** Steps completed; a resumed run starts here. */
+  step: number;
+  createdAt: string;
+  /** Model config and preset name (if any). */
+  model: { config: BertConfig; preset?: string };
+  /** The optimizer's hyperparameters as plain data (its spec); resume refuses a different one. */
+  optimizer: unknown;
+  /** The run's options as plain data (steps, batch size, seed, schedule...). */
+  run: Record<string, unknown>;
+  /** Fingerprint of the training data (token stream), so resuming on other data is refused. */
+  dataFingerprint: string;
+  seed: number;
+  /** Backend and engine that produced it (resume is bit-identical only on the same ones). */
+  backend: string;
+  engine: string;
+  params: HostParams;
+  optimizerState: HostTree;
+}
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function encodeParams(params: HostParams): Record<string, HostArray> {
+  const out: Record<string, HostArray> = {};
+  for (const name of Object.keys(params).sort()) {
+    const { shape, data } = params[name];
+    out[name] = { dtype: 'f32', shape: [...shape], data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  }
+  return out;
+}
+
+function decodeParams(stored: unknown): HostParams {
+  if (stored === null || typeof stored !== 'object') throw new Error('params: missing');
+  const out: HostParams = {};
+  for (const [name, a] of Object.entries(stored as Record<string, unknown>)) {
+    const arr = checkHostArray(a, `params.${name}`);
+    if (arr.dtype !== 'f32') throw new Error(`params.${name}: dtype ${arr.dtype}, expected f32`);
+    out[name] = { shape: arr.shape, data: hostArrayValues(arr) as Float32Array };
+  }
+  return out;
+}
+
+/** A copy without `undefined` object properties (msgpack has no undefined; JSON drops them too). */
+function plain(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(plain);
+  if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = plain(x);
+  return out;
+}
+
+/** Encodes a checkpoint to the file bytes (outer map with checksum over the payload bytes). */
+export function encodeCheckpoint(c: Checkpoint): Uint8Array {
+  const { params, optimizerState, ...meta } = c;
+  const payload = packr.pack({ ...(plain(meta) as object), params: encodeParams(params), optimizerState });
+  return packr.pack({ format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, checksum: sha256(payload), payload });
+}
+
+/** Decodes and validates checkpoint bytes; `where` names the file in errors. */
+export function decodeCheckpoint(bytes: Uint8Array, where = 'checkpoint'): Checkpoint {
+  const corrupt = (why: string): Error =>
+    new Error(`${where} is corrupt (${why}): delete it and resume from an earlier copy, or start the run again`);
+  let outer: Record<string, unknown>;
+  try {
+    outer = unpackr.unpack(bytes) as Record<string, unknown>;
+  } catch (e) {
+    throw corrupt(`cannot decode: ${(e as Error).message}`);
+  }
+  if (outer === null || typeof outer !== 'object' || outer.format !== CHECKPOINT_FORMAT) {
+    throw new Error(`${where} is not a graftlr checkpoint (format ${JSON.stringify(outer?.format)}): check the path`);
+  }
+  if (outer.version !== CHECKPOINT_VERSION) {
+    throw new Error(
+      `${where} has checkpoint version ${outer.version}, this graftlr reads version ${CHECKPOINT_VERSION}: ` +
+        'use the graftlr version that wrote it, or start the run again',
+    );
+  }
+  const payload = outer.payload;
+  if (!(payload instanceof Uint8Array)) throw corrupt('no payload');
+  if (sha256(payload) !== outer.checksum) throw corrupt('checksum mismatch');
+  let body: Record<string, unknown>;
+  try {
+    body = unpackr.unpack(payload) as Record<string, unknown>;
+  } catch (e) {
+    throw corrupt(`cannot decode payload: ${(e as Error).message}`);
+  }
+  try {
+    if (!Number.isInteger(body.step) || (body.step as number) < 0) throw new Error(`step = ${body.step}`);
+    return { ...(body as unknown as Checkpoint), params: decodeParams(body.params) };
+  } catch (e) {
+    throw corrupt((e as Error).message);
+  }
+}
+
+/** The checkpoint file for a checkpoint directory, or for a run directory holding `checkpoint/`. */
+export function checkpointFile(dir: string): string {
+  const direct = path.join(dir, CHECKPOINT_FILE);
+  const nested = path.join(dir, 'checkpoint', CHECKPOINT_FILE);
+  return !fs.existsSync(direct) && fs.existsSync(nested) ? nested : direct;
+}
+
+/** True when `dir` (a checkpoint or run directory) holds a checkpoint file. */
+export function hasCheckpoint(dir: string): boolean {
+  return fs.existsSync(checkpointFile(dir));
+}
+
+/** Writes `dir/checkpoint.msgpack` atomically (creating `dir`). Returns the file path. */
+export function saveCheckpoint(dir: string, c: Checkpoint): string {
+  const file = path.join(dir, CHECKPOINT_FILE);
+  writeFileAtomic(file, encodeCheckpoint(c));
+  return file;
+}
+
+/** What a resuming run expects; each given field is compared and a mismatch refused with a clear error. */
+export interface CheckpointExpectation {
+  config?: BertConfig;
+  preset?: string;
+  optimizer?: unknown;
+  dataFingerprint?: string;
+  seed?: number;
+  /** Run options that must be equal (e.g. steps, batchSize, seqLen); compared as JSON. */
+  run?: Record<string, unknown>;
+}
+
+/** Reads and validates the checkpoint of `dir` (a checkpoint directory or a run directory). */
+export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}): Checkpoint {
+  const file = checkpointFile(dir);
+  const c = decodeCheckpoint(readFileChecked(file, 'checkpoint'), `checkpoint ${file}`);
+  checkCompatible(c, expect, file);
+  return c;
+}
+
+const json = (v: unknown): string => JSON.stringify(v) ?? 'undefined';
+
+/** Throws a one-line error naming the first difference between a checkpoint and what a run expects. */
+export function checkCompatible(c: Checkpoint, expect: CheckpointExpectation, where = 'checkpoint'): void {
+  const refuse = (what: string, stored: unknown, wanted: unknown): never => {
+    throw new Error(
+      `${where} was made with ${what} = ${json(stored)}, this run has ${json(wanted)}: ` +
+        'use the same settings to resume, or start a new run (another --out)',
+    );
+  };
+  if (expect.preset !== undefined && c.model.preset !== expect.preset) refuse('preset', c.model.preset, expect.preset);
+  if (expect.config) {
+    for (const key of Object.keys(expect.config) as (keyof BertConfig)[]) {
+      if (c.model.config[key] !== expect.config[key]) refuse(`model ${key}`, c.model.config[key], expect.config[key]);
+    }
+  }
+  if (expect.optimizer !== undefined && json(c.optimizer) !== json(expect.optimizer)) {
+    refuse('optimizer', c.optimizer, expect.optimizer);
+  }
+  if (expect.seed !== undefined && c.seed !== expect.seed) refuse('seed', c.seed, expect.seed);
+  if (expect.dataFingerprint !== undefined && c.dataFingerprint !== expect.dataFingerprint) {
+    refuse('data fingerprint', c.dataFingerprint, expect.dataFingerprint);
+  }
+  for (const [key, wanted] of Object.entries(expect.run ?? {})) {
+    if (json(c.run[key]) !== json(wanted)) refuse(key, c.run[key], wanted);
+  }
+}

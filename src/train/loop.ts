@@ -1,0 +1,174 @@
+/**
+ * The one training loop. The probe (`extract`) and the trainer (`train`) both run it; they differ only
+ * in the optimizer value passed in (graft(adam, sgd) vs scheduled SGD, Adam, ...).
+ *
+ * Each step t = startStep .. steps-1:
+ *   batch = batchAt(t)                          // deterministic from (seed, t): resuming replays the same data
+ *   loss, g = engine.lossAndGrads(w, batch, t)
+ *   stop if loss or any g is NaN/Inf            // error names the step and the parameters; no update applied
+ *   [u, s] = opt.update(g, s, w);  w = w + u    // one tf.tidy; old w, s and g disposed
+ *   onStep(record), then evaluation and checkpoint when due, then shouldStop()
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { MlmBatch } from '../data/batch.js';
+import type { Engine } from '../engine/types.js';
+import type { Optimizer } from '../optim/base.js';
+import { disposeParams, toHost, type GroupOf, type HostParams, type ParamMap } from '../params.js';
+import { collectTensors, toHostTree, type HostTree } from './state.js';
+import { nonFiniteGrads, optimizerStep } from './step.js';
+
+/** What one step measured. `lr` is lrAt(step) (NaN when no lrAt is given). */
+export interface StepRecord {
+  step: number;
+  loss: number;
+  accuracy: number;
+  lr: number;
+  /** Wall time of the step: gradients, checks, update. */
+  ms: number;
+  /** Input tokens of the batch (B * T). */
+  tokens: number;
+  /** Held-out metrics when an evaluation ran after this step. */
+  eval?: Record<string, number>;
+}
+
+/** A host copy of everything needed to resume: written by the caller as a checkpoint. */
+export interface LoopSnapshot {
+  /** Number of steps completed; resuming starts at this step. */
+  step: number;
+  params: HostParams;
+  optimizerState: HostTree;
+  /** Why the snapshot was taken. */
+  reason: 'periodic' | 'stop' | 'final';
+}
+
+export interface TrainLoopOptions<S> {
+  engine: Engine;
+  /** Initial parameters. CONSUMED: the loop disposes them as it replaces them. */
+  params: ParamMap;
+  optimizer: Optimizer<S>;
+  /** State to resume from (CONSUMED); defaults to optimizer.init(params). */
+  optimizerState?: S;
+  /** The batch of step t; must depend only on (seed, t) for resume to be exact. */
+  batchAt(step: number): MlmBatch;
+  /** First step to run (0, or the checkpoint's step when resuming). */
+  startStep?: number;
+  /** Length of the whole run: the loop runs steps startStep .. steps-1. */
+  steps: number;
+  /** Evaluate after every `evalEvery` completed steps (needs `evaluate`). */
+  evalEvery?: number;
+  /** Held-out metrics for the current parameters (borrows them). */
+  evaluate?(params: ParamMap): Promise<Record<string, number>>;
+  /** Snapshot after every `checkpointEvery` completed steps, on stop, and at the end (needs onCheckpoint). */
+  checkpointEvery?: number;
+  onCheckpoint?(snapshot: LoopSnapshot): void | Promise<void>;
+  /** Called after every step with the record and the new optimizer state (borrowed: read, do not keep). */
+  onStep?(record: StepRecord, state: S): void | Promise<void>;
+  /** Polled after each step; true ends the run cleanly (snapshot with reason 'stop'). */
+  shouldStop?(): boolean;
+  /** The base learning rate at a step, for the records only. */
+  lrAt?(step: number): number;
+  /** Names the group of a bad parameter in the non-finite error (default: the parameter itself). */
+  groupOf?: GroupOf;
+}
+
+export interface TrainLoopResult<S> {
+  /** Final parameters and state, owned by the caller. */
+  params: Record<string, tf.Tensor>;
+  optimizerState: S;
+  /** Number of steps completed (== steps unless stopped). */
+  step: number;
+  stopped: boolean;
+}
+
+/** A NaN or Infinity in the loss or a gradient. The loop has already freed its tensors. */
+export class NonFiniteError extends Error {
+  constructor(
+    readonly step: number,
+    readonly what: string[],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NonFiniteError';
+  }
+}
+
+function checkOptions<S>(o: TrainLoopOptions<S>, startStep: number): void {
+  const int = (name: string, v: number | undefined, min: number): void => {
+    if (v !== undefined && (!Number.isInteger(v) || v < min)) {
+      throw new Error(`trainLoop: ${name} = ${v} is invalid: expected an integer >= ${min}`);
+    }
+  };
+  int('steps', o.steps, 0);
+  int('startStep', startStep, 0);
+  int('evalEvery', o.evalEvery, 1);
+  int('checkpointEvery', o.checkpointEvery, 1);
+  if (startStep > o.steps) throw new Error(`trainLoop: startStep = ${startStep} is past steps = ${o.steps}`);
+  if (o.evalEvery !== undefined && !o.evaluate) throw new Error('trainLoop: evalEvery needs an evaluate function');
+}
+
+function snapshot<S>(step: number, params: ParamMap, state: S, reason: LoopSnapshot['reason']): LoopSnapshot {
+  return { step, params: toHost(params), optimizerState: toHostTree(state), reason };
+}
+
+function nonFiniteMessage(step: number, loss: number, bad: string[], groupOf?: GroupOf): string {
+  if (bad.length === 0) return `step ${step}: the loss is ${loss}; stopped before applying the step`;
+  const named = bad.slice(0, 4).map((n) => (groupOf && groupOf(n) !== n ? `${n} (group ${groupOf(n)})` : n));
+  const more = bad.length > 4 ? ` and ${bad.length - 4} more` : '';
+  return `step ${step}: non-finite gradient (NaN or Infinity) in ${named.join(', ')}${more}; loss ${loss}; ` +
+    'stopped before applying the step: lower the learning rate or resume from the last checkpoint';
+}
+
+/** Runs the loop; see the file comment. Consumes `params` and `optimizerState`; returns the final ones. */
+export async function trainLoop<S>(o: TrainLoopOptions<S>): Promise<TrainLoopResult<S>> {
+  const startStep = o.startStep ?? 0;
+  checkOptions(o, startStep);
+  let params: ParamMap = o.params;
+  let state: S = o.optimizerState ?? o.optimizer.init(params);
+  let step = startStep;
+  const free = (): void => {
+    disposeParams(params);
+    for (const t of collectTensors(state)) if (!t.isDisposed) t.dispose();
+  };
+  try {
+    while (step < o.steps) {
+      const started = performance.now();
+      const batch = o.batchAt(step);
+      const { loss, accuracy, grads } = await o.engine.lossAndGrads(params, batch, step);
+      const bad = nonFiniteGrads(grads);
+      if (!Number.isFinite(loss) || bad.length > 0) {
+        disposeParams(grads);
+        throw new NonFiniteError(step, bad, nonFiniteMessage(step, loss, bad, o.groupOf));
+      }
+      let next;
+      try {
+        next = optimizerStep(o.optimizer, grads, state, params);
+      } finally {
+        disposeParams(grads);
+      }
+      params = next.params;
+      state = next.state;
+      const record: StepRecord = {
+        step, loss, accuracy,
+        lr: o.lrAt ? o.lrAt(step) : NaN,
+        ms: performance.now() - started,
+        tokens: batch.batchSize * batch.seqLen,
+      };
+      step += 1;
+      if (o.evaluate && o.evalEvery && step % o.evalEvery === 0) record.eval = await o.evaluate(params);
+      await o.onStep?.(record, state);
+      const stop = step < o.steps && (o.shouldStop?.() ?? false);
+      if (o.onCheckpoint) {
+        if (stop) await o.onCheckpoint(snapshot(step, params, state, 'stop'));
+        else if (step === o.steps) await o.onCheckpoint(snapshot(step, params, state, 'final'));
+        else if (o.checkpointEvery && step % o.checkpointEvery === 0) {
+          await o.onCheckpoint(snapshot(step, params, state, 'periodic'));
+        }
+      }
+      if (stop) return { params: params as Record<string, tf.Tensor>, optimizerState: state, step, stopped: true };
+    }
+  } catch (err) {
+    free();
+    throw err;
+  }
+  return { params: params as Record<string, tf.Tensor>, optimizerState: state, step, stopped: false };
+}
