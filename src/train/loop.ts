@@ -13,9 +13,10 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { MlmBatch } from '../data/batch.js';
 import type { Engine } from '../engine/types.js';
 import type { Optimizer } from '../optim/base.js';
+import { disposeState, optimizerStep } from '../optim/state.js';
 import { disposeParams, toHost, type GroupOf, type HostParams, type ParamMap } from '../params.js';
-import { collectTensors, toHostTree, type HostTree } from './state.js';
-import { nonFiniteGrads, optimizerStep } from './step.js';
+import { toHostTree, type HostTree } from './state.js';
+import { nonFiniteGrads } from './step.js';
 
 /** What one step measured. `lr` is lrAt(step) (NaN when no lrAt is given). */
 export interface StepRecord {
@@ -127,7 +128,7 @@ export async function trainLoop<S>(o: TrainLoopOptions<S>): Promise<TrainLoopRes
   let step = startStep;
   const free = (): void => {
     disposeParams(params);
-    for (const t of collectTensors(state)) if (!t.isDisposed) t.dispose();
+    disposeState(state);
   };
   try {
     while (step < o.steps) {
@@ -141,7 +142,7 @@ export async function trainLoop<S>(o: TrainLoopOptions<S>): Promise<TrainLoopRes
       }
       let next;
       try {
-        next = optimizerStep(o.optimizer, grads, state, params);
+        next = optimizerStep(o.optimizer, params, grads, state);
       } finally {
         disposeParams(grads);
       }

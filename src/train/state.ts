@@ -116,27 +116,3 @@ export function fromHostTree(tree: unknown, path = 'state'): unknown {
   }
   throw new Error(`${path}: unexpected ${typeof tree} in a stored state`);
 }
-
-/** Every tensor inside a nested value (objects, arrays), in traversal order. */
-export function collectTensors(value: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
-  if (value instanceof tf.Tensor) out.push(value);
-  else if (Array.isArray(value)) for (const v of value) collectTensors(v, out);
-  else if (isPlainObject(value)) for (const v of Object.values(value)) collectTensors(v, out);
-  return out;
-}
-
-/** Bytes held by the tensors of a nested value (an optimizer state's memory). */
-export function treeBytes(value: unknown): number {
-  let bytes = 0;
-  for (const t of collectTensors(value)) bytes += t.size * (t.dtype === 'bool' ? 1 : 4);
-  return bytes;
-}
-
-/**
- * Disposes the tensors of `old` that are not also part of `kept` (an optimizer may pass a tensor
- * through from its old state to its new one; that tensor must survive).
- */
-export function disposeReplaced(old: unknown, kept: unknown): void {
-  const keep = new Set(collectTensors(kept).map((t) => t.id));
-  for (const t of collectTensors(old)) if (!keep.has(t.id) && !t.isDisposed) t.dispose();
-}
