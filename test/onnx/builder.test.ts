@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type onnxProto from 'onnx-proto';
 import { GraphBuilder, attr, onnx } from '../../src/onnx/builder.js';
 import { emitGelu, emitLayerNorm, emitMaskBias } from '../../src/onnx/bert-graph.js';
 import { OrtSession, float32Feed, int64Feed } from '../../src/eval/ort.js';
@@ -50,11 +51,12 @@ describe('GraphBuilder', () => {
     g.output(z, 'float32', [4, 'batch']);
     g.setMetadata('k', 'v');
     const m = onnx.ModelProto.decode(g.toBytes());
+    const graph = m.graph as onnxProto.onnx.GraphProto;
     const T = onnx.AttributeProto.AttributeType;
     expect(m.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 18]]);
-    expect(m.graph!.node[0].attribute[0].type).toBe(T.INTS);
-    expect(m.graph!.node[1].attribute[0].type).toBe(T.FLOAT); // alpha = 1 stays a float attribute
-    expect(m.graph!.input[0].type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['batch', 4]);
+    expect(graph.node[0].attribute![0].type).toBe(T.INTS);
+    expect(graph.node[1].attribute![0].type).toBe(T.FLOAT); // alpha = 1 stays a float attribute
+    expect(graph.input[0].type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['batch', 4]);
     expect(m.metadataProps.map((e) => [e.key, e.value])).toEqual([['k', 'v']]);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type onnxProto from 'onnx-proto';
 import { presetConfig } from '../../src/model/config.js';
 import { GraphBuilder, onnx } from '../../src/onnx/builder.js';
 import { CONFIG_KEY, exportOnnx, importOnnx, ONNX_INPUTS } from '../../src/onnx/export.js';
@@ -55,13 +56,14 @@ describe('exportOnnx', () => {
 
   it('declares int64 (batch, sequence) inputs, a (batch, sequence, V) output, opset 17 and unique initializers', () => {
     const m = onnx.ModelProto.decode(exportOnnx(config, params));
-    const dims = (v: onnx.IValueInfoProto): (string | number)[] => v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
-    expect(m.graph!.input.map((v) => v.name)).toEqual([...ONNX_INPUTS]);
-    expect(m.graph!.input.map((v) => v.type!.tensorType!.elemType)).toEqual([7, 7, 7]); // 7 = INT64
-    expect(m.graph!.input.map(dims)).toEqual([['batch', 'sequence'], ['batch', 'sequence'], ['batch', 'sequence']]);
-    expect(m.graph!.output.map((v) => [v.name, dims(v)])).toEqual([['logits', ['batch', 'sequence', 40]]]);
+    const graph = m.graph as onnxProto.onnx.GraphProto;
+    const dims = (v: onnxProto.onnx.IValueInfoProto): (string | number)[] => v.type!.tensorType!.shape!.dim!.map((d: onnxProto.onnx.TensorShapeProto.IDimension) => d.dimParam || Number(d.dimValue));
+    expect(graph.input.map((v) => v.name)).toEqual([...ONNX_INPUTS]);
+    expect(graph.input.map((v) => v.type!.tensorType!.elemType)).toEqual([7, 7, 7]); // 7 = INT64
+    expect(graph.input.map(dims)).toEqual([['batch', 'sequence'], ['batch', 'sequence'], ['batch', 'sequence']]);
+    expect(graph.output.map((v) => [v.name, dims(v)])).toEqual([['logits', ['batch', 'sequence', 40]]]);
     expect(m.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 17]]);
-    const names = m.graph!.initializer.map((t) => t.name);
+    const names = graph.initializer.map((t) => t.name);
     expect(names).toEqual(Object.keys(paramShapes(config))); // one per parameter, sorted, none twice
   });
 });

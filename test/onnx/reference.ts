@@ -40,7 +40,7 @@ export function erf(x: number): number {
 
 const gelu = (x: number): number => 0.5 * x * (1 + erf(x / Math.SQRT2));
 
-type Mat = Float64Array[]; // rows
+type Mat = Float64Array<ArrayBufferLike>[]; // rows
 
 function dense(x: Mat, w: { data: Float32Array; shape: number[] }, b: Float32Array): Mat {
   const [nIn, nOut] = w.shape;
@@ -109,7 +109,7 @@ export function referenceLogits(c: BertConfig, p: HostParams, batch: RefBatch): 
     x = ln('output.LayerNorm', add(x, lin('output.dense', inter)));
   }
   const hp = 'cls.predictions.transform';
-  let t = dense(x, p[`${hp}.dense.kernel`], p[`${hp}.dense.bias`].data).map((r) => r.map(gelu));
+  let t: Mat = dense(x, p[`${hp}.dense.kernel`], p[`${hp}.dense.bias`].data).map((r) => r.map(gelu));
   t = layerNorm(t, p[`${hp}.LayerNorm.gamma`].data, p[`${hp}.LayerNorm.beta`].data, c.layerNormEps);
   const word = p['embeddings.word_embeddings'].data, bias = p['cls.predictions.bias'].data;
   return t.map((r) => {
