@@ -80,7 +80,12 @@ export function scaleByGroup(
       const byGroup = new Map<string, number>();
       for (const name of Object.keys(grads)) {
         const group = groupOf(name);
-        if (!byGroup.has(group)) byGroup.set(group, evalRate(op, `multiplier("${group}", ·)`, (s) => multiplier(group, s), t));
+        if (byGroup.has(group)) continue;
+        const m = multiplier(group, t);
+        if (typeof m !== 'number' || !Number.isFinite(m) || m < 0) {
+          throw new Error(`${op}: multiplier("${group}", ${t}) = ${m} is invalid: expected a finite number >= 0`);
+        }
+        byGroup.set(group, m);
       }
       return tidyUpdate([grads], () => [mapParams(grads, (g, n) => tf.mul(g, byGroup.get(groupOf(n))!)), { count: t + 1 }]);
     },
