@@ -71,6 +71,22 @@ describe('chain and partition', () => {
       'partition: parameter "emb.w" has label "other", which has no optimizer; give one for each of: adam or change labelOf');
     disposeParams(g);
   });
+  it('degenerate partition: one label for everything equals that optimizer', () => {
+    const shapes = { x: [2, 2], y: [3] };
+    const A = partition(() => 'all', { all: adam({ lr: 0.01 }) });
+    const B = adam({ lr: 0.01 });
+    let pA: Record<string, tf.Tensor> = gradsAt(shapes, 5), pB: Record<string, tf.Tensor> = gradsAt(shapes, 5);
+    let sA = A.init(pA), sB = B.init(pB);
+    for (let t = 0; t < 3; t++) {
+      const g = gradsAt(shapes, t);
+      ({ params: pA, state: sA } = optimizerStep(A, pA, g, sA));
+      ({ params: pB, state: sB } = optimizerStep(B, pB, g, sB));
+      disposeParams(g);
+    }
+    expect(values(pA)).toEqual(values(pB));
+    [pA, pB].forEach(disposeParams);
+    [sA, sB].forEach((s) => disposeState(s));
+  });
   it('identity passes g through as a new tensor', () => {
     const g = tensors({ a: [1, 2] });
     const s = identity().init(g);
