@@ -1,0 +1,112 @@
+/**
+ * Type checks for decoded files. A file that passed its checksum was written as-is, but by whom?
+ * These checks turn "not what graftlr writes" into a one-line error naming the field.
+ */
+import { isPlainObject } from './codec.js';
+import type { GroupInfo, ModelInfo, OptimizerSpec, ParamInfo, PlainRecord, ProbeInfo } from './model-info.js';
+
+/** Builds field errors for one file: "<what> field <path> <problem>: <remedy>". */
+export class FieldChecker {
+  constructor(private readonly what: string, private readonly remedy: string) {}
+
+  fail(path: string, problem: string): never {
+    throw new Error(`${this.what} field ${path} ${problem}: ${this.remedy}`);
+  }
+
+  object(x: unknown, path: string): Record<string, unknown> {
+    if (!isPlainObject(x)) this.fail(path, `must be a map, got ${describe(x)}`);
+    return x;
+  }
+
+  string(x: unknown, path: string): string {
+    if (typeof x !== 'string') this.fail(path, `must be a string, got ${describe(x)}`);
+    return x;
+  }
+
+  number(x: unknown, path: string, min = -Infinity): number {
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < min) this.fail(path, `must be a finite number >= ${min}, got ${describe(x)}`);
+    return x;
+  }
+
+  int(x: unknown, path: string, min = 0): number {
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < min) this.fail(path, `must be an integer >= ${min}, got ${describe(x)}`);
+    return x;
+  }
+
+  numberOrNull(x: unknown, path: string): number | null {
+    return x === null ? null : this.number(x, path);
+  }
+
+  array(x: unknown, path: string): unknown[] {
+    if (!Array.isArray(x)) this.fail(path, `must be a list, got ${describe(x)}`);
+    return x;
+  }
+
+  strings(x: unknown, path: string): string[] {
+    return this.array(x, path).map((s, i) => this.string(s, `${path}[${i}]`));
+  }
+
+  shape(x: unknown, path: string): number[] {
+    return this.array(x, path).map((d, i) => this.int(d, `${path}[${i}]`));
+  }
+
+  plainRecord(x: unknown, path: string): PlainRecord {
+    return this.object(x, path) as PlainRecord; // canonicalEncode already refused non-plain values
+  }
+
+  model(x: unknown, path: string): ModelInfo {
+    const o = this.object(x, path);
+    const params = this.array(o.params, `${path}.params`).map((p, i): ParamInfo => {
+      const q = this.object(p, `${path}.params[${i}]`);
+      const at = `${path}.params[${i}]`;
+      return { name: this.string(q.name, `${at}.name`), shape: this.shape(q.shape, `${at}.shape`), size: this.int(q.size, `${at}.size`), group: this.string(q.group, `${at}.group`) };
+    });
+    const groups = this.array(o.groups, `${path}.groups`).map((g, i): GroupInfo => {
+      const q = this.object(g, `${path}.groups[${i}]`);
+      const at = `${path}.groups[${i}]`;
+      return { name: this.string(q.name, `${at}.name`), shape: this.shape(q.shape, `${at}.shape`), size: this.int(q.size, `${at}.size`), params: this.strings(q.params, `${at}.params`) };
+    });
+    const groupNames = new Set(groups.map((g) => g.name));
+    if (groupNames.size !== groups.length) this.fail(`${path}.groups`, 'has a repeated group name');
+    for (const p of params) if (!groupNames.has(p.group)) this.fail(`${path}.params`, `puts "${p.name}" in unknown group "${p.group}"`);
+    return {
+      architecture: this.string(o.architecture, `${path}.architecture`),
+      config: this.plainRecord(o.config, `${path}.config`),
+      params,
+      groups,
+      fingerprint: this.string(o.fingerprint, `${path}.fingerprint`),
+    };
+  }
+
+  optimizer(x: unknown, path: string): OptimizerSpec {
+    const o = this.object(x, path);
+    return { name: this.string(o.name, `${path}.name`), hyperparameters: this.plainRecord(o.hyperparameters, `${path}.hyperparameters`) };
+  }
+
+  probe(x: unknown, path: string): ProbeInfo {
+    const o = this.object(x, path);
+    return {
+      magnitude: this.optimizer(o.magnitude, `${path}.magnitude`),
+      direction: this.optimizer(o.direction, `${path}.direction`),
+      baseSchedule: this.plainRecord(o.baseSchedule, `${path}.baseSchedule`),
+      grouping: this.string(o.grouping, `${path}.grouping`),
+      batchSize: this.int(o.batchSize, `${path}.batchSize`, 1),
+      seqLen: this.int(o.seqLen, `${path}.seqLen`, 1),
+      steps: this.int(o.steps, `${path}.steps`, 0),
+      totalSteps: this.int(o.totalSteps, `${path}.totalSteps`, 1),
+      seed: this.int(o.seed, `${path}.seed`, 0),
+      dataFingerprint: this.string(o.dataFingerprint, `${path}.dataFingerprint`),
+      backend: this.string(o.backend, `${path}.backend`),
+      engine: this.string(o.engine, `${path}.engine`),
+    };
+  }
+}
+
+function describe(x: unknown): string {
+  if (x === undefined) return 'nothing';
+  if (x instanceof Uint8Array) return `${x.length} bytes`;
+  if (Array.isArray(x)) return 'a list';
+  if (x === null) return 'null';
+  if (typeof x === 'object') return 'a map';
+  return JSON.stringify(x);
+}
