@@ -1,0 +1,71 @@
+/**
+ * Backward passes of the model's building blocks, written by hand as ONNX ops (llm.c style).
+ * Activations are 2-D (rows, features) unless a comment says otherwise; `dy` is dLoss/dy.
+ */
+import type { Emitter } from './ops.js';
+
+export interface DenseGrads { dx: string; dKernel: string; dBias: string }
+
+/**
+ * y = x W + b, x (M, in), W (in, out):
+ *   dx = dy W^T (M, in);  dW = x^T dy (in, out);  db = sum over rows of dy (out).
+ */
+export function denseBackward(e: Emitter, x: string, kernel: string, dy: string, hint: string): DenseGrads {
+  const dx = e.gemm(dy, kernel, `${hint}.dx`, { transB: true }); // (M, in)
+  const dKernel = e.gemm(x, dy, `${hint}.dkernel`, { transA: true }); // (in, out)
+  const dBias = e.reduceSum(dy, [0], `${hint}.dbias`); // (out)
+  return { dx, dKernel, dBias };
+}
+
+export interface LayerNormSaved {
+  /** LayerNorm input (rows, H). */
+  x: string;
+  /** Row mean and 1/sqrt(var + eps), (rows, 1), from the LayerNormalization node. */
+  mean: string;
+  invStd: string;
+  gamma: string;
+}
+
+export interface LayerNormGrads { dx: string; dGamma: string; dBeta: string }
+
+/**
+ * y = xhat * gamma + beta, xhat = (x - mean) * r, r = 1/sqrt(var + eps), over the last axis (width H).
+ * With g = dy * gamma:
+ *   dx = r * (g - mean_H(g) - xhat * mean_H(g * xhat))
+ *   dgamma = sum over rows of dy * xhat;  dbeta = sum over rows of dy.
+ * (Differentiate xhat_j = (x_j - mean) r: d mean / d x_i = 1/H, d r / d x_i = -r^3 (x_i - mean) / H = -r^2 xhat_i / H.)
+ */
+export function layerNormBackward(e: Emitter, s: LayerNormSaved, dy: string, hint: string): LayerNormGrads {
+  const xhat = e.mul(e.sub(s.x, s.mean, `${hint}.centered`), s.invStd, `${hint}.xhat`); // (rows, H)
+  const dGamma = e.reduceSum(e.mul(dy, xhat, `${hint}.dy_xhat`), [0], `${hint}.dgamma`); // (H)
+  const dBeta = e.reduceSum(dy, [0], `${hint}.dbeta`); // (H)
+  const g = e.mul(dy, s.gamma, `${hint}.g`); // (rows, H)
+  const meanG = e.reduceMean(g, [-1], `${hint}.mean_g`, true); // (rows, 1)
+  const meanGX = e.reduceMean(e.mul(g, xhat, `${hint}.g_xhat`), [-1], `${hint}.mean_g_xhat`, true); // (rows, 1)
+  const inner = e.sub(e.sub(g, meanG, `${hint}.g_centered`), e.mul(xhat, meanGX, `${hint}.xhat_m`), `${hint}.inner`);
+  const dx = e.mul(inner, s.invStd, `${hint}.dx`); // (rows, H)
+  return { dx, dGamma, dBeta };
+}
+
+/**
+ * gelu(x) = x Phi(x), Phi(x) = 0.5 (1 + erf(x / sqrt 2)), so
+ *   gelu'(x) = Phi(x) + x phi(x),  phi(x) = exp(-x^2 / 2) / sqrt(2 pi).
+ * Returns dx = dy * gelu'(x), elementwise; Phi is recomputed from x.
+ */
+export function geluBackward(e: Emitter, x: string, dy: string, hint: string): string {
+  const erf = e.op('Erf', [e.mul(x, e.scalar(Math.SQRT1_2), `${hint}.x_s`)], `${hint}.erf`);
+  const cdf = e.add(e.mul(erf, e.scalar(0.5), `${hint}.erf_h`), e.scalar(0.5), `${hint}.cdf`); // Phi(x)
+  const sq = e.mul(x, e.mul(x, e.scalar(-0.5), `${hint}.x_h`), `${hint}.neg_sq`); // -x^2 / 2
+  const pdf = e.mul(e.op('Exp', [sq], `${hint}.exp`), e.scalar(1 / Math.sqrt(2 * Math.PI)), `${hint}.pdf`); // phi(x)
+  const slope = e.add(cdf, e.mul(x, pdf, `${hint}.x_pdf`), `${hint}.slope`); // gelu'(x)
+  return e.mul(dy, slope, `${hint}.dx`);
+}
+
+/**
+ * p = softmax(s) over the last axis:  ds = p * (dp - sum_last(dp * p)).
+ * (Jacobian dp_j / ds_i = p_j (delta_ij - p_i).)
+ */
+export function softmaxBackward(e: Emitter, p: string, dp: string, hint: string): string {
+  const dot = e.reduceSum(e.mul(dp, p, `${hint}.dp_p`), [-1], `${hint}.dot`, true); // (..., 1)
+  return e.mul(p, e.sub(dp, dot, `${hint}.centered`), `${hint}.ds`);
+}

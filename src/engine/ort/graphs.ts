@@ -1,0 +1,79 @@
+/**
+ * The two training graphs of the ort engine, as serialised ONNX models:
+ *  - the gradient graph: loss, accuracy and `grad.<param>` for every parameter;
+ *  - the SGD graph: loss, accuracy, the global gradient norm and `new.<param>` = the parameters after one
+ *    step of stateless SGD with per-parameter learning rates (graph inputs), so one run is one training step.
+ * Both take the batch inputs of loss-and-grads.ts and every parameter as inputs.
+ */
+import type { BertConfig } from '../../model/config.js';
+import { paramShapes } from '../../onnx/bert-params.js';
+import { GraphBuilder } from '../../onnx/builder.js';
+import { emitLossAndGrads, type LossAndGradValues } from './loss-and-grads.js';
+import { Emitter } from './ops.js';
+
+/** Opset 20: the exact-erf `Gelu` operator. */
+const OPSET = 20;
+
+export const gradOutput = (param: string): string => `grad.${param}`;
+export const newParamOutput = (param: string): string => `new.${param}`;
+
+export interface SgdGraphOptions {
+  /** Emit global-norm clipping with a `max_norm` scalar input (default false). */
+  clip?: boolean;
+  /** Emit decoupled weight decay with a per-parameter `decay` input (default false). */
+  weightDecay?: boolean;
+}
+
+function start(c: BertConfig, name: string): { e: Emitter; v: LossAndGradValues } {
+  const e = new Emitter(new GraphBuilder(name, { opset: OPSET }));
+  const v = emitLossAndGrads(e, c);
+  e.g.output(named(e, v.loss, 'loss'), 'float32', []);
+  e.g.output(named(e, v.accuracy, 'accuracy'), 'float32', []);
+  return { e, v };
+}
+
+function named(e: Emitter, value: string, name: string): string {
+  return e.g.node('Identity', [value], { outputs: [name] })[0];
+}
+
+/** Loss, accuracy and every parameter's gradient. */
+export function buildGradGraph(c: BertConfig): Uint8Array {
+  const { e, v } = start(c, 'graftlr_loss_and_grads');
+  for (const [name, shape] of Object.entries(paramShapes(c))) {
+    e.g.output(named(e, v.grads[name], gradOutput(name)), 'float32', shape);
+  }
+  return e.g.toBytes();
+}
+
+/**
+ * One step of stateless SGD inside the graph. Extra inputs: `lr` (P) float32, one learning rate per
+ * parameter in sorted-name order; with weightDecay, `decay` (P) float32 (lr * wd per parameter, 0 where
+ * a parameter does not decay); with clip, `max_norm` () float32. For each parameter w with gradient g:
+ *   norm = sqrt(sum over all parameters of sum(g^2));  f = min(1, max_norm / norm)  (f = 1 without clip)
+ *   w' = w (1 - decay_w) - lr_w f g
+ * which is scheduledSgd's  w <- w - eta (c_G clip(g) + wd w)  with lr_w = eta c_G and decay_w = eta wd.
+ * Outputs: loss, accuracy, grad_norm (before clipping), and `new.<param>` for every parameter.
+ */
+export function buildSgdGraph(c: BertConfig, o: SgdGraphOptions = {}): Uint8Array {
+  const { e, v } = start(c, 'graftlr_sgd_step');
+  const names = Object.keys(paramShapes(c));
+  const lr = e.g.input('lr', 'float32', [names.length]);
+  const decay = o.weightDecay ? e.g.input('decay', 'float32', [names.length]) : undefined;
+  const maxNorm = o.clip ? e.g.input('max_norm', 'float32', []) : undefined;
+  const squares = names.map((n) => e.op('ReduceSumSquare', [v.grads[n]], 'sgd.sq', { keepdims: { kind: 'int', value: 0 } }));
+  const norm = e.op('Sqrt', [e.op('Sum', squares, 'sgd.sum_sq')], 'sgd.norm'); // ()
+  e.g.output(named(e, norm, 'grad_norm'), 'float32', []);
+  const factor = maxNorm === undefined ? undefined
+    : e.op('Min', [e.scalar(1), e.op('Div', [maxNorm, norm], 'sgd.ratio')], 'sgd.factor'); // ()
+  for (const [i, name] of names.entries()) {
+    const w = v.params(name);
+    const rate = e.op('Gather', [lr, e.index(i)], 'sgd.lr'); // ()
+    const scaled = factor === undefined ? rate : e.mul(rate, factor, 'sgd.lr_clip'); // ()
+    const step = e.mul(v.grads[name], scaled, 'sgd.step'); // like w
+    const kept = decay === undefined ? w
+      : e.mul(w, e.sub(e.scalar(1), e.op('Gather', [decay, e.index(i)], 'sgd.decay'), 'sgd.keep'), 'sgd.kept');
+    e.g.node('Sub', [kept, step], { outputs: [newParamOutput(name)] });
+    e.g.output(newParamOutput(name), 'float32', paramShapes(c)[name]);
+  }
+  return e.g.toBytes();
+}

@@ -1,0 +1,90 @@
+/**
+ * Forward and backward of the whole model as ONNX ops: emits the MLM loss, the accuracy and the gradient
+ * of every parameter into a GraphBuilder. Graph inputs (declared here):
+ *   input_ids, attention_mask, token_type_ids (B, T) int64; masked_positions, masked_labels (N) int64;
+ *   every parameter as a float32 input named like the parameter.
+ */
+import type { BertConfig } from '../../model/config.js';
+import { emitEmbeddings, emitMaskBias, type ParamRef } from '../../onnx/bert-graph.js';
+import { addParamInputs, paramShapes } from '../../onnx/bert-params.js';
+import { attr } from '../../onnx/builder.js';
+import { layerNormBackward } from './backward.js';
+import { headForwardBackward } from './head.js';
+import { layerBackward, layerForward, type HeadShapes, type LayerSaved } from './layer.js';
+import type { Emitter } from './ops.js';
+
+export const BATCH_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids', 'masked_positions', 'masked_labels'] as const;
+
+export interface LossAndGradValues {
+  loss: string;
+  accuracy: string;
+  /** parameter name -> value name of its gradient (every parameter). */
+  grads: Record<string, string>;
+  params: ParamRef;
+}
+
+/** Throws unless the config is one this graph computes exactly (dropout is not emitted). */
+export function checkOrtConfig(c: BertConfig): void {
+  if (c.dropout !== 0) {
+    throw new Error(`config.dropout = ${c.dropout} is not supported by the ort engine: set dropout to 0 or use the tfjs engine`);
+  }
+}
+
+export function emitLossAndGrads(e: Emitter, c: BertConfig): LossAndGradValues {
+  checkOrtConfig(c);
+  const g = e.g, H = c.hiddenSize, A = c.numHeads;
+  const inputIds = g.input('input_ids', 'int64', ['B', 'T']);
+  const attentionMask = g.input('attention_mask', 'int64', ['B', 'T']);
+  const tokenTypeIds = g.input('token_type_ids', 'int64', ['B', 'T']);
+  const positions = g.input('masked_positions', 'int64', ['N']);
+  const labels = g.input('masked_labels', 'int64', ['N']);
+  const p = addParamInputs(g, c);
+  const grads: Record<string, string> = {};
+
+  // Forward: embeddings -> L layers -> head and loss (the head also runs its own backward).
+  const emb = emitEmbeddings(g, c, p, { inputIds, tokenTypeIds }); // x (B, T, H)
+  const maskBias = emitMaskBias(g, attentionMask); // (B, 1, 1, T)
+  const bt = e.shape(inputIds, 'shape.bt'); // [B, T]
+  const shapes: HeadShapes = {
+    qkv5: e.concat([bt, e.ints([3, A, H / A])], 0, 'shape.qkv5'),
+    heads4: e.concat([bt, e.ints([A, H / A])], 0, 'shape.heads4'),
+  };
+  let x = e.reshape(emb.x, [-1, H], 'emb.x2d'); // (BT, H)
+  const saved: LayerSaved[] = [];
+  for (let i = 0; i < c.numLayers; i++) {
+    saved.push(layerForward(e, c, p, i, x, maskBias, shapes));
+    x = saved[i].outLn.y;
+  }
+  const head = headForwardBackward(e, c, p, x, positions, labels, grads);
+
+  // Backward through the layers, last to first.
+  let dx = head.dHidden; // (BT, H)
+  for (let i = c.numLayers - 1; i >= 0; i--) dx = layerBackward(e, c, p, i, saved[i], dx, shapes, grads);
+
+  // Embeddings: x0 = LN(sum), sum = word[ids] + pos[0..T) + type[tt].
+  const ln = layerNormBackward(e, {
+    x: e.reshape(emb.sum, [-1, H], 'ge.sum2d'),
+    mean: e.reshape(emb.ln.mean, [-1, 1], 'ge.mean2d'),
+    invStd: e.reshape(emb.ln.invStdDev, [-1, 1], 'ge.inv2d'),
+    gamma: p('embeddings.LayerNorm.gamma'),
+  }, dx, 'ge.ln'); // dSum (BT, H)
+  grads['embeddings.LayerNorm.gamma'] = ln.dGamma;
+  grads['embeddings.LayerNorm.beta'] = ln.dBeta;
+  const add = { reduction: attr.string('add') };
+  // Word embeddings get both paths: the tied output projection and the input lookup (scatter-add by id).
+  const ids = e.reshape(inputIds, [-1, 1], 'ge.ids'); // (BT, 1)
+  grads['embeddings.word_embeddings'] = e.op('ScatterND', [head.dWordOut, ids, ln.dx], 'ge.dword', add); // (V, H)
+  const types = e.reshape(tokenTypeIds, [-1, 1], 'ge.types'); // (BT, 1)
+  const typeZeros = e.filled(e.shape(p('embeddings.token_type_embeddings'), 'ge.type_shape'), 0, 'ge.type_zeros');
+  grads['embeddings.token_type_embeddings'] = e.op('ScatterND', [typeZeros, types, ln.dx], 'ge.dtype', add); // (typeVocab, H)
+  // Positions 0..T-1 are used once per sequence: dpos[t] = sum_b dSum[b, t]; rows T..P-1 get 0.
+  const dSum3 = e.reshape(ln.dx, e.concat([bt, e.ints([H])], 0, 'shape.bth'), 'ge.dsum3'); // (B, T, H)
+  const dPosUsed = e.reduceSum(dSum3, [0], 'ge.dpos_used'); // (T, H)
+  const padRows = e.sub(e.ints([c.maxPositions]), e.shape(inputIds, 'ge.t', 1, 2), 'ge.pad_rows'); // [P - T]
+  const pads = e.concat([e.ints([0, 0]), padRows, e.ints([0])], 0, 'ge.pads'); // [0, 0, P - T, 0]
+  grads['embeddings.position_embeddings'] = e.op('Pad', [dPosUsed, pads], 'ge.dpos'); // (P, H)
+
+  const missing = Object.keys(paramShapes(c)).filter((n) => !(n in grads));
+  if (missing.length > 0) throw new Error(`internal: no gradient emitted for ${missing.join(', ')}`);
+  return { loss: head.loss, accuracy: head.accuracy, grads, params: p };
+}

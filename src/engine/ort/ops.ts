@@ -1,0 +1,100 @@
+/**
+ * Small emit helpers over GraphBuilder for the training graph: constants (cached per graph), 2-D dense
+ * products through Gemm, reductions with axes as inputs (opset >= 13), and shape plumbing.
+ * Every helper returns the name of the value it adds.
+ */
+import { attr, tensorProto, type GraphBuilder } from '../../onnx/builder.js';
+
+const FLOAT = 1;
+
+/** A GraphBuilder plus a cache of small constants, so each constant appears once in the graph. */
+export class Emitter {
+  private readonly cache = new Map<string, string>();
+
+  constructor(readonly g: GraphBuilder) {}
+
+  /** A float32 scalar constant (shape []). */
+  scalar(value: number): string {
+    return this.cached(`f:${value}`, () => this.g.constant('float32', [], [value], 'c'));
+  }
+
+  /** An int64 1-D constant (shapes, axes, pads). */
+  ints(values: number[]): string {
+    return this.cached(`i:${values.join(',')}`, () => this.g.constant('int64', [values.length], values, 'ci'));
+  }
+
+  /** An int64 scalar constant (an index for Gather that drops the axis). */
+  index(value: number): string {
+    return this.cached(`s:${value}`, () => this.g.constant('int64', [], [value], 'cs'));
+  }
+
+  private cached(key: string, make: () => string): string {
+    let name = this.cache.get(key);
+    if (name === undefined) {
+      name = make();
+      this.cache.set(key, name);
+    }
+    return name;
+  }
+
+  op(type: string, inputs: string[], hint: string, attrs: Parameters<GraphBuilder['op']>[2] = {}): string {
+    return this.g.op(type, inputs, attrs, hint);
+  }
+
+  add(a: string, b: string, hint: string): string { return this.op('Add', [a, b], hint); }
+  sub(a: string, b: string, hint: string): string { return this.op('Sub', [a, b], hint); }
+  mul(a: string, b: string, hint: string): string { return this.op('Mul', [a, b], hint); }
+
+  /** Y = op(A) @ op(B) (+ C), op = transpose when the flag is set. A and B are 2-D. */
+  gemm(a: string, b: string, hint: string, o: { transA?: boolean; transB?: boolean; bias?: string } = {}): string {
+    const inputs = o.bias === undefined ? [a, b] : [a, b, o.bias];
+    return this.op('Gemm', inputs, hint, { transA: attr.int(o.transA ? 1 : 0), transB: attr.int(o.transB ? 1 : 0) });
+  }
+
+  matmul(a: string, b: string, hint: string): string { return this.op('MatMul', [a, b], hint); }
+
+  /** Sum over `axes`; keepdims as given (default: drop the axes). */
+  reduceSum(x: string, axes: number[], hint: string, keepdims = false): string {
+    return this.op('ReduceSum', [x, this.ints(axes)], hint, { keepdims: attr.int(keepdims ? 1 : 0) });
+  }
+
+  reduceMean(x: string, axes: number[], hint: string, keepdims = false): string {
+    return this.op('ReduceMean', [x, this.ints(axes)], hint, { keepdims: attr.int(keepdims ? 1 : 0) });
+  }
+
+  reshape(x: string, shape: number[] | string, hint: string): string {
+    return this.op('Reshape', [x, typeof shape === 'string' ? shape : this.ints(shape)], hint);
+  }
+
+  transpose(x: string, perm: number[], hint: string): string {
+    return this.op('Transpose', [x], hint, { perm: attr.ints(perm) });
+  }
+
+  unsqueeze(x: string, axes: number[], hint: string): string { return this.op('Unsqueeze', [x, this.ints(axes)], hint); }
+  squeeze(x: string, axes: number[], hint: string): string { return this.op('Squeeze', [x, this.ints(axes)], hint); }
+
+  concat(xs: string[], axis: number, hint: string): string {
+    return this.op('Concat', xs, hint, { axis: attr.int(axis) });
+  }
+
+  /** Splits x along `axis` into pieces of the given sizes. */
+  split(x: string, axis: number, sizes: number[], hint: string): string[] {
+    return this.g.node('Split', [x, this.ints(sizes)], { outputs: sizes.length, attrs: { axis: attr.int(axis) }, hint });
+  }
+
+  /** A float32 tensor of `value` with the runtime shape `shape` (an int64 1-D value). */
+  filled(shape: string, value: number, hint: string): string {
+    return this.op('ConstantOfShape', [shape], hint, { value: attr.tensor(tensorProto(`${hint}.value`, 'float32', [1], [value])) });
+  }
+
+  /** The runtime shape of x (int64 1-D), optionally a [start, end) slice of it. */
+  shape(x: string, hint: string, start?: number, end?: number): string {
+    const attrs: Record<string, ReturnType<typeof attr.int>> = {};
+    if (start !== undefined) attrs.start = attr.int(start);
+    if (end !== undefined) attrs.end = attr.int(end);
+    return this.op('Shape', [x], hint, attrs);
+  }
+
+  /** int -> float32. */
+  toFloat(x: string, hint: string): string { return this.op('Cast', [x], hint, { to: attr.int(FLOAT) }); }
+}
