@@ -1,0 +1,199 @@
+/**
+ * Compression: a noisy probe trace c_G(t) -> a small static schedule per group, defined for all t.
+ * Pure functions of the trace; everything is done on y = ln c over valid samples only.
+ *
+ * Time is x = t / totalSteps (fraction of the planned training), so a run of any length can stretch it.
+ * The *window* is the part of the probe after the transient: steps t >= t_first + skipFraction (t_last - t_first).
+ *
+ * - constant:   c_G = exp(median of y over the window) (the median of ln c; with an even count that is the
+ *               geometric mean of the middle two c), or exp(trimmed mean of y) with estimator "trimmedMean".
+ * - piecewise:  K knots evenly spaced over the probe horizon [x_first, x_last]; ln c_G piecewise linear
+ *               between them, fitted by least squares to all valid samples; held constant after the horizon.
+ * - factorized: ln c_G(x) = a_G + s(x), one shared piecewise-linear profile s (K knots, s = 0 at the last
+ *               knot) plus a per-group offset a_G, fitted by alternating least squares on all valid samples.
+ *
+ * Reported per group: fitError = RMS of ln c - ln schedule over the window's valid samples (the same samples
+ * for every method, so errors compare across methods); spread = quartiles of c and IQR of ln c over the
+ * window. A group is *flagged* if its IQR of ln c exceeds `flagSpread` (default ln 2: the middle half of its
+ * samples spans more than a factor of 2) or it has no valid sample. Multipliers are clamped to
+ * [minMultiplier, maxMultiplier] (default [1e-3, 1e4]); groups that needed it are listed in `clamped`.
+ * A group with no valid sample gets the fallback constant: by default the median of the other groups'
+ * final multipliers (1 if no group has data); it is listed in `noData` and `flagged`.
+ * If a group has valid samples but none inside the window, its window is all of its valid samples.
+ */
+import { fitPiecewiseLinear, knotGrid, mean, median, piecewiseLinearAt, quantile, trimmedMean } from './fit.js';
+import { multiplierAt, type GroupSchedule } from './interpolate.js';
+import type { Trace } from './trace.js';
+
+export type CompressMethod = 'constant' | 'piecewise' | 'factorized';
+
+export interface CompressOptions {
+  method: CompressMethod;
+  skipFraction: number;                  // [0, 1): share of the probe treated as transient
+  estimator: 'median' | 'trimmedMean';   // constant method
+  trimFraction: number;                  // [0, 0.5): trimmed from each end by trimmedMean
+  knots: number;                         // integer in [2, 64]: piecewise and factorized
+  minMultiplier: number;                 // > 0
+  maxMultiplier: number;                 // > minMultiplier
+  flagSpread: number;                    // >= 0, in ln units
+  fallback: 'median' | number;           // multiplier for groups without data
+}
+
+export const DEFAULT_COMPRESS_OPTIONS: CompressOptions = {
+  method: 'constant', skipFraction: 0.2, estimator: 'median', trimFraction: 0.1, knots: 6,
+  minMultiplier: 1e-3, maxMultiplier: 1e4, flagSpread: Math.LN2, fallback: 'median',
+};
+
+/** Quartiles of c and IQR of ln c over the window; `window` = valid samples used; nulls without data. */
+export interface SpreadStats {
+  valid: number;
+  window: number;
+  q25: number | null;
+  median: number | null;
+  q75: number | null;
+  iqrLog: number | null;
+}
+
+export type GroupEntry = GroupSchedule & { spread: SpreadStats };
+
+export interface CompressionInfo {
+  method: CompressMethod;
+  options: CompressOptions;
+  fitError: Record<string, number | null>;
+  flagged: string[];
+  clamped: string[];
+  noData: string[];
+  /** factorized only: exp(s) at the knots and exp(a_G) per group. */
+  profile?: { knots: [number, number][]; offsets: Record<string, number> };
+}
+
+export interface Compressed {
+  compression: CompressionInfo;
+  groups: Record<string, GroupEntry>;
+}
+
+/** Returns the options with defaults filled in, or throws naming the bad value and the allowed range. */
+export function resolveCompressOptions(o: Partial<CompressOptions> = {}): CompressOptions {
+  const r = { ...DEFAULT_COMPRESS_OPTIONS, ...o };
+  const bad = (k: string, v: unknown, range: string) => new Error(`compression option ${k} = ${JSON.stringify(v)} is invalid: expected ${range}`);
+  if (!['constant', 'piecewise', 'factorized'].includes(r.method)) throw bad('method', r.method, 'constant, piecewise or factorized');
+  if (!(r.skipFraction >= 0 && r.skipFraction < 1)) throw bad('skipFraction', r.skipFraction, 'a number in [0, 1)');
+  if (!['median', 'trimmedMean'].includes(r.estimator)) throw bad('estimator', r.estimator, 'median or trimmedMean');
+  if (!(r.trimFraction >= 0 && r.trimFraction < 0.5)) throw bad('trimFraction', r.trimFraction, 'a number in [0, 0.5)');
+  if (!Number.isInteger(r.knots) || r.knots < 2 || r.knots > 64) throw bad('knots', r.knots, 'an integer in [2, 64]');
+  if (!(r.minMultiplier > 0 && Number.isFinite(r.minMultiplier))) throw bad('minMultiplier', r.minMultiplier, 'a finite number > 0');
+  if (!(r.maxMultiplier > r.minMultiplier && Number.isFinite(r.maxMultiplier))) throw bad('maxMultiplier', r.maxMultiplier, `a finite number > minMultiplier (${r.minMultiplier})`);
+  if (!(r.flagSpread >= 0)) throw bad('flagSpread', r.flagSpread, 'a number >= 0 (natural-log units)');
+  if (r.fallback !== 'median' && !(typeof r.fallback === 'number' && r.fallback > 0 && Number.isFinite(r.fallback))) {
+    throw bad('fallback', r.fallback, '"median" or a finite number > 0');
+  }
+  return r;
+}
+
+/** One group's valid samples: x = t / totalSteps, y = ln c; `inWindow` marks the post-transient ones. */
+interface Samples { x: number[]; y: number[]; inWindow: boolean[] }
+
+function groupSamples(trace: Trace, skipFraction: number): Samples[] {
+  const n = trace.steps.length, G = trace.meta.model.groups.length;
+  const total = trace.meta.probe.totalSteps;
+  const start = n > 0 ? trace.steps[0] + skipFraction * (trace.steps[n - 1] - trace.steps[0]) : 0;
+  return Array.from({ length: G }, (_, g) => {
+    const s: Samples = { x: [], y: [], inWindow: [] };
+    for (let i = 0; i < n; i++) {
+      if (!trace.valid[i * G + g]) continue;
+      s.x.push(trace.steps[i] / total);
+      s.y.push(Math.log(trace.c[i * G + g]));
+      s.inWindow.push(trace.steps[i] >= start);
+    }
+    if (!s.inWindow.some(Boolean)) s.inWindow.fill(true); // data only in the transient: use all of it
+    return s;
+  });
+}
+
+const windowOf = (s: Samples, v: number[]) => v.filter((_, i) => s.inWindow[i]);
+
+/** Unclamped ln-multiplier schedules per group (null = no data), for the chosen method. */
+function fitLogSchedules(trace: Trace, samples: Samples[], o: CompressOptions): { logs: (GroupSchedule | null)[]; profile?: CompressionInfo['profile'] } {
+  const n = trace.steps.length, total = trace.meta.probe.totalSteps;
+  const grid = n > 0 ? knotGrid(trace.steps[0] / total, trace.steps[n - 1] / total, o.knots) : [0];
+  const asKnots = (v: number[]): GroupSchedule => ({ knots: grid.map((x, k) => [x, v[k]] as [number, number]) });
+  if (o.method === 'constant') {
+    return { logs: samples.map((s) => {
+      if (s.y.length === 0) return null;
+      const w = windowOf(s, s.y);
+      return { constant: o.estimator === 'median' ? median(w) : trimmedMean(w, o.trimFraction) };
+    }) };
+  }
+  if (o.method === 'piecewise') {
+    return { logs: samples.map((s) => (s.y.length === 0 ? null : asKnots(fitPiecewiseLinear(grid, s.x, s.y)))) };
+  }
+  // factorized: alternate  s <- LS fit of (y - a_G) pooled over groups;  a_G <- mean(y - s(x)).
+  const withData = samples.map((s, g) => (s.y.length > 0 ? g : -1)).filter((g) => g >= 0);
+  const a = samples.map((s) => (s.y.length > 0 ? mean(s.y) : 0));
+  let prof = grid.map(() => 0);
+  for (let iter = 0; iter < 500; iter++) {
+    const xs: number[] = [], rs: number[] = [];
+    for (const g of withData) samples[g].x.forEach((x, i) => { xs.push(x); rs.push(samples[g].y[i] - a[g]); });
+    prof = fitPiecewiseLinear(grid, xs, rs);
+    let change = 0;
+    for (const g of withData) {
+      const next = mean(samples[g].y.map((y, i) => y - piecewiseLinearAt(grid, prof, samples[g].x[i])));
+      change = Math.max(change, Math.abs(next - a[g]));
+      a[g] = next;
+    }
+    if (change < 1e-13) break;
+  }
+  const shift = prof[prof.length - 1]; // normalise: s = 0 at the last knot, so exp(a_G) is the held multiplier
+  prof = prof.map((v) => v - shift);
+  for (const g of withData) a[g] += shift;
+  const names = trace.meta.model.groups.map((g) => g.name);
+  const profile = {
+    knots: grid.map((x, k) => [x, Math.exp(prof[k])] as [number, number]),
+    offsets: Object.fromEntries(withData.map((g) => [names[g], Math.exp(a[g])])),
+  };
+  return { logs: samples.map((s, g) => (s.y.length === 0 ? null : asKnots(prof.map((v) => v + a[g])))), profile };
+}
+
+/** Compresses a trace into per-group schedules with fit statistics (see the module comment). */
+export function compressTrace(trace: Trace, options: Partial<CompressOptions> = {}): Compressed {
+  const o = resolveCompressOptions(options);
+  const names = trace.meta.model.groups.map((g) => g.name);
+  const samples = groupSamples(trace, o.skipFraction);
+  const { logs, profile } = fitLogSchedules(trace, samples, o);
+
+  const clamped: string[] = [], noData: string[] = [], flagged: string[] = [];
+  const clamp = (name: string, logC: number) => {
+    const c = Math.exp(logC);
+    const v = Math.min(Math.max(c, o.minMultiplier), o.maxMultiplier);
+    if (v !== c && !clamped.includes(name)) clamped.push(name);
+    return v;
+  };
+  const schedules: (GroupSchedule | null)[] = logs.map((s, g) => {
+    if (!s) return null;
+    if ('constant' in s) return { constant: clamp(names[g], s.constant) };
+    return { knots: s.knots.map(([x, y]) => [x, clamp(names[g], y)] as [number, number]) };
+  });
+
+  const held = schedules.filter((s): s is GroupSchedule => s !== null).map((s) => multiplierAt(s, Infinity));
+  const fallbackValue = o.fallback === 'median' ? (held.length > 0 ? median(held) : 1) : o.fallback;
+
+  const groups: Record<string, GroupEntry> = {};
+  const fitError: Record<string, number | null> = {};
+  names.forEach((name, g) => {
+    const s = samples[g];
+    const wy = windowOf(s, s.y), wx = windowOf(s, s.x);
+    const schedule = schedules[g] ?? { constant: fallbackValue };
+    const spread: SpreadStats = wy.length === 0
+      ? { valid: 0, window: 0, q25: null, median: null, q75: null, iqrLog: null }
+      : { valid: s.y.length, window: wy.length, q25: Math.exp(quantile(wy, 0.25)), median: Math.exp(quantile(wy, 0.5)),
+          q75: Math.exp(quantile(wy, 0.75)), iqrLog: quantile(wy, 0.75) - quantile(wy, 0.25) };
+    groups[name] = { ...schedule, spread };
+    fitError[name] = wy.length === 0 ? null
+      : Math.sqrt(mean(wy.map((y, i) => (y - Math.log(multiplierAt(schedule, wx[i]))) ** 2)));
+    if (!schedules[g]) noData.push(name);
+    if (!schedules[g] || (spread.iqrLog !== null && spread.iqrLog > o.flagSpread)) flagged.push(name);
+  });
+  const compression: CompressionInfo = { method: o.method, options: o, fitError, flagged, clamped, noData };
+  if (profile) compression.profile = profile;
+  return { compression, groups };
+}
