@@ -62,6 +62,8 @@ function lossOf(p: ParamMap, batch: MlmBatch): { loss: tf.Scalar; correct: tf.Te
   const logp = tf.logSoftmax(logits); // (N, V)
   const loss = tf.neg(tf.mean(tf.sum(tf.mul(logp, tf.cast(tf.oneHot(labels, V), 'float32')), 1))) as tf.Scalar;
   const correct = tf.equal(tf.argMax(logits, 1), labels);
+  // An optional parameter outside the model: 0 * sum(unused) makes its gradient exactly zero.
+  if (p['unused']) return { loss: tf.add(loss, tf.mul(tf.sum(p['unused']), 0)) as tf.Scalar, correct };
   return { loss, correct };
 }
 

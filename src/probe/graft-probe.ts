@@ -1,0 +1,118 @@
+/**
+ * The grafted probe, Adam#SGD, on the shared training loop (phase one of DESIGN.md section 1).
+ *
+ *   eta(t)  = base schedule (warmup + decay laid out for the planned training length totalSteps)
+ *   M       = adam({lr: eta, beta1, beta2, eps})        magnitude: the step length Adam would take
+ *   D       = sgd({lr: eta})                            direction: stateless SGD, what phase two runs
+ *   opt     = graft({magnitude: M, direction: D, groupOf})
+ *
+ * After every k-th step the probe reads the graft state's per-group norms of that step (nothing is
+ * recomputed) and appends a trace sample per group G:
+ *   ||u_Adam[G]||, ||u_SGD[G]||, ||g[G]||, ratio = ||u_Adam[G]|| / ||u_SGD[G]||,
+ *   c_G(t) = ||u_Adam[G]|| / (eta(t) ||g[G]||)        (the trace recorder derives ratio, c and validity)
+ * With D's rate equal to eta(t), ratio and c coincide; c is what the artifact stores.
+ */
+import type { MlmBatch } from '../data/batch.js';
+import type { Engine } from '../engine/types.js';
+import { adam, sgd } from '../optim/alias.js';
+import type { Schedule } from '../optim/base.js';
+import { graft, type GraftState } from '../optim/graft.js';
+import { baseSchedule, type BaseScheduleOptions } from '../optim/schedule-spec.js';
+import type { BaseScheduleSpec } from '../optim/schedules.js';
+import { perTensor, type GroupOf, type ParamMap } from '../params.js';
+import type { ModelInfo, PlainRecord, ProbeInfo } from '../schedule/model-info.js';
+import { traceRecorder, type GroupStepNorms, type Trace } from '../schedule/trace.js';
+import { trainLoop, type StepRecord } from '../train/loop.js';
+import { disposeState } from '../optim/state.js';
+import { disposeParams } from '../params.js';
+
+export interface AdamHyper {
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+export interface GraftProbeOptions {
+  engine: Engine;
+  /** Initial parameters; CONSUMED (the loop replaces and disposes them). */
+  params: ParamMap;
+  batchAt(step: number): MlmBatch;
+  /** Probe length: the loop runs steps 0 .. probeSteps-1. */
+  probeSteps: number;
+  /** The base schedule eta(t), laid out for the planned training length. */
+  schedule: BaseScheduleOptions;
+  adam: AdamHyper;
+  groupOf?: GroupOf;
+  /** Record a trace sample after every `recordEvery`-th step (steps 0, k, 2k, ...). */
+  recordEvery?: number;
+  /** Model description (parameter groups in trace column order) and provenance for the trace. */
+  model: ModelInfo;
+  provenance: Omit<ProbeInfo, 'magnitude' | 'direction' | 'baseSchedule' | 'steps' | 'totalSteps'>;
+  onStep?(record: StepRecord): void | Promise<void>;
+  shouldStop?(): boolean;
+}
+
+export interface GraftProbeResult {
+  trace: Trace;
+  /** Steps actually run (probeSteps unless stopped). */
+  steps: number;
+  stopped: boolean;
+}
+
+/** The probe's optimizer: graft(adam(eta), sgd(eta)) with the given grouping. */
+export function probeOptimizer(eta: Schedule, hyper: AdamHyper, groupOf: GroupOf = perTensor) {
+  return graft({ magnitude: adam({ lr: eta, ...hyper }), direction: sgd({ lr: eta }), groupOf });
+}
+
+/** The per-group norms of the last grafted step, as trace columns. */
+export function normsOfState(state: GraftState<unknown, unknown>): Record<string, GroupStepNorms> {
+  const out: Record<string, GroupStepNorms> = {};
+  for (const [group, n] of Object.entries(state.norms)) {
+    out[group] = { uAdamNorm: n.magnitude, uSgdNorm: n.direction, gradNorm: n.grad };
+  }
+  return out;
+}
+
+function checkInt(name: string, v: number, min: number): void {
+  if (!Number.isInteger(v) || v < min) throw new Error(`probe: ${name} = ${v} is invalid: expected an integer >= ${min}`);
+}
+
+/** Runs the probe and returns its trace. See the file comment. */
+export async function runGraftProbe(o: GraftProbeOptions): Promise<GraftProbeResult> {
+  checkInt('probeSteps', o.probeSteps, 1);
+  const every = o.recordEvery ?? 1;
+  checkInt('recordEvery', every, 1);
+  const eta = baseSchedule(o.schedule);
+  const optimizer = probeOptimizer(eta, o.adam, o.groupOf);
+  const spec = eta.spec as BaseScheduleSpec;
+  const probe: ProbeInfo = {
+    ...o.provenance,
+    magnitude: { name: 'adam', hyperparameters: { lr: spec.peakLr, lrSchedule: 'baseSchedule', ...o.adam, weightDecay: 0 } },
+    direction: { name: 'sgd', hyperparameters: { lr: spec.peakLr, lrSchedule: 'baseSchedule', momentum: 0 } },
+    baseSchedule: { ...spec } as unknown as PlainRecord,
+    steps: o.probeSteps,
+    totalSteps: spec.totalSteps,
+  };
+  const recorder = traceRecorder({ model: o.model, probe });
+  const result = await trainLoop({
+    engine: o.engine,
+    params: o.params,
+    optimizer,
+    batchAt: o.batchAt,
+    steps: o.probeSteps,
+    lrAt: eta,
+    groupOf: o.groupOf,
+    shouldStop: o.shouldStop,
+    async onStep(record, state) {
+      if (record.step % every === 0) {
+        recorder.record({ step: record.step, loss: record.loss, eta: eta(record.step), groups: normsOfState(state) });
+      }
+      await o.onStep?.(record);
+    },
+  });
+  disposeParams(result.params);
+  disposeState(result.optimizerState);
+  const trace = recorder.finish();
+  if (result.stopped) trace.meta = { ...trace.meta, probe: { ...trace.meta.probe, steps: result.step } };
+  return { trace, steps: result.step, stopped: result.stopped };
+}
