@@ -101,13 +101,15 @@ export function canonicalEncode(value: unknown): Uint8Array {
   return out.bytes();
 }
 
+const UTF8 = new TextEncoder();
+
 function writeCanonical(out: ByteSink, v: unknown, where: string): void {
   if (v === null) return out.u8(0xc0);
   if (v === false) return out.u8(0xc2);
   if (v === true) return out.u8(0xc3);
   if (typeof v === 'number') return writeNumber(out, v, where);
   if (typeof v === 'string') {
-    const b = new TextEncoder().encode(v);
+    const b = UTF8.encode(v);
     header(out, b.length, [0xa0, 32], 0xd9, 0xda, 0xdb);
     return out.raw(b);
   }
@@ -121,11 +123,11 @@ function writeCanonical(out: ByteSink, v: unknown, where: string): void {
     return;
   }
   if (isPlainObject(v)) {
-    const enc = new TextEncoder();
-    const keys = Object.keys(v).sort((a, b) => Buffer.compare(enc.encode(a), enc.encode(b)));
+    const keys = Object.keys(v).map((k) => ({ k, b: UTF8.encode(k) })).sort((x, y) => Buffer.compare(x.b, y.b));
     header(out, keys.length, [0x80, 16], null, 0xde, 0xdf);
-    for (const k of keys) {
-      writeCanonical(out, k, where);
+    for (const { k, b } of keys) {
+      header(out, b.length, [0xa0, 32], 0xd9, 0xda, 0xdb);
+      out.raw(b);
       writeCanonical(out, v[k], where ? `${where}.${k}` : k);
     }
     return;

@@ -25,6 +25,7 @@ export function multiplierAt(s: GroupSchedule, fraction: number): number {
   const [f0, c0] = k[i];
   const [f1, c1] = k[i + 1];
   const w = (fraction - f0) / (f1 - f0);
+  if (w === 1) return c1; // exactly on a knot: its value, without exp(ln) rounding
   return Math.exp((1 - w) * Math.log(c0) + w * Math.log(c1));
 }
 

@@ -1,0 +1,93 @@
+/**
+ * Type checks for the schedule-specific fields of a decoded artifact (compression, groups, trace).
+ */
+import type { CompressMethod, CompressOptions, CompressionInfo, GroupEntry, SpreadStats } from './compress.js';
+import type { ModelInfo } from './model-info.js';
+import type { FieldChecker } from './validate.js';
+
+const METHODS: CompressMethod[] = ['constant', 'piecewise', 'factorized'];
+
+export function checkCompression(check: FieldChecker, x: unknown, model: ModelInfo): CompressionInfo {
+  const o = check.object(x, 'compression');
+  const method = check.string(o.method, 'compression.method') as CompressMethod;
+  if (!METHODS.includes(method)) check.fail('compression.method', `is "${method}", expected one of ${METHODS.join(', ')}`);
+  const fe = check.object(o.fitError, 'compression.fitError');
+  const fitError: Record<string, number | null> = {};
+  for (const g of model.groups) fitError[g.name] = check.numberOrNull(fe[g.name] ?? null, `compression.fitError.${g.name}`);
+  const known = new Set(model.groups.map((g) => g.name));
+  const names = (key: string) => {
+    const list = check.strings(o[key], `compression.${key}`);
+    for (const n of list) if (!known.has(n)) check.fail(`compression.${key}`, `names unknown group "${n}"`);
+    return list;
+  };
+  const out: CompressionInfo = {
+    method,
+    options: check.plainRecord(o.options, 'compression.options') as unknown as CompressOptions,
+    fitError,
+    flagged: names('flagged'),
+    clamped: names('clamped'),
+    noData: names('noData'),
+  };
+  if (o.profile !== undefined) {
+    const p = check.object(o.profile, 'compression.profile');
+    const offsets = check.object(p.offsets, 'compression.profile.offsets');
+    out.profile = {
+      knots: checkKnots(check, p.knots, 'compression.profile.knots'),
+      offsets: Object.fromEntries(Object.entries(offsets).map(([k, v]) => [k, check.number(v, `compression.profile.offsets.${k}`, 0)])),
+    };
+  }
+  return out;
+}
+
+/** [[fraction, c], ...]: at least one knot, fractions finite and strictly increasing, c finite and > 0. */
+function checkKnots(check: FieldChecker, x: unknown, path: string): [number, number][] {
+  const list = check.array(x, path);
+  if (list.length === 0) check.fail(path, 'is empty: a schedule needs at least one knot');
+  const knots = list.map((k, i) => {
+    const pair = check.array(k, `${path}[${i}]`);
+    if (pair.length !== 2) check.fail(`${path}[${i}]`, `must be [fraction, multiplier], got ${pair.length} values`);
+    return [check.number(pair[0], `${path}[${i}][0]`), positive(check, pair[1], `${path}[${i}][1]`)] as [number, number];
+  });
+  for (let i = 1; i < knots.length; i++) {
+    if (!(knots[i][0] > knots[i - 1][0])) check.fail(path, `fractions must increase, but knot ${i} (${knots[i][0]}) follows ${knots[i - 1][0]}`);
+  }
+  return knots;
+}
+
+function positive(check: FieldChecker, x: unknown, path: string): number {
+  const v = check.number(x, path);
+  if (!(v > 0)) check.fail(path, `must be > 0, got ${v}`);
+  return v;
+}
+
+export function checkArtifactGroups(check: FieldChecker, x: unknown, model: ModelInfo): Record<string, GroupEntry> {
+  const o = check.object(x, 'groups');
+  const out: Record<string, GroupEntry> = {};
+  for (const g of model.groups) {
+    const at = `groups.${g.name}`;
+    if (o[g.name] === undefined) check.fail(at, 'is missing: every model group needs a schedule');
+    const e = check.object(o[g.name], at);
+    const s = check.object(e.spread, `${at}.spread`);
+    const spread: SpreadStats = {
+      valid: check.int(s.valid, `${at}.spread.valid`),
+      window: check.int(s.window, `${at}.spread.window`),
+      q25: check.numberOrNull(s.q25, `${at}.spread.q25`),
+      median: check.numberOrNull(s.median, `${at}.spread.median`),
+      q75: check.numberOrNull(s.q75, `${at}.spread.q75`),
+      iqrLog: check.numberOrNull(s.iqrLog, `${at}.spread.iqrLog`),
+    };
+    const hasConstant = e.constant !== undefined, hasKnots = e.knots !== undefined;
+    if (hasConstant === hasKnots) check.fail(at, 'must have exactly one of "constant" or "knots"');
+    out[g.name] = hasConstant
+      ? { constant: positive(check, e.constant, `${at}.constant`), spread }
+      : { knots: checkKnots(check, e.knots, `${at}.knots`), spread };
+  }
+  for (const name of Object.keys(o)) if (!model.groups.some((g) => g.name === name)) check.fail(`groups.${name}`, 'is not a group of model.groups');
+  return out;
+}
+
+/** The trace record: its scalar field checked here, its arrays by unpackArray. */
+export function checkArtifactTrace(check: FieldChecker, x: unknown): { stepsPerPoint: number; fraction: unknown; loss: unknown; c: unknown } {
+  const t = check.object(x, 'trace');
+  return { stepsPerPoint: check.int(t.stepsPerPoint, 'trace.stepsPerPoint', 1), fraction: t.fraction, loss: t.loss, c: t.c };
+}

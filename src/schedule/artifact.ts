@@ -1,0 +1,158 @@
+/**
+ * The schedule artifact, format `graftlr.schedule` version 1 (DESIGN.md section 3, byte layout in
+ * artifacts/FORMAT.md): a self-describing msgpack map with provenance, the per-group schedules, an
+ * optional downsampled trace for plots, and a sha256 checksum of everything else.
+ */
+import { decodeContainer, encodeContainer, packArray, shortHash, unpackArray, type ContainerSpec } from './codec.js';
+import type { CompressionInfo, Compressed, GroupEntry } from './compress.js';
+import { median } from './fit.js';
+import { modelFingerprint, type ModelInfo, type ProbeInfo } from './model-info.js';
+import { TOOL } from './tool.js';
+import type { Trace } from './trace.js';
+import { checkArtifactGroups, checkArtifactTrace, checkCompression } from './artifact-check.js';
+import { FieldChecker } from './validate.js';
+
+export const ARTIFACT_FORMAT = 'graftlr.schedule';
+export const ARTIFACT_VERSION = 1;
+const SPEC: ContainerSpec = { format: ARTIFACT_FORMAT, version: ARTIFACT_VERSION, what: 'schedule artifact', remedy: 're-run extract or copy the file again' };
+
+/**
+ * Downsampled trace for plots: m points, each summarising consecutive recorded steps.
+ * c[j * G + g] = exp(median of ln c) over the valid samples of group g in bucket j (NaN if none).
+ */
+export interface ArtifactTrace {
+  stepsPerPoint: number;
+  fraction: Float64Array; // (m) mean step of the bucket / totalSteps
+  loss: Float32Array;     // (m) mean loss of the bucket
+  c: Float32Array;        // (m * G), groups in model.groups order
+}
+
+export interface ArtifactBody {
+  format: typeof ARTIFACT_FORMAT;
+  version: typeof ARTIFACT_VERSION;
+  createdAt: string; // ISO 8601
+  tool: { name: string; version: string };
+  model: ModelInfo;
+  probe: ProbeInfo;
+  compression: CompressionInfo;
+  groups: Record<string, GroupEntry>;
+  trace?: ArtifactTrace;
+}
+
+export interface Artifact extends ArtifactBody {
+  checksum: string; // "sha256:<hex>" of the canonical encoding of every other field
+}
+
+/** Downsamples a trace to at most maxPoints points (see ArtifactTrace). */
+export function downsampleTrace(trace: Trace, maxPoints: number): ArtifactTrace {
+  const n = trace.steps.length, G = trace.meta.model.groups.length;
+  const per = Math.max(1, Math.ceil(n / Math.max(1, maxPoints)));
+  const m = Math.ceil(n / per);
+  const out: ArtifactTrace = { stepsPerPoint: per, fraction: new Float64Array(m), loss: new Float32Array(m), c: new Float32Array(m * G) };
+  for (let j = 0; j < m; j++) {
+    const lo = j * per, hi = Math.min(n, lo + per);
+    let steps = 0, loss = 0;
+    for (let i = lo; i < hi; i++) { steps += trace.steps[i]; loss += trace.loss[i]; }
+    out.fraction[j] = steps / (hi - lo) / trace.meta.probe.totalSteps;
+    out.loss[j] = loss / (hi - lo);
+    for (let g = 0; g < G; g++) {
+      const logs: number[] = [];
+      for (let i = lo; i < hi; i++) if (trace.valid[i * G + g]) logs.push(Math.log(trace.c[i * G + g]));
+      out.c[j * G + g] = logs.length > 0 ? Math.exp(median(logs)) : NaN;
+    }
+  }
+  return out;
+}
+
+/** Assembles an artifact from a trace and its compression. traceMaxPoints = 0 leaves the trace out. */
+export function buildArtifact(o: { trace: Trace; compressed: Compressed; createdAt?: string; traceMaxPoints?: number }): ArtifactBody {
+  const body: ArtifactBody = {
+    format: ARTIFACT_FORMAT,
+    version: ARTIFACT_VERSION,
+    createdAt: o.createdAt ?? new Date().toISOString(),
+    tool: { ...TOOL },
+    model: o.trace.meta.model,
+    probe: o.trace.meta.probe,
+    compression: o.compressed.compression,
+    groups: o.compressed.groups,
+  };
+  const maxPoints = o.traceMaxPoints ?? 200;
+  if (maxPoints > 0 && o.trace.steps.length > 0) body.trace = downsampleTrace(o.trace, maxPoints);
+  return body;
+}
+
+/** Encodes an artifact (any existing checksum is ignored and recomputed). */
+export function encodeArtifact(a: ArtifactBody): Uint8Array {
+  const G = a.model.groups.length;
+  const wire: Record<string, unknown> = {
+    format: a.format, version: a.version, createdAt: a.createdAt, tool: a.tool,
+    model: a.model, probe: a.probe, compression: a.compression, groups: a.groups,
+  };
+  if (a.trace) {
+    const m = a.trace.fraction.length;
+    wire.trace = {
+      stepsPerPoint: a.trace.stepsPerPoint,
+      fraction: packArray(a.trace.fraction),
+      loss: packArray(a.trace.loss),
+      c: packArray(a.trace.c, [m, G]),
+    };
+  }
+  return encodeContainer(wire);
+}
+
+/**
+ * Decodes an artifact, checking in order: readable msgpack, magic, version (newer -> "upgrade graftlr"),
+ * checksum, then every field's type. Each failure is a one-line Error saying what is wrong and what to do.
+ */
+export function decodeArtifact(bytes: Uint8Array): Artifact {
+  const { body: b, checksum } = decodeContainer(bytes, SPEC);
+  const check = new FieldChecker('schedule artifact', 'the file is corrupted or was not written by graftlr; re-run extract');
+  const tool = check.object(b.tool, 'tool');
+  const model = check.model(b.model, 'model');
+  if (modelFingerprint(Object.fromEntries(model.params.map((p) => [p.name, p.shape]))) !== model.fingerprint) {
+    check.fail('model.fingerprint', 'does not match model.params');
+  }
+  const G = model.groups.length;
+  const out: Artifact = {
+    format: ARTIFACT_FORMAT,
+    version: ARTIFACT_VERSION,
+    createdAt: check.string(b.createdAt, 'createdAt'),
+    tool: { name: check.string(tool.name, 'tool.name'), version: check.string(tool.version, 'tool.version') },
+    model,
+    probe: check.probe(b.probe, 'probe'),
+    compression: checkCompression(check, b.compression, model),
+    groups: checkArtifactGroups(check, b.groups, model),
+    checksum,
+  };
+  if (b.trace !== undefined) {
+    const t = checkArtifactTrace(check, b.trace);
+    out.trace = {
+      stepsPerPoint: t.stepsPerPoint,
+      fraction: unpackArray(t.fraction, 'schedule artifact field trace.fraction', ['f64']) as Float64Array,
+      loss: unpackArray(t.loss, 'schedule artifact field trace.loss', ['f32']) as Float32Array,
+      c: unpackArray(t.c, 'schedule artifact field trace.c', ['f32']) as Float32Array,
+    };
+    const m = out.trace.fraction.length;
+    if (out.trace.loss.length !== m || out.trace.c.length !== m * G) check.fail('trace', `arrays disagree: ${m} points need loss (${m}) and c (${m} x ${G})`);
+  }
+  return out;
+}
+
+/**
+ * Refuses an artifact made for a different model: compares the fingerprint of `paramShapes`
+ * (name -> shape) with the artifact's and, if they differ, throws one line listing the differences.
+ */
+export function checkArtifactMatchesModel(artifact: Pick<ArtifactBody, 'model'>, paramShapes: Readonly<Record<string, readonly number[]>>): void {
+  const mine = modelFingerprint(paramShapes);
+  if (mine === artifact.model.fingerprint) return;
+  const diffs: string[] = [];
+  const recorded = new Map(artifact.model.params.map((p) => [p.name, p]));
+  for (const p of artifact.model.params) {
+    const s = paramShapes[p.name];
+    if (!s) diffs.push(`${p.name} (group ${p.group}) missing from this model`);
+    else if (s.join('x') !== p.shape.join('x')) diffs.push(`${p.name} (group ${p.group}) is [${s}] here but [${p.shape}] in the artifact`);
+  }
+  for (const name of Object.keys(paramShapes).sort()) if (!recorded.has(name)) diffs.push(`${name} not in the artifact`);
+  const shown = diffs.slice(0, 4).join('; ') + (diffs.length > 4 ? `; +${diffs.length - 4} more` : '');
+  throw new Error(`artifact was made for model fingerprint ${shortHash(artifact.model.fingerprint)}, this model is ${shortHash(mine)}: re-run extract (${shown})`);
+}
