@@ -3,12 +3,13 @@
  *  - the gradient graph: loss, accuracy and `grad.<param>` for every parameter;
  *  - the SGD graph: loss, accuracy, the global gradient norm and `new.<param>` = the parameters after one
  *    step of stateless SGD with per-parameter learning rates (graph inputs), so one run is one training step.
- * Both take the batch inputs of loss-and-grads.ts and every parameter as inputs.
+ *  - the evaluation graph: loss and accuracy only (no backward pass).
+ * All take the batch inputs of loss-and-grads.ts and every parameter as inputs.
  */
 import type { BertConfig } from '../../model/config.js';
 import { paramShapes } from '../../onnx/bert-params.js';
 import { GraphBuilder } from '../../onnx/builder.js';
-import { emitLossAndGrads, type LossAndGradValues } from './loss-and-grads.js';
+import { emitLoss, emitLossAndGrads, type LossAndGradValues } from './loss-and-grads.js';
 import { Emitter } from './ops.js';
 
 /** Opset 20: the exact-erf `Gelu` operator. */
@@ -34,6 +35,15 @@ function start(c: BertConfig, name: string): { e: Emitter; v: LossAndGradValues 
 
 function named(e: Emitter, value: string, name: string): string {
   return e.g.node('Identity', [value], { outputs: [name] })[0];
+}
+
+/** Loss and accuracy only. */
+export function buildEvalGraph(c: BertConfig): Uint8Array {
+  const e = new Emitter(new GraphBuilder('graftlr_mlm_loss', { opset: OPSET }));
+  const v = emitLoss(e, c);
+  e.g.output(named(e, v.loss, 'loss'), 'float32', []);
+  e.g.output(named(e, v.accuracy, 'accuracy'), 'float32', []);
+  return e.g.toBytes();
 }
 
 /** Loss, accuracy and every parameter's gradient. */

@@ -11,14 +11,11 @@ import type { Emitter } from './ops.js';
 export interface LossValues {
   loss: string; // scalar
   accuracy: string; // scalar
-  /** dLoss/dlogits (N, V). */
-  dLogits: string;
+  logp: string; // (N, V) log-softmax
+  labelCol: string; // (N, 1) int64
 }
 
-/**
- * loss = mean_n( logsumexp(logits_n) - logits_n[label_n] );  accuracy = mean_n(argmax(logits_n) == label_n)
- * dLoss/dlogits = (softmax(logits) - onehot(labels)) / N.
- */
+/** loss = mean_n( logsumexp(logits_n) - logits_n[label_n] );  accuracy = mean_n(argmax(logits_n) == label_n). */
 export function crossEntropy(e: Emitter, logits: string, labels: string): LossValues {
   const logp = e.op('LogSoftmax', [logits], 'ce.logp', { axis: attr.int(-1) }); // (N, V)
   const labelCol = e.unsqueeze(labels, [1], 'ce.labels'); // (N, 1)
@@ -27,15 +24,28 @@ export function crossEntropy(e: Emitter, logits: string, labels: string): LossVa
   const predicted = e.op('ArgMax', [logits], 'ce.argmax', { axis: attr.int(1), keepdims: attr.int(0) }); // (N)
   const hits = e.toFloat(e.op('Equal', [predicted, labels], 'ce.equal'), 'ce.hits'); // (N)
   const accuracy = e.op('ReduceMean', [hits], 'ce.accuracy', { keepdims: attr.int(0) }); // ()
+  return { loss, accuracy, logp, labelCol };
+}
+
+/** dLoss/dlogits = (softmax(logits) - onehot(labels)) / N  (N, V). */
+export function crossEntropyBackward(e: Emitter, ce: LossValues, labels: string): string {
+  const { logp, labelCol } = ce;
   const probs = e.op('Exp', [logp], 'ce.probs'); // softmax (N, V)
   const minusOne = e.filled(e.shape(labelCol, 'ce.label_shape'), -1, 'ce.minus_one'); // (N, 1)
   const diff = e.op('ScatterElements', [probs, labelCol, minusOne], 'ce.diff',
     { axis: attr.int(1), reduction: attr.string('add') }); // softmax - onehot (N, V)
   const invN = e.op('Reciprocal', [e.toFloat(e.shape(labels, 'ce.n'), 'ce.n_float')], 'ce.inv_n'); // (1)
-  return { loss, accuracy, dLogits: e.mul(diff, invN, 'ce.dlogits') };
+  return e.mul(diff, invN, 'ce.dlogits');
 }
 
-export interface HeadResult extends LossValues {
+/** Loss and accuracy only (evaluation): x (BT, H) -> selected rows -> head -> cross-entropy. */
+export function headLoss(e: Emitter, c: BertConfig, p: ParamRef, x: string, positions: string, labels: string): LossValues {
+  return crossEntropy(e, emitMlmHead(e.g, c, p, emitGatherRows(e.g, c, x, positions)).logits, labels);
+}
+
+export interface HeadResult {
+  loss: string;
+  accuracy: string;
   /** dLoss/dx for the final hidden states (BT, H) (zero outside the selected rows). */
   dHidden: string;
   /** Gradient reaching the word embeddings through the tied output projection (V, H). */
@@ -54,10 +64,11 @@ export function headForwardBackward(
   const h = emitGatherRows(e.g, c, x, positions); // (N, H)
   const head: MlmHeadValues = emitMlmHead(e.g, c, p, h); // logits (N, V)
   const ce = crossEntropy(e, head.logits, labels);
+  const dLogits = crossEntropyBackward(e, ce, labels); // (N, V)
   const word = p('embeddings.word_embeddings');
-  grads['cls.predictions.bias'] = e.reduceSum(ce.dLogits, [0], 'gh.dbias'); // (V)
-  const dWordOut = e.gemm(ce.dLogits, head.ln.y, 'gh.dword', { transA: true }); // (V, H)
-  const dT = e.gemm(ce.dLogits, word, 'gh.dt'); // (N, H)
+  grads['cls.predictions.bias'] = e.reduceSum(dLogits, [0], 'gh.dbias'); // (V)
+  const dWordOut = e.gemm(dLogits, head.ln.y, 'gh.dword', { transA: true }); // (V, H)
+  const dT = e.gemm(dLogits, word, 'gh.dt'); // (N, H)
   const ln = layerNormBackward(e, { x: head.act, mean: head.ln.mean, invStd: head.ln.invStdDev,
     gamma: p('cls.predictions.transform.LayerNorm.gamma') }, dT, 'gh.ln'); // (N, H)
   grads['cls.predictions.transform.LayerNorm.gamma'] = ln.dGamma;
@@ -69,5 +80,5 @@ export function headForwardBackward(
   const zeros = e.filled(e.shape(x, 'gh.x_shape'), 0, 'gh.zeros'); // (BT, H)
   const rows = e.unsqueeze(positions, [1], 'gh.positions'); // (N, 1)
   const dHidden = e.op('ScatterND', [zeros, rows, dense.dx], 'gh.dhidden', { reduction: attr.string('add') }); // (BT, H)
-  return { ...ce, dHidden, dWordOut };
+  return { loss: ce.loss, accuracy: ce.accuracy, dHidden, dWordOut };
 }

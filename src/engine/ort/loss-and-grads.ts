@@ -9,7 +9,7 @@ import { emitEmbeddings, emitMaskBias, type ParamRef } from '../../onnx/bert-gra
 import { addParamInputs, paramShapes } from '../../onnx/bert-params.js';
 import { attr } from '../../onnx/builder.js';
 import { layerNormBackward } from './backward.js';
-import { headForwardBackward } from './head.js';
+import { headForwardBackward, headLoss } from './head.js';
 import { layerBackward, layerForward, type HeadShapes, type LayerSaved } from './layer.js';
 import type { Emitter } from './ops.js';
 
@@ -30,7 +30,19 @@ export function checkOrtConfig(c: BertConfig): void {
   }
 }
 
-export function emitLossAndGrads(e: Emitter, c: BertConfig): LossAndGradValues {
+export interface EncoderForward {
+  inputs: { inputIds: string; tokenTypeIds: string; positions: string; labels: string };
+  p: ParamRef;
+  emb: ReturnType<typeof emitEmbeddings>;
+  bt: string; // [B, T]
+  shapes: HeadShapes;
+  saved: LayerSaved[];
+  /** Final hidden states (BT, H). */
+  x: string;
+}
+
+/** Declares the batch and parameter inputs and emits embeddings and all layers, keeping activations. */
+export function emitEncoderForward(e: Emitter, c: BertConfig): EncoderForward {
   checkOrtConfig(c);
   const g = e.g, H = c.hiddenSize, A = c.numHeads;
   const inputIds = g.input('input_ids', 'int64', ['B', 'T']);
@@ -39,9 +51,6 @@ export function emitLossAndGrads(e: Emitter, c: BertConfig): LossAndGradValues {
   const positions = g.input('masked_positions', 'int64', ['N']);
   const labels = g.input('masked_labels', 'int64', ['N']);
   const p = addParamInputs(g, c);
-  const grads: Record<string, string> = {};
-
-  // Forward: embeddings -> L layers -> head and loss (the head also runs its own backward).
   const emb = emitEmbeddings(g, c, p, { inputIds, tokenTypeIds }); // x (B, T, H)
   const maskBias = emitMaskBias(g, attentionMask); // (B, 1, 1, T)
   const bt = e.shape(inputIds, 'shape.bt'); // [B, T]
@@ -55,6 +64,22 @@ export function emitLossAndGrads(e: Emitter, c: BertConfig): LossAndGradValues {
     saved.push(layerForward(e, c, p, i, x, maskBias, shapes));
     x = saved[i].outLn.y;
   }
+  return { inputs: { inputIds, tokenTypeIds, positions, labels }, p, emb, bt, shapes, saved, x };
+}
+
+/** Loss and accuracy only (the evaluation graph's body). */
+export function emitLoss(e: Emitter, c: BertConfig): { loss: string; accuracy: string } {
+  const f = emitEncoderForward(e, c);
+  const ce = headLoss(e, c, f.p, f.x, f.inputs.positions, f.inputs.labels);
+  return { loss: ce.loss, accuracy: ce.accuracy };
+}
+
+export function emitLossAndGrads(e: Emitter, c: BertConfig): LossAndGradValues {
+  const f = emitEncoderForward(e, c);
+  const { p, emb, bt, shapes, saved, x } = f;
+  const { inputIds, tokenTypeIds, positions, labels } = f.inputs;
+  const H = c.hiddenSize;
+  const grads: Record<string, string> = {};
   const head = headForwardBackward(e, c, p, x, positions, labels, grads);
 
   // Backward through the layers, last to first.

@@ -1,0 +1,74 @@
+/**
+ * The `ort` engine: loss and gradients from one compiled onnxruntime graph (forward and hand-written
+ * backward, src/engine/ort/graphs.ts). Parameters stay tfjs tensors owned by the training loop; each call
+ * reads them to the host, runs the graph, and returns the gradients as new tfjs tensors.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { MlmBatch } from '../../data/batch.js';
+import { OrtSession, type SessionOptions } from '../../eval/ort.js';
+import type { BertConfig } from '../../model/config.js';
+import { checkHostParams, paramShapes } from '../../onnx/bert-params.js';
+import type { HostParams, ParamMap } from '../../params.js';
+import type { Engine, EvalResult, LossAndGrads } from '../types.js';
+import { batchFeeds, paramFeeds } from './feeds.js';
+import { buildEvalGraph, buildGradGraph, gradOutput } from './graphs.js';
+import { checkOrtConfig } from './loss-and-grads.js';
+
+/**
+ * Reads every parameter tensor to a host array (dataSync: one read per tensor; the arrays are not
+ * written to). Borrows the tensors. Throws unless names and shapes match the config.
+ */
+function readParams(c: BertConfig, params: ParamMap): HostParams {
+  const host: HostParams = {};
+  for (const name of Object.keys(params)) {
+    const t = params[name];
+    if (t.dtype !== 'float32') throw new Error(`parameter "${name}" has dtype ${t.dtype}: the ort engine needs float32`);
+    host[name] = { shape: [...t.shape], data: t.dataSync() as Float32Array };
+  }
+  checkHostParams(c, host);
+  return host;
+}
+
+/** Builds the gradient graph for `config` and loads it (and, on first use, the evaluation graph). */
+export async function createOrtEngine(config: BertConfig, options: SessionOptions = {}): Promise<Engine> {
+  checkOrtConfig(config);
+  const shapes = paramShapes(config);
+  const gradSession = await OrtSession.create(buildGradGraph(config), options, 'the ort gradient graph');
+  let evalSession: OrtSession | undefined;
+
+  return {
+    name: 'ort',
+    config,
+
+    async lossAndGrads(params: ParamMap, batch: MlmBatch): Promise<LossAndGrads> {
+      const feeds = paramFeeds(readParams(config, params), batchFeeds(batch));
+      const out = await gradSession.run(feeds);
+      const grads: Record<string, tf.Tensor> = {};
+      for (const name of Object.keys(shapes)) {
+        grads[name] = tf.tensor(out[gradOutput(name)].data as Float32Array, shapes[name], 'float32');
+      }
+      return { loss: out.loss.data[0] as number, accuracy: out.accuracy.data[0] as number, grads };
+    },
+
+    async evaluate(params: ParamMap, batches: MlmBatch[]): Promise<EvalResult> {
+      evalSession ??= await OrtSession.create(buildEvalGraph(config), options, 'the ort evaluation graph');
+      const host = readParams(config, params);
+      let lossSum = 0, hitSum = 0, tokens = 0;
+      for (const batch of batches) {
+        if (batch.maskedPositions.length === 0) continue; // nothing to score
+        const out = await evalSession.run(paramFeeds(host, batchFeeds(batch)), ['loss', 'accuracy']);
+        const n = batch.maskedPositions.length;
+        lossSum += (out.loss.data[0] as number) * n; // token-weighted mean over batches
+        hitSum += (out.accuracy.data[0] as number) * n;
+        tokens += n;
+      }
+      if (tokens === 0) return { loss: NaN, accuracy: NaN, tokens: 0 }; // as the tfjs engine
+      return { loss: lossSum / tokens, accuracy: hitSum / tokens, tokens };
+    },
+
+    async dispose(): Promise<void> {
+      await gradSession.release();
+      await evalSession?.release();
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The fused fast path for stateless SGD: one onnxruntime run computes loss, gradients and the updated
+ * parameters (src/engine/ort/graphs.ts buildSgdGraph). Parameters live in host Float32Arrays owned by
+ * the trainer; each step feeds them (no copy) and keeps the graph's `new.<param>` outputs as the next
+ * parameters. Same inputs give the same outputs (no randomness; dropout is refused).
+ */
+import type { MlmBatch } from '../../data/batch.js';
+import { float32Feed, OrtSession, type Feed, type SessionOptions } from '../../eval/ort.js';
+import type { BertConfig } from '../../model/config.js';
+import { checkHostParams, paramShapes } from '../../onnx/bert-params.js';
+import type { HostParams } from '../../params.js';
+import { batchFeeds, paramFeeds } from './feeds.js';
+import { buildSgdGraph, newParamOutput } from './graphs.js';
+import { checkOrtConfig } from './loss-and-grads.js';
+
+export interface OrtSgdOptions extends SessionOptions {
+  /** Clip the gradient to this global norm before the update (default: no clipping). */
+  clipNorm?: number;
+  /** Emit decoupled weight decay; step() then needs `decayByParam` (default false). */
+  weightDecay?: boolean;
+}
+
+export interface OrtSgdStepResult {
+  loss: number;
+  accuracy: number;
+  /** Global gradient norm before clipping, ||g|| over all parameters. */
+  gradNorm: number;
+  /** False when gradNorm is not finite: the parameters were left unchanged. */
+  applied: boolean;
+}
+
+export interface OrtSgdTrainer {
+  readonly config: BertConfig;
+  /**
+   * One step w' = w (1 - decay_w) - lr_w f g (f = min(1, clipNorm / ||g||), 1 without clipping).
+   * `lrByParam[name]` is the learning rate of each parameter (eta(t) c_G(t) for scheduled SGD);
+   * `decayByParam[name]` = eta(t) wd, or 0 where the parameter does not decay (only with weightDecay).
+   */
+  step(batch: MlmBatch, lrByParam: Readonly<Record<string, number>>, decayByParam?: Readonly<Record<string, number>>): Promise<OrtSgdStepResult>;
+  /** The current parameters (the trainer's own arrays: copy them before the next step if you keep them). */
+  getParams(): HostParams;
+  dispose(): Promise<void>;
+}
+
+/** Per-parameter values in sorted-name order; throws naming a missing or non-finite entry. */
+function perParam(names: string[], values: Readonly<Record<string, number>>, what: string): Float32Array {
+  return Float32Array.from(names, (name) => {
+    const v = values[name];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new Error(`${what}["${name}"] = ${v} is invalid: give a finite number for every parameter`);
+    }
+    return v;
+  });
+}
+
+/** Copies `initial` (the trainer owns its arrays) and loads the SGD graph for `config`. */
+export async function createOrtSgdTrainer(config: BertConfig, initial: HostParams, options: OrtSgdOptions = {}): Promise<OrtSgdTrainer> {
+  checkOrtConfig(config);
+  checkHostParams(config, initial);
+  const { clipNorm, weightDecay = false } = options;
+  if (clipNorm !== undefined && !(clipNorm > 0)) throw new Error(`clipNorm = ${clipNorm} is invalid: expected a number > 0`);
+  const shapes = paramShapes(config);
+  const names = Object.keys(shapes);
+  let params: HostParams = {};
+  for (const name of names) params[name] = { shape: [...shapes[name]], data: Float32Array.from(initial[name].data) };
+  const bytes = buildSgdGraph(config, { clip: clipNorm !== undefined, weightDecay });
+  const session = await OrtSession.create(bytes, options, 'the ort SGD graph');
+  const fetch = ['loss', 'accuracy', 'grad_norm', ...names.map(newParamOutput)];
+
+  return {
+    config,
+    async step(batch, lrByParam, decayByParam) {
+      const feeds: Record<string, Feed> = paramFeeds(params, batchFeeds(batch));
+      feeds.lr = float32Feed(perParam(names, lrByParam, 'lrByParam'), [names.length]);
+      if (weightDecay) {
+        if (!decayByParam) throw new Error('decayByParam is missing: this trainer was made with weightDecay: true');
+        feeds.decay = float32Feed(perParam(names, decayByParam, 'decayByParam'), [names.length]);
+      }
+      if (clipNorm !== undefined) feeds.max_norm = float32Feed(Float32Array.of(clipNorm), []);
+      const out = await session.run(feeds, fetch);
+      const gradNorm = out.grad_norm.data[0] as number;
+      const applied = Number.isFinite(gradNorm);
+      if (applied) {
+        const next: HostParams = {};
+        for (const name of names) next[name] = { shape: params[name].shape, data: out[newParamOutput(name)].data as Float32Array };
+        params = next;
+      }
+      return { loss: out.loss.data[0] as number, accuracy: out.accuracy.data[0] as number, gradNorm, applied };
+    },
+    getParams: () => params,
+    dispose: () => session.release(),
+  };
+}
