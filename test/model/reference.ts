@@ -62,7 +62,7 @@ function layerNorm(x: Float64Array, n: number, h: number, gamma: Float64Array, b
 function keep(x: Float64Array, drop: DropoutContext | undefined, site: string): Float64Array {
   if (!drop) return x;
   const k = keepMaskValues(drop, site, x.length);
-  return x.map((v, i) => v * k[i]);
+  return Float64Array.from(x, (v, i) => v * k[i]);
 }
 
 /** Mean MLM loss and accuracy of the spec's forward pass, in float64. */
@@ -71,7 +71,7 @@ export function refLoss(p: RefParams, c: BertConfig, batch: MlmBatch, drop?: Dro
   const H = c.hiddenSize, A = c.numHeads, d = H / A, I = c.intermediateSize, V = c.vocabSize, n = B * T;
   const w = (name: string) => p[name].data;
   // embeddings
-  let x = new Float64Array(n * H);
+  let x: Float64Array = new Float64Array(n * H);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < H; j++) {
       x[i * H + j] = w('embeddings.word_embeddings')[batch.inputIds[i] * H + j] +
@@ -85,7 +85,7 @@ export function refLoss(p: RefParams, c: BertConfig, batch: MlmBatch, drop?: Dro
     const q = dense(x, n, w(pre + 'attention.self.query.kernel'), w(pre + 'attention.self.query.bias'), H, H);
     const k = dense(x, n, w(pre + 'attention.self.key.kernel'), w(pre + 'attention.self.key.bias'), H, H);
     const v = dense(x, n, w(pre + 'attention.self.value.kernel'), w(pre + 'attention.self.value.bias'), H, H);
-    let probs = new Float64Array(B * A * T * T); // (B, A, T, T)
+    let probs: Float64Array = new Float64Array(B * A * T * T); // (B, A, T, T)
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < A; h++) {
         for (let t1 = 0; t1 < T; t1++) {
