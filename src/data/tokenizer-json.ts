@@ -13,6 +13,7 @@
  *
  * Output is byte-deterministic: fixed key order, the vocabulary listed in id order.
  */
+import { readFileChecked, writeFileAtomic } from '../io/atomic.js';
 import { DASHES, DOUBLE_QUOTES, SINGLE_QUOTES } from './normalize.js';
 import { CONTINUATION_PREFIX, MAX_CHARS_PER_WORD, SPECIAL_TOKENS, makeTokenizer, type Tokenizer } from './tokenizer.js';
 
@@ -105,4 +106,14 @@ export function parseTokenizerJson(text: string, source = 'tokenizer.json'): Tok
     vocab[id as number] = piece;
   }
   return makeTokenizer(vocab);
+}
+
+/** Write `tokenizer` as `tokenizer.json` text to `file` (atomically). */
+export function saveTokenizerFile(file: string, tokenizer: Tokenizer): void {
+  writeFileAtomic(file, toTokenizerJson(tokenizer));
+}
+
+/** Read a `tokenizer.json` written by `saveTokenizerFile`; one-line errors name the file. */
+export function loadTokenizerFile(file: string): Tokenizer {
+  return parseTokenizerJson(new TextDecoder().decode(readFileChecked(file, 'tokenizer')), file);
 }

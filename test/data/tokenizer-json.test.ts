@@ -4,7 +4,10 @@ import { loadMobyDick, loadSotuCorpus } from '../../src/data/corpus.js';
 import { normalize } from '../../src/data/normalize.js';
 import { preTokenize } from '../../src/data/pretokenize.js';
 import { trainWordPiece } from '../../src/data/wordpiece-train.js';
-import { parseTokenizerJson, toTokenizerJson } from '../../src/data/tokenizer-json.js';
+import { loadTokenizerFile, parseTokenizerJson, saveTokenizerFile, toTokenizerJson } from '../../src/data/tokenizer-json.js';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 // A small tokenizer trained on the first 40 training addresses (1790-1829, about 1.3 MB).
 const sotu = loadSotuCorpus();
@@ -51,6 +54,16 @@ describe('tokenizer.json', () => {
     const parsed = parseTokenizerJson(json);
     expect(parsed.vocab).toEqual(tokenizer.vocab);
     expect(toTokenizerJson(parsed)).toBe(json);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-tok-'));
+    try {
+      const file = path.join(dir, 'tokenizer.json');
+      saveTokenizerFile(file, tokenizer);
+      expect(fs.readFileSync(file, 'utf8')).toBe(json);
+      expect(loadTokenizerFile(file).vocab).toEqual(tokenizer.vocab);
+      expect(() => loadTokenizerFile(path.join(dir, 'missing.json'))).toThrow('tokenizer not found');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('writes the BERT layout: special ids, WordPiece model and decoder, [CLS] A [SEP] template', () => {
