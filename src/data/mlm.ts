@@ -58,6 +58,7 @@ export function makeBatcher(options: BatcherOptions): Batcher {
   if (!Number.isInteger(B) || B < 1) throw new Error(`batchSize = ${B} is invalid: expected an integer >= 1`);
   if (S < 1) throw new Error('there are no training sequences: use a larger corpus');
   rng(seed); // validates the seed
+  validateMasking(options.masking);
   const perms = new Map<number, Int32Array>(); // the two most recent epochs' permutations
   const permutation = (epoch: number): Int32Array => {
     let perm = perms.get(epoch);
@@ -86,7 +87,7 @@ export function makeBatcher(options: BatcherOptions): Batcher {
 /**
  * Fixed held-out batches: `maxSequences` rows (default all) spread evenly over the split
  * (row floor(i * S / cap)), in order, B per batch (the last batch may be smaller), masked with
- * rng(seed, 'eval-mask', batchIndex). Same arguments, same batches.
+ * rng(seed, 'eval-mask', batchIndex). Same arguments, same batches; no sequences, no batches.
  */
 export function evalBatches(
   sequences: Sequences,
@@ -115,7 +116,7 @@ export function maskRows(
   specialIds: Readonly<SpecialIds>,
   masking: MaskingOptions = {},
 ): MlmBatch {
-  const { selectProb = 0.15, maskProb = 0.8, randomProb = 0.1 } = masking;
+  const { selectProb, maskProb, randomProb } = validateMasking(masking);
   const T = sequences.seqLen;
   const B = rows.length;
   const inputIds = new Int32Array(B * T);
@@ -152,6 +153,16 @@ export function maskRows(
     else if (u < maskProb + randomProb) inputIds[p] = randomNonSpecial(r, vocabSize, specials);
   }
   return { batchSize: B, seqLen: T, inputIds, attentionMask, tokenTypeIds: new Int32Array(B * T), maskedPositions, maskedLabels };
+}
+
+/** Masking options with defaults; throws naming a bad value and the allowed range. */
+export function validateMasking(masking: MaskingOptions = {}): Required<MaskingOptions> {
+  const { selectProb = 0.15, maskProb = 0.8, randomProb = 0.1 } = masking;
+  if (!(selectProb > 0 && selectProb <= 1)) throw new Error(`selectProb = ${selectProb} is invalid: expected a number in (0, 1]`);
+  if (!(maskProb >= 0 && randomProb >= 0 && maskProb + randomProb <= 1)) {
+    throw new Error(`maskProb = ${maskProb}, randomProb = ${randomProb} are invalid: expected both >= 0 with a sum <= 1`);
+  }
+  return { selectProb, maskProb, randomProb };
 }
 
 /** Uniform over [0, vocabSize) minus the (sorted, distinct) special ids. */

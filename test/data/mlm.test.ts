@@ -110,6 +110,25 @@ describe('masking statistics', () => {
   });
 });
 
+describe('random replacement tokens', () => {
+  it('are uniform over the non-special ids, also when special ids are not contiguous', () => {
+    // BERT-style ids: [PAD] 0, [UNK] 100, [CLS] 101, [SEP] 102, [MASK] 103; V = 110 leaves the
+    // 105 ids 1..99 and 104..109. maskProb 0, randomProb 1: every selected token is replaced.
+    const specialIds = { pad: 0, unk: 100, cls: 101, sep: 102, mask: 103 };
+    const stream = Array.from({ length: 62 * 40 }, (_, i) => 1 + (i % 99));
+    const seqs = packSequences(Int32Array.from(stream), { seqLen: 64, vocabSize: 110, specialIds });
+    const batcher = makeBatcher({ sequences: seqs, batchSize: 40, seed: 2, masking: { maskProb: 0, randomProb: 1 } });
+    const seen = new Set<number>();
+    for (let step = 0; step < 6; step++) {
+      const batch = batcher.batchAt(step);
+      for (const p of batch.maskedPositions) seen.add(batch.inputIds[p]);
+    }
+    // 6 * 40 * 9 = 2160 draws over 105 values: P(some value never drawn) <= 105 * (104/105)^2160 ~ 1e-7.
+    const allowed = [...Array.from({ length: 99 }, (_, i) => i + 1), 104, 105, 106, 107, 108, 109];
+    expect([...seen].sort((a, b) => a - b)).toEqual(allowed);
+  });
+});
+
 describe('batcher determinism and data order', () => {
   const seqs = randomSequences(24, 16, 500);
 
@@ -144,6 +163,8 @@ describe('batcher determinism and data order', () => {
     expect(() => makeBatcher({ sequences: seqs, batchSize: 0, seed: 1 })).toThrow('batchSize = 0 is invalid: expected an integer >= 1');
     expect(() => makeBatcher({ sequences: seqs, batchSize: 2, seed: 1 }).batchAt(-1)).toThrow('step = -1 is invalid');
     expect(() => makeBatcher({ sequences: seqs, batchSize: 2, seed: -1 })).toThrow('seed = -1 is invalid');
+    expect(() => makeBatcher({ sequences: seqs, batchSize: 2, seed: 1, masking: { selectProb: 0 } })).toThrow('selectProb = 0 is invalid: expected a number in (0, 1]');
+    expect(() => makeBatcher({ sequences: seqs, batchSize: 2, seed: 1, masking: { maskProb: 0.95 } })).toThrow('maskProb = 0.95, randomProb = 0.1 are invalid');
   });
 });
 
