@@ -36,7 +36,7 @@ export interface SessionOptions {
 
 /** Describes the engine for the CLI's "which backend runs" line. */
 export function ortDescription(options: SessionOptions = {}): string {
-  return `onnxruntime-node ${ort.env.versions?.common ?? ''} cpu, ${options.threads ?? availableParallelism()} threads`.replace('  ', ' ');
+  return `onnxruntime-node ${ort.env.versions.node} (cpu, ${options.threads ?? availableParallelism()} threads)`;
 }
 
 export class OrtSession {

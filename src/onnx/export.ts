@@ -20,9 +20,13 @@ export const CONFIG_KEY = 'graftlr.config';
 export const ONNX_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'] as const;
 export const ONNX_OUTPUT = 'logits';
 
+export const DATA_KEY = 'graftlr.data';
+
 export interface ExportOptions {
   /** Default-domain opset (>= 17; default 17). */
   opset?: number;
+  /** Extra metadata_props entries (e.g. DATA_KEY -> JSON describing the training data). */
+  metadata?: Record<string, string>;
 }
 
 /** The inference graph (full-sequence MLM logits) with the weights as initializers. */
@@ -37,6 +41,7 @@ export function buildInferenceGraph(config: BertConfig, params: HostParams, opti
   g.output(logits, 'float32', ['batch', 'sequence', config.vocabSize]);
   g.setMetadata(FORMAT_KEY, ONNX_FORMAT);
   g.setMetadata(CONFIG_KEY, JSON.stringify(config));
+  for (const [key, value] of Object.entries(options.metadata ?? {})) g.setMetadata(key, value);
   return g;
 }
 
@@ -69,31 +74,44 @@ export function decodeModel(bytes: Uint8Array, what = 'the file'): onnxProto.onn
   return model;
 }
 
-/** Reads the config and the weights back from an exported model (the inverse of exportOnnx). */
-export function importOnnx(bytes: Uint8Array, what = 'the ONNX model'): { config: BertConfig; params: HostParams } {
-  const model = decodeModel(bytes, what);
-  const initializers = model.graph!.initializer ?? [];
-  const initNames = new Set(initializers.map((t) => t.name ?? ''));
+/** What an exported model says about itself: its config and all metadata_props entries. */
+export interface OnnxModelInfo {
+  config: BertConfig;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Checks that a decoded model is a graftlr export (its inputs and metadata) and returns its config.
+ * Throws one-line errors naming `what`.
+ */
+export function modelInfo(model: onnxProto.onnx.ModelProto, what: string): OnnxModelInfo {
+  const initNames = new Set((model.graph!.initializer ?? []).map((t) => t.name ?? ''));
   const inputs = (model.graph!.input ?? []).map((v) => v.name ?? '').filter((n) => !initNames.has(n));
   assertBertInputs(inputs, what);
-  const meta = new Map(model.metadataProps.map((m) => [m.key, m.value]));
-  if (meta.get(FORMAT_KEY) !== ONNX_FORMAT || !meta.has(CONFIG_KEY)) {
-    throw new Error(`${what} has no graftlr metadata (${FORMAT_KEY} = ${ONNX_FORMAT}): only models made by graftlr export can be imported`);
+  const metadata: Record<string, string> = {};
+  for (const m of model.metadataProps) metadata[m.key ?? ''] = m.value ?? '';
+  if (metadata[FORMAT_KEY] !== ONNX_FORMAT || metadata[CONFIG_KEY] === undefined) {
+    throw new Error(`${what} has no graftlr metadata (${FORMAT_KEY} = ${ONNX_FORMAT}): only models made by graftlr export can be read`);
   }
-  let config: BertConfig;
   try {
-    config = validateConfig(JSON.parse(meta.get(CONFIG_KEY)!) as BertConfig);
+    return { config: validateConfig(JSON.parse(metadata[CONFIG_KEY]) as BertConfig), metadata };
   } catch (e) {
     throw new Error(`${what} has a bad ${CONFIG_KEY} entry: ${(e as Error).message}`);
   }
-  const byName = new Map(initializers.map((t) => [t.name ?? '', t]));
+}
+
+/** Reads the config, the metadata and the weights back from an exported model (the inverse of exportOnnx). */
+export function importOnnx(bytes: Uint8Array, what = 'the ONNX model'): OnnxModelInfo & { params: HostParams } {
+  const model = decodeModel(bytes, what);
+  const { config, metadata } = modelInfo(model, what);
+  const byName = new Map((model.graph!.initializer ?? []).map((t) => [t.name ?? '', t]));
   const params: HostParams = {};
   for (const [name, shape] of Object.entries(paramShapes(config))) {
     const t = byName.get(name);
     if (!t) throw new Error(`${what} lacks the weight "${name}": is the file truncated?`);
     params[name] = { shape, data: readFloatTensor(t, shape, what) };
   }
-  return { config, params };
+  return { config, metadata, params };
 }
 
 function readFloatTensor(t: onnxProto.onnx.ITensorProto, shape: number[], what: string): Float32Array {

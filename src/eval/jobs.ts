@@ -1,0 +1,94 @@
+/**
+ * The file-level jobs behind `graftlr fill-mask` and `graftlr eval`: read the files named by the caller,
+ * run onnxruntime, return results and timings (no printing).
+ */
+import { readFileChecked } from '../io/atomic.js';
+import { parseTokenizerJson } from '../data/tokenizer-json.js';
+import { prepareData } from '../data/prepare.js';
+import { evalBatches, EVAL_SEED } from '../data/mlm.js';
+import type { EvalResult } from '../engine/types.js';
+import { DATA_KEY } from '../onnx/export.js';
+import { fillMask, type FillMaskResult } from './fill-mask.js';
+import { evaluateOrt } from './evaluate-ort.js';
+import { loadOrtMlm, type OrtMlm } from './model.js';
+import type { SessionOptions } from './ort.js';
+
+async function loadModelFile(path: string, options: SessionOptions): Promise<OrtMlm> {
+  return loadOrtMlm(readFileChecked(path, 'model'), path, options);
+}
+
+export interface FillMaskFileOptions extends SessionOptions {
+  model: string;
+  tokenizer: string;
+  text: string;
+  topK?: number;
+}
+
+export interface FillMaskReport {
+  results: FillMaskResult[];
+  /** Wall-clock ms: loading model + tokenizer, and the inference call. */
+  ms: { load: number; infer: number };
+}
+
+export async function fillMaskFromFiles(options: FillMaskFileOptions): Promise<FillMaskReport> {
+  const t0 = performance.now();
+  const tokenizer = parseTokenizerJson(new TextDecoder().decode(readFileChecked(options.tokenizer, 'tokenizer')), options.tokenizer);
+  const model = await loadModelFile(options.model, options);
+  try {
+    const t1 = performance.now();
+    const results = await fillMask(model, tokenizer, options.text, options.topK ?? 5);
+    return { results, ms: { load: t1 - t0, infer: performance.now() - t1 } };
+  } finally {
+    await model.release();
+  }
+}
+
+export interface EvaluateFileOptions extends SessionOptions {
+  model: string;
+  split?: 'heldout' | 'ood';
+  /** Corpus the model was trained on (default: the model's graftlr.data metadata, else "sotu"). */
+  corpus?: 'sotu' | string[];
+  /** Sequence length (default: the model's graftlr.data metadata, else 128, at most maxPositions). */
+  seqLen?: number;
+  batchSize?: number;
+  /** Evaluate at most this many sequences, spread evenly over the split (default all). */
+  maxSequences?: number;
+  cacheDir?: string;
+  onBatch?: (done: number, total: number) => void;
+}
+
+export interface EvaluateReport extends EvalResult {
+  split: 'heldout' | 'ood';
+  corpus: 'sotu' | string[];
+  seqLen: number;
+  sequences: number;
+  batches: number;
+  /** Fingerprint of the data rebuilt here, and the one recorded in the model (if any). */
+  dataFingerprint: string;
+  modelDataFingerprint?: string;
+  ms: { data: number; eval: number };
+}
+
+export async function evaluateModelFile(options: EvaluateFileOptions): Promise<EvaluateReport> {
+  const model = await loadModelFile(options.model, options);
+  try {
+    const meta = JSON.parse(model.metadata[DATA_KEY] ?? '{}') as { corpus?: 'sotu' | string[]; seqLen?: number; dataFingerprint?: string };
+    const corpus = options.corpus ?? meta.corpus ?? 'sotu';
+    const seqLen = options.seqLen ?? Math.min(meta.seqLen ?? 128, model.config.maxPositions);
+    const split = options.split ?? 'heldout';
+    const batchSize = options.batchSize ?? 16;
+    const t0 = performance.now();
+    const data = prepareData({ corpus, vocabSize: model.config.vocabSize, seqLen, cacheDir: options.cacheDir });
+    const batches = evalBatches(data[split], batchSize, EVAL_SEED, { maxSequences: options.maxSequences });
+    const t1 = performance.now();
+    const result = await evaluateOrt(model, batches, options.onBatch);
+    return {
+      ...result, split, corpus, seqLen, batches: batches.length,
+      sequences: batches.reduce((n, b) => n + b.batchSize, 0),
+      dataFingerprint: data.fingerprint, modelDataFingerprint: meta.dataFingerprint,
+      ms: { data: t1 - t0, eval: performance.now() - t1 },
+    };
+  } finally {
+    await model.release();
+  }
+}
