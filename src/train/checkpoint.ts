@@ -158,6 +158,20 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
   return c;
 }
 
+/** Throws unless the stored parameters have exactly the model's names and shapes. */
+export function checkParamShapes(params: HostParams, shapes: Readonly<Record<string, readonly number[]>>, where: string): void {
+  for (const [name, shape] of Object.entries(shapes)) {
+    const p = params[name];
+    if (!p) throw new Error(`${where} lacks parameter "${name}": it was made for another model; start a new run`);
+    if (p.shape.join('x') !== shape.join('x')) {
+      throw new Error(`${where} has parameter "${name}" of shape [${p.shape}], the model needs [${shape}]: start a new run`);
+    }
+  }
+  for (const name of Object.keys(params)) {
+    if (!(name in shapes)) throw new Error(`${where} has parameter "${name}" that the model does not: start a new run`);
+  }
+}
+
 const json = (v: unknown): string => JSON.stringify(v) ?? 'undefined';
 
 /** Throws a one-line error naming the first difference between a checkpoint and what a run expects. */

@@ -1,0 +1,135 @@
+/**
+ * runProbe: the library entry behind `graftlr extract`. Prepares model and data exactly as training
+ * does, runs the grafted probe Adam#SGD (graft-probe.ts) for a fraction of the planned training length,
+ * and returns the trace. The caller compresses it (src/schedule/compress.ts) and writes trace and
+ * artifact. Prints nothing: progress goes to the hooks.
+ */
+import type { DataStats } from '../data/prepare.js';
+import { initParams, paramShapes } from '../model/bert.js';
+import type { BertConfig } from '../model/config.js';
+import { perTensor, type GroupOf } from '../params.js';
+import { describeModel, type PlainRecord } from '../schedule/model-info.js';
+import type { Trace } from '../schedule/trace.js';
+import type { StepRecord } from '../train/loop.js';
+import {
+  checkDecay, checkInt, checkNumber, stripUndefined, validateRunOptions, type Decay, type RunOptions,
+} from '../train/options.js';
+import { runBatches, runConfig, runData, runEngine } from '../train/setup.js';
+import { runSummaryStats, type StepStats } from '../train/summary.js';
+import { runGraftProbe } from './graft-probe.js';
+
+export interface ProbeOptions extends RunOptions {
+  /** Planned length of the training the schedule is for; the base schedule is laid out over it (default 1000). */
+  totalSteps: number;
+  /** Probe steps; default round(probeFraction * totalSteps). */
+  probeSteps?: number;
+  /** Fraction of totalSteps probed when probeSteps is not given (default 0.1). */
+  probeFraction: number;
+  /** Adam's peak learning rate: the peak of the base schedule eta(t) (default 1e-3). */
+  lr: number;
+  /** Warmup as a fraction of totalSteps, in [0, 1) (default 0.05). */
+  warmup: number;
+  decay: Decay;
+  endLr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Record a trace sample every k steps (default 1). */
+  recordEvery: number;
+  /** Parameter -> group (default one group per tensor) and its name for the artifact. */
+  groupOf: GroupOf;
+  grouping: string;
+}
+
+export const PROBE_DEFAULTS = {
+  totalSteps: 1000, probeFraction: 0.1, lr: 1e-3, warmup: 0.05, decay: 'linear' as Decay, endLr: 0,
+  beta1: 0.9, beta2: 0.999, eps: 1e-8, recordEvery: 1, groupOf: perTensor, grouping: 'per-tensor',
+};
+
+/** Options with defaults filled in; throws a one-line error naming a bad value and the allowed range. */
+export function validateProbeOptions(options: Partial<ProbeOptions>): ProbeOptions & { probeSteps: number } {
+  const who = 'extract';
+  const base = validateRunOptions(who, options);
+  const o = { ...PROBE_DEFAULTS, ...stripUndefined(options), ...base } as ProbeOptions;
+  checkInt(who, 'totalSteps', o.totalSteps, 1);
+  checkNumber(who, 'probeFraction', o.probeFraction, 0, 1);
+  const probeSteps = o.probeSteps ?? Math.max(1, Math.round(o.probeFraction * o.totalSteps));
+  checkInt(who, 'probeSteps', probeSteps, 1, o.totalSteps);
+  checkNumber(who, 'lr', o.lr, 0, 1e6);
+  if (!(typeof o.warmup === 'number' && o.warmup >= 0 && o.warmup < 1)) {
+    throw new Error(`${who}: warmup = ${o.warmup} is invalid: expected a fraction of totalSteps in [0, 1)`);
+  }
+  checkDecay(who, o.decay);
+  checkNumber(who, 'endLr', o.endLr, 0, o.lr, true);
+  checkNumber(who, 'beta1', o.beta1, 0, 1 - Number.EPSILON, true);
+  checkNumber(who, 'beta2', o.beta2, 0, 1 - Number.EPSILON, true);
+  checkNumber(who, 'eps', o.eps, 0, 1);
+  checkInt(who, 'recordEvery', o.recordEvery, 1);
+  if (typeof o.groupOf !== 'function') throw new Error(`${who}: groupOf must be a function from parameter name to group name`);
+  return { ...o, probeSteps };
+}
+
+export interface ProbeHooks {
+  onStart?(info: { config: BertConfig; engine: string; backend: string; probeSteps: number; totalSteps: number; data: DataStats }): void;
+  onStep?(record: StepRecord): void;
+  /** Polled after each step; true ends the probe early with the samples recorded so far. */
+  shouldStop?(): boolean;
+}
+
+export interface ProbeResult extends StepStats {
+  trace: Trace;
+  config: BertConfig;
+  /** Steps run (probeSteps unless stopped). */
+  steps: number;
+  stopped: boolean;
+  engine: string;
+  backend: string;
+  wallSeconds: number;
+  peakRssBytes: number;
+  dataFingerprint: string;
+  /** The tokenizer the model was trained with, as tokenizer.json text. */
+  tokenizerJson: string;
+}
+
+/** Runs the probe; see the file comment. */
+export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks = {}): Promise<ProbeResult> {
+  const started = performance.now();
+  const o = validateProbeOptions(options);
+  const config = runConfig(o, 'extract');
+  const data = runData(o, config, 'extract');
+  const engine = await runEngine(o, config, 'extract');
+  const model = describeModel('bert-mlm', { ...config } as unknown as PlainRecord, paramShapes(config), o.groupOf);
+  hooks.onStart?.({ config, engine: engine.name, backend: o.backend, probeSteps: o.probeSteps, totalSteps: o.totalSteps, data: data.stats });
+  const records: StepRecord[] = [];
+  try {
+    const result = await runGraftProbe({
+      engine,
+      params: initParams(config, o.seed),
+      batchAt: runBatches(o, data),
+      probeSteps: o.probeSteps,
+      schedule: {
+        peakLr: o.lr, totalSteps: o.totalSteps, warmupSteps: Math.round(o.warmup * o.totalSteps), decay: o.decay, endLr: o.endLr,
+      },
+      adam: { beta1: o.beta1, beta2: o.beta2, eps: o.eps },
+      groupOf: o.groupOf,
+      recordEvery: o.recordEvery,
+      model,
+      provenance: {
+        grouping: o.grouping, batchSize: o.batchSize, seqLen: o.seqLen, seed: o.seed,
+        dataFingerprint: data.fingerprint, backend: o.backend, engine: engine.name,
+      },
+      onStep: (r) => { records.push(r); hooks.onStep?.(r); },
+      shouldStop: hooks.shouldStop,
+    });
+    return {
+      trace: result.trace, config, steps: result.steps, stopped: result.stopped, engine: engine.name, backend: o.backend,
+      ...runSummaryStats(records),
+      wallSeconds: (performance.now() - started) / 1000,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      dataFingerprint: data.fingerprint,
+      tokenizerJson: data.tokenizerJson,
+    };
+  } finally {
+    await engine.dispose();
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The optimizer a training run uses, built from its options (and, for `static`, the schedule artifact).
+ *
+ *   static: w[G] <- w[G] - eta(t) * (s * c_G(t) * clip(g)[G] + wd * w[G])    stateless (counts only)
+ *   sgd:    the same with c_G = 1, s = 1                                        stateless
+ *   adam:   Adam (AdamW when wd > 0) at eta(t), after optional clipping
+ *   graft:  online Adam#SGD, per tensor, both at eta(t), after optional clipping
+ *
+ * eta(t) is the base schedule: for static the probe's base schedule (from the artifact) stretched to this
+ * run's length, unless lr / warmup / decay / endLr are given; otherwise built from those options.
+ */
+import { adam, adamw, scheduledSgd, sgd } from '../optim/alias.js';
+import type { Optimizer } from '../optim/base.js';
+import { chain } from '../optim/combine.js';
+import { graft } from '../optim/graft.js';
+import { baseSchedule } from '../optim/schedule-spec.js';
+import type { BaseScheduleSpec, DescribedSchedule } from '../optim/schedules.js';
+import { clipByGlobalNorm } from '../optim/transforms.js';
+import type { Artifact } from '../schedule/artifact.js';
+import { artifactGroupOf, multiplierFn } from '../schedule/interpolate.js';
+import { DEFAULT_LR, DEFAULT_WARMUP, type TrainOptions } from './train-options.js';
+
+/** The base schedule eta(t) of a training run (see the file comment). */
+export function trainBaseSchedule(o: TrainOptions, artifact?: Artifact): DescribedSchedule {
+  let from: Omit<BaseScheduleSpec, 'kind' | 'totalSteps' | 'warmupSteps'> & { warmup: number };
+  if (o.optimizer === 'static') {
+    const spec = artifact?.probe.baseSchedule as unknown as BaseScheduleSpec | undefined;
+    if (!spec || spec.kind !== 'base') {
+      throw new Error(`train: the schedule artifact has no base schedule of kind "base" (got ${JSON.stringify(spec?.kind)}): re-run extract`);
+    }
+    from = { peakLr: spec.peakLr, warmup: spec.warmupSteps / spec.totalSteps, decay: spec.decay, endLr: spec.endLr };
+  } else {
+    from = { peakLr: DEFAULT_LR[o.optimizer], warmup: DEFAULT_WARMUP, decay: 'linear', endLr: 0 };
+  }
+  const peakLr = o.lr ?? from.peakLr;
+  return baseSchedule({
+    peakLr,
+    totalSteps: o.steps,
+    warmupSteps: Math.min(o.steps, Math.round((o.warmup ?? from.warmup) * o.steps)),
+    decay: o.decay ?? from.decay,
+    endLr: Math.min(o.endLr ?? from.endLr, peakLr),
+  });
+}
+
+/** With clipping: chain(clipByGlobalNorm(c), opt); else opt. */
+function clipped<S>(o: TrainOptions, opt: Optimizer<S>): Optimizer<unknown> {
+  return (o.clipNorm === undefined ? opt : chain(clipByGlobalNorm(o.clipNorm, 'train'), opt)) as Optimizer<unknown>;
+}
+
+/** The run's optimizer value. For static, `artifact` must already be checked against the model. */
+export function trainOptimizer(o: TrainOptions, eta: DescribedSchedule, artifact?: Artifact): Optimizer<unknown> {
+  const hyper = { beta1: o.beta1, beta2: o.beta2, eps: o.eps };
+  switch (o.optimizer) {
+    case 'static': {
+      if (!artifact) throw new Error('train: optimizer "static" needs a schedule artifact');
+      const c = multiplierFn(artifact, o.steps);
+      const s = o.scheduleScale;
+      return scheduledSgd({
+        lr: eta, multiplier: (group, step) => s * c(group, step), groupOf: artifactGroupOf(artifact),
+        clipNorm: o.clipNorm, weightDecay: o.weightDecay,
+      }) as Optimizer<unknown>;
+    }
+    case 'sgd':
+      return scheduledSgd({ lr: eta, multiplier: () => 1, clipNorm: o.clipNorm, weightDecay: o.weightDecay }) as Optimizer<unknown>;
+    case 'adam':
+      return o.weightDecay > 0
+        ? clipped(o, adamw({ lr: eta, ...hyper, weightDecay: o.weightDecay }))
+        : clipped(o, adam({ lr: eta, ...hyper }));
+    case 'graft':
+      return clipped(o, graft({ magnitude: adam({ lr: eta, ...hyper }), direction: sgd({ lr: eta }) }));
+  }
+}

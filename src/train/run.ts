@@ -1,0 +1,193 @@
+/**
+ * runTraining: the library entry behind `graftlr train`. One call: check the schedule artifact against
+ * the model (before any work), prepare data, build engine and optimizer, start or resume, run the shared
+ * loop with evaluation, checkpoints and a metrics log, and return a summary. It prints nothing:
+ * progress goes to the hooks.
+ *
+ * Run folder (only with outDir): checkpoint/checkpoint.msgpack, metrics.jsonl (one step record per line),
+ * tokenizer.json, summary.json.
+ */
+import * as path from 'node:path';
+import type { DataStats } from '../data/prepare.js';
+import type { EvalResult } from '../engine/types.js';
+import { readFileChecked, writeFileAtomic } from '../io/atomic.js';
+import { initParams, paramShapes } from '../model/bert.js';
+import type { BertConfig } from '../model/config.js';
+import type { OptimizerSpec } from '../optim/base.js';
+import { disposeState, stateBytes } from '../optim/state.js';
+import { countParams, disposeParams, fromHost, type ParamMap } from '../params.js';
+import { checkArtifactMatchesModel, decodeArtifact, type Artifact } from '../schedule/artifact.js';
+import { checkParamShapes, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
+import { NonFiniteError, trainLoop, type StepRecord } from './loop.js';
+import { openMetricsLog } from './metrics.js';
+import { trainBaseSchedule, trainOptimizer } from './optimizers.js';
+import { flatMetrics, runBatches, runConfig, runData, runEngine, runEvaluator, type HeldoutMetrics } from './setup.js';
+import { fromHostTree } from './state.js';
+import { validateTrainOptions, type TrainOptions } from './train-options.js';
+import { runSummaryStats } from './summary.js';
+
+export interface TrainStartInfo {
+  config: BertConfig;
+  engine: string;
+  backend: string;
+  optimizer: OptimizerSpec | undefined;
+  /** First step of this process (0, or the checkpoint's step when resuming). */
+  startStep: number;
+  steps: number;
+  paramCount: number;
+  /** Bytes of tensors in the optimizer state (0 for static and plain SGD). */
+  optimizerStateBytes: number;
+  data: DataStats;
+  dataFingerprint: string;
+}
+
+export interface TrainHooks {
+  onStart?(info: TrainStartInfo): void;
+  /** After every step; `record.eval` is set when an evaluation ran after it. */
+  onStep?(record: StepRecord): void;
+  onCheckpoint?(info: { step: number; file: string; reason: string }): void;
+  /** Polled after each step; true stops the run cleanly (checkpoint written, summary returned). */
+  shouldStop?(): boolean;
+}
+
+export interface TrainSummary {
+  outDir: string | null;
+  optimizer: TrainOptions['optimizer'];
+  engine: string;
+  backend: string;
+  config: BertConfig;
+  /** Steps completed (== steps unless stopped). */
+  step: number;
+  steps: number;
+  stopped: boolean;
+  resumedFrom: number | null;
+  /** Mean training loss over the last 10% of the steps run in this process (at least one). */
+  trainLoss: number;
+  lastLoss: number;
+  /** Final held-out metrics (null when stopped early or the split is empty). */
+  heldout: EvalResult | null;
+  ood: EvalResult | null;
+  /** Wall time of the whole call, and of the steps alone. */
+  wallSeconds: number;
+  stepSeconds: number;
+  /** Median ms per step, the first step of this process (warm-up) excluded when there are more. */
+  msPerStepMedian: number;
+  tokensPerSecond: number;
+  optimizerStateBytes: number;
+  paramCount: number;
+  /** Peak resident set size of the process so far (bytes). */
+  peakRssBytes: number;
+  dataFingerprint: string;
+}
+
+function loadArtifact(o: TrainOptions, config: BertConfig): Artifact | undefined {
+  if (o.optimizer !== 'static' || o.schedule === undefined) return undefined;
+  const artifact = typeof o.schedule === 'string' ? decodeArtifact(readFileChecked(o.schedule, 'schedule artifact')) : o.schedule;
+  checkArtifactMatchesModel(artifact, paramShapes(config));
+  return artifact;
+}
+
+/** Trains a model; see the file comment. Throws a one-line Error for bad options or a failed run. */
+export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHooks = {}): Promise<TrainSummary> {
+  const started = performance.now();
+  const o = validateTrainOptions(options);
+  const config = runConfig(o, 'train');
+  const artifact = loadArtifact(o, config); // before any work: a mismatched artifact costs nothing
+  const eta = trainBaseSchedule(o, artifact);
+  const optimizer = trainOptimizer(o, eta, artifact);
+  const engineName = typeof o.engine === 'function' ? 'custom' : o.engine;
+  const run = {
+    optimizer: o.optimizer, steps: o.steps, batchSize: o.batchSize, seqLen: o.seqLen, baseSchedule: eta.spec,
+    scheduleScale: o.scheduleScale, schedule: artifact?.checksum ?? null, clipNorm: o.clipNorm ?? null,
+    weightDecay: o.weightDecay, engine: engineName,
+  };
+  const ckptDir = o.outDir === undefined ? undefined : path.join(o.outDir, 'checkpoint');
+  let ckpt: Checkpoint | undefined;
+  if (ckptDir !== undefined && o.resume) {
+    if (!hasCheckpoint(ckptDir)) throw new Error(`train: ${o.outDir} holds no checkpoint to resume: run without --resume`);
+    ckpt = loadCheckpoint(ckptDir, { config, preset: o.preset, optimizer: optimizer.spec, seed: o.seed, run });
+  } else if (ckptDir !== undefined && hasCheckpoint(ckptDir)) {
+    throw new Error(`train: ${o.outDir} already holds a checkpoint: pass --resume to continue it, or choose another --out`);
+  }
+
+  const data = runData(o, config, 'train');
+  if (ckpt && ckpt.dataFingerprint !== data.fingerprint) {
+    throw new Error(`train: the checkpoint was trained on other data (fingerprint ${ckpt.dataFingerprint.slice(0, 12)}, now ${data.fingerprint.slice(0, 12)}): use the same corpus and vocabulary size to resume`);
+  }
+  const engine = await runEngine(o, config, 'train');
+  const evaluator = runEvaluator(o, data, engine);
+  const shapes = paramShapes(config);
+  let params: ParamMap;
+  let state: unknown;
+  if (ckpt) {
+    checkParamShapes(ckpt.params, shapes, `checkpoint in ${ckptDir}`);
+    params = fromHost(ckpt.params);
+    state = fromHostTree(ckpt.optimizerState);
+  } else {
+    params = initParams(config, o.seed);
+    state = optimizer.init(params);
+  }
+  const startStep = ckpt?.step ?? 0;
+  const paramCount = countParams(params);
+  const optimizerStateBytes = stateBytes(state);
+  hooks.onStart?.({
+    config, engine: engine.name, backend: o.backend, optimizer: optimizer.spec, startStep, steps: o.steps,
+    paramCount, optimizerStateBytes, data: data.stats, dataFingerprint: data.fingerprint,
+  });
+
+  if (o.outDir !== undefined) writeFileAtomic(path.join(o.outDir, 'tokenizer.json'), data.tokenizerJson);
+  const log = o.outDir === undefined ? undefined : openMetricsLog(path.join(o.outDir, 'metrics.jsonl'), o.resume ? { resumeFrom: startStep } : {});
+  const records: StepRecord[] = [];
+  let lastCheckpoint: number | null = ckpt?.step ?? null;
+  const checkpointOf = (step: number, p: Checkpoint['params'], s: Checkpoint['optimizerState']): Checkpoint => ({
+    step, createdAt: new Date().toISOString(), model: { config, preset: o.preset }, optimizer: optimizer.spec ?? null,
+    run, dataFingerprint: data.fingerprint, seed: o.seed, backend: o.backend, engine: engine.name, params: p, optimizerState: s,
+  });
+  let result;
+  try {
+    result = await trainLoop({
+      engine, params, optimizer, optimizerState: state, batchAt: runBatches(o, data), startStep, steps: o.steps,
+      lrAt: (t) => eta(t) * (o.optimizer === 'static' ? o.scheduleScale : 1),
+      evalEvery: o.evalEvery || undefined,
+      evaluate: o.evalEvery ? async (p) => flatMetrics(await evaluator.evaluate(p)) : undefined,
+      checkpointEvery: o.checkpointEvery || undefined,
+      onCheckpoint: ckptDir === undefined ? undefined : (snap) => {
+        const file = saveCheckpoint(ckptDir, checkpointOf(snap.step, snap.params, snap.optimizerState));
+        lastCheckpoint = snap.step;
+        hooks.onCheckpoint?.({ step: snap.step, file, reason: snap.reason });
+      },
+      onStep: (record) => {
+        records.push(record);
+        log?.append(record);
+        hooks.onStep?.(record);
+      },
+      shouldStop: hooks.shouldStop,
+    });
+  } catch (err) {
+    if (err instanceof NonFiniteError) {
+      const where = lastCheckpoint === null ? 'no checkpoint was written yet' : `the last good checkpoint (step ${lastCheckpoint}) is in ${ckptDir}`;
+      throw new Error(`train: ${err.message}; ${where}`);
+    }
+    throw err;
+  } finally {
+    log?.close();
+  }
+
+  let final: HeldoutMetrics = { heldout: null, ood: null };
+  if (!result.stopped) final = await evaluator.evaluate(result.params);
+  const finalStateBytes = stateBytes(result.optimizerState);
+  disposeParams(result.params);
+  disposeState(result.optimizerState);
+  await engine.dispose();
+
+  const summary: TrainSummary = {
+    outDir: o.outDir ?? null, optimizer: o.optimizer, engine: engine.name, backend: o.backend, config,
+    step: result.step, steps: o.steps, stopped: result.stopped, resumedFrom: ckpt?.step ?? null,
+    ...runSummaryStats(records), heldout: final.heldout, ood: final.ood,
+    wallSeconds: (performance.now() - started) / 1000,
+    optimizerStateBytes: Math.max(optimizerStateBytes, finalStateBytes), paramCount,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024, dataFingerprint: data.fingerprint,
+  };
+  if (o.outDir !== undefined) writeFileAtomic(path.join(o.outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  return summary;
+}
