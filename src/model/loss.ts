@@ -34,14 +34,16 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): t
     const exps = tf.exp(shifted); // (N, V)
     const sums = tf.sum(exps, -1, true); // (N, 1)
     const rows = tf.reshape(tf.range(0, n, 1, 'int32'), [n, 1]); // (N, 1)
-    const picked = tf.gatherND(shifted, tf.concat([rows, tf.reshape(y, [n, 1])], 1)); // (N) = z_i[y_i] - max
+    const target = tf.concat([rows, tf.reshape(y, [n, 1])], 1); // (N, 2): (i, y_i)
+    const picked = tf.gatherND(shifted, target); // (N) = z_i[y_i] - max
     const perRow = tf.sub(tf.reshape(tf.log(sums), [n]), picked); // (N)
-    save([tf.div(exps, sums), y]); // softmax (N, V), labels
+    save([tf.div(exps, sums), target]); // softmax (N, V), target index
     return {
       value: tf.mean(perRow) as tf.Scalar,
-      gradFunc: (dy, [probs, y0]) => {
-        const target = tf.oneHot(y0 as tf.Tensor1D, vocab, 1, 0, 'float32'); // (N, V)
-        return [tf.mul(tf.sub(probs, target), tf.div(dy, n)), tf.zerosLike(y0)];
+      gradFunc: (dy, [probs, idx]) => {
+        // onehot(y) via scatterND: tfjs-backend-wasm 4.22's oneHot returns all zeros for dtype float32.
+        const onehot = tf.scatterND(idx, tf.ones([n]), [n, vocab]); // (N, V)
+        return [tf.mul(tf.sub(probs, onehot), tf.div(dy, n)), tf.zeros([n], 'int32')];
       },
     };
   });
