@@ -96,7 +96,8 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   const eta = trainBaseSchedule(o, artifact);
   const optimizer = trainOptimizer(o, eta, artifact);
   const engineName = typeof o.engine === 'function' ? 'custom' : o.engine;
-  const run = {
+  // What must be equal for a resumed run to continue bit-identically (compared on resume).
+  const sameRun = {
     optimizer: o.optimizer, steps: o.steps, batchSize: o.batchSize, seqLen: o.seqLen, baseSchedule: eta.spec,
     scheduleScale: o.scheduleScale, schedule: artifact?.checksum ?? null, clipNorm: o.clipNorm ?? null,
     weightDecay: o.weightDecay, engine: engineName,
@@ -105,7 +106,7 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   let ckpt: Checkpoint | undefined;
   if (ckptDir !== undefined && o.resume) {
     if (!hasCheckpoint(ckptDir)) throw new Error(`train: ${o.outDir} holds no checkpoint to resume: run without --resume`);
-    ckpt = loadCheckpoint(ckptDir, { config, preset: o.preset, optimizer: optimizer.spec, seed: o.seed, run });
+    ckpt = loadCheckpoint(ckptDir, { config, preset: o.preset, optimizer: optimizer.spec, seed: o.seed, run: sameRun });
   } else if (ckptDir !== undefined && hasCheckpoint(ckptDir)) {
     throw new Error(`train: ${o.outDir} already holds a checkpoint: pass --resume to continue it, or choose another --out`);
   }
@@ -139,6 +140,8 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   const log = o.outDir === undefined ? undefined : openMetricsLog(path.join(o.outDir, 'metrics.jsonl'), o.resume ? { resumeFrom: startStep } : {});
   const records: StepRecord[] = [];
   let lastCheckpoint: number | null = ckpt?.step ?? null;
+  // Stored with each checkpoint: the above plus where the data came from (export and eval read it).
+  const run = { ...sameRun, corpus: o.corpus, vocabSize: config.vocabSize, dataSpec: data.spec, evalSequences: o.evalSequences };
   const checkpointOf = (step: number, p: Checkpoint['params'], s: Checkpoint['optimizerState']): Checkpoint => ({
     step, createdAt: new Date().toISOString(), model: { config, preset: o.preset }, optimizer: optimizer.spec ?? null,
     run, dataFingerprint: data.fingerprint, seed: o.seed, backend: o.backend, engine: engine.name, params: p, optimizerState: s,
