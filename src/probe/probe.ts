@@ -7,7 +7,7 @@
 import type { DataStats } from '../data/prepare.js';
 import { initParams, paramShapes } from '../model/bert.js';
 import type { BertConfig } from '../model/config.js';
-import { perTensor, type GroupOf } from '../params.js';
+import { groupingNames, isGroupingName, makeGroupOf, type GroupingName } from '../model/groups.js';
 import { describeModel, type PlainRecord } from '../schedule/model-info.js';
 import type { Trace } from '../schedule/trace.js';
 import type { StepRecord } from '../train/loop.js';
@@ -36,14 +36,13 @@ export interface ProbeOptions extends RunOptions {
   eps: number;
   /** Record a trace sample every k steps (default 1). */
   recordEvery: number;
-  /** Parameter -> group (default one group per tensor) and its name for the artifact. */
-  groupOf: GroupOf;
-  grouping: string;
+  /** Parameter groups of the schedule: tensor (default), block, type or global (src/model/groups.ts). */
+  grouping: GroupingName;
 }
 
 export const PROBE_DEFAULTS = {
   totalSteps: 1000, probeFraction: 0.1, lr: 1e-3, warmup: 0.05, decay: 'linear' as Decay, endLr: 0,
-  beta1: 0.9, beta2: 0.999, eps: 1e-8, recordEvery: 1, groupOf: perTensor, grouping: 'per-tensor',
+  beta1: 0.9, beta2: 0.999, eps: 1e-8, recordEvery: 1, grouping: 'tensor' as GroupingName,
 };
 
 /** Options with defaults filled in; throws a one-line error naming a bad value and the allowed range. */
@@ -65,7 +64,9 @@ export function validateProbeOptions(options: Partial<ProbeOptions>): ProbeOptio
   checkNumber(who, 'beta2', o.beta2, 0, 1 - Number.EPSILON, true);
   checkNumber(who, 'eps', o.eps, 0, 1);
   checkInt(who, 'recordEvery', o.recordEvery, 1);
-  if (typeof o.groupOf !== 'function') throw new Error(`${who}: groupOf must be a function from parameter name to group name`);
+  if (!isGroupingName(o.grouping)) {
+    throw new Error(`${who}: grouping = ${JSON.stringify(o.grouping)} is invalid: expected one of ${groupingNames.join(', ')}`);
+  }
   return { ...o, probeSteps };
 }
 
@@ -98,7 +99,8 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
   const config = runConfig(o, 'extract');
   const data = runData(o, config, 'extract');
   const engine = await runEngine(o, config, 'extract');
-  const model = describeModel('bert-mlm', { ...config } as unknown as PlainRecord, paramShapes(config), o.groupOf);
+  const groupOf = makeGroupOf(o.grouping);
+  const model = describeModel('bert-mlm', { ...config } as unknown as PlainRecord, paramShapes(config), groupOf);
   hooks.onStart?.({ config, engine: engine.name, backend: o.backend, probeSteps: o.probeSteps, totalSteps: o.totalSteps, data: data.stats });
   const records: StepRecord[] = [];
   try {
@@ -111,7 +113,7 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
         peakLr: o.lr, totalSteps: o.totalSteps, warmupSteps: Math.round(o.warmup * o.totalSteps), decay: o.decay, endLr: o.endLr,
       },
       adam: { beta1: o.beta1, beta2: o.beta2, eps: o.eps },
-      groupOf: o.groupOf,
+      groupOf,
       recordEvery: o.recordEvery,
       model,
       provenance: {

@@ -31,7 +31,7 @@ export interface RunOptions {
   seqLen: number;
   /** Seeds init, data order, masking and dropout (default 0). */
   seed: number;
-  /** 'tfjs' (default), or a factory for another engine (the CLI passes the onnxruntime one for 'ort'). */
+  /** 'tfjs' (default), 'ort' (onnxruntime-node), or a factory for another engine. */
   engine: EngineName | EngineFactory;
   /** Name of the active tfjs backend, recorded in checkpoints and artifacts (the CLI picks it). */
   backend: string;

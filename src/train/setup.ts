@@ -6,6 +6,7 @@
 import type { MlmBatch } from '../data/batch.js';
 import { evalBatches, EVAL_SEED, makeBatcher } from '../data/mlm.js';
 import { prepareData, type PreparedData } from '../data/prepare.js';
+import { createOrtEngine } from '../engine/ort/engine.js';
 import { createTfjsEngine } from '../engine/tfjs.js';
 import type { Engine, EvalResult } from '../engine/types.js';
 import { presetConfig, type BertConfig } from '../model/config.js';
@@ -40,11 +41,11 @@ export function runData(o: RunOptions, config: BertConfig, who: string): Prepare
   return data;
 }
 
-/** Builds the run's engine: the tfjs engine, or the given factory's. */
+/** Builds the run's engine: tfjs, ort (onnxruntime, compiled graph), or the given factory's. */
 export async function runEngine(o: RunOptions, config: BertConfig, who: string): Promise<Engine> {
   if (typeof o.engine === 'function') return o.engine(config, o.seed);
   if (o.engine === 'tfjs') return createTfjsEngine(config, { seed: o.seed });
-  throw new Error(`${who}: engine "${o.engine}" needs an engine factory: pass options.engine = (config, seed) => engine`);
+  return createOrtEngine(config); // refuses dropout > 0 (not in its graph)
 }
 
 /** Held-out metrics of a run: in-domain ("heldout") and out-of-domain ("ood"), each loss and accuracy. */

@@ -19,7 +19,7 @@ describe('runProbe', () => {
     expect(trace.meta.model.fingerprint).toBe(modelFingerprint(shapes));
     expect(trace.meta.model.groups.map((g) => g.name)).toEqual(Object.keys(shapes).sort());
     expect(Array.from(trace.steps)).toEqual([0, 2, 4]);
-    expect(trace.meta.probe).toMatchObject({ steps: 6, totalSteps: 60, batchSize: 4, seqLen: 16, seed: 3, grouping: 'per-tensor' });
+    expect(trace.meta.probe).toMatchObject({ steps: 6, totalSteps: 60, batchSize: 4, seqLen: 16, seed: 3, grouping: 'tensor' });
     expect(trace.meta.probe.baseSchedule).toMatchObject({ kind: 'base', peakLr: 0.002, warmupSteps: 6, totalSteps: 60 });
 
     // Independent gradient at step 0: same init (seed 3) and the same first batch.
@@ -51,6 +51,18 @@ describe('runProbe', () => {
     expect(() => validateProbeOptions({ ...base, totalSteps: 10, probeSteps: 11 })).toThrow('extract: probeSteps = 11 is invalid: expected an integer in [1, 10]');
     expect(() => validateProbeOptions({ ...base, warmup: 1 })).toThrow('extract: warmup = 1 is invalid');
     expect(() => validateProbeOptions({ ...base, decay: 'step' as never })).toThrow('extract: decay = "step" is invalid: expected one of linear, cosine, constant, inverse-sqrt');
+  });
+
+  it('groups by parameter type when asked', async () => {
+    const { trace } = await runProbe({ ...base, totalSteps: 20, probeSteps: 2, grouping: 'type' });
+    expect(trace.meta.probe.grouping).toBe('type');
+    // The 1-layer model has every type: 9 groups in order of their first (sorted) parameter.
+    expect(trace.meta.model.groups.map((g) => g.name)).toEqual([
+      'bias', 'layernorm', 'head.kernel', 'embedding', 'attention.out.kernel', 'attention.qk.kernel', 'attention.v.kernel',
+      'ffn.in.kernel', 'ffn.out.kernel',
+    ]);
+    expect(Array.from(trace.valid)).toEqual(new Array(18).fill(1));
+    await expect(runProbe({ ...base, grouping: 'row' as never })).rejects.toThrow('extract: grouping = "row" is invalid: expected one of tensor, block, type, global');
   });
 
   it('stops early on request with the samples so far', async () => {

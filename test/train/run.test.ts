@@ -67,23 +67,34 @@ describe('runTraining', () => {
     expect(checkpointBytes(out('ones'))).toBe(checkpointBytes(out('sgd')));
   });
 
-  for (const optimizer of ['graft', 'static'] as const) {
-    it(`${optimizer}: stopping at step 3 and resuming to 7 is bit-identical to 7 uninterrupted steps`, async () => {
-      const opts = { ...base, optimizer, schedule: optimizer === 'static' ? artifact : undefined, steps: 7, evalEvery: 0, checkpointEvery: 0 };
-      await runTraining({ ...opts, outDir: out(`${optimizer}-full`) });
+  for (const [optimizer, engine] of [['graft', 'tfjs'], ['static', 'tfjs'], ['adam', 'ort']] as const) {
+    it(`${optimizer} on ${engine}: stopping at step 3 and resuming to 7 is bit-identical to 7 uninterrupted steps`, async () => {
+      const opts = { ...base, engine, optimizer, schedule: optimizer === 'static' ? artifact : undefined, steps: 7, evalEvery: 0, checkpointEvery: 0 };
+      await runTraining({ ...opts, outDir: out(`${optimizer}-${engine}-full`) });
       const stop = stopRequest();
-      const first = await runTraining({ ...opts, outDir: out(`${optimizer}-split`) }, {
+      const first = await runTraining({ ...opts, outDir: out(`${optimizer}-${engine}-split`) }, {
         onStep: (r) => { if (r.step === 2) stop.requestStop(); }, shouldStop: stop.shouldStop,
       });
       expect(first).toMatchObject({ stopped: true, step: 3, heldout: null });
-      expect(loadCheckpoint(out(`${optimizer}-split`)).step).toBe(3);
-      const second = await runTraining({ ...opts, outDir: out(`${optimizer}-split`), resume: true });
+      expect(loadCheckpoint(out(`${optimizer}-${engine}-split`)).step).toBe(3);
+      const second = await runTraining({ ...opts, outDir: out(`${optimizer}-${engine}-split`), resume: true });
       expect(second).toMatchObject({ stopped: false, step: 7, resumedFrom: 3 });
-      expect(checkpointBytes(out(`${optimizer}-split`))).toBe(checkpointBytes(out(`${optimizer}-full`)));
-      const steps = fs.readFileSync(path.join(out(`${optimizer}-split`), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step);
+      expect(checkpointBytes(out(`${optimizer}-${engine}-split`))).toBe(checkpointBytes(out(`${optimizer}-${engine}-full`)));
+      const steps = fs.readFileSync(path.join(out(`${optimizer}-${engine}-split`), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step);
       expect(steps).toEqual([0, 1, 2, 3, 4, 5, 6]);
     });
   }
+
+  it('the ort engine trains like the tfjs engine (same losses within float32 noise)', async () => {
+    const losses = async (engine: 'tfjs' | 'ort') => {
+      const seen: number[] = [];
+      const s = await runTraining({ ...base, engine, optimizer: 'adam', lr: 0.01, steps: 5, evalEvery: 0 }, { onStep: (r) => { seen.push(r.loss); } });
+      return { seen, heldout: s.heldout!.loss };
+    };
+    const [a, b] = [await losses('tfjs'), await losses('ort')];
+    b.seen.forEach((l, i) => expect(Math.abs(l - a.seen[i])).toBeLessThan(1e-4));
+    expect(Math.abs(b.heldout - a.heldout)).toBeLessThan(1e-4);
+  });
 
   it('a NaN gradient stops the run naming step and parameter; the last good checkpoint stays', async () => {
     const nanEngine = (config: Parameters<typeof createTfjsEngine>[0]): Engine => {
