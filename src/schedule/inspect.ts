@@ -1,0 +1,116 @@
+/**
+ * Human- and machine-readable views of a schedule artifact (`graftlr inspect`, `inspect --json`).
+ */
+import type { Artifact, ArtifactBody } from './artifact.js';
+import { shortHash } from './codec.js';
+import type { SpreadStats } from './compress.js';
+import type { GroupSchedule } from './interpolate.js';
+import type { PlainRecord, ProbeInfo } from './model-info.js';
+
+/** 3 significant digits; exponent form outside [1e-3, 1e5). */
+export function formatNumber(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return '-';
+  const a = Math.abs(v);
+  if (v !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2).replace('e+', 'e');
+  return String(Number(v.toPrecision(3)));
+}
+
+function formatRecord(r: PlainRecord): string {
+  return Object.entries(r).map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
+}
+
+/** "0.25" for a constant; "3 knots in [0, 0.02]: 40 -> 10 -> 5" (at most 4 values shown). */
+export function formatSchedule(s: GroupSchedule): string {
+  if ('constant' in s) return formatNumber(s.constant);
+  const cs = s.knots.map((k) => formatNumber(k[1]));
+  const shown = cs.length <= 4 ? cs : [cs[0], cs[1], '...', cs[cs.length - 1]];
+  const span = `[${formatNumber(s.knots[0][0])}, ${formatNumber(s.knots[s.knots.length - 1][0])}]`;
+  return `${s.knots.length} knots in ${span}: ${shown.join(' -> ')}`;
+}
+
+function flagsOf(a: ArtifactBody, group: string): string[] {
+  const c = a.compression;
+  const out: string[] = [];
+  if (c.noData.includes(group)) out.push('no-data');
+  else if (c.flagged.includes(group)) out.push('spread');
+  if (c.clamped.includes(group)) out.push('clamped');
+  return out;
+}
+
+function withoutMethod(r: PlainRecord): PlainRecord {
+  const { method: _, ...rest } = r;
+  return rest;
+}
+
+function probeLine(p: ProbeInfo): string {
+  return `${p.magnitude.name}(${formatRecord(p.magnitude.hyperparameters)}) # ${p.direction.name}(${formatRecord(p.direction.hyperparameters)})`;
+}
+
+/** A plain-text report: provenance header, then one row per group. */
+export function formatArtifactTable(a: ArtifactBody & { checksum?: string }): string {
+  const c = a.compression;
+  const p = a.probe;
+  const size = a.model.groups.reduce((n, g) => n + g.size, 0);
+  const header = [
+    `${a.format} v${a.version}, created ${a.createdAt} by ${a.tool.name} ${a.tool.version}${a.checksum ? `, checksum ${shortHash(a.checksum)}` : ''}`,
+    `model:       ${a.model.architecture}, ${a.model.params.length} parameters in ${a.model.groups.length} groups (${size.toLocaleString('en-US')} values), fingerprint ${shortHash(a.model.fingerprint)}`,
+    `probe:       ${probeLine(p)}`,
+    `             ${p.steps} of ${p.totalSteps} planned steps, batch ${p.batchSize} x seq ${p.seqLen}, seed ${p.seed}, grouping ${p.grouping}, backend ${p.backend}, engine ${p.engine}, data ${shortHash(p.dataFingerprint)}`,
+    `base lr:     ${formatRecord(p.baseSchedule)}`,
+    `compression: ${c.method} (${formatRecord(withoutMethod(c.options as unknown as PlainRecord))})`,
+    `             ${c.flagged.length} flagged (IQR of ln c > ${formatNumber(c.options.flagSpread)} or no data), ${c.clamped.length} clamped, ${c.noData.length} without data`,
+    '',
+  ];
+  const rows = a.model.groups.map((g) => {
+    const s = a.groups[g.name];
+    return [g.name, g.shape.join('x'), formatSchedule(s), formatNumber(s.spread.iqrLog), formatNumber(c.fitError[g.name] ?? null), flagsOf(a, g.name).join(',')];
+  });
+  const head = ['group', 'shape', 'multiplier', 'IQR ln c', 'fit err', 'flags'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  return [...header, line(head), ...rows.map(line)].join('\n') + '\n';
+}
+
+export interface ArtifactSummary {
+  format: string;
+  version: number;
+  createdAt: string;
+  tool: { name: string; version: string };
+  checksum: string | null;
+  model: { architecture: string; fingerprint: string; params: number; groups: number; size: number; config: PlainRecord };
+  probe: ProbeInfo;
+  compression: { method: string; options: PlainRecord; flagged: string[]; clamped: string[]; noData: string[] };
+  groups: {
+    name: string; shape: number[]; size: number; params: string[];
+    schedule: GroupSchedule; spread: SpreadStats; fitError: number | null; flags: string[];
+  }[];
+}
+
+/**
+ * Stable JSON view for `inspect --json` (keys always present, in this order; groups in model order;
+ * flags from "spread", "no-data", "clamped"). JSON.stringify it.
+ */
+export function artifactSummaryJson(a: ArtifactBody & { checksum?: string }): ArtifactSummary {
+  const c = a.compression;
+  return {
+    format: a.format,
+    version: a.version,
+    createdAt: a.createdAt,
+    tool: { name: a.tool.name, version: a.tool.version },
+    checksum: (a as Partial<Artifact>).checksum ?? null,
+    model: {
+      architecture: a.model.architecture, fingerprint: a.model.fingerprint, params: a.model.params.length,
+      groups: a.model.groups.length, size: a.model.groups.reduce((n, g) => n + g.size, 0), config: a.model.config,
+    },
+    probe: a.probe,
+    compression: { method: c.method, options: c.options as unknown as PlainRecord, flagged: c.flagged, clamped: c.clamped, noData: c.noData },
+    groups: a.model.groups.map((g) => {
+      const s = a.groups[g.name];
+      const schedule: GroupSchedule = 'constant' in s ? { constant: s.constant } : { knots: s.knots };
+      return {
+        name: g.name, shape: g.shape, size: g.size, params: g.params,
+        schedule, spread: s.spread, fitError: c.fitError[g.name] ?? null, flags: flagsOf(a, g.name),
+      };
+    }),
+  };
+}
