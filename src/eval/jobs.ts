@@ -72,13 +72,17 @@ export interface EvaluateReport extends EvalResult {
 export async function evaluateModelFile(options: EvaluateFileOptions): Promise<EvaluateReport> {
   const model = await loadModelFile(options.model, options);
   try {
-    const meta = JSON.parse(model.metadata[DATA_KEY] ?? '{}') as { corpus?: 'sotu' | string[]; seqLen?: number; dataFingerprint?: string };
+    const meta = JSON.parse(model.metadata[DATA_KEY] ?? '{}') as {
+      corpus?: 'sotu' | string[]; seqLen?: number; heldoutFraction?: number; dataFingerprint?: string;
+    };
     const corpus = options.corpus ?? meta.corpus ?? 'sotu';
     const seqLen = options.seqLen ?? Math.min(meta.seqLen ?? 128, model.config.maxPositions);
     const split = options.split ?? 'heldout';
     const batchSize = options.batchSize ?? 16;
     const t0 = performance.now();
-    const data = prepareData({ corpus, vocabSize: model.config.vocabSize, seqLen, cacheDir: options.cacheDir });
+    const data = prepareData({
+      corpus, vocabSize: model.config.vocabSize, seqLen, cacheDir: options.cacheDir, heldoutFraction: meta.heldoutFraction,
+    });
     const batches = evalBatches(data[split], batchSize, EVAL_SEED, { maxSequences: options.maxSequences });
     const t1 = performance.now();
     const result = await evaluateOrt(model, batches, options.onBatch);

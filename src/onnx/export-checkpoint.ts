@@ -3,8 +3,8 @@
  * Reads the checkpoint, writes the files atomically, and returns what it did (no printing).
  *
  * The ONNX file's metadata records, besides the model config, the data the model was trained on
- * (`graftlr.data`: corpus, seqLen, dataFingerprint, as far as the checkpoint knows them), so that
- * `graftlr eval` can rebuild the same held-out split and tokenizer.
+ * (`graftlr.data`: corpus, seqLen, heldoutFraction, dataFingerprint, as far as the checkpoint's run
+ * options say), so that `graftlr eval` can rebuild the same held-out split and tokenizer.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,7 +42,7 @@ export interface ExportReport {
 /** The data description stored in the ONNX metadata: what the checkpoint's run options say. */
 export function dataMetadata(run: Record<string, unknown>, dataFingerprint: string): Record<string, unknown> {
   const out: Record<string, unknown> = { dataFingerprint };
-  for (const key of ['corpus', 'seqLen', 'vocabSize']) if (run[key] !== undefined) out[key] = run[key];
+  for (const key of ['corpus', 'seqLen', 'vocabSize', 'heldoutFraction']) if (run[key] !== undefined) out[key] = run[key];
   return out;
 }
 
