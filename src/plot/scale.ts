@@ -29,9 +29,9 @@ export function linearTicks(lo: number, hi: number, count = 5): number[] {
 }
 
 /**
- * Ticks for a log axis on [lo, hi] (lo > 0), at most `max` of them: the densest of powers of ten,
- * {1, 2, 5} x 10^k, {1..9} x 10^k that fits (powers of ten thinned to every n-th decade if even they
- * are too many); linear ticks if fewer than 2 would show.
+ * Ticks for a log axis on [lo, hi] (lo > 0), at most `max` of them: the densest of {1..9} x 10^k,
+ * {1, 2, 5} x 10^k, powers of ten that gives 3 or more ticks (powers of ten thinned to every n-th
+ * decade if even they are too many). A range too narrow for 3 such ticks gets linear ticks.
  */
 export function logTicks(lo: number, hi: number, max = 8): number[] {
   const within = (mults: number[]) => {
@@ -45,14 +45,13 @@ export function logTicks(lo: number, hi: number, max = 8): number[] {
     return out;
   };
   const candidates = [within([1, 2, 3, 4, 5, 6, 7, 8, 9]), within([1, 2, 5]), within([1])];
-  const fit = candidates.find((t) => t.length <= max && t.length >= 2);
+  if (candidates[0].length < 3) return linearTicks(lo, hi, 4).filter((v) => v > 0);
+  const fit = candidates.find((t) => t.length <= max && t.length >= 3);
   if (fit) return fit;
   const decades = candidates[2];
-  if (decades.length > max) {
-    const every = Math.ceil(decades.length / max);
-    return decades.filter((v) => Math.round(Math.log10(v)) % every === 0);
-  }
-  return linearTicks(lo, hi, 4).filter((v) => v > 0);
+  if (decades.length <= max) return decades;
+  const every = Math.ceil(decades.length / max);
+  return decades.filter((v) => Math.round(Math.log10(v)) % every === 0);
 }
 
 /** Extent of finite values (positive only for log), padded by `pad` of the span; a default if empty. */

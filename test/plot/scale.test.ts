@@ -39,3 +39,12 @@ describe('scales', () => {
     expect(hi).toBeCloseTo(3 * 10 ** 0.15, 12);
   });
 });
+
+describe('narrow log ranges', () => {
+  it('fall back to linear ticks when fewer than 3 of 1..9 x 10^k fit', () => {
+    // [100, 150]: only 100 from {1..9} x 10^k -> linear ticks with step niceStep(50, 4) = 10
+    expect(logTicks(99, 151, 8)).toEqual([100, 110, 120, 130, 140, 150]);
+    // [1, 3]: 1, 2, 3 fit -> the 1..9 set
+    expect(logTicks(0.99, 3.1, 8)).toEqual([1, 2, 3]);
+  });
+});
