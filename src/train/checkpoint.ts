@@ -132,10 +132,19 @@ export function hasCheckpoint(dir: string): boolean {
   return fs.existsSync(checkpointFile(dir));
 }
 
-/** Writes `dir/checkpoint.msgpack` atomically (creating `dir`). Returns the file path. */
+/**
+ * Writes `dir/checkpoint.msgpack` atomically (creating `dir`) and removes temporary files that a killed
+ * earlier write left behind (`.checkpoint.msgpack.<pid>.<random>.tmp`). Returns the file path.
+ */
 export function saveCheckpoint(dir: string, c: Checkpoint): string {
   const file = path.join(dir, CHECKPOINT_FILE);
   writeFileAtomic(file, encodeCheckpoint(c));
+  const mine = `.${CHECKPOINT_FILE}.${process.pid}.`;
+  for (const name of fs.readdirSync(dir)) {
+    if (name.startsWith(`.${CHECKPOINT_FILE}.`) && name.endsWith('.tmp') && !name.startsWith(mine)) {
+      fs.rmSync(path.join(dir, name), { force: true });
+    }
+  }
   return file;
 }
 
