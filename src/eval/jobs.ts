@@ -50,8 +50,9 @@ export interface EvaluateFileOptions extends SessionOptions {
   corpus?: 'sotu' | string[];
   /** Sequence length (default: the model's graftlr.data metadata, else 128, at most maxPositions). */
   seqLen?: number;
+  /** Sequences per batch (default: the training run's, else 16). */
   batchSize?: number;
-  /** Evaluate at most this many sequences, spread evenly over the split (default all). */
+  /** At most this many sequences, spread evenly over the split (default: the training run's cap, else all). */
   maxSequences?: number;
   cacheDir?: string;
   onBatch?: (done: number, total: number) => void;
@@ -74,16 +75,19 @@ export async function evaluateModelFile(options: EvaluateFileOptions): Promise<E
   try {
     const meta = JSON.parse(model.metadata[DATA_KEY] ?? '{}') as {
       corpus?: 'sotu' | string[]; seqLen?: number; heldoutFraction?: number; dataFingerprint?: string;
+      batchSize?: number; evalSequences?: number;
     };
     const corpus = options.corpus ?? meta.corpus ?? 'sotu';
     const seqLen = options.seqLen ?? Math.min(meta.seqLen ?? 128, model.config.maxPositions);
     const split = options.split ?? 'heldout';
-    const batchSize = options.batchSize ?? 16;
+    // Defaults reproduce the training run's own held-out batches (same batch size, sequence cap and seed).
+    const batchSize = options.batchSize ?? meta.batchSize ?? 16;
+    const maxSequences = options.maxSequences ?? (meta.evalSequences ? meta.evalSequences : undefined);
     const t0 = performance.now();
     const data = prepareData({
       corpus, vocabSize: model.config.vocabSize, seqLen, cacheDir: options.cacheDir, heldoutFraction: meta.heldoutFraction,
     });
-    const batches = evalBatches(data[split], batchSize, EVAL_SEED, { maxSequences: options.maxSequences });
+    const batches = evalBatches(data[split], batchSize, EVAL_SEED, { maxSequences });
     const t1 = performance.now();
     const result = await evaluateOrt(model, batches, options.onBatch);
     return {

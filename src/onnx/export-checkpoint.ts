@@ -3,8 +3,9 @@
  * Reads the checkpoint, writes the files atomically, and returns what it did (no printing).
  *
  * The ONNX file's metadata records, besides the model config, the data the model was trained on
- * (`graftlr.data`: corpus, seqLen, heldoutFraction, dataFingerprint, as far as the checkpoint's run
- * options say), so that `graftlr eval` can rebuild the same held-out split and tokenizer.
+ * (`graftlr.data`: corpus, seqLen, heldoutFraction, batchSize, evalSequences, dataFingerprint, as far
+ * as the checkpoint's run options say), so that `graftlr eval` rebuilds the same tokenizer and the same
+ * held-out batches as the training run's own evaluation.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ export interface ExportCheckpointOptions {
   out: string;
   /** Folder for a Hugging Face BertForMaskedLM export (config.json, model.safetensors, tokenizer.json). */
   safetensors?: string;
-  /** tokenizer.json to copy into the Hugging Face folder (default: <checkpoint>/tokenizer.json when present). */
+  /** tokenizer.json for the Hugging Face folder (default: the run's tokenizer.json, next to or above the checkpoint). */
   tokenizer?: string;
   opset?: number;
 }
@@ -42,7 +43,7 @@ export interface ExportReport {
 /** The data description stored in the ONNX metadata: what the checkpoint's run options say. */
 export function dataMetadata(run: Record<string, unknown>, dataFingerprint: string): Record<string, unknown> {
   const out: Record<string, unknown> = { dataFingerprint };
-  for (const key of ['corpus', 'seqLen', 'vocabSize', 'heldoutFraction']) if (run[key] !== undefined) out[key] = run[key];
+  for (const key of ['corpus', 'seqLen', 'vocabSize', 'heldoutFraction', 'batchSize', 'evalSequences']) if (run[key] !== undefined) out[key] = run[key];
   return out;
 }
 
@@ -55,7 +56,8 @@ export function exportCheckpoint(options: ExportCheckpointOptions): ExportReport
   let hfFiles: string[] = [];
   let tokenizer: string | undefined;
   if (options.safetensors !== undefined) {
-    tokenizer = options.tokenizer ?? (existsSync(join(options.checkpoint, 'tokenizer.json')) ? join(options.checkpoint, 'tokenizer.json') : undefined);
+    const candidates = [join(options.checkpoint, 'tokenizer.json'), join(options.checkpoint, '..', 'tokenizer.json')];
+    tokenizer = options.tokenizer ?? candidates.find((f) => existsSync(f));
     if (tokenizer !== undefined && !existsSync(tokenizer)) throw new Error(`tokenizer ${tokenizer} does not exist: pass the tokenizer.json the model was trained with`);
     const tokenizerJson = tokenizer === undefined ? undefined : readFileSync(tokenizer, 'utf8');
     hfFiles = writeHfFolder(options.safetensors, config, ckpt.params, tokenizerJson);

@@ -1,0 +1,61 @@
+/**
+ * graftlr eval --model model.onnx [--split heldout|ood] [--json]
+ */
+import { evaluateModelFile } from '../eval/jobs.js';
+import { ortDescription } from '../eval/ort.js';
+import { flag, UsageError, type FlagSpecs } from './args.js';
+import type { Command } from './command.js';
+import { progress } from './progress.js';
+
+/** Accepted like every command's --backend; this command runs onnxruntime, so it is only reported. */
+const backendFlag: FlagSpecs = {
+  backend: { type: 'string', choices: ['tensorflow', 'wasm', 'cpu'], help: 'tfjs backend (unused: this command runs onnxruntime)' },
+};
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'held-out MLM loss and accuracy of an exported ONNX model (onnxruntime)',
+  usage: 'graftlr eval --model model.onnx [--split heldout|ood] [--json] [options]',
+  details: 'The data (corpus, sequence length, batches) default to what the model file records from training,\n' +
+    'so the result matches the training run\'s own held-out evaluation.\n' +
+    '--json output: {"split","loss","accuracy","tokens","sequences","batches","seqLen","corpus",\n' +
+    '"dataFingerprint","modelDataFingerprint","ms":{"data","eval"}}',
+  flags: {
+    model: { type: 'string', help: 'ONNX model written by graftlr export' },
+    split: { type: 'string', help: 'held-out split', choices: ['heldout', 'ood'], default: 'heldout' },
+    corpus: { type: 'list', help: 'corpus: sotu or text files/folders (default: as recorded in the model)' },
+    'seq-len': { type: 'int', help: 'sequence length (default: as recorded in the model, else 128)', min: 3 },
+    'batch-size': { type: 'int', help: 'sequences per batch (default: as in training, else 16)', min: 1 },
+    'max-sequences': { type: 'int', help: 'evaluate at most this many sequences (default: as in training, else all)', min: 1 },
+    cache: { type: 'string', help: 'folder caching the tokenizer and encoded corpus' },
+    threads: { type: 'int', help: 'onnxruntime intra-op threads (default: all cores)', min: 1 },
+    json: { type: 'boolean', help: 'print JSON' },
+    ...backendFlag,
+  },
+  async run(args, io) {
+    const model = flag.str(args, 'model');
+    if (!model) throw new UsageError('--model is required');
+    if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+    const corpusList = flag.list(args, 'corpus');
+    const corpus = corpusList === undefined ? undefined : corpusList.length === 1 && corpusList[0] === 'sotu' ? 'sotu' as const : corpusList;
+    const threads = flag.int(args, 'threads');
+    io.err(`engine: ${ortDescription({ threads })}${flag.str(args, 'backend') ? ' (--backend applies to tfjs commands only)' : ''}`);
+    let bar: ReturnType<typeof progress> | undefined;
+    const r = await evaluateModelFile({
+      model, split: flag.str(args, 'split') as 'heldout' | 'ood', corpus, seqLen: flag.int(args, 'seq-len'),
+      batchSize: flag.int(args, 'batch-size'), maxSequences: flag.int(args, 'max-sequences'), cacheDir: flag.str(args, 'cache'), threads,
+      onBatch: (done, total) => (bar ??= progress('eval', total, io.err, { isTTY: process.stderr.isTTY })).update(done),
+    });
+    bar?.finish();
+    if (r.modelDataFingerprint !== undefined && r.modelDataFingerprint !== r.dataFingerprint) {
+      io.err('warning: the data rebuilt here differs from the data recorded in the model (another corpus or version?)');
+    }
+    if (flag.bool(args, 'json')) {
+      const { split, loss, accuracy, tokens, sequences, batches, seqLen, corpus: c, dataFingerprint, modelDataFingerprint, ms } = r;
+      io.out(JSON.stringify({ split, loss, accuracy, tokens, sequences, batches, seqLen, corpus: c, dataFingerprint, modelDataFingerprint: modelDataFingerprint ?? null, ms }));
+      return 0;
+    }
+    io.out(`${r.split}: loss ${r.loss.toFixed(4)}  accuracy ${(100 * r.accuracy).toFixed(2)}%  (${r.tokens} masked tokens, ${r.sequences} sequences of ${r.seqLen})`);
+    return 0;
+  },
+};
