@@ -2,10 +2,15 @@
  * The list of commands. Each command lives in its own file in src/cli/ and is added here.
  */
 import type { Command } from './command.js';
+import { compressCommand } from './compress.js';
+import { exportScheduleCommand } from './export-schedule.js';
+import { extractCommand } from './extract.js';
+import { inspectCommand } from './inspect.js';
+import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { fillMaskCommand } from './fill-mask.js';
 
 export function commands(): Command[] {
-  return [exportCommand, fillMaskCommand, evalCommand];
+  return [extractCommand, compressCommand, inspectCommand, trainCommand, exportScheduleCommand, exportCommand, fillMaskCommand, evalCommand];
 }

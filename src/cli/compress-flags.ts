@@ -1,0 +1,32 @@
+/**
+ * Flags of the compression step, shared by `extract` and `compress`.
+ */
+import { DEFAULT_COMPRESS_OPTIONS, type CompressMethod, type CompressOptions } from '../schedule/compress.js';
+import { flag, type FlagSpecs, type ParsedArgs } from './args.js';
+
+const d = DEFAULT_COMPRESS_OPTIONS;
+
+export const compressFlags: FlagSpecs = {
+  method: {
+    type: 'string', choices: ['constant', 'piecewise', 'factorized'], default: d.method,
+    help: 'constant: one multiplier per group; piecewise: knots over the probe; factorized: shared profile x per-group offset',
+  },
+  'skip-fraction': { type: 'number', min: 0, max: 0.99, default: d.skipFraction, help: 'share of the probe treated as transient and ignored' },
+  estimator: { type: 'string', choices: ['median', 'trimmedMean'], default: d.estimator, help: 'constant method: statistic of ln c' },
+  knots: { type: 'int', min: 2, max: 64, default: d.knots, help: 'piecewise/factorized: knots over the probe' },
+  'min-multiplier': { type: 'number', min: 0, default: d.minMultiplier, help: 'clamp multipliers from below' },
+  'max-multiplier': { type: 'number', min: 0, default: d.maxMultiplier, help: 'clamp multipliers from above' },
+  'flag-spread': { type: 'number', min: 0, default: d.flagSpread, help: 'flag groups whose IQR of ln c exceeds this' },
+};
+
+export function compressOptionsFrom(args: ParsedArgs): Partial<CompressOptions> {
+  return {
+    method: flag.str(args, 'method') as CompressMethod,
+    skipFraction: flag.num(args, 'skip-fraction'),
+    estimator: flag.str(args, 'estimator') as CompressOptions['estimator'],
+    knots: flag.int(args, 'knots'),
+    minMultiplier: flag.num(args, 'min-multiplier'),
+    maxMultiplier: flag.num(args, 'max-multiplier'),
+    flagSpread: flag.num(args, 'flag-spread'),
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * extractSchedule: the library entry behind `graftlr extract`: run the grafted probe (runProbe), compress
+ * its trace into a static schedule (compressTrace) and build the artifact. Writes nothing; the caller
+ * saves the trace and the artifact (src/schedule/files.ts).
+ */
+import { buildArtifact, type ArtifactBody } from '../schedule/artifact.js';
+import { compressTrace, resolveCompressOptions, type CompressOptions, type Compressed } from '../schedule/compress.js';
+import { runProbe, type ProbeHooks, type ProbeOptions, type ProbeResult } from './probe.js';
+
+export interface ExtractOptions extends ProbeOptions {
+  /** How the trace becomes a schedule (method, window, clamping; defaults in src/schedule/compress.ts). */
+  compress: Partial<CompressOptions>;
+}
+
+export interface ExtractResult {
+  probe: ProbeResult;
+  compressed: Compressed;
+  artifact: ArtifactBody;
+}
+
+export async function extractSchedule(options: Partial<ExtractOptions>, hooks: ProbeHooks = {}): Promise<ExtractResult> {
+  const compressOptions = resolveCompressOptions(options.compress ?? {}); // fail before probing
+  const probe = await runProbe(options, hooks);
+  const compressed = compressTrace(probe.trace, compressOptions);
+  return { probe, compressed, artifact: buildArtifact({ trace: probe.trace, compressed }) };
+}
