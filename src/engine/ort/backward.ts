@@ -1,6 +1,7 @@
 /**
  * Backward passes of the model's building blocks, written by hand as ONNX ops (llm.c style).
- * Activations are 2-D (rows, features) unless a comment says otherwise; `dy` is dLoss/dy.
+ * Activations are 2-D (rows, features) unless a comment says otherwise; `dy` is dLoss/dy; `rows`
+ * names the row count ('BT' or 'N') for the sums over rows.
  */
 import type { Emitter } from './ops.js';
 
@@ -10,10 +11,10 @@ export interface DenseGrads { dx: string; dKernel: string; dBias: string }
  * y = x W + b, x (M, in), W (in, out):
  *   dx = dy W^T (M, in);  dW = x^T dy (in, out);  db = sum over rows of dy (out).
  */
-export function denseBackward(e: Emitter, x: string, kernel: string, dy: string, hint: string): DenseGrads {
+export function denseBackward(e: Emitter, x: string, kernel: string, dy: string, rows: string, hint: string): DenseGrads {
   const dx = e.gemm(dy, kernel, `${hint}.dx`, { transB: true }); // (M, in)
   const dKernel = e.gemm(x, dy, `${hint}.dkernel`, { transA: true }); // (in, out)
-  const dBias = e.reduceSum(dy, [0], `${hint}.dbias`); // (out)
+  const dBias = e.sumRows(dy, rows, `${hint}.dbias`); // (out)
   return { dx, dKernel, dBias };
 }
 
@@ -35,10 +36,10 @@ export interface LayerNormGrads { dx: string; dGamma: string; dBeta: string }
  *   dgamma = sum over rows of dy * xhat;  dbeta = sum over rows of dy.
  * (Differentiate xhat_j = (x_j - mean) r: d mean / d x_i = 1/H, d r / d x_i = -r^3 (x_i - mean) / H = -r^2 xhat_i / H.)
  */
-export function layerNormBackward(e: Emitter, s: LayerNormSaved, dy: string, hint: string): LayerNormGrads {
+export function layerNormBackward(e: Emitter, s: LayerNormSaved, dy: string, rows: string, hint: string): LayerNormGrads {
   const xhat = e.mul(e.sub(s.x, s.mean, `${hint}.centered`), s.invStd, `${hint}.xhat`); // (rows, H)
-  const dGamma = e.reduceSum(e.mul(dy, xhat, `${hint}.dy_xhat`), [0], `${hint}.dgamma`); // (H)
-  const dBeta = e.reduceSum(dy, [0], `${hint}.dbeta`); // (H)
+  const dGamma = e.sumRows(e.mul(dy, xhat, `${hint}.dy_xhat`), rows, `${hint}.dgamma`); // (H)
+  const dBeta = e.sumRows(dy, rows, `${hint}.dbeta`); // (H)
   const g = e.mul(dy, s.gamma, `${hint}.g`); // (rows, H)
   const meanG = e.reduceMean(g, [-1], `${hint}.mean_g`, true); // (rows, 1)
   const meanGX = e.reduceMean(e.mul(g, xhat, `${hint}.g_xhat`), [-1], `${hint}.mean_g_xhat`, true); // (rows, 1)

@@ -68,23 +68,23 @@ export function layerBackward(
   const H = c.hiddenSize, scaleValue = 1 / Math.sqrt(H / c.numHeads);
   // x2 = LN(ffnRes), ffnRes = x1 + gelu(x1 W1 + b1) W2 + b2
   const ln2 = layerNormBackward(e, { x: s.ffnRes, mean: s.outLn.mean, invStd: s.outLn.invStdDev,
-    gamma: p(`${pre}.output.LayerNorm.gamma`) }, dOut, `${h}.out_ln`); // dFfnRes (BT, H)
+    gamma: p(`${pre}.output.LayerNorm.gamma`) }, dOut, 'BT', `${h}.out_ln`); // dFfnRes (BT, H)
   grads[`${pre}.output.LayerNorm.gamma`] = ln2.dGamma;
   grads[`${pre}.output.LayerNorm.beta`] = ln2.dBeta;
-  const out = denseBackward(e, s.ffnAct, p(`${pre}.output.dense.kernel`), ln2.dx, `${h}.ffn_out`); // dx (BT, I)
+  const out = denseBackward(e, s.ffnAct, p(`${pre}.output.dense.kernel`), ln2.dx, 'BT', `${h}.ffn_out`); // dx (BT, I)
   grads[`${pre}.output.dense.kernel`] = out.dKernel;
   grads[`${pre}.output.dense.bias`] = out.dBias;
   const dPre = geluBackward(e, s.ffnPre, out.dx, `${h}.gelu`); // (BT, I)
-  const inter = denseBackward(e, s.attnLn.y, p(`${pre}.intermediate.dense.kernel`), dPre, `${h}.ffn_pre`); // (BT, H)
+  const inter = denseBackward(e, s.attnLn.y, p(`${pre}.intermediate.dense.kernel`), dPre, 'BT', `${h}.ffn_pre`); // (BT, H)
   grads[`${pre}.intermediate.dense.kernel`] = inter.dKernel;
   grads[`${pre}.intermediate.dense.bias`] = inter.dBias;
   const dX1 = e.add(inter.dx, ln2.dx, `${h}.dx1`); // both paths into x1 (BT, H)
   // x1 = LN(attnRes), attnRes = x + context Wo + bo
   const ln1 = layerNormBackward(e, { x: s.attnRes, mean: s.attnLn.mean, invStd: s.attnLn.invStdDev,
-    gamma: p(`${pre}.attention.output.LayerNorm.gamma`) }, dX1, `${h}.attn_ln`); // dAttnRes (BT, H)
+    gamma: p(`${pre}.attention.output.LayerNorm.gamma`) }, dX1, 'BT', `${h}.attn_ln`); // dAttnRes (BT, H)
   grads[`${pre}.attention.output.LayerNorm.gamma`] = ln1.dGamma;
   grads[`${pre}.attention.output.LayerNorm.beta`] = ln1.dBeta;
-  const ao = denseBackward(e, s.context, p(`${pre}.attention.output.dense.kernel`), ln1.dx, `${h}.attn_out`);
+  const ao = denseBackward(e, s.context, p(`${pre}.attention.output.dense.kernel`), ln1.dx, 'BT', `${h}.attn_out`);
   grads[`${pre}.attention.output.dense.kernel`] = ao.dKernel;
   grads[`${pre}.attention.output.dense.bias`] = ao.dBias;
   // context = merge(p v), p = softmax(q' k^T + maskBias)
@@ -96,7 +96,7 @@ export function layerBackward(
   const dK = e.matmul(e.transpose(dScores, [0, 1, 3, 2], `${h}.ds_t`), s.q, `${h}.dk`); // dk = ds^T q' (B, A, T, d)
   const stacked = e.concat([dQ, dK, dV].map((t, j) => e.unsqueeze(t, [0], `${h}.d${'qkv'[j]}5`)), 0, `${h}.dqkv_heads`); // (3, B, A, T, d)
   const dQkv = e.reshape(e.transpose(stacked, [1, 3, 0, 2, 4], `${h}.dqkv5`), [-1, 3 * H], `${h}.dqkv`); // (BT, 3H)
-  const qkv = denseBackward(e, s.x, s.wqkv, dQkv, `${h}.qkv`); // dx (BT, H), dW (H, 3H), db (3H)
+  const qkv = denseBackward(e, s.x, s.wqkv, dQkv, 'BT', `${h}.qkv`); // dx (BT, H), dW (H, 3H), db (3H)
   const [dWq, dWk, dWv] = e.split(qkv.dKernel, 1, [H, H, H], `${h}.dwqkv`);
   const [dBq, dBk, dBv] = e.split(qkv.dBias, 0, [H, H, H], `${h}.dbqkv`);
   const scale = e.scalar(scaleValue);

@@ -76,7 +76,7 @@ export function emitLoss(e: Emitter, c: BertConfig): { loss: string; accuracy: s
 
 export function emitLossAndGrads(e: Emitter, c: BertConfig): LossAndGradValues {
   const f = emitEncoderForward(e, c);
-  const { p, emb, bt, shapes, saved, x } = f;
+  const { p, emb, shapes, saved, x } = f;
   const { inputIds, tokenTypeIds, positions, labels } = f.inputs;
   const H = c.hiddenSize;
   const grads: Record<string, string> = {};
@@ -92,7 +92,7 @@ export function emitLossAndGrads(e: Emitter, c: BertConfig): LossAndGradValues {
     mean: e.reshape(emb.ln.mean, [-1, 1], 'ge.mean2d'),
     invStd: e.reshape(emb.ln.invStdDev, [-1, 1], 'ge.inv2d'),
     gamma: p('embeddings.LayerNorm.gamma'),
-  }, dx, 'ge.ln'); // dSum (BT, H)
+  }, dx, 'BT', 'ge.ln'); // dSum (BT, H)
   grads['embeddings.LayerNorm.gamma'] = ln.dGamma;
   grads['embeddings.LayerNorm.beta'] = ln.dBeta;
   const add = { reduction: attr.string('add') };
@@ -103,8 +103,8 @@ export function emitLossAndGrads(e: Emitter, c: BertConfig): LossAndGradValues {
   const typeZeros = e.filled(e.shape(p('embeddings.token_type_embeddings'), 'ge.type_shape'), 0, 'ge.type_zeros');
   grads['embeddings.token_type_embeddings'] = e.op('ScatterND', [typeZeros, types, ln.dx], 'ge.dtype', add); // (typeVocab, H)
   // Positions 0..T-1 are used once per sequence: dpos[t] = sum_b dSum[b, t]; rows T..P-1 get 0.
-  const dSum3 = e.reshape(ln.dx, e.concat([bt, e.ints([H])], 0, 'shape.bth'), 'ge.dsum3'); // (B, T, H)
-  const dPosUsed = e.reduceSum(dSum3, [0], 'ge.dpos_used'); // (T, H)
+  const dSumB = e.reshape(ln.dx, e.concat([e.shape(inputIds, 'ge.b', 0, 1), e.ints([-1])], 0, 'shape.b_rest'), 'ge.dsum_b'); // (B, T H)
+  const dPosUsed = e.reshape(e.sumRows(dSumB, 'B', 'ge.dpos_flat'), [-1, H], 'ge.dpos_used'); // (T, H)
   const padRows = e.sub(e.ints([c.maxPositions]), e.shape(inputIds, 'ge.t', 1, 2), 'ge.pad_rows'); // [P - T]
   const pads = e.concat([e.ints([0, 0]), padRows, e.ints([0])], 0, 'ge.pads'); // [0, 0, P - T, 0]
   grads['embeddings.position_embeddings'] = e.op('Pad', [dPosUsed, pads], 'ge.dpos'); // (P, H)

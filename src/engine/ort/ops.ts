@@ -53,6 +53,19 @@ export class Emitter {
 
   matmul(a: string, b: string, hint: string): string { return this.op('MatMul', [a, b], hint); }
 
+  /**
+   * Column sums of a 2-D x (M, n) -> (n), as ones(1, M) @ x: a GEMM reads x once with all threads, where
+   * ReduceSum over axis 0 is several times slower. `rows` names the row count (e.g. 'BT', 'N') so
+   * the ones vector is made once per distinct M.
+   */
+  sumRows(x: string, rows: string, hint: string): string {
+    const ones = this.cached(`ones:${rows}`, () => {
+      const shape = this.concat([this.ints([1]), this.shape(x, `ones_${rows}.m`, 0, 1)], 0, `ones_${rows}.shape`); // [1, M]
+      return this.filled(shape, 1, `ones_${rows}`); // (1, M)
+    });
+    return this.reshape(this.matmul(ones, x, `${hint}.row_sum`), [-1], hint); // (n)
+  }
+
   /** Sum over `axes`; keepdims as given (default: drop the axes). */
   reduceSum(x: string, axes: number[], hint: string, keepdims = false): string {
     return this.op('ReduceSum', [x, this.ints(axes)], hint, { keepdims: attr.int(keepdims ? 1 : 0) });
