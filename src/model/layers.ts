@@ -8,6 +8,7 @@
  * All functions borrow their arguments and return new tensors.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { transpose2d } from './kernels.js';
 
 type Forward<T extends tf.Tensor> = (
   inputs: tf.Tensor[],
@@ -42,8 +43,8 @@ export const dense = customOp<tf.Tensor2D>(([x, kernel, bias], save) => {
   return {
     value,
     gradFunc: (dy, [xs, ks]) => [
-      tf.matMul(dy, tf.transpose(ks as tf.Tensor2D)), // (N, in)
-      tf.matMul(tf.transpose(xs as tf.Tensor2D), dy), // (in, out)
+      tf.matMul(dy, transpose2d(ks as tf.Tensor2D)), // (N, in)
+      tf.matMul(transpose2d(xs as tf.Tensor2D), dy), // (in, out)
       sumRows(dy), // (out)
     ],
   };

@@ -3,6 +3,7 @@
  * gradients (flag-free 2-D matMuls; see layers.ts for why).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { transpose2d } from './kernels.js';
 import { customOp, sumRows } from './layers.js';
 
 /**
@@ -11,12 +12,12 @@ import { customOp, sumRows } from './layers.js';
  */
 export const tiedLogits = customOp<tf.Tensor2D>(([t, emb, bias], save) => {
   save([t, emb]);
-  const value = tf.add(tf.matMul(t as tf.Tensor2D, tf.transpose(emb as tf.Tensor2D)), bias) as tf.Tensor2D; // (N, V)
+  const value = tf.add(tf.matMul(t as tf.Tensor2D, transpose2d(emb as tf.Tensor2D)), bias) as tf.Tensor2D; // (N, V)
   return {
     value,
     gradFunc: (dy, [t0, e0]) => [
       tf.matMul(dy, e0 as tf.Tensor2D), // (N, H)
-      tf.transpose(tf.matMul(tf.transpose(t0 as tf.Tensor2D), dy)), // (H, V) -> (V, H)
+      transpose2d(tf.matMul(transpose2d(t0 as tf.Tensor2D), dy)), // (H, V) -> (V, H)
       sumRows(dy), // (V)
     ],
   };
