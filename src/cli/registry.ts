@@ -2,6 +2,7 @@
  * The list of commands. Each command lives in its own file in src/cli/ and is added here.
  */
 import type { Command } from './command.js';
+import { compareCommand } from './compare.js';
 import { compressCommand } from './compress.js';
 import { exportScheduleCommand } from './export-schedule.js';
 import { extractCommand } from './extract.js';
@@ -12,5 +13,5 @@ import { exportCommand } from './export.js';
 import { fillMaskCommand } from './fill-mask.js';
 
 export function commands(): Command[] {
-  return [extractCommand, compressCommand, inspectCommand, trainCommand, exportScheduleCommand, exportCommand, fillMaskCommand, evalCommand];
+  return [extractCommand, compressCommand, inspectCommand, trainCommand, compareCommand, exportScheduleCommand, exportCommand, fillMaskCommand, evalCommand];
 }

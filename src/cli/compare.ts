@@ -1,0 +1,111 @@
+/**
+ * graftlr compare: Adam vs plain SGD vs online Adam#SGD vs SGD + static schedule, side by side.
+ */
+import * as path from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
+import { plotArtifact } from '../plot/artifact-plot.js';
+import { COMPARE_DEFAULTS } from '../compare/options.js';
+import { buildReport, lossCurvesSvg, reportMarkdown } from '../compare/report.js';
+import { runCompare } from '../compare/run.js';
+import { loadArtifact } from '../schedule/files.js';
+import { flag, UsageError, type FlagSpecs, type ParsedArgs } from './args.js';
+import type { Command } from './command.js';
+import { setupBackend } from './common.js';
+import { writeChart } from './inspect.js';
+import { progress, type Progress } from './progress.js';
+import { noPositionals, runFlags, runOptionsFrom } from './run-flags.js';
+
+const d = COMPARE_DEFAULTS;
+const list = (help: string, values: readonly (string | number)[]) => ({ type: 'list' as const, help, default: values.map(String) });
+
+const flags: FlagSpecs = {
+  ...runFlags,
+  steps: { type: 'int', min: 2, default: d.steps, help: 'training steps of every run' },
+  warmup: { type: 'number', min: 0, max: 0.99, default: d.warmup, help: 'base schedule warmup fraction (all methods)' },
+  decay: { type: 'string', choices: ['linear', 'cosine', 'constant', 'inverse-sqrt'], default: d.decay, help: 'base schedule after warmup' },
+  'adam-lrs': list('Adam peak learning rates swept', d.adamLrs),
+  'sgd-lrs': list('plain SGD peak learning rates swept', d.sgdLrs),
+  'static-scales': list('global scales on the static multipliers swept', d.staticScales),
+  'probe-fractions': list('probe lengths, as fractions of --steps', d.probeFractions),
+  groupings: list('schedule groupings: tensor, block, type, global', d.groupings),
+  methods: list('compression methods: constant, piecewise, factorized', d.methods),
+  'skip-fractions': list('transient share of the probe skipped by compression', d.skipFractions),
+  'max-multiplier': { type: 'number', min: 0, default: d.maxMultiplier, help: 'clamp multipliers from above' },
+  'min-multiplier': { type: 'number', min: 0, default: d.minMultiplier, help: 'clamp multipliers from below' },
+  'eval-points': { type: 'int', min: 1, default: d.evalPoints, help: 'held-out evaluations per run' },
+  graft: { type: 'boolean', default: true, help: 'include online Adam#SGD (--no-graft to skip)' },
+  out: { type: 'string', help: 'report folder (default runs/compare-<preset>)' },
+  json: { type: 'boolean', help: 'print report.json to stdout' },
+};
+
+function numbers(args: ParsedArgs, name: string): number[] {
+  return (flag.list(args, name) ?? []).map((s) => {
+    const x = Number(s);
+    if (!Number.isFinite(x)) throw new UsageError(`--${name}: "${s}" is not a number`);
+    return x;
+  });
+}
+
+function choices<T extends string>(args: ParsedArgs, name: string, allowed: readonly T[]): T[] {
+  return (flag.list(args, name) ?? []).map((s) => {
+    if (!allowed.includes(s as T)) throw new UsageError(`--${name}: "${s}" is not one of ${allowed.join(', ')}`);
+    return s as T;
+  });
+}
+
+export const compareCommand: Command = {
+  name: 'compare',
+  summary: 'Adam vs SGD vs online Adam#SGD vs SGD + static schedule: same data, seed and budget; writes a report',
+  usage: 'graftlr compare [--preset tiny] [--steps N] [--out runs/compare-tiny] [options]',
+  details: [
+    'Adam and plain SGD get a small learning-rate sweep; static SGD gets the same-sized sweep of a global scale on its',
+    'multipliers. The best Adam lr drives the online graft and the probe. Every run is its own process (peak RSS per run).',
+    'Writes report.md, report.json, loss-curves.svg/.png and multipliers-<variant>.svg into --out.',
+  ].join('\n'),
+  flags,
+  async run(args, io) {
+    noPositionals(args);
+    const backend = await setupBackend(args, io);
+    const preset = flag.str(args, 'preset') ?? 'tiny';
+    const outDir = flag.str(args, 'out') ?? path.join('runs', `compare-${preset}`);
+    let bar: Progress | undefined;
+    const result = await runCompare({
+      ...runOptionsFrom(args, backend),
+      steps: flag.int(args, 'steps'), warmup: flag.num(args, 'warmup'), decay: flag.str(args, 'decay') as 'linear',
+      adamLrs: numbers(args, 'adam-lrs'), sgdLrs: numbers(args, 'sgd-lrs'), staticScales: numbers(args, 'static-scales'),
+      probeFractions: numbers(args, 'probe-fractions'), skipFractions: numbers(args, 'skip-fractions'),
+      groupings: choices(args, 'groupings', ['tensor', 'block', 'type', 'global'] as const),
+      methods: choices(args, 'methods', ['constant', 'piecewise', 'factorized'] as const),
+      maxMultiplier: flag.num(args, 'max-multiplier'), minMultiplier: flag.num(args, 'min-multiplier'),
+      evalPoints: flag.int(args, 'eval-points'), includeGraft: flag.bool(args, 'graft'), outDir,
+    }, {
+      onRunStart: (name, i, total, steps) => {
+        io.err(`[${i + 1}/${total}] ${name}`);
+        bar = progress(`  ${name}`, steps, io.err, { isTTY: process.stderr.isTTY, everySeconds: 30 });
+      },
+      onProgress: (done) => bar?.update(done),
+      onRunEnd: (r) => {
+        bar?.finish();
+        if ('summary' in r) io.err(`  held-out loss ${r.summary.heldout?.loss.toFixed(4) ?? '-'}, ${r.summary.msPerStepMedian.toFixed(0)} ms/step`);
+      },
+    });
+    const report = buildReport(result);
+    const command = ['graftlr', 'compare', ...process.argv.slice(3)].join(' ');
+    writeFileAtomic(path.join(outDir, 'report.md'), reportMarkdown(result, report, command));
+    writeFileAtomic(path.join(outDir, 'report.json'), JSON.stringify({ command, options: result.options, wallSeconds: result.wallSeconds, ...report }, null, 2) + '\n');
+    const curves = lossCurvesSvg(result, report);
+    writeChart(path.join(outDir, 'loss-curves.svg'), curves);
+    writeChart(path.join(outDir, 'loss-curves.png'), curves);
+    for (const b of report.best.filter((x) => x.family === 'static')) {
+      const run = result.runs.find((r) => r.name === b.name);
+      if (run?.artifact) writeChart(path.join(outDir, `multipliers-${b.variant}.svg`), plotArtifact(loadArtifact(run.artifact.path)));
+    }
+    if (flag.bool(args, 'json')) io.out(JSON.stringify(report));
+    else {
+      io.out(report.best.map((b) => `${(b.family + (b.variant ? ` ${b.variant}` : '')).padEnd(48)} held-out ${b.heldoutLoss?.toFixed(4) ?? '-'}  ood ${b.oodLoss?.toFixed(4) ?? '-'}`).join('\n'));
+      for (const g of report.gapClosure) io.out(`gap closure ${g.variant}: in-domain ${g.heldout?.toFixed(3) ?? '-'}, out-of-domain ${g.ood?.toFixed(3) ?? '-'}`);
+      io.out(`report: ${path.join(outDir, 'report.md')}`);
+    }
+    return 0;
+  },
+};

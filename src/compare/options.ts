@@ -1,0 +1,67 @@
+/**
+ * Options of `graftlr compare`: the same data, seed, step budget and base-schedule shape for every method;
+ * a small learning-rate sweep for each baseline, and the same-sized sweep (a global scale on the
+ * multipliers) for static SGD. The knobs that decide whether a static schedule works are lists, so one
+ * call can rank several variants.
+ */
+import type { CompressMethod } from '../schedule/compress.js';
+import type { GroupingName } from '../model/groups.js';
+import { checkInt, checkNumber, stripUndefined, validateRunOptions, type Decay, type RunOptions } from '../train/options.js';
+
+export interface CompareOptions extends RunOptions {
+  /** Training steps of every run. */
+  steps: number;
+  /** Warmup fraction and decay of the base schedule, shared by all methods. */
+  warmup: number;
+  decay: Decay;
+  /** Peak learning rates tried for Adam (the best also drives the graft and the probe). */
+  adamLrs: number[];
+  /** Peak learning rates tried for plain SGD. */
+  sgdLrs: number[];
+  /** Global scales on the static multipliers tried for each static variant. */
+  staticScales: number[];
+  /** Probe lengths as fractions of `steps`. */
+  probeFractions: number[];
+  /** Parameter groupings of the schedule. */
+  groupings: GroupingName[];
+  /** Compression methods. */
+  methods: CompressMethod[];
+  /** Transient windows skipped by the compression. */
+  skipFractions: number[];
+  /** Clamp range of the multipliers. */
+  maxMultiplier: number;
+  minMultiplier: number;
+  /** Evaluate held-out loss this many times per run (for the curves). */
+  evalPoints: number;
+  /** Include online Adam#SGD (the graft itself) as a reference. */
+  includeGraft: boolean;
+  /** Folder of the report and of every run. */
+  outDir: string;
+}
+
+export const COMPARE_DEFAULTS = {
+  steps: 300, warmup: 0.05, decay: 'linear' as Decay,
+  adamLrs: [5e-4, 1e-3, 2e-3], sgdLrs: [0.5, 1, 2], staticScales: [0.5, 1, 2],
+  probeFractions: [0.1], groupings: ['tensor'] as GroupingName[], methods: ['constant'] as CompressMethod[],
+  skipFractions: [0.2], maxMultiplier: 1e4, minMultiplier: 1e-3, evalPoints: 5, includeGraft: true,
+  outDir: 'runs/compare-tiny',
+};
+
+function checkList(name: string, xs: unknown, lo: number, hi: number): void {
+  if (!Array.isArray(xs) || xs.length === 0) throw new Error(`compare: ${name} must list at least one value`);
+  for (const x of xs) checkNumber('compare', name, x, lo, hi);
+}
+
+export function validateCompareOptions(options: Partial<CompareOptions>): CompareOptions {
+  const base = validateRunOptions('compare', options);
+  const o = { ...COMPARE_DEFAULTS, ...stripUndefined(options), ...base } as CompareOptions;
+  checkInt('compare', 'steps', o.steps, 2);
+  checkList('adamLrs', o.adamLrs, 0, 1);
+  checkList('sgdLrs', o.sgdLrs, 0, 1e4);
+  checkList('staticScales', o.staticScales, 0, 1e4);
+  checkList('probeFractions', o.probeFractions, 0, 1);
+  checkList('skipFractions', o.skipFractions.map((x) => x + 1e-9), 0, 0.99);
+  if (o.groupings.length === 0 || o.methods.length === 0) throw new Error('compare: groupings and methods must list at least one value');
+  checkInt('compare', 'evalPoints', o.evalPoints, 1, o.steps);
+  return o;
+}

@@ -1,0 +1,36 @@
+/**
+ * Runs one training or probe job in a child Node process (src/compare/worker.ts through tsx) and
+ * returns its reply. Progress messages are forwarded to `onProgress`.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ProbeOptions } from '../probe/probe.js';
+import type { TrainSummary } from '../train/run.js';
+import type { TrainOptions } from '../train/train-options.js';
+
+export type ChildJob =
+  | { kind: 'train'; backend?: string; options: Partial<TrainOptions> }
+  | { kind: 'probe'; backend?: string; options: Partial<ProbeOptions>; tracePath: string };
+
+export type ChildReply =
+  | { kind: 'train'; summary: TrainSummary; curve: [number, number][]; evalCurve: [number, number, number][] }
+  | { kind: 'probe'; tracePath: string; wallSeconds: number; peakRssBytes: number; steps: number };
+
+const workerPath = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+export function runInChild(job: ChildJob, onProgress?: (done: number) => void): Promise<ChildReply> {
+  return new Promise((resolve, reject) => {
+    const child = fork(workerPath, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let settled = false;
+    child.on('message', (m: { progress?: number; reply?: ChildReply; error?: string }) => {
+      if (m.progress !== undefined) onProgress?.(m.progress);
+      if (m.reply) { settled = true; resolve(m.reply); }
+      if (m.error) { settled = true; reject(new Error(m.error)); }
+    });
+    child.on('error', (err) => { if (!settled) { settled = true; reject(err); } });
+    child.on('exit', (code, signal) => {
+      if (!settled) reject(new Error(`run process exited with ${signal ?? `code ${code}`} before reporting`));
+    });
+    child.send(job);
+  });
+}
