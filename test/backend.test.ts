@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, test } from 'vitest';
 import { initBackend, missingKernels } from '../src/backend.js';
 import { initParams, lossAndGrads } from '../src/model/bert.js';
-import { splitRows } from '../src/model/kernels.js';
+import { splitRows, transpose2d } from '../src/model/kernels.js';
 import { paddedBatch, smallConfig } from './model/fixtures.js';
 
 const nativeInstalled = await import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
@@ -66,6 +66,17 @@ describe('wasm kernels', () => {
       expect(blocks.map((b) => b.shape)).toEqual([[2, 2], [2, 2], [2, 2]]);
       expect(blocks.map((b) => Array.from(b.dataSync()))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]);
       expect(() => splitRows(tf.zeros([5, 2]), 2)).toThrow('splitRows: 5 rows do not split into 2 blocks');
+    }
+  });
+
+  test('transpose2d equals tf.transpose for tall, wide and odd shapes', async () => {
+    await initBackend({ prefer: 'wasm' });
+    for (const [r, c] of [[4096, 128], [256, 8], [96, 5], [100, 7], [6, 300]]) {
+      const x = tf.reshape(tf.range(0, r * c), [r, c]) as tf.Tensor2D;
+      const y = transpose2d(x);
+      expect(y.shape).toEqual([c, r]);
+      expect(Array.from(y.dataSync())).toEqual(Array.from(tf.transpose(x).dataSync()));
+      tf.dispose([x, y]);
     }
   });
 
