@@ -31,13 +31,13 @@ function relError(a: Float32Array, b: Float32Array): number {
   return norm(diff) / norm(b);
 }
 
-async function compare(config: BertConfig, T: number): Promise<void> {
+async function compare(config: BertConfig, T: number, step = 0): Promise<number> {
   const params = fromHost(randomHostParams(config, 7, 0.05));
   const batch = paddedBatch(config, 4, T, 21);
-  const ort = await createOrtEngine(config);
-  const tfjs = createTfjsEngine(config);
-  const a = await ort.lossAndGrads(params, batch, 0);
-  const b = await tfjs.lossAndGrads(params, batch, 0);
+  const ort = await createOrtEngine(config, { seed: 9 });
+  const tfjs = createTfjsEngine(config, { seed: 9 });
+  const a = await ort.lossAndGrads(params, batch, step);
+  const b = await tfjs.lossAndGrads(params, batch, step);
   expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-5 * b.loss);
   expect(a.accuracy).toBe(b.accuracy);
   const names = Object.keys(b.grads).sort();
@@ -60,6 +60,7 @@ async function compare(config: BertConfig, T: number): Promise<void> {
   tf.dispose([...Object.values(a.grads), ...Object.values(b.grads)]);
   disposeParams(params);
   await ort.dispose();
+  return a.loss;
 }
 
 describe('ort engine gradients vs the tfjs engine', () => {
@@ -69,6 +70,16 @@ describe('ort engine gradients vs the tfjs engine', () => {
 
   it('tiny architecture (L=2, H=128, A=2, I=512), vocab 512, B=4, T=32', async () => {
     await compare(presetConfig('tiny', { vocabSize: 512, maxPositions: 64 }), 32);
+  }, 60_000);
+
+  it('dropout 0.2: the same keep-masks rng(seed, dropout, step, site) in both engines', async () => {
+    const c = { ...presetConfig('tiny', { vocabSize: 256, maxPositions: 32 }), numLayers: 1, hiddenSize: 32, intermediateSize: 64 };
+    const withDropout = await compare({ ...c, dropout: 0.2 }, 16, 3);
+    const otherStep = await compare({ ...c, dropout: 0.2 }, 16, 4);
+    const without = await compare(c, 16);
+    // The masks matter: a different step or no dropout changes the loss by far more than float noise.
+    expect(Math.abs(withDropout - without)).toBeGreaterThan(1e-3);
+    expect(Math.abs(withDropout - otherStep)).toBeGreaterThan(1e-3);
   }, 60_000);
 
   it('mini architecture (L=4, H=256, A=4, I=1024), vocab 512, B=4, T=24', async () => {

@@ -57,7 +57,7 @@ describe('fused ort SGD step', () => {
         lr[name] = eta(t) * multiplier(name, t);
         decay[name] = decays(name) ? eta(t) * WD : 0;
       }
-      const r = await trainer.step(batch, lr, decay);
+      const r = await trainer.step(batch, lr, { decayByParam: decay });
       expect(r.applied).toBe(true);
       expect(Math.abs(r.gradNorm - refNorm)).toBeLessThan(2e-4 * refNorm);
       if (refNorm > CLIP) clipped++;

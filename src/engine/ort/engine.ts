@@ -10,6 +10,7 @@ import type { BertConfig } from '../../model/config.js';
 import { checkHostParams, paramShapes } from '../../onnx/bert-params.js';
 import type { HostParams, ParamMap } from '../../params.js';
 import type { Engine, EvalResult, LossAndGrads } from '../types.js';
+import { dropoutFeeds } from './dropout.js';
 import { batchFeeds, paramFeeds } from './feeds.js';
 import { buildEvalGraph, buildGradGraph, gradOutput } from './graphs.js';
 import { checkOrtConfig } from './loss-and-grads.js';
@@ -29,9 +30,15 @@ function readParams(c: BertConfig, params: ParamMap): HostParams {
   return host;
 }
 
+export interface OrtEngineOptions extends SessionOptions {
+  /** Seeds the dropout keep-masks rng(seed, 'dropout', step, site) when config.dropout > 0 (default 0). */
+  seed?: number;
+}
+
 /** Builds the gradient graph for `config` and loads it (and, on first use, the evaluation graph). */
-export async function createOrtEngine(config: BertConfig, options: SessionOptions = {}): Promise<Engine> {
+export async function createOrtEngine(config: BertConfig, options: OrtEngineOptions = {}): Promise<Engine> {
   checkOrtConfig(config);
+  const seed = options.seed ?? 0;
   const shapes = paramShapes(config);
   const gradSession = await OrtSession.create(buildGradGraph(config), options, 'the ort gradient graph');
   let evalSession: OrtSession | undefined;
@@ -40,8 +47,10 @@ export async function createOrtEngine(config: BertConfig, options: SessionOption
     name: 'ort',
     config,
 
-    async lossAndGrads(params: ParamMap, batch: MlmBatch): Promise<LossAndGrads> {
+    /** Borrows `params`; the gradients are new tensors owned by the caller. `step` seeds dropout. */
+    async lossAndGrads(params: ParamMap, batch: MlmBatch, step: number): Promise<LossAndGrads> {
       const feeds = paramFeeds(readParams(config, params), batchFeeds(batch));
+      if (config.dropout > 0) dropoutFeeds(config, batch, seed, step, feeds);
       const out = await gradSession.run(feeds);
       const grads: Record<string, tf.Tensor> = {};
       for (const name of Object.keys(shapes)) {
@@ -50,6 +59,7 @@ export async function createOrtEngine(config: BertConfig, options: SessionOption
       return { loss: out.loss.data[0] as number, accuracy: out.accuracy.data[0] as number, grads };
     },
 
+    /** Borrows `params`; no dropout. */
     async evaluate(params: ParamMap, batches: MlmBatch[]): Promise<EvalResult> {
       evalSession ??= await OrtSession.create(buildEvalGraph(config), options, 'the ort evaluation graph');
       const host = readParams(config, params);

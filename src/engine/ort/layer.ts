@@ -8,6 +8,7 @@ import type { BertConfig } from '../../model/config.js';
 import type { ParamRef } from '../../onnx/bert-graph.js';
 import { emitLayerNorm, type LayerNormValues } from '../../onnx/bert-graph.js';
 import { denseBackward, geluBackward, layerNormBackward, softmaxBackward } from './backward.js';
+import type { LayerMasks } from './dropout.js';
 import type { Emitter } from './ops.js';
 
 /** Runtime shapes shared by all layers: [B, T, 3, A, d] and [B, T, A, d] as int64 values. */
@@ -17,8 +18,10 @@ export interface LayerSaved {
   x: string; // (BT, H) layer input
   wqkv: string; // (H, 3H)
   q: string; k: string; v: string; // (B, A, T, d); q is scaled by c
-  probs: string; // (B, A, T, T)
+  probs: string; // (B, A, T, T) softmax output
+  probsKept: string; // (B, A, T, T) after dropout (= probs without dropout)
   context: string; // (BT, H)
+  masks?: LayerMasks; // dropout keep-masks (training with dropout only)
   attnRes: string; attnLn: LayerNormValues; // (BT, H)
   ffnPre: string; ffnAct: string; // (BT, I)
   ffnRes: string; outLn: LayerNormValues; // (BT, H)
@@ -26,9 +29,12 @@ export interface LayerSaved {
 
 const prefix = (i: number): string => `encoder.layer.${i}`;
 
-/** x (BT, H) -> layer output (BT, H) = saved.outLn.y. */
+/**
+ * x (BT, H) -> layer output (BT, H) = saved.outLn.y. With `masks`, dropout multiplies the attention
+ * probabilities and both residual branches by their keep-masks (which already hold the 1/(1-p) scale).
+ */
 export function layerForward(
-  e: Emitter, c: BertConfig, p: ParamRef, i: number, x: string, maskBias: string, shapes: HeadShapes,
+  e: Emitter, c: BertConfig, p: ParamRef, i: number, x: string, maskBias: string, shapes: HeadShapes, masks?: LayerMasks,
 ): LayerSaved {
   const pre = prefix(i), h = `l${i}`;
   const scale = e.scalar(1 / Math.sqrt(c.hiddenSize / c.numHeads));
@@ -41,19 +47,20 @@ export function layerForward(
   const kT = e.transpose(k, [0, 1, 3, 2], `${h}.k_t`); // (B, A, d, T)
   const scores = e.add(e.matmul(q, kT, `${h}.scores_raw`), maskBias, `${h}.scores`); // (B, A, T, T)
   const probs = e.op('Softmax', [scores], `${h}.probs`, { axis: { kind: 'int', value: -1 } }); // (B, A, T, T)
-  const ctxHeads = e.matmul(probs, v, `${h}.ctx_heads`); // (B, A, T, d)
+  const probsKept = masks ? e.mul(probs, masks.probs, `${h}.probs_kept`) : probs; // (B, A, T, T)
+  const ctxHeads = e.matmul(probsKept, v, `${h}.ctx_heads`); // (B, A, T, d)
   const context = e.reshape(e.transpose(ctxHeads, [0, 2, 1, 3], `${h}.ctx_t`), [-1, c.hiddenSize], `${h}.context`); // (BT, H)
   const attnOut = e.gemm(context, p(`${pre}.attention.output.dense.kernel`), `${h}.attn_out`, { bias: p(`${pre}.attention.output.dense.bias`) });
-  const attnRes = e.add(x, attnOut, `${h}.attn_res`); // (BT, H)
+  const attnRes = e.add(x, masks ? e.mul(attnOut, masks.attnOut, `${h}.attn_kept`) : attnOut, `${h}.attn_res`); // (BT, H)
   const attnLn = emitLayerNorm(e.g, attnRes, p(`${pre}.attention.output.LayerNorm.gamma`),
     p(`${pre}.attention.output.LayerNorm.beta`), c.layerNormEps, `${h}.attn_ln`); // (BT, H)
   const ffnPre = e.gemm(attnLn.y, p(`${pre}.intermediate.dense.kernel`), `${h}.ffn_pre`, { bias: p(`${pre}.intermediate.dense.bias`) }); // (BT, I)
   const ffnAct = e.op('Gelu', [ffnPre], `${h}.ffn_gelu`); // (BT, I), exact erf GELU (opset 20)
   const ffnOut = e.gemm(ffnAct, p(`${pre}.output.dense.kernel`), `${h}.ffn_out`, { bias: p(`${pre}.output.dense.bias`) }); // (BT, H)
-  const ffnRes = e.add(attnLn.y, ffnOut, `${h}.ffn_res`); // (BT, H)
+  const ffnRes = e.add(attnLn.y, masks ? e.mul(ffnOut, masks.out, `${h}.ffn_kept`) : ffnOut, `${h}.ffn_res`); // (BT, H)
   const outLn = emitLayerNorm(e.g, ffnRes, p(`${pre}.output.LayerNorm.gamma`),
     p(`${pre}.output.LayerNorm.beta`), c.layerNormEps, `${h}.out_ln`); // (BT, H)
-  return { x, wqkv, q, k, v, probs, context, attnRes, attnLn, ffnPre, ffnAct, ffnRes, outLn };
+  return { x, wqkv, q, k, v, probs, probsKept, context, masks, attnRes, attnLn, ffnPre, ffnAct, ffnRes, outLn };
 }
 
 /**
@@ -71,7 +78,8 @@ export function layerBackward(
     gamma: p(`${pre}.output.LayerNorm.gamma`) }, dOut, 'BT', `${h}.out_ln`); // dFfnRes (BT, H)
   grads[`${pre}.output.LayerNorm.gamma`] = ln2.dGamma;
   grads[`${pre}.output.LayerNorm.beta`] = ln2.dBeta;
-  const out = denseBackward(e, s.ffnAct, p(`${pre}.output.dense.kernel`), ln2.dx, 'BT', `${h}.ffn_out`); // dx (BT, I)
+  const dFfnOut = s.masks ? e.mul(ln2.dx, s.masks.out, `${h}.dffn_kept`) : ln2.dx; // through dropout (BT, H)
+  const out = denseBackward(e, s.ffnAct, p(`${pre}.output.dense.kernel`), dFfnOut, 'BT', `${h}.ffn_out`); // dx (BT, I)
   grads[`${pre}.output.dense.kernel`] = out.dKernel;
   grads[`${pre}.output.dense.bias`] = out.dBias;
   const dPre = geluBackward(e, s.ffnPre, out.dx, `${h}.gelu`); // (BT, I)
@@ -84,13 +92,15 @@ export function layerBackward(
     gamma: p(`${pre}.attention.output.LayerNorm.gamma`) }, dX1, 'BT', `${h}.attn_ln`); // dAttnRes (BT, H)
   grads[`${pre}.attention.output.LayerNorm.gamma`] = ln1.dGamma;
   grads[`${pre}.attention.output.LayerNorm.beta`] = ln1.dBeta;
-  const ao = denseBackward(e, s.context, p(`${pre}.attention.output.dense.kernel`), ln1.dx, 'BT', `${h}.attn_out`);
+  const dAttnOut = s.masks ? e.mul(ln1.dx, s.masks.attnOut, `${h}.dattn_kept`) : ln1.dx; // through dropout (BT, H)
+  const ao = denseBackward(e, s.context, p(`${pre}.attention.output.dense.kernel`), dAttnOut, 'BT', `${h}.attn_out`);
   grads[`${pre}.attention.output.dense.kernel`] = ao.dKernel;
   grads[`${pre}.attention.output.dense.bias`] = ao.dBias;
-  // context = merge(p v), p = softmax(q' k^T + maskBias)
+  // context = merge(pk v), pk = dropout(p), p = softmax(q' k^T + maskBias)
   const dCtx = e.transpose(e.reshape(ao.dx, shapes.heads4, `${h}.dctx4`), [0, 2, 1, 3], `${h}.dctx`); // (B, A, T, d)
-  const dProbs = e.matmul(dCtx, e.transpose(s.v, [0, 1, 3, 2], `${h}.v_t`), `${h}.dprobs`); // dp = dctx v^T (B, A, T, T)
-  const dV = e.matmul(e.transpose(s.probs, [0, 1, 3, 2], `${h}.p_t`), dCtx, `${h}.dv`); // dv = p^T dctx (B, A, T, d)
+  const dKept = e.matmul(dCtx, e.transpose(s.v, [0, 1, 3, 2], `${h}.v_t`), `${h}.dprobs_kept`); // dpk = dctx v^T (B, A, T, T)
+  const dProbs = s.masks ? e.mul(dKept, s.masks.probs, `${h}.dprobs`) : dKept; // dp = dpk * keep
+  const dV = e.matmul(e.transpose(s.probsKept, [0, 1, 3, 2], `${h}.p_t`), dCtx, `${h}.dv`); // dv = pk^T dctx (B, A, T, d)
   const dScores = softmaxBackward(e, s.probs, dProbs, `${h}.softmax`); // (B, A, T, T)
   const dQ = e.matmul(dScores, s.k, `${h}.dq`); // dq' = ds k (B, A, T, d)
   const dK = e.matmul(e.transpose(dScores, [0, 1, 3, 2], `${h}.ds_t`), s.q, `${h}.dk`); // dk = ds^T q' (B, A, T, d)

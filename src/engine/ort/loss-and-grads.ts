@@ -2,13 +2,15 @@
  * Forward and backward of the whole model as ONNX ops: emits the MLM loss, the accuracy and the gradient
  * of every parameter into a GraphBuilder. Graph inputs (declared here):
  *   input_ids, attention_mask, token_type_ids (B, T) int64; masked_positions, masked_labels (N) int64;
- *   every parameter as a float32 input named like the parameter.
+ *   every parameter as a float32 input named like the parameter;
+ *   in training graphs with config.dropout > 0, the keep-masks `dropout.<site>` (see dropout.ts).
  */
-import type { BertConfig } from '../../model/config.js';
+import { validateConfig, type BertConfig } from '../../model/config.js';
 import { emitEmbeddings, emitMaskBias, type ParamRef } from '../../onnx/bert-graph.js';
 import { addParamInputs, paramShapes } from '../../onnx/bert-params.js';
 import { attr } from '../../onnx/builder.js';
 import { layerNormBackward } from './backward.js';
+import { addMaskInputs, type DropoutMasks } from './dropout.js';
 import { headForwardBackward, headLoss } from './head.js';
 import { layerBackward, layerForward, type HeadShapes, type LayerSaved } from './layer.js';
 import type { Emitter } from './ops.js';
@@ -23,11 +25,9 @@ export interface LossAndGradValues {
   params: ParamRef;
 }
 
-/** Throws unless the config is one this graph computes exactly (dropout is not emitted). */
+/** Throws naming the bad value unless the config is valid. */
 export function checkOrtConfig(c: BertConfig): void {
-  if (c.dropout !== 0) {
-    throw new Error(`config.dropout = ${c.dropout} is not supported by the ort engine: set dropout to 0 or use the tfjs engine`);
-  }
+  validateConfig(c);
 }
 
 export interface EncoderForward {
@@ -39,10 +39,14 @@ export interface EncoderForward {
   saved: LayerSaved[];
   /** Final hidden states (BT, H). */
   x: string;
+  masks?: DropoutMasks;
 }
 
-/** Declares the batch and parameter inputs and emits embeddings and all layers, keeping activations. */
-export function emitEncoderForward(e: Emitter, c: BertConfig): EncoderForward {
+/**
+ * Declares the batch and parameter inputs and emits embeddings and all layers, keeping activations.
+ * `training` with config.dropout > 0 adds the dropout keep-masks as inputs and applies them.
+ */
+export function emitEncoderForward(e: Emitter, c: BertConfig, training: boolean): EncoderForward {
   checkOrtConfig(c);
   const g = e.g, H = c.hiddenSize, A = c.numHeads;
   const inputIds = g.input('input_ids', 'int64', ['B', 'T']);
@@ -51,6 +55,7 @@ export function emitEncoderForward(e: Emitter, c: BertConfig): EncoderForward {
   const positions = g.input('masked_positions', 'int64', ['N']);
   const labels = g.input('masked_labels', 'int64', ['N']);
   const p = addParamInputs(g, c);
+  const masks = training && c.dropout > 0 ? addMaskInputs(g, c) : undefined;
   const emb = emitEmbeddings(g, c, p, { inputIds, tokenTypeIds }); // x (B, T, H)
   const maskBias = emitMaskBias(g, attentionMask); // (B, 1, 1, T)
   const bt = e.shape(inputIds, 'shape.bt'); // [B, T]
@@ -58,25 +63,26 @@ export function emitEncoderForward(e: Emitter, c: BertConfig): EncoderForward {
     qkv5: e.concat([bt, e.ints([3, A, H / A])], 0, 'shape.qkv5'),
     heads4: e.concat([bt, e.ints([A, H / A])], 0, 'shape.heads4'),
   };
-  let x = e.reshape(emb.x, [-1, H], 'emb.x2d'); // (BT, H)
+  const x0 = e.reshape(emb.x, [-1, H], 'emb.x2d'); // (BT, H)
+  let x = masks ? e.mul(x0, masks.embeddings, 'emb.kept') : x0; // dropout
   const saved: LayerSaved[] = [];
   for (let i = 0; i < c.numLayers; i++) {
-    saved.push(layerForward(e, c, p, i, x, maskBias, shapes));
+    saved.push(layerForward(e, c, p, i, x, maskBias, shapes, masks?.layers[i]));
     x = saved[i].outLn.y;
   }
-  return { inputs: { inputIds, tokenTypeIds, positions, labels }, p, emb, bt, shapes, saved, x };
+  return { inputs: { inputIds, tokenTypeIds, positions, labels }, p, emb, bt, shapes, saved, x, masks };
 }
 
 /** Loss and accuracy only (the evaluation graph's body). */
 export function emitLoss(e: Emitter, c: BertConfig): { loss: string; accuracy: string } {
-  const f = emitEncoderForward(e, c);
+  const f = emitEncoderForward(e, c, false);
   const ce = headLoss(e, c, f.p, f.x, f.inputs.positions, f.inputs.labels);
   return { loss: ce.loss, accuracy: ce.accuracy };
 }
 
 export function emitLossAndGrads(e: Emitter, c: BertConfig): LossAndGradValues {
-  const f = emitEncoderForward(e, c);
-  const { p, emb, shapes, saved, x } = f;
+  const f = emitEncoderForward(e, c, true);
+  const { p, emb, shapes, saved, x, masks } = f;
   const { inputIds, tokenTypeIds, positions, labels } = f.inputs;
   const H = c.hiddenSize;
   const grads: Record<string, string> = {};
@@ -86,7 +92,8 @@ export function emitLossAndGrads(e: Emitter, c: BertConfig): LossAndGradValues {
   let dx = head.dHidden; // (BT, H)
   for (let i = c.numLayers - 1; i >= 0; i--) dx = layerBackward(e, c, p, i, saved[i], dx, shapes, grads);
 
-  // Embeddings: x0 = LN(sum), sum = word[ids] + pos[0..T) + type[tt].
+  // Embeddings: x0 = dropout(LN(sum)), sum = word[ids] + pos[0..T) + type[tt].
+  if (masks) dx = e.mul(dx, masks.embeddings, 'ge.dx_kept');
   const ln = layerNormBackward(e, {
     x: e.reshape(emb.sum, [-1, H], 'ge.sum2d'),
     mean: e.reshape(emb.ln.mean, [-1, 1], 'ge.mean2d'),

@@ -2,13 +2,15 @@
  * The fused fast path for stateless SGD: one onnxruntime run computes loss, gradients and the updated
  * parameters (src/engine/ort/graphs.ts buildSgdGraph). Parameters live in host Float32Arrays owned by
  * the trainer; each step feeds them (no copy) and keeps the graph's `new.<param>` outputs as the next
- * parameters. Same inputs give the same outputs (no randomness; dropout is refused).
+ * parameters. Same inputs give the same outputs: with config.dropout > 0 the keep-masks come from
+ * rng(seed, 'dropout', step, site), as in the tfjs engine.
  */
 import type { MlmBatch } from '../../data/batch.js';
 import { float32Feed, OrtSession, type Feed, type SessionOptions } from '../../eval/ort.js';
 import type { BertConfig } from '../../model/config.js';
 import { checkHostParams, paramShapes } from '../../onnx/bert-params.js';
 import type { HostParams } from '../../params.js';
+import { dropoutFeeds } from './dropout.js';
 import { batchFeeds, paramFeeds } from './feeds.js';
 import { buildSgdGraph, newParamOutput } from './graphs.js';
 import { checkOrtConfig } from './loss-and-grads.js';
@@ -18,6 +20,15 @@ export interface OrtSgdOptions extends SessionOptions {
   clipNorm?: number;
   /** Emit decoupled weight decay; step() then needs `decayByParam` (default false). */
   weightDecay?: boolean;
+  /** Seeds the dropout keep-masks when config.dropout > 0 (default 0). */
+  seed?: number;
+}
+
+export interface OrtSgdStepOptions {
+  /** Per-parameter decoupled decay eta(t) wd (0 where a parameter does not decay); needed with weightDecay. */
+  decayByParam?: Readonly<Record<string, number>>;
+  /** The training step index, which labels the dropout stream (default: steps taken by this trainer). */
+  step?: number;
 }
 
 export interface OrtSgdStepResult {
@@ -33,10 +44,9 @@ export interface OrtSgdTrainer {
   readonly config: BertConfig;
   /**
    * One step w' = w (1 - decay_w) - lr_w f g (f = min(1, clipNorm / ||g||), 1 without clipping).
-   * `lrByParam[name]` is the learning rate of each parameter (eta(t) c_G(t) for scheduled SGD);
-   * `decayByParam[name]` = eta(t) wd, or 0 where the parameter does not decay (only with weightDecay).
+   * `lrByParam[name]` is the learning rate of each parameter (eta(t) c_G(t) for scheduled SGD).
    */
-  step(batch: MlmBatch, lrByParam: Readonly<Record<string, number>>, decayByParam?: Readonly<Record<string, number>>): Promise<OrtSgdStepResult>;
+  step(batch: MlmBatch, lrByParam: Readonly<Record<string, number>>, options?: OrtSgdStepOptions): Promise<OrtSgdStepResult>;
   /** The current parameters (the trainer's own arrays: copy them before the next step if you keep them). */
   getParams(): HostParams;
   dispose(): Promise<void>;
@@ -57,7 +67,7 @@ function perParam(names: string[], values: Readonly<Record<string, number>>, wha
 export async function createOrtSgdTrainer(config: BertConfig, initial: HostParams, options: OrtSgdOptions = {}): Promise<OrtSgdTrainer> {
   checkOrtConfig(config);
   checkHostParams(config, initial);
-  const { clipNorm, weightDecay = false } = options;
+  const { clipNorm, weightDecay = false, seed = 0 } = options;
   if (clipNorm !== undefined && !(clipNorm > 0)) throw new Error(`clipNorm = ${clipNorm} is invalid: expected a number > 0`);
   const shapes = paramShapes(config);
   const names = Object.keys(shapes);
@@ -66,16 +76,20 @@ export async function createOrtSgdTrainer(config: BertConfig, initial: HostParam
   const bytes = buildSgdGraph(config, { clip: clipNorm !== undefined, weightDecay });
   const session = await OrtSession.create(bytes, options, 'the ort SGD graph');
   const fetch = ['loss', 'accuracy', 'grad_norm', ...names.map(newParamOutput)];
+  let taken = 0;
 
   return {
     config,
-    async step(batch, lrByParam, decayByParam) {
+    async step(batch, lrByParam, stepOptions = {}) {
+      const { decayByParam, step = taken } = stepOptions;
       const feeds: Record<string, Feed> = paramFeeds(params, batchFeeds(batch));
       feeds.lr = float32Feed(perParam(names, lrByParam, 'lrByParam'), [names.length]);
       if (weightDecay) {
         if (!decayByParam) throw new Error('decayByParam is missing: this trainer was made with weightDecay: true');
         feeds.decay = float32Feed(perParam(names, decayByParam, 'decayByParam'), [names.length]);
       }
+      if (config.dropout > 0) dropoutFeeds(config, batch, seed, step, feeds);
+      taken++;
       if (clipNorm !== undefined) feeds.max_norm = float32Feed(Float32Array.of(clipNorm), []);
       const out = await session.run(feeds, fetch);
       const gradNorm = out.grad_norm.data[0] as number;
