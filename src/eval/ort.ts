@@ -32,6 +32,13 @@ export interface SessionOptions {
   threads?: number;
   /** Graph optimisation level (default 'all'). */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * onnxruntime's CPU memory arena (default true). The arena keeps freed blocks for reuse and grows in
+   * power-of-two chunks, so large training graphs can hold far more memory than they use at once.
+   */
+  memoryArena?: boolean;
+  /** Pre-planned memory pattern for repeated input shapes (default true). */
+  memoryPattern?: boolean;
 }
 
 /** Describes the engine for the CLI's "which backend runs" line. */
@@ -53,6 +60,8 @@ export class OrtSession {
       interOpNumThreads: 1,
       graphOptimizationLevel: options.optimization ?? 'all',
       executionMode: 'sequential',
+      enableCpuMemArena: options.memoryArena ?? true,
+      enableMemPattern: options.memoryPattern ?? true,
     };
     try {
       const session = typeof model === 'string'
