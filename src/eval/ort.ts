@@ -91,6 +91,27 @@ export class OrtSession {
     return out;
   }
 
+  /**
+   * Runs the graph writing the outputs named in `into` straight into the given arrays (onnxruntime fills
+   * them in place: no copy, no allocation; their dims must match the outputs), and returns the outputs
+   * named in `fetch` as run() does. Borrows the feed and `into` arrays.
+   */
+  async runInto(feeds: Record<string, Feed>, into: Record<string, Feed>, fetch: string[] = []): Promise<Record<string, Fetched>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, f] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(f.dtype, f.data, f.dims);
+    const fetches: Record<string, ort.Tensor | null> = {};
+    for (const name of fetch) fetches[name] = null;
+    for (const [name, f] of Object.entries(into)) fetches[name] = new ort.Tensor(f.dtype, f.data, f.dims);
+    const results = await this.session.run(ortFeeds, fetches);
+    const out: Record<string, Fetched> = {};
+    for (const name of fetch) {
+      const t = results[name];
+      if (t.type !== 'float32' && t.type !== 'int64') throw new Error(`output "${name}" has type ${t.type}: expected float32 or int64`);
+      out[name] = { dims: [...t.dims], data: t.data as Float32Array | BigInt64Array };
+    }
+    return out;
+  }
+
   /** Runs and returns one float32 output. */
   async runFloat(feeds: Record<string, Feed>, output: string): Promise<{ dims: number[]; data: Float32Array }> {
     const r = (await this.run(feeds, [output]))[output];
