@@ -101,4 +101,19 @@ describe('fused ort SGD step', () => {
     // and they moved: the word embeddings differ from the initial values
     expect(a[Object.keys(initial).sort().indexOf('embeddings.word_embeddings')]).not.toEqual(initial['embeddings.word_embeddings'].data);
   });
+
+  it('leaves the parameters unchanged when the gradient is not finite', async () => {
+    const initial = initValues(config, 13);
+    initial['encoder.layer.1.output.LayerNorm.gamma'].data[3] = NaN; // the loss and every gradient become NaN
+    const trainer = await createOrtSgdTrainer(config, initial);
+    const lr = Object.fromEntries(Object.keys(initial).map((n) => [n, 0.3]));
+    const r = await trainer.step(batches[0], lr);
+    expect(Number.isNaN(r.gradNorm)).toBe(true);
+    expect(r.applied).toBe(false);
+    const p = trainer.getParams();
+    for (const name of Object.keys(initial)) {
+      expect(Buffer.compare(Buffer.from(p[name].data.buffer), Buffer.from(initial[name].data.buffer)), name).toBe(0);
+    }
+    await trainer.dispose();
+  });
 });

@@ -1,8 +1,8 @@
 /**
  * The fused fast path for stateless SGD: one onnxruntime run computes loss, gradients and the updated
- * parameters (src/engine/ort/graphs.ts buildSgdGraph). Parameters live in host Float32Arrays owned by
- * the trainer; each step feeds them (no copy) and keeps the graph's `new.<param>` outputs as the next
- * parameters. Same inputs give the same outputs: with config.dropout > 0 the keep-masks come from
+ * parameters (src/engine/ort/graphs.ts buildSgdGraph). Parameters live in two sets of host Float32Arrays
+ * owned by the trainer: each step feeds the current set (no copy) and has onnxruntime write the graph's
+ * `new.<param>` outputs straight into the other set, which then becomes current (no allocation). Same inputs give the same outputs: with config.dropout > 0 the keep-masks come from
  * rng(seed, 'dropout', step, site), as in the tfjs engine.
  */
 import type { MlmBatch } from '../../data/batch.js';
@@ -47,7 +47,10 @@ export interface OrtSgdTrainer {
    * `lrByParam[name]` is the learning rate of each parameter (eta(t) c_G(t) for scheduled SGD).
    */
   step(batch: MlmBatch, lrByParam: Readonly<Record<string, number>>, options?: OrtSgdStepOptions): Promise<OrtSgdStepResult>;
-  /** The current parameters (the trainer's own arrays: copy them before the next step if you keep them). */
+  /**
+   * The current parameters: the trainer's own arrays, valid until the next step() overwrites them
+   * (the step after it writes into the other set); copy them to keep them.
+   */
   getParams(): HostParams;
   dispose(): Promise<void>;
 }
@@ -71,11 +74,13 @@ export async function createOrtSgdTrainer(config: BertConfig, initial: HostParam
   if (clipNorm !== undefined && !(clipNorm > 0)) throw new Error(`clipNorm = ${clipNorm} is invalid: expected a number > 0`);
   const shapes = paramShapes(config);
   const names = Object.keys(shapes);
-  let params: HostParams = {};
-  for (const name of names) params[name] = { shape: [...shapes[name]], data: Float32Array.from(initial[name].data) };
+  const copy = (from: (name: string) => Float32Array): HostParams =>
+    Object.fromEntries(names.map((name) => [name, { shape: [...shapes[name]], data: Float32Array.from(from(name)) }]));
+  let params = copy((name) => initial[name].data); // current
+  let spare = copy((name) => new Float32Array(initial[name].data.length)); // written by the next step
   const bytes = buildSgdGraph(config, { clip: clipNorm !== undefined, weightDecay });
   const session = await OrtSession.create(bytes, options, 'the ort SGD graph');
-  const fetch = ['loss', 'accuracy', 'grad_norm', ...names.map(newParamOutput)];
+  const fetch = ['loss', 'accuracy', 'grad_norm'];
   let taken = 0;
 
   return {
@@ -91,14 +96,12 @@ export async function createOrtSgdTrainer(config: BertConfig, initial: HostParam
       if (config.dropout > 0) dropoutFeeds(config, batch, seed, step, feeds);
       taken++;
       if (clipNorm !== undefined) feeds.max_norm = float32Feed(Float32Array.of(clipNorm), []);
-      const out = await session.run(feeds, fetch);
+      const into: Record<string, Feed> = {};
+      for (const name of names) into[newParamOutput(name)] = float32Feed(spare[name].data, spare[name].shape);
+      const out = await session.runInto(feeds, into, fetch);
       const gradNorm = out.grad_norm.data[0] as number;
       const applied = Number.isFinite(gradNorm);
-      if (applied) {
-        const next: HostParams = {};
-        for (const name of names) next[name] = { shape: params[name].shape, data: out[newParamOutput(name)].data as Float32Array };
-        params = next;
-      }
+      if (applied) [params, spare] = [spare, params]; // else the spare set holds a discarded update
       return { loss: out.loss.data[0] as number, accuracy: out.accuracy.data[0] as number, gradNorm, applied };
     },
     getParams: () => params,
