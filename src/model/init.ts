@@ -6,6 +6,7 @@
  * rng(seed, 'init'); biases and LayerNorm betas are 0 and gammas 1 (they draw nothing).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { HostParams } from '../params.js';
 import { rng } from '../random.js';
 import { validateConfig, type BertConfig } from './config.js';
 
@@ -54,10 +55,10 @@ export function initKind(name: string): 'normal' | 'zeros' | 'ones' {
 }
 
 /** Initial parameters as host arrays (sorted names). */
-export function initValues(config: BertConfig, seed: number): Record<string, { shape: number[]; data: Float32Array }> {
+export function initValues(config: BertConfig, seed: number): HostParams {
   validateConfig(config);
   const stream = rng(seed, 'init');
-  const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+  const out: HostParams = {};
   for (const [name, shape] of Object.entries(paramShapes(config))) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
     const kind = initKind(name);

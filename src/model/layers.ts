@@ -3,8 +3,8 @@
  *
  * Why by hand: on the wasm backend, matMul with transpose flags or batch dimensions runs ~10x slower
  * than a plain 2-D matMul, and tfjs's own gradients use those flags; a column sum over axis 0
- * transposes first. So every backward here uses explicit tf.transpose + flag-free 2-D matMuls, and
- * sums rows as ones(1, N) @ dy. Inputs are 2-D (rows, features) throughout.
+ * transposes first. So every backward here uses explicit transposes (transpose2d) + flag-free 2-D
+ * matMuls, and sums rows as ones(1, N) @ dy. Inputs are 2-D (rows, features) throughout.
  * All functions borrow their arguments and return new tensors.
  */
 import * as tf from '@tensorflow/tfjs-core';
