@@ -1,9 +1,11 @@
 /**
- * Input checks before any tensor is built: wrong lengths or out-of-range ids would otherwise fail deep
+ * Input checks (parameters, batches) before any tensor is built: wrong lengths or out-of-range ids would otherwise fail deep
  * inside a kernel (or, on wasm, read out of bounds). Errors name the bad value and the fix.
  */
 import type { MlmBatch } from '../data/batch.js';
+import type { ParamMap } from '../params.js';
 import type { BertConfig } from './config.js';
+import { paramShapes } from './init.js';
 
 /** The encoder's inputs (an MlmBatch has these and more). All arrays are (B T), row-major. */
 export interface EncoderInputs {
@@ -42,4 +44,19 @@ export function checkBatch(c: BertConfig, b: MlmBatch): void {
   }
   checkRange('maskedPositions', b.maskedPositions, b.batchSize * b.seqLen, 'positions are flat indices b * seqLen + t');
   checkRange('maskedLabels', b.maskedLabels, c.vocabSize, 'labels are token ids below config.vocabSize');
+}
+
+/** Throws unless `params` has exactly the model's parameter names and shapes for config `c`. */
+export function checkParams(c: BertConfig, params: ParamMap): void {
+  const shapes = paramShapes(c);
+  for (const [name, want] of Object.entries(shapes)) {
+    const t = params[name];
+    if (t === undefined) throw new Error(`parameter "${name}" is missing: the parameters do not match the model config`);
+    if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
+      throw new Error(`parameter "${name}" has shape [${t.shape}] but the config needs [${want}]`);
+    }
+  }
+  for (const name of Object.keys(params)) {
+    if (!(name in shapes)) throw new Error(`parameter "${name}" is not part of the model: check the config`);
+  }
 }

@@ -16,7 +16,7 @@ import type { MlmBatch } from '../data/batch.js';
 import type { EvalResult, LossAndGrads } from '../engine/types.js';
 import type { ParamMap } from '../params.js';
 import { maskBias, selfAttention, type AttentionShape } from './attention.js';
-import { checkBatch, checkInputs, type EncoderInputs } from './batch-check.js';
+import { checkBatch, checkInputs, checkParams, type EncoderInputs } from './batch-check.js';
 import type { BertConfig } from './config.js';
 import { keepMask, type DropoutContext } from './dropout.js';
 import { applyKeep, dense, gelu, layerNorm, lookup } from './layers.js';
@@ -113,6 +113,7 @@ export function mlmLoss(
  * Borrows `params`; the gradients are new tensors owned by the caller.
  */
 export function lossAndGrads(params: ParamMap, config: BertConfig, batch: MlmBatch, opts: ForwardOptions): LossAndGrads {
+  checkParams(config, params);
   const names = Object.keys(params).sort();
   const { loss, acc, grads } = tf.tidy(() => {
     let acc: tf.Scalar | undefined;

@@ -1,7 +1,7 @@
 /** Bad configs and bad batches fail early with a message that names the value and the fix. */
 import { describe, expect, test } from 'vitest';
 import type { MlmBatch } from '../../src/data/batch.js';
-import { initParams, mlmLoss } from '../../src/model/bert.js';
+import { initParams, lossAndGrads, mlmLoss } from '../../src/model/bert.js';
 import { presetConfig, validateConfig } from '../../src/model/config.js';
 import { checkBatch } from '../../src/model/batch-check.js';
 import { paddedBatch, smallConfig } from './fixtures.js';
@@ -50,5 +50,16 @@ describe('batch checks', () => {
       .toThrow(/no masked positions/);
     expect(() => mlmLoss(params, { ...smallConfig, dropout: 0.1 }, paddedBatch(), { training: true }))
       .toThrow('dropout = 0.1 in training needs opts.seed and opts.step: pass both (or set dropout 0)');
+  });
+
+  test('parameters that do not fit the config are refused by lossAndGrads', () => {
+    const params = initParams(smallConfig, 0);
+    expect(() => lossAndGrads(params, { ...smallConfig, hiddenSize: 12 }, paddedBatch(), { training: false }))
+      .toThrow('parameter "cls.predictions.transform.LayerNorm.beta" has shape [8] but the config needs [12]');
+    const { ['cls.predictions.bias']: _, ...missing } = params;
+    expect(() => lossAndGrads(missing, smallConfig, paddedBatch(), { training: false }))
+      .toThrow('parameter "cls.predictions.bias" is missing: the parameters do not match the model config');
+    expect(() => lossAndGrads({ ...params, extra: params['cls.predictions.bias'] }, smallConfig, paddedBatch(), { training: false }))
+      .toThrow('parameter "extra" is not part of the model: check the config');
   });
 });
