@@ -7,11 +7,12 @@ import { compressCommand } from './compress.js';
 import { exportScheduleCommand } from './export-schedule.js';
 import { extractCommand } from './extract.js';
 import { inspectCommand } from './inspect.js';
+import { quickstartCommand } from './quickstart.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { fillMaskCommand } from './fill-mask.js';
 
 export function commands(): Command[] {
-  return [extractCommand, compressCommand, inspectCommand, trainCommand, compareCommand, exportScheduleCommand, exportCommand, fillMaskCommand, evalCommand];
+  return [quickstartCommand, extractCommand, compressCommand, inspectCommand, trainCommand, compareCommand, exportScheduleCommand, exportCommand, fillMaskCommand, evalCommand];
 }

@@ -1,0 +1,79 @@
+/**
+ * graftlr quickstart (`npm start`): the main job on the embedded defaults. Extract a schedule with a short
+ * grafted probe, train with stateless scheduled SGD, export to ONNX, and fill a few masks with onnxruntime.
+ */
+import * as path from 'node:path';
+import { fillMaskFromFiles } from '../eval/jobs.js';
+import { exportCheckpoint } from '../onnx/export-checkpoint.js';
+import { extractSchedule } from '../probe/extract.js';
+import { saveArtifact, saveTrace } from '../schedule/files.js';
+import { flag, type FlagSpecs } from './args.js';
+import type { Command } from './command.js';
+import { setupBackend } from './common.js';
+import { writeChart } from './inspect.js';
+import { plotArtifact } from '../plot/artifact-plot.js';
+import { progress } from './progress.js';
+import { noPositionals, runFlags, runOptionsFrom } from './run-flags.js';
+import { formatSummary, trainWithProgress } from './train.js';
+
+export const QUICKSTART_SENTENCES = [
+  'the [MASK] of the union is strong.',
+  'we must work together to build a better [MASK] for our children.',
+  'congress should pass this [MASK] without delay.',
+];
+
+const flags: FlagSpecs = {
+  ...runFlags,
+  steps: { type: 'int', min: 10, default: 600, help: 'training steps (the probe runs --probe-fraction of them first)' },
+  'probe-fraction': { type: 'number', min: 0.01, max: 1, default: 0.1, help: 'probe length as a fraction of --steps' },
+  lr: { type: 'number', min: 0, default: 2e-3, help: "Adam's peak learning rate in the probe (the base schedule's peak)" },
+  out: { type: 'string', default: 'runs/quickstart', help: 'folder for the schedule, the run, and model.onnx' },
+};
+
+export const quickstartCommand: Command = {
+  name: 'quickstart',
+  summary: 'the main job: extract a schedule, train with it (no optimizer state), export ONNX, fill masks',
+  usage: 'graftlr quickstart [--preset tiny] [--steps 600] [--out runs/quickstart]',
+  flags,
+  async run(args, io) {
+    noPositionals(args);
+    const backend = await setupBackend(args, io);
+    const out = flag.str(args, 'out')!;
+    const steps = flag.int(args, 'steps')!;
+    const run = runOptionsFrom(args, backend);
+
+    io.err(`1/4 extract: grafted Adam#SGD probe over ${Math.round(flag.num(args, 'probe-fraction')! * steps)} steps`);
+    let bar: ReturnType<typeof progress> | undefined;
+    const extracted = await extractSchedule({
+      ...run, totalSteps: steps, probeFraction: flag.num(args, 'probe-fraction'), lr: flag.num(args, 'lr'), compress: {},
+    }, {
+      onStart: (info) => { bar = progress('  probe', info.probeSteps, io.err, { isTTY: process.stderr.isTTY }); },
+      onStep: (r) => bar?.update(r.step + 1, { loss: r.loss }),
+    });
+    bar?.finish({ loss: extracted.probe.lastLoss });
+    const schedulePath = path.join(out, 'schedule.graft');
+    saveArtifact(schedulePath, extracted.artifact);
+    saveTrace(path.join(out, 'schedule.trace'), extracted.probe.trace);
+    writeChart(path.join(out, 'schedule.png'), plotArtifact(extracted.artifact));
+
+    io.err(`2/4 train: stateless SGD x schedule for ${steps} steps`);
+    const runDir = path.join(out, 'train');
+    const summary = await trainWithProgress({ ...run, optimizer: 'static', schedule: schedulePath, steps, outDir: runDir }, io, '  train');
+
+    io.err('3/4 export: ONNX');
+    const modelPath = path.join(out, 'model.onnx');
+    exportCheckpoint({ checkpoint: runDir, out: modelPath });
+
+    io.err('4/4 fill-mask with onnxruntime');
+    const lines = [formatSummary(summary), '', 'fill-mask (onnxruntime):'];
+    for (const text of QUICKSTART_SENTENCES) {
+      const r = await fillMaskFromFiles({ model: modelPath, tokenizer: path.join(runDir, 'tokenizer.json'), text, topK: 5 });
+      const top = r.results[0].predictions.map((p) => `${p.token} ${(100 * p.score).toFixed(1)}%`).join(', ');
+      lines.push(`  ${text}\n    -> ${top}`);
+    }
+    lines.push('', 'results:', `  schedule     ${schedulePath} (plot: ${path.join(out, 'schedule.png')}; graftlr inspect ${schedulePath})`,
+      `  run          ${runDir} (metrics.jsonl, summary.json, checkpoint/)`, `  model        ${modelPath}`);
+    io.out(lines.join('\n'));
+    return 0;
+  },
+};
