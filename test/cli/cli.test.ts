@@ -1,0 +1,94 @@
+/**
+ * The command line as a user meets it: help, usage errors (exit 2), one-line failures (exit 1),
+ * and the extract -> inspect -> train chain on a small corpus.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { commands } from '../../src/cli/registry.js';
+import { cli, fastRunFlags, smallCorpus } from './helpers.js';
+
+describe('help and usage errors', () => {
+  it('every command prints --help with its usage line and exits 0', async () => {
+    for (const c of commands()) {
+      const r = await cli(c.name, '--help');
+      expect(r.code, c.name).toBe(0);
+      expect(r.out).toContain(`usage: ${c.usage}`);
+    }
+  });
+
+  it('no command: overview on stdout, exit 2; unknown command or flag: exit 2 with one line', async () => {
+    const none = await cli();
+    expect(none.code).toBe(2);
+    expect(none.out).toContain('commands:');
+    const unknown = await cli('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err.trim().split('\n')).toHaveLength(1);
+    const badFlag = await cli('inspect', 'x.graft', '--colour');
+    expect(badFlag).toMatchObject({ code: 2, err: 'graftlr inspect: unknown flag --colour (see --help)\n' });
+    const badValue = await cli('train', '--steps', 'many');
+    expect(badValue).toMatchObject({ code: 2, err: 'graftlr train: --steps many: expected an integer\n' });
+  });
+
+  it('a missing artifact is one line, exit 1', async () => {
+    const r = await cli('inspect', '/nonexistent/a.graft');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^graftlr inspect: .*not found.*\n$/);
+  });
+});
+
+describe('extract -> inspect -> train on a small corpus', () => {
+  const { dir, corpus } = smallCorpus();
+  const run = fastRunFlags(corpus, dir);
+  const artifact = path.join(dir, 'tiny.graft');
+
+  beforeAll(async () => {
+    const r = await cli('extract', ...run, '--engine', 'tfjs', '--steps', '3', '--total-steps', '30', '--out', artifact);
+    expect(r.code, r.err).toBe(0);
+  });
+
+  it('extract writes artifact, trace and metrics log; the table lists every tiny parameter', () => {
+    expect(fs.existsSync(artifact)).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'tiny.trace'))).toBe(true);
+    const log = fs.readFileSync(path.join(dir, 'tiny.metrics.jsonl'), 'utf8').trim().split('\n');
+    expect(log.map((l) => JSON.parse(l).step)).toEqual([0, 1, 2]); // 3 probe steps
+  });
+
+  it('inspect --json reports 42 groups for tiny (5 embedding + 16 per layer x 2 + 5 head) and plots a PNG', async () => {
+    const png = path.join(dir, 'plot.png');
+    const r = await cli('inspect', artifact, '--json', '--plot', png);
+    expect(r.code, r.err).toBe(0);
+    const summary = JSON.parse(r.out);
+    expect(summary.groups).toHaveLength(42);
+    const head = fs.readFileSync(png).subarray(0, 8);
+    expect([...head]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  });
+
+  it('a bit-flipped artifact is refused with a one-line checksum message', async () => {
+    const bytes = fs.readFileSync(artifact);
+    bytes[bytes.length - 100] ^= 0x01;
+    const bad = path.join(dir, 'flipped.graft');
+    fs.writeFileSync(bad, bytes);
+    const r = await cli('inspect', bad);
+    expect(r.code).toBe(1);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('an artifact made for tiny is refused by a mini run before any step', async () => {
+    const r = await cli('train', ...run, '--preset', 'mini', '--schedule', artifact, '--steps', '2', '--out', path.join(dir, 'm'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/fingerprint .* re-run extract/);
+    expect(fs.existsSync(path.join(dir, 'm', 'metrics.jsonl'))).toBe(false);
+  });
+
+  it('train --schedule runs stateless SGD: 0 bytes of optimizer state, finite held-out loss', async () => {
+    const out = path.join(dir, 'run');
+    const r = await cli('train', ...run, '--engine', 'tfjs', '--schedule', artifact, '--steps', '3', '--out', out, '--json');
+    expect(r.code, r.err).toBe(0);
+    const s = JSON.parse(r.out);
+    expect(s.optimizerStateBytes).toBe(0);
+    expect(s.step).toBe(3);
+    expect(Number.isFinite(s.heldout.loss)).toBe(true);
+    expect(r.err).toContain('optimizer state: 0 bytes');
+  });
+});
