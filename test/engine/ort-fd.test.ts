@@ -48,7 +48,7 @@ describe('ort gradient graph vs float64 central differences', () => {
     const params = randomHostParams(config, 3, 0.3);
     const batch = paddedBatch(config, 3, 8, 11);
     const session = await OrtSession.create(buildGradGraph(config), {}, 'the gradient graph');
-    const out = await session.run({ ...batchFeeds(batch), ...paramFeeds(params) });
+    const out = await session.run({ ...batchFeeds(config, batch), ...paramFeeds(params) });
     await session.release();
     // The loss itself matches the float64 forward (float32 graph: ~1e-6 relative).
     const loss = referenceLoss(params, batch);

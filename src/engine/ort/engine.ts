@@ -49,7 +49,7 @@ export async function createOrtEngine(config: BertConfig, options: OrtEngineOpti
 
     /** Borrows `params`; the gradients are new tensors owned by the caller. `step` seeds dropout. */
     async lossAndGrads(params: ParamMap, batch: MlmBatch, step: number): Promise<LossAndGrads> {
-      const feeds = paramFeeds(readParams(config, params), batchFeeds(batch));
+      const feeds = paramFeeds(readParams(config, params), batchFeeds(config, batch));
       if (config.dropout > 0) dropoutFeeds(config, batch, seed, step, feeds);
       const out = await gradSession.run(feeds);
       const grads: Record<string, tf.Tensor> = {};
@@ -66,7 +66,7 @@ export async function createOrtEngine(config: BertConfig, options: OrtEngineOpti
       let lossSum = 0, hitSum = 0, tokens = 0;
       for (const batch of batches) {
         if (batch.maskedPositions.length === 0) continue; // nothing to score
-        const out = await evalSession.run(paramFeeds(host, batchFeeds(batch)), ['loss', 'accuracy']);
+        const out = await evalSession.run(paramFeeds(host, batchFeeds(config, batch)), ['loss', 'accuracy']);
         const n = batch.maskedPositions.length;
         lossSum += (out.loss.data[0] as number) * n; // token-weighted mean over batches
         hitSum += (out.accuracy.data[0] as number) * n;

@@ -4,19 +4,19 @@
  */
 import type { MlmBatch } from '../../data/batch.js';
 import { float32Feed, int64Feed, type Feed } from '../../eval/ort.js';
+import { checkBatch } from '../../model/batch-check.js';
+import type { BertConfig } from '../../model/config.js';
 import type { HostParams } from '../../params.js';
 
-/** The five batch inputs. Throws when the batch selects no position (the mean loss would be 0/0). */
-export function batchFeeds(batch: MlmBatch): Record<string, Feed> {
+/**
+ * The five batch inputs, after the model's own batch checks (lengths, id ranges, seqLen <= maxPositions).
+ * Throws when the batch selects no position (the mean loss would be 0/0).
+ */
+export function batchFeeds(c: BertConfig, batch: MlmBatch): Record<string, Feed> {
   const { batchSize: B, seqLen: T } = batch;
   const n = batch.maskedPositions.length;
   if (n === 0) throw new Error('the batch has no masked positions: the MLM loss needs at least one selected token');
-  if (batch.maskedLabels.length !== n) {
-    throw new Error(`the batch has ${n} masked positions but ${batch.maskedLabels.length} labels`);
-  }
-  for (const [name, a] of [['inputIds', batch.inputIds], ['attentionMask', batch.attentionMask], ['tokenTypeIds', batch.tokenTypeIds]] as const) {
-    if (a.length !== B * T) throw new Error(`batch.${name} has ${a.length} entries but batchSize * seqLen = ${B * T}`);
-  }
+  checkBatch(c, batch);
   return {
     input_ids: int64Feed(batch.inputIds, [B, T]),
     attention_mask: int64Feed(batch.attentionMask, [B, T]),

@@ -87,7 +87,7 @@ export async function createOrtSgdTrainer(config: BertConfig, initial: HostParam
     config,
     async step(batch, lrByParam, stepOptions = {}) {
       const { decayByParam, step = taken } = stepOptions;
-      const feeds: Record<string, Feed> = paramFeeds(params, batchFeeds(batch));
+      const feeds: Record<string, Feed> = paramFeeds(params, batchFeeds(config, batch));
       feeds.lr = float32Feed(perParam(names, lrByParam, 'lrByParam'), [names.length]);
       if (weightDecay) {
         if (!decayByParam) throw new Error('decayByParam is missing: this trainer was made with weightDecay: true');
