@@ -2,6 +2,7 @@
  * The list of commands. Each command lives in its own file in src/cli/ and is added here.
  */
 import type { Command } from './command.js';
+import { benchCommand } from './bench.js';
 import { compareCommand } from './compare.js';
 import { compressCommand } from './compress.js';
 import { exportScheduleCommand } from './export-schedule.js';
@@ -14,5 +15,5 @@ import { exportCommand } from './export.js';
 import { fillMaskCommand } from './fill-mask.js';
 
 export function commands(): Command[] {
-  return [quickstartCommand, extractCommand, compressCommand, inspectCommand, trainCommand, compareCommand, exportScheduleCommand, exportCommand, fillMaskCommand, evalCommand];
+  return [quickstartCommand, extractCommand, compressCommand, inspectCommand, trainCommand, compareCommand, exportScheduleCommand, exportCommand, fillMaskCommand, evalCommand, benchCommand];
 }

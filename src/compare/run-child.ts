@@ -14,7 +14,7 @@ export type ChildJob =
 
 export type ChildReply =
   | { kind: 'train'; summary: TrainSummary; curve: [number, number][]; evalCurve: [number, number, number][] }
-  | { kind: 'probe'; tracePath: string; wallSeconds: number; peakRssBytes: number; steps: number };
+  | { kind: 'probe'; tracePath: string; wallSeconds: number; peakRssBytes: number; steps: number; msPerStepMedian: number; tokensPerSecond: number };
 
 const workerPath = fileURLToPath(new URL('./worker.ts', import.meta.url));
 

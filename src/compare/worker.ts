@@ -27,7 +27,10 @@ async function handle(job: ChildJob): Promise<ChildReply> {
     onStep: (r) => process.send?.({ progress: r.step + 1 }),
   });
   saveTrace(job.tracePath, probe.trace);
-  return { kind: 'probe', tracePath: job.tracePath, wallSeconds: probe.wallSeconds, peakRssBytes: probe.peakRssBytes, steps: probe.steps };
+  return {
+    kind: 'probe', tracePath: job.tracePath, wallSeconds: probe.wallSeconds, peakRssBytes: probe.peakRssBytes, steps: probe.steps,
+    msPerStepMedian: probe.msPerStepMedian, tokensPerSecond: probe.tokensPerSecond,
+  };
 }
 
 process.once('message', (job: ChildJob) => {
