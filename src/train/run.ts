@@ -139,6 +139,8 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   if (o.outDir !== undefined) writeFileAtomic(path.join(o.outDir, 'tokenizer.json'), data.tokenizerJson);
   const log = o.outDir === undefined ? undefined : openMetricsLog(path.join(o.outDir, 'metrics.jsonl'), o.resume ? { resumeFrom: startStep } : {});
   const records: StepRecord[] = [];
+  let lastEval: HeldoutMetrics = { heldout: null, ood: null };
+  let lastEvalStep = -1;
   let lastCheckpoint: number | null = ckpt?.step ?? null;
   // Stored with each checkpoint: the above plus where the data came from (export and eval read it).
   const run = { ...sameRun, corpus: o.corpus, vocabSize: config.vocabSize, dataSpec: data.spec, evalSequences: o.evalSequences };
@@ -152,7 +154,7 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
       engine, params, optimizer, optimizerState: state, batchAt: runBatches(o, data), startStep, steps: o.steps,
       lrAt: (t) => eta(t) * (o.optimizer === 'static' ? o.scheduleScale : 1),
       evalEvery: o.evalEvery || undefined,
-      evaluate: o.evalEvery ? async (p) => flatMetrics(await evaluator.evaluate(p)) : undefined,
+      evaluate: o.evalEvery ? async (p) => flatMetrics(lastEval = await evaluator.evaluate(p)) : undefined,
       checkpointEvery: o.checkpointEvery || undefined,
       onCheckpoint: ckptDir === undefined ? undefined : (snap) => {
         const file = saveCheckpoint(ckptDir, checkpointOf(snap.step, snap.params, snap.optimizerState));
@@ -160,6 +162,7 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
         hooks.onCheckpoint?.({ step: snap.step, file, reason: snap.reason });
       },
       onStep: (record) => {
+        if (record.eval) lastEvalStep = record.step;
         records.push(record);
         log?.append(record);
         hooks.onStep?.(record);
@@ -176,8 +179,9 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
     log?.close();
   }
 
+  // Final held-out metrics: reuse the evaluation of the last step if there was one; none when stopped.
   let final: HeldoutMetrics = { heldout: null, ood: null };
-  if (!result.stopped) final = await evaluator.evaluate(result.params);
+  if (!result.stopped) final = lastEvalStep === o.steps - 1 ? lastEval : await evaluator.evaluate(result.params);
   const finalStateBytes = stateBytes(result.optimizerState);
   disposeParams(result.params);
   disposeState(result.optimizerState);

@@ -51,6 +51,6 @@ describe('kill -9 during training', () => {
     expect(logged).toEqual(Array.from({ length: STEPS }, (_, i) => i));
 
     await runTraining({ ...base, optimizer: 'adam', steps: STEPS, evalEvery: 0, checkpointEvery: 0, outDir: path.join(tmp, 'whole') });
-    expect(paramHex(dir)).toBe(paramHex(path.join(tmp, 'whole')));
+    expect(paramHex(dir), `killed at step ${killedAt}`).toBe(paramHex(path.join(tmp, "whole")));
   });
 });
