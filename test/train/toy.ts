@@ -7,8 +7,7 @@
  * Batches are deterministic from (seed, step) and the label is (3 x + 1) mod V, so the loss can fall.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import { initBackend } from '../../src/backend.js';
 import type { MlmBatch } from '../../src/data/batch.js';
 import type { Engine, EvalResult, LossAndGrads } from '../../src/engine/types.js';
 import type { BertConfig } from '../../src/model/config.js';
@@ -24,8 +23,7 @@ export const toyConfig: BertConfig = {
 };
 
 export async function useCpu(): Promise<void> {
-  await tf.setBackend('cpu');
-  await tf.ready();
+  await initBackend({ prefer: 'cpu' });
 }
 
 /** Initial toy parameters from rng(seed, 'init'), in sorted-name order. */
