@@ -12,7 +12,7 @@ import type { HostParams, ParamMap } from '../../params.js';
 import type { Engine, EvalResult, LossAndGrads } from '../types.js';
 import { dropoutFeeds } from './dropout.js';
 import { batchFeeds, paramFeeds } from './feeds.js';
-import { buildEvalGraph, buildGradGraph, gradOutput } from './graphs.js';
+import { buildEvalGraph, buildGradGraph, gradOutput, TRAINING_SESSION } from './graphs.js';
 import { checkOrtConfig } from './loss-and-grads.js';
 
 /**
@@ -40,7 +40,7 @@ export async function createOrtEngine(config: BertConfig, options: OrtEngineOpti
   checkOrtConfig(config);
   const seed = options.seed ?? 0;
   const shapes = paramShapes(config);
-  const gradSession = await OrtSession.create(buildGradGraph(config), options, 'the ort gradient graph');
+  const gradSession = await OrtSession.create(buildGradGraph(config), { ...TRAINING_SESSION, ...options }, 'the ort gradient graph');
   let evalSession: OrtSession | undefined;
 
   return {
@@ -61,7 +61,7 @@ export async function createOrtEngine(config: BertConfig, options: OrtEngineOpti
 
     /** Borrows `params`; no dropout. */
     async evaluate(params: ParamMap, batches: MlmBatch[]): Promise<EvalResult> {
-      evalSession ??= await OrtSession.create(buildEvalGraph(config), options, 'the ort evaluation graph');
+      evalSession ??= await OrtSession.create(buildEvalGraph(config), { ...TRAINING_SESSION, ...options }, 'the ort evaluation graph');
       const host = readParams(config, params);
       let lossSum = 0, hitSum = 0, tokens = 0;
       for (const batch of batches) {

@@ -12,7 +12,7 @@ import { checkHostParams, paramShapes } from '../../onnx/bert-params.js';
 import type { HostParams } from '../../params.js';
 import { dropoutFeeds } from './dropout.js';
 import { batchFeeds, paramFeeds } from './feeds.js';
-import { buildSgdGraph, newParamOutput } from './graphs.js';
+import { buildSgdGraph, newParamOutput, TRAINING_SESSION } from './graphs.js';
 import { checkOrtConfig } from './loss-and-grads.js';
 
 export interface OrtSgdOptions extends SessionOptions {
@@ -79,7 +79,7 @@ export async function createOrtSgdTrainer(config: BertConfig, initial: HostParam
   let params = copy((name) => initial[name].data); // current
   let spare = copy((name) => new Float32Array(initial[name].data.length)); // written by the next step
   const bytes = buildSgdGraph(config, { clip: clipNorm !== undefined, weightDecay });
-  const session = await OrtSession.create(bytes, options, 'the ort SGD graph');
+  const session = await OrtSession.create(bytes, { ...TRAINING_SESSION, ...options }, 'the ort SGD graph');
   const fetch = ['loss', 'accuracy', 'grad_norm'];
   let taken = 0;
 
