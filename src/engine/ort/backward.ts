@@ -10,9 +10,10 @@ export interface DenseGrads { dx: string; dKernel: string; dBias: string }
 /**
  * y = x W + b, x (M, in), W (in, out):
  *   dx = dy W^T (M, in);  dW = x^T dy (in, out);  db = sum over rows of dy (out).
+ * With `dxScale`, dx comes back multiplied by it (free: the Gemm's alpha).
  */
-export function denseBackward(e: Emitter, x: string, kernel: string, dy: string, rows: string, hint: string): DenseGrads {
-  const dx = e.gemm(dy, kernel, `${hint}.dx`, { transB: true }); // (M, in)
+export function denseBackward(e: Emitter, x: string, kernel: string, dy: string, rows: string, hint: string, dxScale = 1): DenseGrads {
+  const dx = e.gemm(dy, kernel, `${hint}.dx`, { transB: true, alpha: dxScale === 1 ? undefined : dxScale }); // (M, in)
   const dKernel = e.gemm(x, dy, `${hint}.dkernel`, { transA: true }); // (in, out)
   const dBias = e.sumRows(dy, rows, `${hint}.dbias`); // (out)
   return { dx, dKernel, dBias };
@@ -50,16 +51,18 @@ export function layerNormBackward(e: Emitter, s: LayerNormSaved, dy: string, row
 
 /**
  * gelu(x) = x Phi(x), Phi(x) = 0.5 (1 + erf(x / sqrt 2)), so
- *   gelu'(x) = Phi(x) + x phi(x),  phi(x) = exp(-x^2 / 2) / sqrt(2 pi).
- * Returns dx = dy * gelu'(x), elementwise; Phi is recomputed from x.
+ *   gelu'(x) = Phi(x) + x phi(x),  phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
+ *            = 0.5 (1 + erf(s) + sqrt(2 / pi) x / exp(s^2)),  s = x / sqrt 2.
+ * Takes dy / 2 (the caller folds the 1/2 into the Gemm that makes dy) and returns dx = dy gelu'(x):
+ * 9 elementwise passes. x / exp(s^2) is 0 once exp overflows (|x| > 13), the right limit.
  */
-export function geluBackward(e: Emitter, x: string, dy: string, hint: string): string {
-  const erf = e.op('Erf', [e.mul(x, e.scalar(Math.SQRT1_2), `${hint}.x_s`)], `${hint}.erf`);
-  const cdf = e.add(e.mul(erf, e.scalar(0.5), `${hint}.erf_h`), e.scalar(0.5), `${hint}.cdf`); // Phi(x)
-  const sq = e.mul(x, e.mul(x, e.scalar(-0.5), `${hint}.x_h`), `${hint}.neg_sq`); // -x^2 / 2
-  const pdf = e.mul(e.op('Exp', [sq], `${hint}.exp`), e.scalar(1 / Math.sqrt(2 * Math.PI)), `${hint}.pdf`); // phi(x)
-  const slope = e.add(cdf, e.mul(x, pdf, `${hint}.x_pdf`), `${hint}.slope`); // gelu'(x)
-  return e.mul(dy, slope, `${hint}.dx`);
+export function geluBackward(e: Emitter, x: string, halfDy: string, hint: string): string {
+  const s = e.mul(x, e.scalar(Math.SQRT1_2), `${hint}.s`);
+  const erf = e.op('Erf', [s], `${hint}.erf`);
+  const expSq = e.op('Exp', [e.mul(s, s, `${hint}.s2`)], `${hint}.exp_s2`); // exp(x^2 / 2)
+  const tail = e.mul(e.op('Div', [x, expSq], `${hint}.x_pdf`), e.scalar(Math.sqrt(2 / Math.PI)), `${hint}.tail`); // 2 x phi(x)
+  const twiceSlope = e.add(e.add(erf, tail, `${hint}.sum`), e.scalar(1), `${hint}.twice_slope`); // 2 gelu'(x)
+  return e.mul(halfDy, twiceSlope, `${hint}.dx`);
 }
 
 /**

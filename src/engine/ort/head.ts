@@ -99,7 +99,7 @@ export function headForwardBackward(
     gamma: p('cls.predictions.transform.LayerNorm.gamma') }, dT, 'N', 'gh.ln'); // (N, H)
   grads['cls.predictions.transform.LayerNorm.gamma'] = ln.dGamma;
   grads['cls.predictions.transform.LayerNorm.beta'] = ln.dBeta;
-  const dPre = geluBackward(e, head.pre, ln.dx, 'gh.gelu'); // (N, H)
+  const dPre = geluBackward(e, head.pre, e.mul(ln.dx, e.scalar(0.5), 'gh.half_dact'), 'gh.gelu'); // (N, H)
   const dense = denseBackward(e, head.h, p('cls.predictions.transform.dense.kernel'), dPre, 'N', 'gh.dense');
   grads['cls.predictions.transform.dense.kernel'] = dense.dKernel;
   grads['cls.predictions.transform.dense.bias'] = dense.dBias;

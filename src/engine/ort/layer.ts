@@ -79,10 +79,10 @@ export function layerBackward(
   grads[`${pre}.output.LayerNorm.gamma`] = ln2.dGamma;
   grads[`${pre}.output.LayerNorm.beta`] = ln2.dBeta;
   const dFfnOut = s.masks ? e.mul(ln2.dx, s.masks.out, `${h}.dffn_kept`) : ln2.dx; // through dropout (BT, H)
-  const out = denseBackward(e, s.ffnAct, p(`${pre}.output.dense.kernel`), dFfnOut, 'BT', `${h}.ffn_out`); // dx (BT, I)
+  const out = denseBackward(e, s.ffnAct, p(`${pre}.output.dense.kernel`), dFfnOut, 'BT', `${h}.ffn_out`, 0.5); // dx / 2 (BT, I)
   grads[`${pre}.output.dense.kernel`] = out.dKernel;
   grads[`${pre}.output.dense.bias`] = out.dBias;
-  const dPre = geluBackward(e, s.ffnPre, out.dx, `${h}.gelu`); // (BT, I)
+  const dPre = geluBackward(e, s.ffnPre, out.dx, `${h}.gelu`); // takes dx / 2 (BT, I)
   const inter = denseBackward(e, s.attnLn.y, p(`${pre}.intermediate.dense.kernel`), dPre, 'BT', `${h}.ffn_pre`); // (BT, H)
   grads[`${pre}.intermediate.dense.kernel`] = inter.dKernel;
   grads[`${pre}.intermediate.dense.bias`] = inter.dBias;

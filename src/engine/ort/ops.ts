@@ -45,10 +45,12 @@ export class Emitter {
   sub(a: string, b: string, hint: string): string { return this.op('Sub', [a, b], hint); }
   mul(a: string, b: string, hint: string): string { return this.op('Mul', [a, b], hint); }
 
-  /** Y = op(A) @ op(B) (+ C), op = transpose when the flag is set. A and B are 2-D. */
-  gemm(a: string, b: string, hint: string, o: { transA?: boolean; transB?: boolean; bias?: string } = {}): string {
+  /** Y = alpha op(A) @ op(B) (+ C), op = transpose when the flag is set. A and B are 2-D; alpha defaults to 1. */
+  gemm(a: string, b: string, hint: string, o: { transA?: boolean; transB?: boolean; bias?: string; alpha?: number } = {}): string {
     const inputs = o.bias === undefined ? [a, b] : [a, b, o.bias];
-    return this.op('Gemm', inputs, hint, { transA: attr.int(o.transA ? 1 : 0), transB: attr.int(o.transB ? 1 : 0) });
+    const attrs: Record<string, ReturnType<typeof attr.int>> = { transA: attr.int(o.transA ? 1 : 0), transB: attr.int(o.transB ? 1 : 0) };
+    if (o.alpha !== undefined) attrs.alpha = attr.float(o.alpha);
+    return this.op('Gemm', inputs, hint, attrs);
   }
 
   matmul(a: string, b: string, hint: string): string { return this.op('MatMul', [a, b], hint); }
