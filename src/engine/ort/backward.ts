@@ -10,13 +10,16 @@ export interface DenseGrads { dx: string; dKernel: string; dBias: string }
 /**
  * y = x W + b, x (M, in), W (in, out):
  *   dx = dy W^T (M, in);  dW = x^T dy (in, out);  db = sum over rows of dy (out).
- * With `dxScale`, dx comes back multiplied by it (free: the Gemm's alpha).
+ * Options folded into the Gemm that makes dx: `scale` multiplies it (alpha); `plus` (M, in) is added to it
+ * (C), for a residual path that also reaches x.
  */
-export function denseBackward(e: Emitter, x: string, kernel: string, dy: string, rows: string, hint: string, dxScale = 1): DenseGrads {
-  const dx = e.gemm(dy, kernel, `${hint}.dx`, { transB: true, alpha: dxScale === 1 ? undefined : dxScale }); // (M, in)
+export function denseBackward(
+  e: Emitter, x: string, kernel: string, dy: string, rows: string, hint: string, dx: { scale?: number; plus?: string } = {},
+): DenseGrads {
+  const dxValue = e.gemm(dy, kernel, `${hint}.dx`, { transB: true, alpha: dx.scale, bias: dx.plus }); // (M, in)
   const dKernel = e.gemm(x, dy, `${hint}.dkernel`, { transA: true }); // (in, out)
   const dBias = e.sumRows(dy, rows, `${hint}.dbias`); // (out)
-  return { dx, dKernel, dBias };
+  return { dx: dxValue, dKernel, dBias };
 }
 
 export interface LayerNormSaved {

@@ -79,14 +79,15 @@ export function layerBackward(
   grads[`${pre}.output.LayerNorm.gamma`] = ln2.dGamma;
   grads[`${pre}.output.LayerNorm.beta`] = ln2.dBeta;
   const dFfnOut = s.masks ? e.mul(ln2.dx, s.masks.out, `${h}.dffn_kept`) : ln2.dx; // through dropout (BT, H)
-  const out = denseBackward(e, s.ffnAct, p(`${pre}.output.dense.kernel`), dFfnOut, 'BT', `${h}.ffn_out`, 0.5); // dx / 2 (BT, I)
+  const out = denseBackward(e, s.ffnAct, p(`${pre}.output.dense.kernel`), dFfnOut, 'BT', `${h}.ffn_out`, { scale: 0.5 }); // dx / 2 (BT, I)
   grads[`${pre}.output.dense.kernel`] = out.dKernel;
   grads[`${pre}.output.dense.bias`] = out.dBias;
   const dPre = geluBackward(e, s.ffnPre, out.dx, `${h}.gelu`); // takes dx / 2 (BT, I)
-  const inter = denseBackward(e, s.attnLn.y, p(`${pre}.intermediate.dense.kernel`), dPre, 'BT', `${h}.ffn_pre`); // (BT, H)
+  const inter = denseBackward(e, s.attnLn.y, p(`${pre}.intermediate.dense.kernel`), dPre, 'BT', `${h}.ffn_pre`,
+    { plus: ln2.dx }); // dx1: both paths into x1, the dense one and the residual (BT, H)
   grads[`${pre}.intermediate.dense.kernel`] = inter.dKernel;
   grads[`${pre}.intermediate.dense.bias`] = inter.dBias;
-  const dX1 = e.add(inter.dx, ln2.dx, `${h}.dx1`); // both paths into x1 (BT, H)
+  const dX1 = inter.dx;
   // x1 = LN(attnRes), attnRes = x + context Wo + bo
   const ln1 = layerNormBackward(e, { x: s.attnRes, mean: s.attnLn.mean, invStd: s.attnLn.invStdDev,
     gamma: p(`${pre}.attention.output.LayerNorm.gamma`) }, dX1, 'BT', `${h}.attn_ln`); // dAttnRes (BT, H)
@@ -106,7 +107,7 @@ export function layerBackward(
   const dK = e.matmul(e.transpose(dScores, [0, 1, 3, 2], `${h}.ds_t`), s.q, `${h}.dk`); // dk = ds^T q' (B, A, T, d)
   const stacked = e.concat([dQ, dK, dV].map((t, j) => e.unsqueeze(t, [0], `${h}.d${'qkv'[j]}5`)), 0, `${h}.dqkv_heads`); // (3, B, A, T, d)
   const dQkv = e.reshape(e.transpose(stacked, [1, 3, 0, 2, 4], `${h}.dqkv5`), [-1, 3 * H], `${h}.dqkv`); // (BT, 3H)
-  const qkv = denseBackward(e, s.x, s.wqkv, dQkv, 'BT', `${h}.qkv`); // dx (BT, H), dW (H, 3H), db (3H)
+  const qkv = denseBackward(e, s.x, s.wqkv, dQkv, 'BT', `${h}.qkv`, { plus: ln1.dx }); // dx = attention + residual paths (BT, H)
   const [dWq, dWk, dWv] = e.split(qkv.dKernel, 1, [H, H, H], `${h}.dwqkv`);
   const [dBq, dBk, dBv] = e.split(qkv.dBias, 0, [H, H, H], `${h}.dbqkv`);
   const scale = e.scalar(scaleValue);
@@ -117,5 +118,5 @@ export function layerBackward(
   grads[`${pre}.attention.self.key.bias`] = dBk;
   grads[`${pre}.attention.self.value.kernel`] = dWv;
   grads[`${pre}.attention.self.value.bias`] = dBv;
-  return e.add(qkv.dx, ln1.dx, `${h}.dx`); // residual + attention paths (BT, H)
+  return qkv.dx;
 }
