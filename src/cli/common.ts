@@ -28,3 +28,8 @@ export async function setupBackend(args: ParsedArgs, io: CommandIo): Promise<str
   io.err(`backend: ${name}${reason ? ` (${reason})` : ''}`);
   return name;
 }
+
+/** `--backend` for commands that run no tfjs (onnxruntime or plain file work): accepted, and only reported. */
+export const unusedBackendFlag: FlagSpecs = {
+  backend: { type: 'string', choices: BACKENDS, help: 'tfjs backend (unused: this command runs no tfjs)' },
+};

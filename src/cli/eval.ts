@@ -3,14 +3,10 @@
  */
 import { evaluateModelFile } from '../eval/jobs.js';
 import { ortDescription } from '../eval/ort.js';
-import { flag, UsageError, type FlagSpecs } from './args.js';
+import { flag, UsageError } from './args.js';
 import type { Command } from './command.js';
+import { unusedBackendFlag } from './common.js';
 import { progress } from './progress.js';
-
-/** Accepted like every command's --backend; this command runs onnxruntime, so it is only reported. */
-const backendFlag: FlagSpecs = {
-  backend: { type: 'string', choices: ['tensorflow', 'wasm', 'cpu'], help: 'tfjs backend (unused: this command runs onnxruntime)' },
-};
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -30,7 +26,7 @@ export const evalCommand: Command = {
     cache: { type: 'string', help: 'folder caching the tokenizer and encoded corpus' },
     threads: { type: 'int', help: 'onnxruntime intra-op threads (default: all cores)', min: 1 },
     json: { type: 'boolean', help: 'print JSON' },
-    ...backendFlag,
+    ...unusedBackendFlag,
   },
   async run(args, io) {
     const model = flag.str(args, 'model');

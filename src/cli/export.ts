@@ -2,13 +2,9 @@
  * graftlr export --checkpoint runs/<name> --out model.onnx [--safetensors <folder>]
  */
 import { exportCheckpoint } from '../onnx/export-checkpoint.js';
-import { flag, UsageError, type FlagSpecs } from './args.js';
+import { flag, UsageError } from './args.js';
 import type { Command } from './command.js';
-
-/** Accepted like every command's --backend; export runs no tensor engine, so it is only reported. */
-const backendFlag: FlagSpecs = {
-  backend: { type: 'string', choices: ['tensorflow', 'wasm', 'cpu'], help: 'tfjs backend (unused: export runs no tensor engine)' },
-};
+import { unusedBackendFlag } from './common.js';
 
 export const exportCommand: Command = {
   name: 'export',
@@ -27,7 +23,7 @@ export const exportCommand: Command = {
     tokenizer: { type: 'string', help: 'tokenizer.json for the Hugging Face folder (default: <checkpoint>/tokenizer.json)' },
     opset: { type: 'int', help: 'ONNX opset', default: 17, min: 17, max: 21 },
     json: { type: 'boolean', help: 'print the report as JSON' },
-    ...backendFlag,
+    ...unusedBackendFlag,
   },
   async run(args, io) {
     const checkpoint = flag.str(args, 'checkpoint');

@@ -3,13 +3,9 @@
  */
 import { fillMaskFromFiles } from '../eval/jobs.js';
 import { ortDescription } from '../eval/ort.js';
-import { flag, UsageError, type FlagSpecs } from './args.js';
+import { flag, UsageError } from './args.js';
 import type { Command } from './command.js';
-
-/** Accepted like every command's --backend; this command runs onnxruntime, so it is only reported. */
-const backendFlag: FlagSpecs = {
-  backend: { type: 'string', choices: ['tensorflow', 'wasm', 'cpu'], help: 'tfjs backend (unused: this command runs onnxruntime)' },
-};
+import { unusedBackendFlag } from './common.js';
 
 export const fillMaskCommand: Command = {
   name: 'fill-mask',
@@ -23,7 +19,7 @@ export const fillMaskCommand: Command = {
     'top-k': { type: 'int', help: 'predictions per [MASK]', default: 5, min: 1 },
     threads: { type: 'int', help: 'onnxruntime intra-op threads (default: all cores)', min: 1 },
     json: { type: 'boolean', help: 'print JSON' },
-    ...backendFlag,
+    ...unusedBackendFlag,
   },
   async run(args, io) {
     const model = flag.str(args, 'model');
