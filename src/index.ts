@@ -1,0 +1,47 @@
+/**
+ * graftlr's public API: re-exports only. See README.md for a walk-through.
+ *
+ *   data -> model -> engine (loss + grads) -> optimizer (graft / scheduledSgd) -> params
+ *   extract: graft(adam, sgd) -> trace -> compress -> schedule artifact
+ *   train:   scheduledSgd(artifact multipliers), no optimizer state
+ */
+export { initBackend, type BackendName } from './backend.js';
+export * from './params.js';
+export { rng, type Rng } from './random.js';
+
+// Optimizers as values, grafting, schedules.
+export * from './optim/index.js';
+
+// Model.
+export { PRESETS, presetConfig, validateConfig, type BertConfig, type PresetName } from './model/config.js';
+export { encode, evaluate, initParams, lossAndGrads, mlmLogits, mlmLoss, paramShapes } from './model/bert.js';
+export { groupingNames, makeGroupOf, type GroupingName } from './model/groups.js';
+
+// Data.
+export type { MlmBatch } from './data/batch.js';
+export { prepareData, type PreparedData } from './data/prepare.js';
+export { evalBatches, makeBatcher } from './data/mlm.js';
+
+// Engines.
+export type { Engine, EngineName, EvalResult, LossAndGrads } from './engine/types.js';
+export { createTfjsEngine } from './engine/tfjs.js';
+export { createOrtEngine } from './engine/ort/engine.js';
+
+// Schedules as artifacts.
+export {
+  artifactGroupOf, artifactSummaryJson, buildArtifact, checkArtifactMatchesModel, compressTrace, decodeArtifact,
+  encodeArtifact, exportScheduleJson, exportScheduleTorch, formatArtifactTable, loadArtifact, loadTrace, multiplierAt,
+  multiplierFn, saveArtifact, saveTrace, type Artifact, type ArtifactBody, type CompressOptions, type Trace,
+} from './schedule/index.js';
+
+// Runs: extract, train, compare.
+export { extractSchedule, type ExtractOptions, type ExtractResult } from './probe/extract.js';
+export { runProbe, type ProbeOptions, type ProbeResult } from './probe/probe.js';
+export { runTraining, type TrainSummary } from './train/run.js';
+export type { TrainOptions } from './train/train-options.js';
+export { runCompare, type CompareResult } from './compare/run.js';
+
+// Export and inference.
+export { exportOnnx, importOnnx } from './onnx/export.js';
+export { exportCheckpoint } from './onnx/export-checkpoint.js';
+export { fillMaskFromFiles, evaluateModelFile } from './eval/jobs.js';
