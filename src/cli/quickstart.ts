@@ -2,6 +2,7 @@
  * graftlr quickstart (`npm start`): the main job on the embedded defaults. Extract a schedule with a short
  * grafted probe, train with stateless scheduled SGD, export to ONNX, and fill a few masks with onnxruntime.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fillMaskFromFiles } from '../eval/jobs.js';
 import { exportCheckpoint } from '../onnx/export-checkpoint.js';
@@ -58,6 +59,7 @@ export const quickstartCommand: Command = {
 
     io.err(`2/4 train: stateless SGD x schedule for ${steps} steps`);
     const runDir = path.join(out, 'train');
+    fs.rmSync(runDir, { recursive: true, force: true }); // quickstart replaces its own previous run
     const summary = await trainWithProgress({ ...run, optimizer: 'static', schedule: schedulePath, steps, outDir: runDir }, io, '  train');
 
     io.err('3/4 export: ONNX');

@@ -29,6 +29,7 @@ const flags: FlagSpecs = {
   'checkpoint-every': { type: 'int', min: 0, help: 'checkpoint every N steps (default steps/10; 0: end and stop only)' },
   out: { type: 'string', help: 'run folder (default runs/<optimizer>-<preset>)' },
   resume: { type: 'boolean', help: 'continue the run in --out from its last checkpoint' },
+  init: { type: 'string', help: 'start from exported weights: model.onnx or a Hugging Face folder (graftlr export)' },
   json: { type: 'boolean', help: 'print the summary as JSON' },
 };
 
@@ -108,6 +109,7 @@ export const trainCommand: Command = {
       checkpointEvery: flag.int(args, 'checkpoint-every'),
       outDir: flag.str(args, 'out') ?? path.join('runs', `${optimizer}-${preset}`),
       resume: flag.bool(args, 'resume'),
+      init: flag.str(args, 'init'),
     }, io);
     io.out(flag.bool(args, 'json') ? JSON.stringify(summary) : formatSummary(summary));
     return summary.stopped ? 130 : 0;

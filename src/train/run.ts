@@ -22,6 +22,7 @@ import { NonFiniteError, trainLoop, type StepRecord } from './loop.js';
 import { openMetricsLog } from './metrics.js';
 import { trainBaseSchedule, trainOptimizer } from './optimizers.js';
 import { flatMetrics, runBatches, runConfig, runData, runEngine, runEvaluator, type HeldoutMetrics } from './setup.js';
+import { loadInitWeights } from './init-weights.js';
 import { fromHostTree } from './state.js';
 import { validateTrainOptions, type TrainOptions } from './train-options.js';
 import { runSummaryStats } from './summary.js';
@@ -124,6 +125,11 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
     checkParamShapes(ckpt.params, shapes, `checkpoint in ${ckptDir}`);
     params = fromHost(ckpt.params);
     state = fromHostTree(ckpt.optimizerState);
+  } else if (o.init !== undefined) {
+    const weights = loadInitWeights(o.init);
+    checkParamShapes(weights, shapes, o.init);
+    params = fromHost(weights);
+    state = optimizer.init(params);
   } else {
     params = initParams(config, o.seed);
     state = optimizer.init(params);

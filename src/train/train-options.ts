@@ -43,6 +43,8 @@ export interface TrainOptions extends RunOptions {
   outDir?: string;
   /** Continue the run in outDir from its checkpoint (bit-identical to an uninterrupted run). */
   resume: boolean;
+  /** Start from exported weights instead of a fresh initialisation: a model.onnx or a Hugging Face folder. */
+  init?: string;
 }
 
 export const TRAIN_DEFAULTS = {
@@ -89,6 +91,7 @@ export function validateTrainOptions(options: Partial<TrainOptions>): TrainOptio
   o.checkpointEvery = o.checkpointEvery ?? tenth;
   checkInt(who, 'evalEvery', o.evalEvery, 0);
   checkInt(who, 'checkpointEvery', o.checkpointEvery, 0);
+  if (o.init !== undefined && o.resume) throw new Error(`${who}: init and resume exclude each other: a resumed run continues from its checkpoint`);
   if (o.resume && o.outDir === undefined) throw new Error(`${who}: resume needs the run folder: pass --out <folder> with --resume`);
   return o;
 }

@@ -91,4 +91,19 @@ describe('extract -> inspect -> train on a small corpus', () => {
     expect(Number.isFinite(s.heldout.loss)).toBe(true);
     expect(r.err).toContain('optimizer state: 0 bytes');
   });
+
+  it('export -> train --init model.onnx starts from the exported weights (same held-out loss after a 1e-30 step)', async () => {
+    const out = path.join(dir, 'run');
+    const source = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    const onnx = path.join(dir, 'model.onnx');
+    const exported = await cli('export', '--checkpoint', out, '--out', onnx);
+    expect(exported.code, exported.err).toBe(0);
+    const r = await cli('train', ...run, '--engine', 'tfjs', '--optimizer', 'sgd', '--lr', '1e-30', '--steps', '1',
+      '--init', onnx, '--out', path.join(dir, 'from-onnx'), '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).heldout.loss).toBeCloseTo(source.heldout.loss, 5);
+    const fresh = await cli('train', ...run, '--engine', 'tfjs', '--optimizer', 'sgd', '--lr', '1e-30', '--steps', '1',
+      '--out', path.join(dir, 'fresh'), '--json');
+    expect(Math.abs(JSON.parse(fresh.out).heldout.loss - source.heldout.loss)).toBeGreaterThan(1e-3);
+  });
 });
