@@ -16,6 +16,14 @@ export const compressFlags: FlagSpecs = {
   knots: { type: 'int', min: 2, max: 64, default: d.knots, help: 'piecewise/factorized: knots over the probe' },
   'min-multiplier': { type: 'number', min: 0, default: d.minMultiplier, help: 'clamp multipliers from below' },
   'max-multiplier': { type: 'number', min: 0, default: d.maxMultiplier, help: 'clamp multipliers from above' },
+  'cap-ratio': {
+    type: 'number', min: 0, default: d.capRatio,
+    help: 'stability cap: no group above this multiple of the median group multiplier (0: off)',
+  },
+  'zero-grad-tol': {
+    type: 'number', min: 0, max: 0.99, default: d.zeroGradTol,
+    help: 'groups whose gradient RMS is below this share of the median group\'s (round-off, e.g. attention key bias) get the fallback',
+  },
   'flag-spread': { type: 'number', min: 0, default: d.flagSpread, help: 'flag groups whose IQR of ln c exceeds this' },
 };
 
@@ -28,5 +36,7 @@ export function compressOptionsFrom(args: ParsedArgs): Partial<CompressOptions> 
     minMultiplier: flag.num(args, 'min-multiplier'),
     maxMultiplier: flag.num(args, 'max-multiplier'),
     flagSpread: flag.num(args, 'flag-spread'),
+    capRatio: flag.num(args, 'cap-ratio'),
+    zeroGradTol: flag.num(args, 'zero-grad-tol'),
   };
 }

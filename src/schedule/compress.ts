@@ -20,9 +20,15 @@
  * A group with no valid sample gets the fallback constant: by default the median of the other groups'
  * final multipliers (1 if no group has data); it is listed in `noData` and `flagged`.
  * If a group has valid samples but none inside the window, its window is all of its valid samples.
+ *
+ * Stability (stability.ts): a group whose gradient is zero up to round-off (gradient RMS below
+ * `zeroGradTol` times the median group's; default 1e-6) is treated as having no data. With `capRatio` > 0,
+ * every group's ln schedule is capped at ln(capRatio) + the median over groups of the held ln multiplier,
+ * before clamping; capped groups are listed in `clamped` too. capRatio = 0 (the default) leaves it off.
  */
 import { fitPiecewiseLinear, knotGrid, mean, median, piecewiseLinearAt, quantile, trimmedMean } from './fit.js';
 import { multiplierAt, type GroupSchedule } from './interpolate.js';
+import { capLogSchedules, zeroGradientGroups } from './stability.js';
 import type { Trace } from './trace.js';
 
 export type CompressMethod = 'constant' | 'piecewise' | 'factorized';
@@ -37,11 +43,14 @@ export interface CompressOptions {
   maxMultiplier: number;                 // > minMultiplier
   flagSpread: number;                    // >= 0, in ln units
   fallback: 'median' | number;           // multiplier for groups without data
+  zeroGradTol?: number;                  // [0, 1): relative gradient RMS below which a group has no data (0: off)
+  capRatio?: number;                     // 0 (off) or >= 1: cap on c_G relative to the median group's
 }
 
-export const DEFAULT_COMPRESS_OPTIONS: CompressOptions = {
+export const DEFAULT_COMPRESS_OPTIONS: Required<CompressOptions> = {
   method: 'constant', skipFraction: 0.2, estimator: 'median', trimFraction: 0.1, knots: 6,
   minMultiplier: 1e-3, maxMultiplier: 1e4, flagSpread: Math.LN2, fallback: 'median',
+  zeroGradTol: 1e-6, capRatio: 0,
 };
 
 /** Quartiles of c and IQR of ln c over the window; `window` = valid samples used; nulls without data. */
@@ -73,7 +82,7 @@ export interface Compressed {
 }
 
 /** Returns the options with defaults filled in, or throws naming the bad value and the allowed range. */
-export function resolveCompressOptions(o: Partial<CompressOptions> = {}): CompressOptions {
+export function resolveCompressOptions(o: Partial<CompressOptions> = {}): Required<CompressOptions> {
   const r = { ...DEFAULT_COMPRESS_OPTIONS, ...o };
   const bad = (k: string, v: unknown, range: string) => new Error(`compression option ${k} = ${JSON.stringify(v)} is invalid: expected ${range}`);
   if (!['constant', 'piecewise', 'factorized'].includes(r.method)) throw bad('method', r.method, 'constant, piecewise or factorized');
@@ -87,6 +96,8 @@ export function resolveCompressOptions(o: Partial<CompressOptions> = {}): Compre
   if (r.fallback !== 'median' && !(typeof r.fallback === 'number' && r.fallback > 0 && Number.isFinite(r.fallback))) {
     throw bad('fallback', r.fallback, '"median" or a finite number > 0');
   }
+  if (!(r.zeroGradTol >= 0 && r.zeroGradTol < 1)) throw bad('zeroGradTol', r.zeroGradTol, 'a number in [0, 1) (0 turns the test off)');
+  if (!(r.capRatio === 0 || (r.capRatio >= 1 && Number.isFinite(r.capRatio)))) throw bad('capRatio', r.capRatio, '0 (off) or a finite number >= 1');
   return r;
 }
 
@@ -158,10 +169,13 @@ function fitLogSchedules(trace: Trace, samples: Samples[], o: CompressOptions): 
 export function compressTrace(trace: Trace, options: Partial<CompressOptions> = {}): Compressed {
   const o = resolveCompressOptions(options);
   const names = trace.meta.model.groups.map((g) => g.name);
-  const samples = groupSamples(trace, o.skipFraction);
-  const { logs, profile } = fitLogSchedules(trace, samples, o);
+  const zero = zeroGradientGroups(trace, o.zeroGradTol);
+  const samples = groupSamples(trace, o.skipFraction).map((s, g) => (zero[g] ? { x: [], y: [], inWindow: [] } : s));
+  const fitted = fitLogSchedules(trace, samples, o);
+  const profile = fitted.profile;
+  const { logs, capped } = o.capRatio > 0 ? capLogSchedules(fitted.logs, o.capRatio) : { logs: fitted.logs, capped: [] };
 
-  const clamped: string[] = [], noData: string[] = [], flagged: string[] = [];
+  const clamped: string[] = capped.map((g) => names[g]), noData: string[] = [], flagged: string[] = [];
   const clamp = (name: string, logC: number) => {
     const c = Math.exp(logC);
     const v = Math.min(Math.max(c, o.minMultiplier), o.maxMultiplier);

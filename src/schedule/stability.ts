@@ -1,0 +1,67 @@
+/**
+ * Stability rules applied to a compressed schedule before clamping (pure functions of the trace).
+ *
+ * Zero-gradient groups. Some groups have an analytically zero gradient: the attention key bias adds the
+ * same number to every score of a query row, and softmax is invariant to that, so ||g[key.bias]|| is
+ * float round-off (~1e-12) and its ratio c = ||u_Adam|| / (eta ||g||) is noise (1e7..1e8). Such a group
+ * has no usable data. The test uses the per-coordinate gradient size
+ *
+ *   rms_G = median over the group's valid samples of ||g[G]|| / sqrt(size_G)
+ *
+ * and calls G zero-gradient if rms_G < zeroGradTol * (median over groups of rms_G).
+ *
+ * Stability cap. A static multiplier is the ratio measured while a group's gradient was small; if the
+ * gradient later grows (attention query/key kernels start near zero gradient and their c is 1e5..1e8),
+ * the fixed rate overshoots and training diverges or stalls. The cap limits every group to a multiple of
+ * the typical multiplier:
+ *
+ *   c_G <= capRatio * median over groups with data of c_G(held)
+ *
+ * where c_G(held) is the group's multiplier after the probe horizon (its constant, or its last knot).
+ * For knot schedules every knot is capped. capRatio = Infinity turns the cap off.
+ */
+import { median } from './fit.js';
+import type { GroupSchedule } from './interpolate.js';
+import type { Trace } from './trace.js';
+
+/** Per group: true if its gradient is zero up to round-off (see the module comment). */
+export function zeroGradientGroups(trace: Trace, zeroGradTol: number): boolean[] {
+  const groups = trace.meta.model.groups, G = groups.length, n = trace.steps.length;
+  const rms = groups.map((grp, g) => {
+    const xs: number[] = [];
+    for (let i = 0; i < n; i++) if (trace.valid[i * G + g]) xs.push(trace.gradNorm[i * G + g] / Math.sqrt(grp.size));
+    return xs.length > 0 ? median(xs) : null;
+  });
+  const known = rms.filter((r): r is number => r !== null);
+  if (known.length === 0 || zeroGradTol <= 0) return groups.map(() => false);
+  const typical = median(known);
+  return rms.map((r) => r !== null && r < zeroGradTol * typical);
+}
+
+/** The multiplier a schedule holds after the probe horizon, in ln units (constant or last knot). */
+export function heldLog(s: GroupSchedule): number {
+  return 'constant' in s ? s.constant : s.knots[s.knots.length - 1][1];
+}
+
+/**
+ * Caps ln-multiplier schedules at ln(capRatio) + median over non-null groups of heldLog (see the module
+ * comment). Schedules here hold ln c (not c). Returns new schedules and the indices of groups it changed.
+ */
+export function capLogSchedules(logs: (GroupSchedule | null)[], capRatio: number): { logs: (GroupSchedule | null)[]; capped: number[] } {
+  const held = logs.filter((s): s is GroupSchedule => s !== null).map(heldLog);
+  if (!Number.isFinite(capRatio) || held.length === 0) return { logs, capped: [] };
+  const cap = Math.log(capRatio) + median(held);
+  const capped: number[] = [];
+  const out = logs.map((s, g) => {
+    if (!s) return null;
+    if ('constant' in s) {
+      if (s.constant <= cap) return s;
+      capped.push(g);
+      return { constant: cap };
+    }
+    if (s.knots.every(([, y]) => y <= cap)) return s;
+    capped.push(g);
+    return { knots: s.knots.map(([x, y]) => [x, Math.min(y, cap)] as [number, number]) };
+  });
+  return { logs: out, capped };
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { compressTrace, resolveCompressOptions } from '../../src/schedule/compress.js';
+import type { GroupSchedule } from '../../src/schedule/interpolate.js';
+import { describeModel } from '../../src/schedule/model-info.js';
+import { capLogSchedules, zeroGradientGroups } from '../../src/schedule/stability.js';
+import { traceRecorder, type GroupStepNorms } from '../../src/schedule/trace.js';
+import { GROUPS, PROBE, SHAPES } from './synthetic.js';
+
+const [CLS, EMB, BIAS, KERNEL] = GROUPS; // sizes 64, 512, 8, 64
+const constantOf = (s: GroupSchedule) => ('constant' in s ? s.constant : NaN);
+
+/**
+ * 10 steps, eta = 1e-3, every group with a fixed gradient RMS and multiplier c:
+ * gradNorm = rms * sqrt(size), uSgdNorm = gradNorm, uAdamNorm = c * eta * gradNorm.
+ * The query bias has a round-off gradient (rms 1e-12) and a wild ratio 1e8, like the attention key bias.
+ */
+const RMS: Record<string, number> = { [CLS]: 4e-3, [EMB]: 1e-3, [BIAS]: 1e-12, [KERNEL]: 2e-3 };
+const C: Record<string, number> = { [CLS]: 50, [EMB]: 100, [BIAS]: 1e8, [KERNEL]: 400 };
+
+function trace() {
+  const model = describeModel('bert-mlm', { hiddenSize: 8 }, SHAPES);
+  const rec = traceRecorder({ model, probe: { ...PROBE, steps: 10 } });
+  for (let t = 0; t < 10; t++) {
+    const groups: Record<string, GroupStepNorms> = {};
+    for (const g of model.groups) {
+      const gradNorm = RMS[g.name] * Math.sqrt(g.size);
+      groups[g.name] = { uAdamNorm: C[g.name] * 1e-3 * gradNorm, uSgdNorm: gradNorm, gradNorm };
+    }
+    rec.record({ step: t, loss: 5, eta: 1e-3, groups });
+  }
+  return rec.finish();
+}
+
+describe('zero-gradient groups', () => {
+  it('finds the group whose gradient RMS is round-off relative to the median group', () => {
+    // median of RMS over groups (1e-12, 1e-3, 2e-3, 4e-3) = (1e-3 + 2e-3) / 2 = 1.5e-3; threshold 1e-6 * 1.5e-3.
+    expect(zeroGradientGroups(trace(), 1e-6)).toEqual(GROUPS.map((g) => g === BIAS));
+    // Threshold 0.5 * 1.5e-3 = 0.75e-3 < 1e-3 leaves EMB alone; 0.7 * 1.5e-3 = 1.05e-3 > 1e-3 catches it.
+    expect(zeroGradientGroups(trace(), 0.5)).toEqual(GROUPS.map((g) => g === BIAS));
+    expect(zeroGradientGroups(trace(), 0.7)).toEqual(GROUPS.map((g) => g === BIAS || g === EMB));
+    expect(zeroGradientGroups(trace(), 0)).toEqual(GROUPS.map(() => false));
+  });
+
+  it('gives a zero-gradient group the fallback (median of the others) instead of the clamp', () => {
+    const r = compressTrace(trace());
+    // others: 50, 100, 400 -> median 100.
+    expect(constantOf(r.groups[BIAS])).toBeCloseTo(100, 9);
+    expect(r.compression.noData).toEqual([BIAS]);
+    expect(r.compression.clamped).toEqual([]);
+    // With the test off, its noise ratio 1e8 is clamped to 1e4.
+    const off = compressTrace(trace(), { zeroGradTol: 0 });
+    expect(constantOf(off.groups[BIAS])).toBe(1e4);
+    expect(off.compression.clamped).toEqual([BIAS]);
+  });
+});
+
+describe('stability cap', () => {
+  it('caps each group at capRatio times the median group multiplier', () => {
+    // groups with data: 50, 100, 400 -> median 100; capRatio 2 -> cap 200: the kernel (400) is capped.
+    // The fallback for the zero-gradient bias is then the median of 50, 100, 200 = 100.
+    const r = compressTrace(trace(), { capRatio: 2 });
+    expect(constantOf(r.groups[KERNEL])).toBeCloseTo(200, 9);
+    expect(constantOf(r.groups[EMB])).toBeCloseTo(100, 9);
+    expect(constantOf(r.groups[CLS])).toBeCloseTo(50, 9);
+    expect(constantOf(r.groups[BIAS])).toBeCloseTo(100, 9);
+    expect(r.compression.clamped).toEqual([KERNEL]);
+    // capRatio 4 -> cap 400: nothing above it.
+    expect(compressTrace(trace(), { capRatio: 4 }).compression.clamped).toEqual([]);
+  });
+
+  it('caps every knot of a knot schedule at the cap from the held (last-knot) values', () => {
+    // held ln values: ln 1000, ln 100, ln 1 -> median ln 100; capRatio 3 -> cap ln 300.
+    const logs: (GroupSchedule | null)[] = [
+      { knots: [[0, Math.log(10)], [1, Math.log(1000)]] }, { constant: Math.log(100) }, null, { constant: 0 },
+    ];
+    const { logs: out, capped } = capLogSchedules(logs, 3);
+    expect(capped).toEqual([0]);
+    const k = (out[0] as { knots: [number, number][] }).knots;
+    expect(k[0][1]).toBeCloseTo(Math.log(10), 12);
+    expect(k[1][1]).toBeCloseTo(Math.log(300), 12);
+    expect(out[1]).toBe(logs[1]);
+    expect(out[2]).toBeNull();
+  });
+
+  it('refuses a cap ratio below 1 and a tolerance outside [0, 1)', () => {
+    expect(() => resolveCompressOptions({ capRatio: 0.5 })).toThrow(/capRatio = 0.5/);
+    expect(() => resolveCompressOptions({ zeroGradTol: 1 })).toThrow(/zeroGradTol = 1/);
+  });
+});
