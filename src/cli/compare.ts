@@ -30,6 +30,10 @@ const flags: FlagSpecs = {
   groupings: list('schedule groupings: tensor, block, type, global', d.groupings),
   methods: list('compression methods: constant, piecewise, factorized', d.methods),
   'skip-fractions': list('transient share of the probe skipped by compression', d.skipFractions),
+  targets: list('schedule targets: multiplier (per-group SGD rates), stepNorm (step lengths on normalised gradients)', d.targets),
+  'cap-ratios': list('stability caps swept: no group above this multiple of the median group multiplier (0: off)', d.capRatios),
+  'zero-grad-tol': { type: 'number', min: 0, max: 0.99, default: d.zeroGradTol, help: 'groups with gradient RMS below this share of the median group\'s get the fallback multiplier' },
+  reuse: { type: 'boolean', default: false, help: 'reuse runs already in --out with identical options (add variants without rerunning baselines)' },
   'max-multiplier': { type: 'number', min: 0, default: d.maxMultiplier, help: 'clamp multipliers from above' },
   'min-multiplier': { type: 'number', min: 0, default: d.minMultiplier, help: 'clamp multipliers from below' },
   'eval-points': { type: 'int', min: 1, default: d.evalPoints, help: 'held-out evaluations per run' },
@@ -76,6 +80,7 @@ export const compareCommand: Command = {
       probeFractions: numbers(args, 'probe-fractions'), skipFractions: numbers(args, 'skip-fractions'),
       groupings: choices(args, 'groupings', ['tensor', 'block', 'type', 'global'] as const),
       methods: choices(args, 'methods', ['constant', 'piecewise', 'factorized'] as const),
+      targets: choices(args, 'targets', ['multiplier', 'stepNorm'] as const), capRatios: numbers(args, 'cap-ratios'), zeroGradTol: flag.num(args, 'zero-grad-tol'), reuse: flag.bool(args, 'reuse'),
       maxMultiplier: flag.num(args, 'max-multiplier'), minMultiplier: flag.num(args, 'min-multiplier'),
       evalPoints: flag.int(args, 'eval-points'), includeGraft: flag.bool(args, 'graft'), outDir,
     }, {

@@ -16,6 +16,10 @@ export const compressFlags: FlagSpecs = {
   knots: { type: 'int', min: 2, max: 64, default: d.knots, help: 'piecewise/factorized: knots over the probe' },
   'min-multiplier': { type: 'number', min: 0, default: d.minMultiplier, help: 'clamp multipliers from below' },
   'max-multiplier': { type: 'number', min: 0, default: d.maxMultiplier, help: 'clamp multipliers from above' },
+  target: {
+    type: 'string', choices: ['multiplier', 'stepNorm'], default: d.target,
+    help: 'multiplier: per-group SGD rates c = |u_Adam|/(eta |g|); stepNorm: step lengths m = |u_Adam|/eta applied to the group-normalised gradient',
+  },
   'cap-ratio': {
     type: 'number', min: 0, default: d.capRatio,
     help: 'stability cap: no group above this multiple of the median group multiplier (0: off)',
@@ -36,6 +40,7 @@ export function compressOptionsFrom(args: ParsedArgs): Partial<CompressOptions> 
     minMultiplier: flag.num(args, 'min-multiplier'),
     maxMultiplier: flag.num(args, 'max-multiplier'),
     flagSpread: flag.num(args, 'flag-spread'),
+    target: flag.str(args, 'target') as CompressOptions['target'],
     capRatio: flag.num(args, 'cap-ratio'),
     zeroGradTol: flag.num(args, 'zero-grad-tol'),
   };

@@ -4,7 +4,7 @@
  * multipliers) for static SGD. The knobs that decide whether a static schedule works are lists, so one
  * call can rank several variants.
  */
-import type { CompressMethod } from '../schedule/compress.js';
+import type { CompressMethod, CompressTarget } from '../schedule/compress.js';
 import type { GroupingName } from '../model/groups.js';
 import { checkInt, checkNumber, stripUndefined, validateRunOptions, type Decay, type RunOptions } from '../train/options.js';
 
@@ -28,6 +28,14 @@ export interface CompareOptions extends RunOptions {
   methods: CompressMethod[];
   /** Transient windows skipped by the compression. */
   skipFractions: number[];
+  /** What the schedule holds: per-group SGD multipliers, or step norms applied to normalised gradients. */
+  targets: CompressTarget[];
+  /** Stability caps tried (multiples of the median group multiplier; 0 = no cap). */
+  capRatios: number[];
+  /** Relative gradient RMS below which a group counts as zero-gradient (no data). */
+  zeroGradTol: number;
+  /** Reuse runs already finished in outDir with identical options (each run caches its result there). */
+  reuse: boolean;
   /** Clamp range of the multipliers. */
   maxMultiplier: number;
   minMultiplier: number;
@@ -43,7 +51,7 @@ export const COMPARE_DEFAULTS = {
   steps: 300, warmup: 0.05, decay: 'linear' as Decay,
   adamLrs: [5e-4, 1e-3, 2e-3], sgdLrs: [0.5, 1, 2], staticScales: [0.5, 1, 2],
   probeFractions: [0.1], groupings: ['tensor'] as GroupingName[], methods: ['constant'] as CompressMethod[],
-  skipFractions: [0.2], maxMultiplier: 1e4, minMultiplier: 1e-3, evalPoints: 5, includeGraft: true,
+  skipFractions: [0.2], targets: ['multiplier'] as CompressTarget[], capRatios: [0], zeroGradTol: 1e-6, reuse: false, maxMultiplier: 1e4, minMultiplier: 1e-3, evalPoints: 5, includeGraft: true,
   outDir: 'runs/compare-tiny',
 };
 
@@ -61,6 +69,12 @@ export function validateCompareOptions(options: Partial<CompareOptions>): Compar
   checkList('staticScales', o.staticScales, 0, 1e4);
   checkList('probeFractions', o.probeFractions, 0, 1);
   checkList('skipFractions', o.skipFractions.map((x) => x + 1e-9), 0, 0.99);
+  if (!Array.isArray(o.capRatios) || o.capRatios.length === 0) throw new Error('compare: capRatios must list at least one value');
+  for (const c of o.capRatios) if (!(c === 0 || (c >= 1 && Number.isFinite(c)))) throw new Error(`compare: capRatios value ${c} is invalid: expected 0 (off) or a number >= 1`);
+  checkNumber('compare', 'zeroGradTol', o.zeroGradTol, 0, 0.99, true);
+  if (o.targets.length === 0 || o.targets.some((t) => t !== 'multiplier' && t !== 'stepNorm')) {
+    throw new Error(`compare: targets = ${JSON.stringify(o.targets)} is invalid: expected a list of multiplier, stepNorm`);
+  }
   if (o.groupings.length === 0 || o.methods.length === 0) throw new Error('compare: groupings and methods must list at least one value');
   checkInt('compare', 'evalPoints', o.evalPoints, 1, o.steps);
   return o;

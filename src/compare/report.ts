@@ -29,7 +29,7 @@ export interface CompareReport {
     rank: number; name: string; family: Family; variant: string | null; setting: number;
     heldoutLoss: number | null; heldoutAccuracy: number | null; oodLoss: number | null; oodAccuracy: number | null;
     trainLoss: number; wallSeconds: number; msPerStep: number; tokensPerSecond: number;
-    optimizerStateBytes: number; peakRssMiB: number; artifactBytes: number | null;
+    optimizerStateBytes: number; peakRssMiB: number; artifactBytes: number | null; error: string | null;
   }[];
 }
 
@@ -75,7 +75,7 @@ export function buildReport(result: CompareResult): CompareReport {
     oodLoss: finite(r.summary.ood?.loss), oodAccuracy: finite(r.summary.ood?.accuracy),
     trainLoss: r.summary.trainLoss, wallSeconds: r.summary.wallSeconds, msPerStep: r.summary.msPerStepMedian,
     tokensPerSecond: r.summary.tokensPerSecond, optimizerStateBytes: r.summary.optimizerStateBytes,
-    peakRssMiB: r.summary.peakRssBytes / 2 ** 20, artifactBytes: r.artifact?.bytes ?? null,
+    peakRssMiB: r.summary.peakRssBytes / 2 ** 20, artifactBytes: r.artifact?.bytes ?? null, error: r.error ?? null,
   }));
   return { best, gapClosure: gap, ranked };
 }
@@ -113,7 +113,7 @@ export function reportMarkdown(result: CompareResult, report: CompareReport, com
     '',
     '| # | run | held-out loss | acc | OOD loss | acc | train loss | ms/step | tokens/s | wall s | optimizer state | peak RSS | artifact |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...report.ranked.map((r) => `| ${r.rank} | ${r.name} | ${n(r.heldoutLoss)} | ${pct(r.heldoutAccuracy)} | ${n(r.oodLoss)} | ${pct(r.oodAccuracy)} | ${n(r.trainLoss)} | ${r.msPerStep.toFixed(0)} | ${r.tokensPerSecond.toFixed(0)} | ${r.wallSeconds.toFixed(0)} | ${r.optimizerStateBytes} B | ${r.peakRssMiB.toFixed(0)} MiB | ${r.artifactBytes === null ? '' : `${r.artifactBytes} B`} |`),
+    ...report.ranked.map((r) => r.error !== null ? `| ${r.rank} | ${r.name} | failed: ${r.error.slice(0, 60).replace(/\|/g, '/')} |||||||||||` : `| ${r.rank} | ${r.name} | ${n(r.heldoutLoss)} | ${pct(r.heldoutAccuracy)} | ${n(r.oodLoss)} | ${pct(r.oodAccuracy)} | ${n(r.trainLoss)} | ${r.msPerStep.toFixed(0)} | ${r.tokensPerSecond.toFixed(0)} | ${r.wallSeconds.toFixed(0)} | ${r.optimizerStateBytes} B | ${r.peakRssMiB.toFixed(0)} MiB | ${r.artifactBytes === null ? '' : `${r.artifactBytes} B`} |`),
     '',
     '## Probes',
     '',
@@ -143,6 +143,7 @@ export function lossCurvesSvg(result: CompareResult, report: CompareReport): str
   const k = Math.max(1, Math.round(result.options.steps / 30));
   report.best.forEach((b, i) => {
     const run = result.runs.find((r) => r.name === b.name)!;
+    if (run.curve.length === 0) return; // failed run: nothing to draw
     const color = b.family === 'static' && i > 0 ? ['#1f77b4', '#2ca02c', '#9467bd', '#17becf', '#8c564b'][i % 5] : colors[b.family];
     series.push({ name: `${b.name} (train)`, points: smooth(run.curve, k), color, width: 1.6, opacity: 0.8 });
     series.push({ name: `${b.name} (held-out)`, points: run.evalCurve.map(([s, l]) => [s, l]), color, width: 2.4, dash: '6 3' });

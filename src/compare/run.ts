@@ -4,7 +4,9 @@
  * the same data, seed, step budget and base-schedule shape. Each run is its own process (peak RSS per run).
  * Writes runs and schedules under outDir; the report is built by report.ts.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
 import { prepareData } from '../data/prepare.js';
 import { buildArtifact } from '../schedule/artifact.js';
 import { compressTrace } from '../schedule/compress.js';
@@ -12,7 +14,7 @@ import { loadTrace, saveArtifact } from '../schedule/files.js';
 import type { TrainSummary } from '../train/run.js';
 import type { TrainOptions } from '../train/train-options.js';
 import { validateCompareOptions, type CompareOptions } from './options.js';
-import { runInChild, type ChildJob } from './run-child.js';
+import { runInChild, type ChildJob, type ChildReply } from './run-child.js';
 
 export type Family = 'adam' | 'sgd' | 'graft' | 'static';
 
@@ -25,6 +27,8 @@ export interface CompareRun {
   variant?: string;
   artifact?: { path: string; bytes: number };
   summary: TrainSummary;
+  /** Set when the run failed (e.g. diverged to NaN); its losses then count as worst. */
+  error?: string;
   /** Training loss per step, and held-out / out-of-domain loss at the evaluation points. */
   curve: [number, number][];
   evalCurve: [number, number, number][];
@@ -64,6 +68,30 @@ function best(runs: CompareRun[]): CompareRun {
 
 const fmt = (x: number): string => String(Number(x.toPrecision(3)));
 
+/** The summary of a run that failed: no metrics (NaN), so that it ranks last. */
+function failedSummary(steps: number): TrainSummary {
+  return {
+    outDir: null, optimizer: 'sgd', engine: '', backend: '', config: {} as TrainSummary['config'], step: 0, steps, stopped: true,
+    resumedFrom: null, trainLoss: NaN, lastLoss: NaN, heldout: null, ood: null, wallSeconds: NaN, stepSeconds: NaN,
+    msPerStepMedian: NaN, tokensPerSecond: NaN, optimizerStateBytes: NaN, paramCount: NaN, peakRssBytes: NaN, dataFingerprint: '',
+  };
+}
+
+/**
+ * Runs a job in a child process and stores {job, reply} at cachePath; with `reuse`, a stored reply whose job
+ * is identical (same options, same JSON) is returned without running anything.
+ */
+async function cachedChild(cachePath: string, job: ChildJob, reuse: boolean, onProgress?: (done: number) => void): Promise<ChildReply> {
+  const key = JSON.stringify(job);
+  if (reuse && fs.existsSync(cachePath)) {
+    const stored = JSON.parse(fs.readFileSync(cachePath, 'utf8')) as { job: string; reply: ChildReply };
+    if (stored.job === key) return stored.reply;
+  }
+  const reply = await runInChild(job, onProgress);
+  writeFileAtomic(cachePath, JSON.stringify({ job: key, reply }));
+  return reply;
+}
+
 export async function runCompare(options: Partial<CompareOptions>, hooks: CompareHooks = {}): Promise<CompareResult> {
   const started = performance.now();
   const o = validateCompareOptions(options);
@@ -75,7 +103,8 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     steps: o.steps, warmup: o.warmup, decay: o.decay, checkpointEvery: 0,
     evalEvery: Math.max(1, Math.round(o.steps / o.evalPoints)),
   };
-  const variants = o.groupings.length * o.probeFractions.length * o.methods.length * o.skipFractions.length;
+  const knobCount = o.targets.reduce((k, t) => k + (t === 'stepNorm' ? 1 : o.capRatios.length), 0);
+  const variants = o.groupings.length * o.probeFractions.length * o.methods.length * o.skipFractions.length * knobCount;
   const total = o.adamLrs.length + o.sgdLrs.length + (o.includeGraft ? 1 : 0)
     + o.groupings.length * o.probeFractions.length + variants * o.staticScales.length;
   let index = 0;
@@ -85,9 +114,15 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
   const train = async (name: string, family: Family, setting: number, extra: Partial<TrainOptions>, variant?: string) => {
     hooks.onRunStart?.(name, index++, total, o.steps);
     const job: ChildJob = { kind: 'train', backend: o.backend, options: { ...shared, ...extra, outDir: path.join(o.outDir, name) } };
-    const reply = await runInChild(job, hooks.onProgress);
-    if (reply.kind !== 'train') throw new Error(`compare: run ${name} answered with a ${reply.kind} reply`);
-    const run: CompareRun = { name, family, setting, variant, summary: reply.summary, curve: reply.curve, evalCurve: reply.evalCurve };
+    let run: CompareRun;
+    try {
+      const reply = await cachedChild(path.join(o.outDir, name, 'compare-run.json'), job, o.reuse, hooks.onProgress);
+      if (reply.kind !== 'train') throw new Error(`compare: run ${name} answered with a ${reply.kind} reply`);
+      run = { name, family, setting, variant, summary: reply.summary, curve: reply.curve, evalCurve: reply.evalCurve };
+    } catch (err) {
+      // A diverged setting is a result of the sweep, not a reason to stop the comparison.
+      run = { name, family, setting, variant, summary: failedSummary(o.steps), error: err instanceof Error ? err.message : String(err), curve: [], evalCurve: [] };
+    }
     runs.push(run);
     hooks.onRunEnd?.(run);
     return run;
@@ -105,19 +140,24 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
       const tracePath = path.join(o.outDir, 'schedules', `${probeName}.trace`);
       const probeSteps = Math.max(1, Math.round(probeFraction * o.steps));
       hooks.onRunStart?.(probeName, index++, total, probeSteps);
-      const reply = await runInChild({
+      const reply = await cachedChild(`${tracePath}.json`, {
         kind: 'probe', backend: o.backend, tracePath,
         options: { ...shared, totalSteps: o.steps, probeSteps, lr: adamLr, grouping },
-      }, hooks.onProgress);
+      }, o.reuse && fs.existsSync(tracePath), hooks.onProgress);
       if (reply.kind !== 'probe') throw new Error(`compare: probe ${probeName} answered with a ${reply.kind} reply`);
       const probe: ProbeRun = { name: probeName, ...reply };
       probes.push(probe);
       hooks.onRunEnd?.(probe);
       const trace = loadTrace(tracePath);
       for (const method of o.methods) {
-        for (const skipFraction of o.skipFractions) {
-          const variant = `${grouping}-p${fmt(probeFraction)}-${method}-skip${fmt(skipFraction)}`;
-          const compressed = compressTrace(trace, { method, skipFraction, minMultiplier: o.minMultiplier, maxMultiplier: o.maxMultiplier });
+        // The cap is a rule on multipliers; step-norm schedules are compressed without it (cap 0).
+        const knobs = o.targets.flatMap((target) => o.skipFractions.flatMap((skip) =>
+          (target === 'stepNorm' ? [0] : o.capRatios).map((cap) => ({ target, skip, cap }))));
+        for (const { target, skip: skipFraction, cap: capRatio } of knobs) {
+          const variant = `${grouping}-p${fmt(probeFraction)}-${method}-skip${fmt(skipFraction)}${capRatio > 0 ? `-cap${fmt(capRatio)}` : ''}${target === 'stepNorm' ? '-norm' : ''}`;
+          const compressed = compressTrace(trace, {
+            method, skipFraction, capRatio, target, zeroGradTol: o.zeroGradTol, minMultiplier: o.minMultiplier, maxMultiplier: o.maxMultiplier,
+          });
           const artifactPath = path.join(o.outDir, 'schedules', `${variant}.graft`);
           const bytes = saveArtifact(artifactPath, buildArtifact({ trace, compressed })).length;
           for (const scale of o.staticScales) {

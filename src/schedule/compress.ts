@@ -33,6 +33,13 @@ import type { Trace } from './trace.js';
 
 export type CompressMethod = 'constant' | 'piecewise' | 'factorized';
 
+/**
+ * What is compressed: `multiplier` c_G = ||u_Adam[G]|| / (eta ||g[G]||) (plain per-group SGD rates), or
+ * `stepNorm` m_G = ||u_Adam[G]|| / eta (the length of Adam's step per unit base lr), which training applies
+ * to the group-normalised gradient: w[G] <- w[G] - eta(t) * m_G(t) * g[G] / ||g[G]|| (still stateless).
+ */
+export type CompressTarget = 'multiplier' | 'stepNorm';
+
 export interface CompressOptions {
   method: CompressMethod;
   skipFraction: number;                  // [0, 1): share of the probe treated as transient
@@ -44,13 +51,14 @@ export interface CompressOptions {
   flagSpread: number;                    // >= 0, in ln units
   fallback: 'median' | number;           // multiplier for groups without data
   zeroGradTol?: number;                  // [0, 1): relative gradient RMS below which a group has no data (0: off)
+  target?: CompressTarget;               // what is compressed (see CompressTarget)
   capRatio?: number;                     // 0 (off) or >= 1: cap on c_G relative to the median group's
 }
 
 export const DEFAULT_COMPRESS_OPTIONS: Required<CompressOptions> = {
   method: 'constant', skipFraction: 0.2, estimator: 'median', trimFraction: 0.1, knots: 6,
   minMultiplier: 1e-3, maxMultiplier: 1e4, flagSpread: Math.LN2, fallback: 'median',
-  zeroGradTol: 1e-6, capRatio: 0,
+  zeroGradTol: 1e-6, capRatio: 0, target: 'multiplier',
 };
 
 /** Quartiles of c and IQR of ln c over the window; `window` = valid samples used; nulls without data. */
@@ -97,6 +105,7 @@ export function resolveCompressOptions(o: Partial<CompressOptions> = {}): Requir
     throw bad('fallback', r.fallback, '"median" or a finite number > 0');
   }
   if (!(r.zeroGradTol >= 0 && r.zeroGradTol < 1)) throw bad('zeroGradTol', r.zeroGradTol, 'a number in [0, 1) (0 turns the test off)');
+  if (!['multiplier', 'stepNorm'].includes(r.target)) throw bad('target', r.target, 'multiplier or stepNorm');
   if (!(r.capRatio === 0 || (r.capRatio >= 1 && Number.isFinite(r.capRatio)))) throw bad('capRatio', r.capRatio, '0 (off) or a finite number >= 1');
   return r;
 }
@@ -104,7 +113,7 @@ export function resolveCompressOptions(o: Partial<CompressOptions> = {}): Requir
 /** One group's valid samples: x = t / totalSteps, y = ln c; `inWindow` marks the post-transient ones. */
 interface Samples { x: number[]; y: number[]; inWindow: boolean[] }
 
-function groupSamples(trace: Trace, skipFraction: number): Samples[] {
+function groupSamples(trace: Trace, skipFraction: number, target: CompressTarget): Samples[] {
   const n = trace.steps.length, G = trace.meta.model.groups.length;
   const total = trace.meta.probe.totalSteps;
   const start = n > 0 ? trace.steps[0] + skipFraction * (trace.steps[n - 1] - trace.steps[0]) : 0;
@@ -113,7 +122,7 @@ function groupSamples(trace: Trace, skipFraction: number): Samples[] {
     for (let i = 0; i < n; i++) {
       if (!trace.valid[i * G + g]) continue;
       s.x.push(trace.steps[i] / total);
-      s.y.push(Math.log(trace.c[i * G + g]));
+      s.y.push(Math.log(target === 'multiplier' ? trace.c[i * G + g] : trace.uAdamNorm[i * G + g] / trace.eta[i]));
       s.inWindow.push(trace.steps[i] >= start);
     }
     if (!s.inWindow.some(Boolean)) s.inWindow.fill(true); // data only in the transient: use all of it
@@ -170,7 +179,7 @@ export function compressTrace(trace: Trace, options: Partial<CompressOptions> = 
   const o = resolveCompressOptions(options);
   const names = trace.meta.model.groups.map((g) => g.name);
   const zero = zeroGradientGroups(trace, o.zeroGradTol);
-  const samples = groupSamples(trace, o.skipFraction).map((s, g) => (zero[g] ? { x: [], y: [], inWindow: [] } : s));
+  const samples = groupSamples(trace, o.skipFraction, o.target).map((s, g) => (zero[g] ? { x: [], y: [], inWindow: [] } : s));
   const fitted = fitLogSchedules(trace, samples, o);
   const profile = fitted.profile;
   const { logs, capped } = o.capRatio > 0 ? capLogSchedules(fitted.logs, o.capRatio) : { logs: fitted.logs, capped: [] };

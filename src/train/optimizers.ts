@@ -2,6 +2,8 @@
  * The optimizer a training run uses, built from its options (and, for `static`, the schedule artifact).
  *
  *   static: w[G] <- w[G] - eta(t) * (s * c_G(t) * clip(g)[G] + wd * w[G])    stateless (counts only)
+ *           or, for an artifact that compressed step norms (compression.options.target = "stepNorm"):
+ *           w[G] <- w[G] - eta(t) * (s * m_G(t) * clip(g)[G] / ||clip(g)[G]|| + wd * w[G])   stateless too
  *   sgd:    the same with c_G = 1, s = 1                                        stateless
  *   adam:   Adam (AdamW when wd > 0) at eta(t), after optional clipping
  *   graft:  online Adam#SGD, per tensor, both at eta(t), after optional clipping
@@ -9,8 +11,10 @@
  * eta(t) is the base schedule: for static the probe's base schedule (from the artifact) stretched to this
  * run's length, unless lr / warmup / decay / endLr are given; otherwise built from those options.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { adam, adamw, scheduledSgd, sgd } from '../optim/alias.js';
-import type { Optimizer } from '../optim/base.js';
+import { tidyUpdate, type Optimizer } from '../optim/base.js';
+import { mapParams, type GroupOf } from '../params.js';
 import { chain } from '../optim/combine.js';
 import { graft } from '../optim/graft.js';
 import { baseSchedule } from '../optim/schedule-spec.js';
@@ -55,8 +59,14 @@ export function trainOptimizer(o: TrainOptions, eta: DescribedSchedule, artifact
       if (!artifact) throw new Error('train: optimizer "static" needs a schedule artifact');
       const c = multiplierFn(artifact, o.steps);
       const s = o.scheduleScale;
+      const groupOf = artifactGroupOf(artifact);
+      if ((artifact.compression.options as { target?: string }).target === 'stepNorm') {
+        // Normalising happens after clipping: clipping by the global norm would not change the direction anyway.
+        const sgdPart = scheduledSgd({ lr: eta, multiplier: (group, step) => s * c(group, step), groupOf, weightDecay: o.weightDecay });
+        return chain(normalizeByGroup(groupOf), sgdPart) as Optimizer<unknown>;
+      }
       return scheduledSgd({
-        lr: eta, multiplier: (group, step) => s * c(group, step), groupOf: artifactGroupOf(artifact),
+        lr: eta, multiplier: (group, step) => s * c(group, step), groupOf,
         clipNorm: o.clipNorm, weightDecay: o.weightDecay,
       }) as Optimizer<unknown>;
     }
@@ -69,4 +79,34 @@ export function trainOptimizer(o: TrainOptions, eta: DescribedSchedule, artifact
     case 'graft':
       return clipped(o, graft({ magnitude: adam({ lr: eta, ...hyper }), direction: sgd({ lr: eta }) }));
   }
+}
+
+/**
+ * Per-group gradient normalisation, the stateless block in front of a step-norm schedule:
+ *
+ *   u[n] = g[n] / ||g[G]||,   G = groupOf(n),  ||g[G]|| = sqrt(sum over tensors of G of sum g^2)
+ *
+ * A group whose norm is 0 gets u = 0 (its norm is replaced by +Infinity). Borrows the gradients and
+ * returns new tensors; keeps no state.
+ */
+export function normalizeByGroup(groupOf: GroupOf): Optimizer<Readonly<Record<string, never>>> {
+  return {
+    spec: { name: 'normalizeByGroup' },
+    init: () => ({}),
+    update: (grads, state) => tidyUpdate([grads], () => {
+      const squares = new Map<string, tf.Scalar>();
+      for (const [name, g] of Object.entries(grads)) {
+        const group = groupOf(name);
+        const sq = tf.sum(tf.square(g)) as tf.Scalar; // ()
+        const prev = squares.get(group);
+        squares.set(group, prev ? tf.add(prev, sq) : sq);
+      }
+      const inverse = new Map<string, tf.Scalar>();
+      for (const [group, sq] of squares) {
+        const norm = tf.sqrt(sq); // ()
+        inverse.set(group, tf.where(tf.greater(norm, 0), tf.div(1, norm), tf.zerosLike(norm)) as tf.Scalar);
+      }
+      return [mapParams(grads, (g, n) => tf.mul(g, inverse.get(groupOf(n))!)), state];
+    }),
+  };
 }
