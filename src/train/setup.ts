@@ -45,7 +45,7 @@ export function runData(o: RunOptions, config: BertConfig, who: string): Prepare
 export async function runEngine(o: RunOptions, config: BertConfig, who: string): Promise<Engine> {
   if (typeof o.engine === 'function') return o.engine(config, o.seed);
   if (o.engine === 'tfjs') return createTfjsEngine(config, { seed: o.seed });
-  return createOrtEngine(config); // refuses dropout > 0 (not in its graph)
+  return createOrtEngine(config, { seed: o.seed }); // dropout masks from the seeded stream, as in tfjs
 }
 
 /** Held-out metrics of a run: in-domain ("heldout") and out-of-domain ("ood"), each loss and accuracy. */
