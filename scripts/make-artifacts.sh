@@ -35,8 +35,8 @@ fi
 # The tiny comparison: Adam, plain SGD, online Adam#SGD and the static variants, 2000 steps each.
 if [[ "$WHAT" == all || "$WHAT" == compare ]]; then
   $G compare --preset tiny --steps 2000 --batch-size 16 --seq-len 64 --adam-lrs 1e-3 --sgd-lrs 0.125,0.25,0.5 \
-    --static-scales 0.5,1,2 --cap-ratios 0,8 --targets multiplier,stepNorm --probe-fractions 0.1 --eval-points 4 \
+    --static-scales 0.5,1,2,4,8 --cap-ratios 0,8 --targets multiplier,stepNorm --probe-fractions 0.1 --eval-points 4 \
     --reuse --out "$COMPARE_OUT"
   cp "$COMPARE_OUT/report.md" "$COMPARE_OUT/report.json" "$COMPARE_OUT/loss-curves.png" artifacts/compare-tiny/
-  cp "$COMPARE_OUT"/multipliers-*.svg artifacts/compare-tiny/
+  cp "$COMPARE_OUT"/multipliers-*-norm.svg artifacts/compare-tiny/   # the default (step-norm) schedule
 fi
