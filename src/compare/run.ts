@@ -4,6 +4,7 @@
  * the same data, seed, step budget and base-schedule shape. Each run is its own process (peak RSS per run).
  * Writes runs and schedules under outDir; the report is built by report.ts.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -81,8 +82,8 @@ function failedSummary(steps: number): TrainSummary {
  * Runs a job in a child process and stores {job, reply} at cachePath; with `reuse`, a stored reply whose job
  * is identical (same options, same JSON) is returned without running anything.
  */
-async function cachedChild(cachePath: string, job: ChildJob, reuse: boolean, onProgress?: (done: number) => void): Promise<ChildReply> {
-  const key = JSON.stringify(job);
+async function cachedChild(cachePath: string, job: ChildJob, reuse: boolean, onProgress?: (done: number) => void, contents = ''): Promise<ChildReply> {
+  const key = JSON.stringify(job) + contents;
   if (reuse && fs.existsSync(cachePath)) {
     const stored = JSON.parse(fs.readFileSync(cachePath, 'utf8')) as { job: string; reply: ChildReply };
     if (stored.job === key) return stored.reply;
@@ -111,12 +112,13 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
   const runs: CompareRun[] = [];
   const probes: ProbeRun[] = [];
 
-  const train = async (name: string, family: Family, setting: number, extra: Partial<TrainOptions>, variant?: string) => {
+  /** `contents`: a digest of input files (the schedule artifact), so a reused run always saw the same file. */
+  const train = async (name: string, family: Family, setting: number, extra: Partial<TrainOptions>, variant?: string, contents = '') => {
     hooks.onRunStart?.(name, index++, total, o.steps);
     const job: ChildJob = { kind: 'train', backend: o.backend, options: { ...shared, ...extra, outDir: path.join(o.outDir, name) } };
     let run: CompareRun;
     try {
-      const reply = await cachedChild(path.join(o.outDir, name, 'compare-run.json'), job, o.reuse, hooks.onProgress);
+      const reply = await cachedChild(path.join(o.outDir, name, 'compare-run.json'), job, o.reuse, hooks.onProgress, contents);
       if (reply.kind !== 'train') throw new Error(`compare: run ${name} answered with a ${reply.kind} reply`);
       run = { name, family, setting, variant, summary: reply.summary, curve: reply.curve, evalCurve: reply.evalCurve };
     } catch (err) {
@@ -159,10 +161,13 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
             method, skipFraction, capRatio, target, zeroGradTol: o.zeroGradTol, minMultiplier: o.minMultiplier, maxMultiplier: o.maxMultiplier,
           });
           const artifactPath = path.join(o.outDir, 'schedules', `${variant}.graft`);
-          const bytes = saveArtifact(artifactPath, buildArtifact({ trace, compressed })).length;
+          const saved = saveArtifact(artifactPath, buildArtifact({ trace, compressed }));
+          const bytes = saved.length;
+          // The artifact's creation time differs between calls: digest the schedule itself, not the file.
+          const digest = createHash('sha256').update(JSON.stringify(compressed)).digest('hex');
           for (const scale of o.staticScales) {
             const run = await train(`static-${variant}-x${fmt(scale)}`, 'static', scale,
-              { optimizer: 'static', schedule: artifactPath, scheduleScale: scale, warmup: undefined, decay: undefined }, variant);
+              { optimizer: 'static', schedule: artifactPath, scheduleScale: scale, warmup: undefined, decay: undefined }, variant, digest);
             run.artifact = { path: artifactPath, bytes };
           }
         }
