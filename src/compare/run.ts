@@ -80,7 +80,8 @@ function failedSummary(steps: number): TrainSummary {
 
 /**
  * Runs a job in a child process and stores {job, reply} at cachePath; with `reuse`, a stored reply whose job
- * is identical (same options, same JSON) is returned without running anything.
+ * is identical (same options, same JSON) is returned without running anything. Otherwise a train job's
+ * folder is emptied first, so a compare can be re-run into the same --out.
  */
 async function cachedChild(cachePath: string, job: ChildJob, reuse: boolean, onProgress?: (done: number) => void, contents = ''): Promise<ChildReply> {
   const key = JSON.stringify(job) + contents;
@@ -88,6 +89,8 @@ async function cachedChild(cachePath: string, job: ChildJob, reuse: boolean, onP
     const stored = JSON.parse(fs.readFileSync(cachePath, 'utf8')) as { job: string; reply: ChildReply };
     if (stored.job === key) return stored.reply;
   }
+  // A fresh train run starts in an empty folder (a checkpoint left by an earlier compare would be refused).
+  if (job.kind === 'train' && job.options.outDir) fs.rmSync(job.options.outDir, { recursive: true, force: true });
   const reply = await runInChild(job, onProgress);
   writeFileAtomic(cachePath, JSON.stringify({ job: key, reply }));
   return reply;
