@@ -19,11 +19,24 @@ export interface ExportSource {
   method: string;
 }
 
+/**
+ * What the per-group values mean (the artifact's compression.options.target):
+ *   multiplier: lr_G(t) = base(t) * value_G(t), the update is -lr_G g[G];
+ *   stepNorm:   the update is -base(t) * value_G(t) * g[G] / ||g[G]|| (normalise each group's gradient first).
+ */
+export type ScheduleTarget = 'multiplier' | 'stepNorm';
+
+export function scheduleTarget(a: ArtifactBody): ScheduleTarget {
+  return (a.compression.options as { target?: ScheduleTarget }).target ?? 'multiplier';
+}
+
 /** Framework-neutral export keyed by graftlr names. */
 export interface ScheduleJsonExport {
   format: 'graftlr.schedule-export';
   version: 1;
   source: ExportSource;
+  /** How to apply the values (see ScheduleTarget). */
+  target: ScheduleTarget;
   /** "fraction": knot times are t / totalSteps; "step": knot times are steps of `totalSteps`. */
   timeUnit: 'fraction' | 'step';
   /** The run length the step times and baseSchedule are laid out for (the probe's plan for "fraction"). */
@@ -39,6 +52,8 @@ export interface TorchScheduleExport {
   format: 'graftlr.torch-schedule';
   version: 1;
   source: ExportSource;
+  /** How to apply the values (see ScheduleTarget). */
+  target: ScheduleTarget;
   /** Base schedule as probed, laid out for `baseScheduleTotalSteps`; the recipe stretches it. */
   baseSchedule: PlainRecord;
   baseScheduleTotalSteps: number;
@@ -75,6 +90,7 @@ export function exportScheduleJson(artifact: ArtifactBody & { checksum?: string 
     format: 'graftlr.schedule-export',
     version: 1,
     source: sourceOf(artifact),
+    target: scheduleTarget(artifact),
     timeUnit: totalSteps === undefined ? 'fraction' : 'step',
     totalSteps: totalSteps ?? artifact.probe.totalSteps,
     baseSchedule: totalSteps === undefined || base.kind === 'constant' ? base
@@ -102,6 +118,7 @@ export function exportScheduleTorch(artifact: ArtifactBody & { checksum?: string
     format: 'graftlr.torch-schedule',
     version: 1,
     source: sourceOf(artifact),
+    target: scheduleTarget(artifact),
     baseSchedule: artifact.probe.baseSchedule,
     baseScheduleTotalSteps: artifact.probe.totalSteps,
     params,

@@ -2,6 +2,7 @@
  * Human- and machine-readable views of a schedule artifact (`graftlr inspect`, `inspect --json`).
  */
 import type { Artifact, ArtifactBody } from './artifact.js';
+import { scheduleTarget, type ScheduleTarget } from './export.js';
 import { shortHash } from './codec.js';
 import type { SpreadStats } from './compress.js';
 import type { GroupSchedule } from './interpolate.js';
@@ -57,6 +58,9 @@ export function formatArtifactTable(a: ArtifactBody & { checksum?: string }): st
     `probe:       ${probeLine(p)}`,
     `             ${p.steps} of ${p.totalSteps} planned steps, batch ${p.batchSize} x seq ${p.seqLen}, seed ${p.seed}, grouping ${p.grouping}, backend ${p.backend}, engine ${p.engine}, data ${shortHash(p.dataFingerprint)}`,
     `base lr:     ${formatRecord(p.baseSchedule)}`,
+    `values:      ${scheduleTarget(a) === 'stepNorm'
+      ? 'step norm m_G = ||u_Adam[G]|| / eta; train: w[G] -= eta(t) * s * m_G * g[G] / ||g[G]||'
+      : 'multiplier c_G = ||u_Adam[G]|| / (eta ||g[G]||); train: w[G] -= eta(t) * s * c_G * g[G]'}`,
     `compression: ${c.method} (${formatRecord(withoutMethod(c.options as unknown as PlainRecord))})`,
     `             ${c.flagged.length} flagged (IQR of ln c > ${formatNumber(c.options.flagSpread)} or no data), ${c.clamped.length} clamped, ${c.noData.length} without data`,
     '',
@@ -65,7 +69,8 @@ export function formatArtifactTable(a: ArtifactBody & { checksum?: string }): st
     const s = a.groups[g.name];
     return [g.name, g.shape.join('x'), formatSchedule(s), formatNumber(s.spread.iqrLog), formatNumber(c.fitError[g.name] ?? null), flagsOf(a, g.name).join(',')];
   });
-  const head = ['group', 'shape', 'multiplier', 'IQR ln c', 'fit err', 'flags'];
+  const stepNorm = scheduleTarget(a) === 'stepNorm';
+  const head = ['group', 'shape', stepNorm ? 'step norm' : 'multiplier', stepNorm ? 'IQR ln m' : 'IQR ln c', 'fit err', 'flags'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
   return [...header, line(head), ...rows.map(line)].join('\n') + '\n';
@@ -80,6 +85,8 @@ export interface ArtifactSummary {
   model: { architecture: string; fingerprint: string; params: number; groups: number; size: number; config: PlainRecord };
   probe: ProbeInfo;
   compression: { method: string; options: PlainRecord; flagged: string[]; clamped: string[]; noData: string[] };
+  /** What the group values are: 'multiplier' (c_G) or 'stepNorm' (m_G); see src/schedule/export.ts. */
+  target: ScheduleTarget;
   groups: {
     name: string; shape: number[]; size: number; params: string[];
     schedule: GroupSchedule; spread: SpreadStats; fitError: number | null; flags: string[];
@@ -104,6 +111,7 @@ export function artifactSummaryJson(a: ArtifactBody & { checksum?: string }): Ar
     },
     probe: a.probe,
     compression: { method: c.method, options: c.options as unknown as PlainRecord, flagged: c.flagged, clamped: c.clamped, noData: c.noData },
+    target: scheduleTarget(a),
     groups: a.model.groups.map((g) => {
       const s = a.groups[g.name];
       const schedule: GroupSchedule = 'constant' in s ? { constant: s.constant } : { knots: s.knots };

@@ -60,3 +60,18 @@ describe('exportScheduleJson', () => {
     expect(() => exportScheduleJson(artifact, 0)).toThrow('totalSteps = 0 is invalid');
   });
 });
+
+describe('schedule target in exports and inspect', () => {
+  it('an older artifact without options.target exports as multiplier; a stepNorm one says so everywhere', async () => {
+    const { artifactSummaryJson, formatArtifactTable } = await import('../../src/schedule/inspect.js');
+    expect(exportScheduleJson(artifact).target).toBe('multiplier');
+    expect(exportScheduleTorch(artifact).target).toBe('multiplier');
+    const stepNorm = { ...artifact, compression: { ...artifact.compression, options: { ...artifact.compression.options, target: 'stepNorm' as const } } };
+    expect(exportScheduleJson(stepNorm).target).toBe('stepNorm');
+    expect(exportScheduleTorch(stepNorm).target).toBe('stepNorm');
+    expect(artifactSummaryJson(stepNorm).target).toBe('stepNorm');
+    const table = formatArtifactTable(stepNorm);
+    expect(table).toContain('g[G] / ||g[G]||');
+    expect(table).toMatch(/^group\s+shape\s+step norm/m);
+  });
+});
