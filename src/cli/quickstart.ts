@@ -23,18 +23,23 @@ export const QUICKSTART_SENTENCES = [
   'congress should pass this [MASK] without delay.',
 ];
 
+// Defaults: the setting of the shipped tiny comparison (artifacts/README.md), where the step-norm schedule
+// at scale 8 matched Adam's held-out loss: batch 16 x 64 tokens, 2000 steps, probe lr 1e-3.
 const flags: FlagSpecs = {
   ...runFlags,
-  steps: { type: 'int', min: 10, default: 600, help: 'training steps (the probe runs --probe-fraction of them first)' },
+  'batch-size': { ...runFlags['batch-size'], default: 16 },
+  'seq-len': { ...runFlags['seq-len'], default: 64 },
+  steps: { type: 'int', min: 10, default: 2000, help: 'training steps (the probe runs --probe-fraction of them first)' },
   'probe-fraction': { type: 'number', min: 0.01, max: 1, default: 0.1, help: 'probe length as a fraction of --steps' },
-  lr: { type: 'number', min: 0, default: 2e-3, help: "Adam's peak learning rate in the probe (the base schedule's peak)" },
+  lr: { type: 'number', min: 0, default: 1e-3, help: "Adam's peak learning rate in the probe (the base schedule's peak)" },
+  'schedule-scale': { type: 'number', min: 0, default: 8, help: 'global scale on the schedule (8: best in the shipped tiny comparison)' },
   out: { type: 'string', default: 'runs/quickstart', help: 'folder for the schedule, the run, and model.onnx' },
 };
 
 export const quickstartCommand: Command = {
   name: 'quickstart',
   summary: 'the main job: extract a schedule, train with it (no optimizer state), export ONNX, fill masks',
-  usage: 'graftlr quickstart [--preset tiny] [--steps 600] [--out runs/quickstart]',
+  usage: 'graftlr quickstart [--preset tiny] [--steps 2000] [--out runs/quickstart]',
   flags,
   async run(args, io) {
     noPositionals(args);
@@ -60,7 +65,8 @@ export const quickstartCommand: Command = {
     io.err(`2/4 train: stateless SGD x schedule for ${steps} steps`);
     const runDir = path.join(out, 'train');
     fs.rmSync(runDir, { recursive: true, force: true }); // quickstart replaces its own previous run
-    const summary = await trainWithProgress({ ...run, optimizer: 'static', schedule: schedulePath, steps, outDir: runDir }, io, '  train');
+    const summary = await trainWithProgress({ ...run, optimizer: 'static', schedule: schedulePath, steps, outDir: runDir,
+      scheduleScale: flag.num(args, 'schedule-scale') }, io, '  train');
 
     io.err('3/4 export: ONNX');
     const modelPath = path.join(out, 'model.onnx');
