@@ -46,6 +46,24 @@ export function ortDescription(options: SessionOptions = {}): string {
   return `onnxruntime-node ${ort.env.versions.node} (cpu, ${options.threads ?? availableParallelism()} threads)`;
 }
 
+/** Wraps host arrays as onnxruntime tensors (no copy). */
+function toOrtTensors(feeds: Record<string, Feed>): Record<string, ort.Tensor> {
+  const out: Record<string, ort.Tensor> = {};
+  for (const [name, f] of Object.entries(feeds)) out[name] = new ort.Tensor(f.dtype, f.data, f.dims);
+  return out;
+}
+
+/** The named outputs of a run as host arrays; float32 and int64 only. */
+function fetched(results: Record<string, ort.Tensor>, names: readonly string[]): Record<string, Fetched> {
+  const out: Record<string, Fetched> = {};
+  for (const name of names) {
+    const t = results[name];
+    if (t.type !== 'float32' && t.type !== 'int64') throw new Error(`output "${name}" has type ${t.type}: expected float32 or int64`);
+    out[name] = { dims: [...t.dims], data: t.data as Float32Array | BigInt64Array };
+  }
+  return out;
+}
+
 export class OrtSession {
   private constructor(private readonly session: ort.InferenceSession) {}
 
@@ -79,16 +97,8 @@ export class OrtSession {
 
   /** Runs the graph; returns the requested outputs (default: all). Borrows the feed arrays. */
   async run(feeds: Record<string, Feed>, fetch: string[] = [...this.session.outputNames]): Promise<Record<string, Fetched>> {
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, f] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(f.dtype, f.data, f.dims);
-    const results = await this.session.run(ortFeeds, fetch);
-    const out: Record<string, Fetched> = {};
-    for (const name of fetch) {
-      const t = results[name];
-      if (t.type !== 'float32' && t.type !== 'int64') throw new Error(`output "${name}" has type ${t.type}: expected float32 or int64`);
-      out[name] = { dims: [...t.dims], data: t.data as Float32Array | BigInt64Array };
-    }
-    return out;
+    const results = await this.session.run(toOrtTensors(feeds), fetch);
+    return fetched(results, fetch);
   }
 
   /**
@@ -97,19 +107,10 @@ export class OrtSession {
    * named in `fetch` as run() does. Borrows the feed and `into` arrays.
    */
   async runInto(feeds: Record<string, Feed>, into: Record<string, Feed>, fetch: string[] = []): Promise<Record<string, Fetched>> {
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, f] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(f.dtype, f.data, f.dims);
-    const fetches: Record<string, ort.Tensor | null> = {};
+    const fetches: Record<string, ort.Tensor | null> = { ...toOrtTensors(into) };
     for (const name of fetch) fetches[name] = null;
-    for (const [name, f] of Object.entries(into)) fetches[name] = new ort.Tensor(f.dtype, f.data, f.dims);
-    const results = await this.session.run(ortFeeds, fetches);
-    const out: Record<string, Fetched> = {};
-    for (const name of fetch) {
-      const t = results[name];
-      if (t.type !== 'float32' && t.type !== 'int64') throw new Error(`output "${name}" has type ${t.type}: expected float32 or int64`);
-      out[name] = { dims: [...t.dims], data: t.data as Float32Array | BigInt64Array };
-    }
-    return out;
+    const results = await this.session.run(toOrtTensors(feeds), fetches);
+    return fetched(results, fetch);
   }
 
   /** Runs and returns one float32 output. */
