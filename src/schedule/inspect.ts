@@ -62,7 +62,7 @@ export function formatArtifactTable(a: ArtifactBody & { checksum?: string }): st
       ? 'step norm m_G = ||u_Adam[G]|| / eta; train: w[G] -= eta(t) * s * m_G * g[G] / ||g[G]||'
       : 'multiplier c_G = ||u_Adam[G]|| / (eta ||g[G]||); train: w[G] -= eta(t) * s * c_G * g[G]'}`,
     `compression: ${c.method} (${formatRecord(withoutMethod(c.options as unknown as PlainRecord))})`,
-    `             ${c.flagged.length} flagged (IQR of ln c > ${formatNumber(c.options.flagSpread)} or no data), ${c.clamped.length} clamped, ${c.noData.length} without data`,
+    `             ${c.flagged.length} flagged (IQR of ln ${scheduleTarget(a) === 'stepNorm' ? 'm' : 'c'} > ${formatNumber(c.options.flagSpread)} or no data), ${c.clamped.length} clamped, ${c.noData.length} without data`,
     '',
   ];
   const rows = a.model.groups.map((g) => {
