@@ -49,9 +49,9 @@ export interface CompareOptions extends RunOptions {
 
 export const COMPARE_DEFAULTS = {
   steps: 300, warmup: 0.05, decay: 'linear' as Decay,
-  adamLrs: [5e-4, 1e-3, 2e-3], sgdLrs: [0.5, 1, 2], staticScales: [0.5, 1, 2],
+  adamLrs: [1e-3, 2e-3, 4e-3], sgdLrs: [0.125, 0.25, 0.5], staticScales: [2, 4, 8],
   probeFractions: [0.1], groupings: ['tensor'] as GroupingName[], methods: ['constant'] as CompressMethod[],
-  skipFractions: [0.2], targets: ['multiplier'] as CompressTarget[], capRatios: [0], zeroGradTol: 1e-6, reuse: false, maxMultiplier: 1e4, minMultiplier: 1e-3, evalPoints: 5, includeGraft: true,
+  skipFractions: [0.2], targets: ['stepNorm'] as CompressTarget[], capRatios: [0], zeroGradTol: 1e-6, reuse: false, maxMultiplier: 1e4, minMultiplier: 1e-3, evalPoints: 5, includeGraft: true,
   outDir: 'runs/compare-tiny',
 };
 

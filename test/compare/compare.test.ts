@@ -27,10 +27,10 @@ describe('graftlr compare (2 steps per run)', () => {
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
     // 1 adam + 2 sgd + 1 graft + 1 static = 5 training runs, each with a finite held-out loss.
     expect(report.ranked.map((x: { name: string }) => x.name).sort()).toEqual(
-      ['adam-lr0.001', 'graft-lr0.001', 'sgd-lr0.5', 'sgd-lr1', 'static-tensor-p0.1-constant-skip0.2-x1']);
+      ['adam-lr0.001', 'graft-lr0.001', 'sgd-lr0.5', 'sgd-lr1', 'static-tensor-p0.1-constant-skip0.2-norm-x1']);
     for (const run of report.ranked) expect(Number.isFinite(run.heldoutLoss)).toBe(true);
     const byName = Object.fromEntries(report.ranked.map((x: { name: string }) => [x.name, x]));
-    expect(byName['static-tensor-p0.1-constant-skip0.2-x1'].optimizerStateBytes).toBe(0);
+    expect(byName['static-tensor-p0.1-constant-skip0.2-norm-x1'].optimizerStateBytes).toBe(0);
     expect(byName['sgd-lr1'].optimizerStateBytes).toBe(0);
     // Adam keeps two moments per parameter: 2 * 4 bytes * parameters.
     expect(byName['adam-lr0.001'].optimizerStateBytes).toBeGreaterThan(0);
