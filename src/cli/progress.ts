@@ -45,7 +45,7 @@ export function progress(
     update(done, fields = {}) {
       const t = now();
       if (opts.isTTY) write(`\r${line(done, fields)}\x1b[K`);
-      else if (t - lastPrint >= every || done === total) {
+      else if (t - lastPrint >= every && done < total) { // the last line is finish()'s
         lastPrint = t;
         write(line(done, fields) + '\n');
       }
