@@ -1,7 +1,7 @@
 /**
  * Flags of the compression step, shared by `extract` and `compress`.
  */
-import { DEFAULT_COMPRESS_OPTIONS, type CompressMethod, type CompressOptions } from '../schedule/compress.js';
+import { DEFAULT_COMPRESS_OPTIONS, RECOMMENDED_TARGET, type CompressMethod, type CompressOptions } from '../schedule/compress.js';
 import { flag, type FlagSpecs, type ParsedArgs } from './args.js';
 
 const d = DEFAULT_COMPRESS_OPTIONS;
@@ -19,7 +19,7 @@ export const compressFlags: FlagSpecs = {
   target: {
     // stepNorm is the command-line default: it beat multiplier schedules in the tiny comparison
     // (artifacts/README.md); the library default stays multiplier, the format's original meaning.
-    type: 'string', choices: ['multiplier', 'stepNorm'], default: 'stepNorm',
+    type: 'string', choices: ['multiplier', 'stepNorm'], default: RECOMMENDED_TARGET,
     help: 'multiplier: per-group SGD rates c = |u_Adam|/(eta |g|); stepNorm: step lengths m = |u_Adam|/eta applied to the group-normalised gradient',
   },
   'cap-ratio': {

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { extractSchedule } from '../probe/extract.js';
 import { saveArtifact, saveTrace } from '../schedule/files.js';
-import { formatArtifactTable } from '../schedule/inspect.js';
+import { artifactSummaryJson, formatArtifactTable } from '../schedule/inspect.js';
 import { openMetricsLog } from '../train/metrics.js';
 import { flag, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
@@ -35,8 +35,9 @@ export const extractCommand: Command = {
   usage: 'graftlr extract [--preset tiny] [--corpus sotu|<files>] [--steps N] [--total-steps N] [--method constant] [--out file.graft]',
   details: [
     'Every probe step moves each parameter group in plain SGD\'s direction with the step length Adam would take.',
-    'Per group it records c(t) = ||u_Adam|| / (eta(t) * ||g||), the SGD learning-rate multiplier Adam implies,',
-    'and compresses the trace into a schedule that `graftlr train --schedule` applies with stateless SGD.',
+    'Per group it records ||u_Adam||, ||g|| and eta(t), and compresses them into a schedule that `graftlr train',
+    '--schedule` applies with stateless SGD: by default Adam\'s step length m = ||u_Adam|| / eta(t), applied to the',
+    'group-normalised gradient (--target stepNorm); or the implied SGD multiplier c = ||u_Adam|| / (eta(t) ||g||).',
     'Writes <out> (artifact), <out minus .graft>.trace (raw trace, re-compress with `graftlr compress`) and',
     '<out minus .graft>.metrics.jsonl (probe loss per step).',
   ].join('\n'),
@@ -81,7 +82,6 @@ export const extractCommand: Command = {
       saveTrace(`${stem}.trace`, result.probe.trace);
       const bytes = saveArtifact(out, result.artifact);
       if (flag.bool(args, 'json')) {
-        const { artifactSummaryJson } = await import('../schedule/inspect.js');
         io.out(JSON.stringify(artifactSummaryJson(result.artifact)));
       } else {
         io.out(formatArtifactTable(result.artifact));

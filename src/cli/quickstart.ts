@@ -51,7 +51,7 @@ export const quickstartCommand: Command = {
     io.err(`1/4 extract: grafted Adam#SGD probe over ${Math.round(flag.num(args, 'probe-fraction')! * steps)} steps`);
     let bar: ReturnType<typeof progress> | undefined;
     const extracted = await extractSchedule({
-      ...run, totalSteps: steps, probeFraction: flag.num(args, 'probe-fraction'), lr: flag.num(args, 'lr'), compress: { target: 'stepNorm' },
+      ...run, totalSteps: steps, probeFraction: flag.num(args, 'probe-fraction'), lr: flag.num(args, 'lr'),
     }, {
       onStart: (info) => { bar = progress('  probe', info.probeSteps, io.err, { isTTY: process.stderr.isTTY }); },
       onStep: (r) => bar?.update(r.step + 1, { loss: r.loss }),

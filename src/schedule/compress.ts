@@ -40,6 +40,13 @@ export type CompressMethod = 'constant' | 'piecewise' | 'factorized';
  */
 export type CompressTarget = 'multiplier' | 'stepNorm';
 
+/**
+ * The target `extract`, `compress`, `compare` and `bench` use unless told otherwise: step norms matched Adam on
+ * the tiny comparison (artifacts/README.md) where multipliers did worse than plain SGD. compressTrace's own
+ * default stays `multiplier`, the meaning of files that carry no target.
+ */
+export const RECOMMENDED_TARGET: CompressTarget = 'stepNorm';
+
 export interface CompressOptions {
   method: CompressMethod;
   skipFraction: number;                  // [0, 1): share of the probe treated as transient

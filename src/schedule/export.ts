@@ -9,6 +9,7 @@ import { hfName } from '../io/hf.js';
 import { stretchSchedule } from '../optim/schedule-spec.js';
 import type { ScheduleSpec } from '../optim/schedules.js';
 import type { ArtifactBody } from './artifact.js';
+import type { CompressTarget } from './compress.js';
 import type { GroupSchedule } from './interpolate.js';
 import type { PlainRecord } from './model-info.js';
 
@@ -24,7 +25,7 @@ export interface ExportSource {
  *   multiplier: lr_G(t) = base(t) * value_G(t), the update is -lr_G g[G];
  *   stepNorm:   the update is -base(t) * value_G(t) * g[G] / ||g[G]|| (normalise each group's gradient first).
  */
-export type ScheduleTarget = 'multiplier' | 'stepNorm';
+export type ScheduleTarget = CompressTarget;
 
 export function scheduleTarget(a: ArtifactBody): ScheduleTarget {
   return (a.compression.options as { target?: ScheduleTarget }).target ?? 'multiplier';
