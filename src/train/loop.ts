@@ -8,6 +8,9 @@
  *   stop if loss or any g is NaN/Inf            // error names the step and the parameters; no update applied
  *   [u, s] = opt.update(g, s, w);  w = w + u    // one tf.tidy; old w, s and g disposed
  *   onStep(record), then evaluation and checkpoint when due, then shouldStop()
+ *
+ * The control flow (records, evaluation, checkpoints, stop) is `runSteps`, shared with the fused ort
+ * step (src/train/fused.ts), which replaces the middle two lines by one onnxruntime run.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { MlmBatch } from '../data/batch.js';
@@ -93,7 +96,34 @@ export class NonFiniteError extends Error {
   }
 }
 
-function checkOptions<S>(o: TrainLoopOptions<S>, startStep: number): void {
+/**
+ * One kind of training step, driven by runSteps: the generic one (engine gradients + optimizer in tfjs,
+ * trainLoop below) or the fused ort step (src/train/fused.ts). It owns the parameters and the state.
+ */
+export interface Stepper {
+  /** Runs step t on `batch`. Throws NonFiniteError, with nothing applied, when the loss or a gradient is not finite. */
+  step(batch: MlmBatch, step: number): Promise<{ loss: number; accuracy: number }>;
+  /** Held-out metrics of the current parameters (needed with evalEvery). */
+  evaluate?(): Promise<Record<string, number>>;
+  /** Host copies of the current parameters and optimizer state (for a checkpoint). */
+  snapshot(): { params: HostParams; optimizerState: HostTree };
+}
+
+/** What runSteps needs besides the stepper: the fields of TrainLoopOptions that do not touch tensors. */
+export interface StepControl {
+  batchAt(step: number): MlmBatch;
+  startStep?: number;
+  steps: number;
+  evalEvery?: number;
+  checkpointEvery?: number;
+  onCheckpoint?(snapshot: LoopSnapshot): void | Promise<void>;
+  /** Called after every step with its record. */
+  onStep?(record: StepRecord): void | Promise<void>;
+  shouldStop?(): boolean;
+  lrAt?(step: number): number;
+}
+
+function checkOptions(o: StepControl, startStep: number, canEvaluate: boolean): void {
   const int = (name: string, v: number | undefined, min: number): void => {
     if (v !== undefined && (!Number.isInteger(v) || v < min)) {
       throw new Error(`trainLoop: ${name} = ${v} is invalid: expected an integer >= ${min}`);
@@ -104,14 +134,11 @@ function checkOptions<S>(o: TrainLoopOptions<S>, startStep: number): void {
   int('evalEvery', o.evalEvery, 1);
   int('checkpointEvery', o.checkpointEvery, 1);
   if (startStep > o.steps) throw new Error(`trainLoop: startStep = ${startStep} is past steps = ${o.steps}`);
-  if (o.evalEvery !== undefined && !o.evaluate) throw new Error('trainLoop: evalEvery needs an evaluate function');
+  if (o.evalEvery !== undefined && !canEvaluate) throw new Error('trainLoop: evalEvery needs an evaluate function');
 }
 
-function snapshot<S>(step: number, params: ParamMap, state: S, reason: LoopSnapshot['reason']): LoopSnapshot {
-  return { step, params: toHost(params), optimizerState: toHostTree(state), reason };
-}
-
-function nonFiniteMessage(step: number, loss: number, bad: string[], groupOf?: GroupOf): string {
+/** The step-failure message; `groupOf` names the group of each bad parameter. */
+export function nonFiniteMessage(step: number, loss: number, bad: string[], groupOf?: GroupOf): string {
   if (bad.length === 0) return `step ${step}: the loss is ${loss}; stopped before applying the step`;
   const named = bad.slice(0, 4).map((n) => (groupOf && groupOf(n) !== n ? `${n} (group ${groupOf(n)})` : n));
   const more = bad.length > 4 ? ` and ${bad.length - 4} more` : '';
@@ -119,21 +146,46 @@ function nonFiniteMessage(step: number, loss: number, bad: string[], groupOf?: G
     'stopped before applying the step: lower the learning rate or resume from the last checkpoint';
 }
 
+/**
+ * Steps startStep .. steps-1 with `stepper`: after each step the record (onStep), then evaluation and
+ * checkpoint when due, then shouldStop(). Returns the steps completed and whether a stop ended the run.
+ * Errors (NonFiniteError included) propagate; the caller frees what the stepper holds.
+ */
+export async function runSteps(o: StepControl, stepper: Stepper): Promise<{ step: number; stopped: boolean }> {
+  let step = o.startStep ?? 0;
+  checkOptions(o, step, stepper.evaluate !== undefined);
+  const snap = (reason: LoopSnapshot['reason']): LoopSnapshot => ({ step, ...stepper.snapshot(), reason });
+  while (step < o.steps) {
+    const started = performance.now();
+    const batch = o.batchAt(step);
+    const { loss, accuracy } = await stepper.step(batch, step);
+    const record: StepRecord = {
+      step, loss, accuracy,
+      lr: o.lrAt ? o.lrAt(step) : NaN,
+      ms: performance.now() - started,
+      tokens: batch.batchSize * batch.seqLen,
+    };
+    step += 1;
+    if (stepper.evaluate && o.evalEvery && step % o.evalEvery === 0) record.eval = await stepper.evaluate();
+    await o.onStep?.(record);
+    const stop = step < o.steps && (o.shouldStop?.() ?? false);
+    if (o.onCheckpoint) {
+      if (stop) await o.onCheckpoint(snap('stop'));
+      else if (step === o.steps) await o.onCheckpoint(snap('final'));
+      else if (o.checkpointEvery && step % o.checkpointEvery === 0) await o.onCheckpoint(snap('periodic'));
+    }
+    if (stop) return { step, stopped: true };
+  }
+  return { step, stopped: false };
+}
+
 /** Runs the loop; see the file comment. Consumes `params` and `optimizerState`; returns the final ones. */
 export async function trainLoop<S>(o: TrainLoopOptions<S>): Promise<TrainLoopResult<S>> {
-  const startStep = o.startStep ?? 0;
-  checkOptions(o, startStep);
+  if (o.evalEvery !== undefined && !o.evaluate) throw new Error('trainLoop: evalEvery needs an evaluate function');
   let params: ParamMap = o.params;
   let state: S = o.optimizerState ?? o.optimizer.init(params);
-  let step = startStep;
-  const free = (): void => {
-    disposeParams(params);
-    disposeState(state);
-  };
-  try {
-    while (step < o.steps) {
-      const started = performance.now();
-      const batch = o.batchAt(step);
+  const stepper: Stepper = {
+    async step(batch, step) {
       const { loss, accuracy, grads } = await o.engine.lossAndGrads(params, batch, step);
       const bad = nonFiniteGrads(grads);
       if (!Number.isFinite(loss) || bad.length > 0) {
@@ -148,28 +200,17 @@ export async function trainLoop<S>(o: TrainLoopOptions<S>): Promise<TrainLoopRes
       }
       params = next.params;
       state = next.state;
-      const record: StepRecord = {
-        step, loss, accuracy,
-        lr: o.lrAt ? o.lrAt(step) : NaN,
-        ms: performance.now() - started,
-        tokens: batch.batchSize * batch.seqLen,
-      };
-      step += 1;
-      if (o.evaluate && o.evalEvery && step % o.evalEvery === 0) record.eval = await o.evaluate(params);
-      await o.onStep?.(record, state);
-      const stop = step < o.steps && (o.shouldStop?.() ?? false);
-      if (o.onCheckpoint) {
-        if (stop) await o.onCheckpoint(snapshot(step, params, state, 'stop'));
-        else if (step === o.steps) await o.onCheckpoint(snapshot(step, params, state, 'final'));
-        else if (o.checkpointEvery && step % o.checkpointEvery === 0) {
-          await o.onCheckpoint(snapshot(step, params, state, 'periodic'));
-        }
-      }
-      if (stop) return { params: params as Record<string, tf.Tensor>, optimizerState: state, step, stopped: true };
-    }
+      return { loss, accuracy };
+    },
+    evaluate: o.evaluate && (() => o.evaluate!(params)),
+    snapshot: () => ({ params: toHost(params), optimizerState: toHostTree(state) }),
+  };
+  try {
+    const { step, stopped } = await runSteps({ ...o, onStep: o.onStep && ((record) => o.onStep!(record, state)) }, stepper);
+    return { params: params as Record<string, tf.Tensor>, optimizerState: state, step, stopped };
   } catch (err) {
-    free();
+    disposeParams(params);
+    disposeState(state);
     throw err;
   }
-  return { params: params as Record<string, tf.Tensor>, optimizerState: state, step, stopped: false };
 }
