@@ -13,16 +13,17 @@ import { stopOnSignals } from './signals.js';
 
 const flags: FlagSpecs = {
   ...runFlags,
-  schedule: { type: 'string', help: 'schedule artifact from graftlr extract (for --optimizer static)' },
+  schedule: { type: 'string', help: 'schedule artifact from graftlr extract (for --optimizer static or hybrid)' },
   optimizer: {
-    type: 'string', choices: ['static', 'sgd', 'adam', 'graft'], default: 'static',
-    help: 'static: SGD x artifact multipliers, no state; sgd; adam; graft: online Adam#SGD',
+    type: 'string', choices: ['static', 'sgd', 'adam', 'graft', 'hybrid'], default: 'static',
+    help: 'static: SGD x artifact multipliers, no state; sgd; adam; graft: online Adam#SGD; hybrid: static + Adam state for LayerNorm and biases (a reference, NOT stateless)',
   },
   steps: { type: 'int', min: 1, default: 1000, help: 'training steps' },
   lr: { type: 'number', min: 0, help: "peak of the base schedule (default: static -> the artifact's; adam/graft 1e-3; sgd 0.1)" },
   warmup: { type: 'number', min: 0, max: 0.99, help: "warmup fraction (default: static -> the artifact's; others 0.05)" },
   decay: { type: 'string', choices: ['linear', 'cosine', 'constant', 'inverse-sqrt'], help: 'base schedule after warmup' },
   'schedule-scale': { type: 'number', min: 0, default: 1, help: "global factor on the artifact's multipliers" },
+  'hybrid-adam-lr': { type: 'number', min: 0, help: 'hybrid: peak Adam rate of LayerNorm and bias tensors, same shape as the base schedule (default 1e-3)' },
   'clip-norm': { type: 'number', min: 0, help: 'clip gradients to this global norm (stateless)' },
   'weight-decay': { type: 'number', min: 0, max: 1, default: 0, help: 'decoupled weight decay (stateless)' },
   'eval-every': { type: 'int', min: 0, help: 'evaluate held-out splits every N steps (default steps/10; 0: end only)' },
@@ -46,7 +47,7 @@ export function formatSummary(s: TrainSummary): string {
   if (s.ood) lines.push(`out-of-domain loss/acc  ${s.ood.loss.toFixed(4)} / ${pct(s.ood.accuracy)}  (${s.ood.tokens} tokens)`);
   lines.push(
     `speed                   ${s.msPerStepMedian.toFixed(0)} ms/step, ${s.tokensPerSecond.toFixed(0)} tokens/s, wall ${s.wallSeconds.toFixed(1)} s`,
-    `optimizer state         ${s.optimizerStateBytes} bytes (${s.paramCount} parameters)`,
+    `optimizer state         ${s.optimizerStateBytes.toLocaleString('en-US')} bytes (${pct(s.statefulParams / s.paramCount)} of ${s.paramCount.toLocaleString('en-US')} parameters carry state)`,
     `peak RSS                ${(s.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
   );
   if (s.outDir) lines.push(`run folder              ${s.outDir}`);
@@ -103,6 +104,7 @@ export const trainCommand: Command = {
       warmup: flag.num(args, 'warmup'),
       decay: flag.str(args, 'decay') as 'linear' | undefined,
       scheduleScale: flag.num(args, 'schedule-scale'),
+      hybridAdamLr: flag.num(args, 'hybrid-adam-lr'),
       clipNorm: flag.num(args, 'clip-norm'),
       weightDecay: flag.num(args, 'weight-decay'),
       evalEvery: flag.int(args, 'eval-every'),

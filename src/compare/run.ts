@@ -74,7 +74,7 @@ function failedSummary(steps: number): TrainSummary {
   return {
     outDir: null, optimizer: 'sgd', engine: '', backend: '', config: {} as TrainSummary['config'], step: 0, steps, stopped: true,
     resumedFrom: null, trainLoss: NaN, lastLoss: NaN, heldout: null, ood: null, wallSeconds: NaN, stepSeconds: NaN,
-    msPerStepMedian: NaN, tokensPerSecond: NaN, optimizerStateBytes: NaN, paramCount: NaN, peakRssBytes: NaN, dataFingerprint: '',
+    msPerStepMedian: NaN, tokensPerSecond: NaN, optimizerStateBytes: NaN, paramCount: NaN, statefulParams: NaN, peakRssBytes: NaN, dataFingerprint: '',
   };
 }
 

@@ -4,9 +4,12 @@
  *   static: w[G] <- w[G] - eta(t) * (s * c_G(t) * clip(g)[G] + wd * w[G])    stateless (counts only)
  *           or, for an artifact that compressed step norms (compression.options.target = "stepNorm"):
  *           w[G] <- w[G] - eta(t) * (s * m_G(t) * clip(g)[G] / ||clip(g)[G]|| + wd * w[G])   stateless too
+ *           and, with the artifact's factored preconditioner P (fixed, src/optim/precondition.ts), d = P * g:
+ *           w[G] <- w[G] - eta(t) * (s * m_G(t) * d[G] / ||d[G]|| + wd * w[G])                stateless too
  *   sgd:    the same with c_G = 1, s = 1                                        stateless
  *   adam:   Adam (AdamW when wd > 0) at eta(t), after optional clipping
  *   graft:  online Adam#SGD, per tensor, both at eta(t), after optional clipping
+ *   hybrid: static for every tensor but LayerNorm gamma/beta and biases, which get Adam (hybrid.ts; NOT stateless)
  *
  * eta(t) is the base schedule: for static the probe's base schedule (from the artifact) stretched to this
  * run's length, unless lr / warmup / decay / endLr are given; otherwise built from those options.
@@ -17,17 +20,19 @@ import { tidyUpdate, type Optimizer } from '../optim/base.js';
 import { mapParams, type GroupOf } from '../params.js';
 import { chain } from '../optim/combine.js';
 import { graft } from '../optim/graft.js';
+import { scaleByFactoredPreconditioner } from '../optim/precondition.js';
 import { baseSchedule } from '../optim/schedule-spec.js';
 import type { BaseScheduleSpec, DescribedSchedule } from '../optim/schedules.js';
 import { clipByGlobalNorm } from '../optim/transforms.js';
 import type { Artifact } from '../schedule/artifact.js';
 import { artifactGroupOf, multiplierFn } from '../schedule/interpolate.js';
+import { hybridTrainOptimizer } from './hybrid.js';
 import { DEFAULT_LR, DEFAULT_WARMUP, type TrainOptions } from './train-options.js';
 
 /** The base schedule eta(t) of a training run (see the file comment). */
 export function trainBaseSchedule(o: TrainOptions, artifact?: Artifact): DescribedSchedule {
   let from: Omit<BaseScheduleSpec, 'kind' | 'totalSteps' | 'warmupSteps'> & { warmup: number };
-  if (o.optimizer === 'static') {
+  if (o.optimizer === 'static' || o.optimizer === 'hybrid') {
     const spec = artifact?.probe.baseSchedule as unknown as BaseScheduleSpec | undefined;
     if (!spec || spec.kind !== 'base') {
       throw new Error(`train: the schedule artifact has no base schedule of kind "base" (got ${JSON.stringify(spec?.kind)}): re-run extract`);
@@ -60,9 +65,18 @@ export function trainOptimizer(o: TrainOptions, eta: DescribedSchedule, artifact
       const c = multiplierFn(artifact, o.steps);
       const s = o.scheduleScale;
       const groupOf = artifactGroupOf(artifact);
-      if ((artifact.compression.options as { target?: string }).target === 'stepNorm') {
+      const stepNorm = (artifact.compression.options as { target?: string }).target === 'stepNorm';
+      if (artifact.preconditioner && !stepNorm) {
+        throw new Error('train: the artifact has a factored preconditioner but its target is not "stepNorm": re-run extract with --target stepNorm');
+      }
+      if (stepNorm) {
         // Normalising happens after clipping: clipping by the global norm would not change the direction anyway.
         const sgdPart = scheduledSgd({ lr: eta, multiplier: (group, step) => s * c(group, step), groupOf, weightDecay: o.weightDecay });
+        if (artifact.preconditioner) {
+          // d = P * g, then the step-norm rule on d (precondition.ts; still 0 bytes of state).
+          const precondition = scaleByFactoredPreconditioner(artifact.preconditioner.params, 'train');
+          return chain(precondition, normalizeByGroup(groupOf), sgdPart) as Optimizer<unknown>;
+        }
         return chain(normalizeByGroup(groupOf), sgdPart) as Optimizer<unknown>;
       }
       return scheduledSgd({
@@ -78,6 +92,8 @@ export function trainOptimizer(o: TrainOptions, eta: DescribedSchedule, artifact
         : clipped(o, adam({ lr: eta, ...hyper }));
     case 'graft':
       return clipped(o, graft({ magnitude: adam({ lr: eta, ...hyper }), direction: sgd({ lr: eta }) }));
+    case 'hybrid':
+      return clipped(o, hybridTrainOptimizer({ ...o, hybridAdamLr: o.hybridAdamLr! }, eta, trainOptimizer({ ...o, optimizer: 'static', clipNorm: undefined }, eta, artifact)));
   }
 }
 

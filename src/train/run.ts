@@ -24,7 +24,8 @@ import { trainBaseSchedule, trainOptimizer } from './optimizers.js';
 import { flatMetrics, runBatches, runConfig, runData, runEngine, runEvaluator, type HeldoutMetrics } from './setup.js';
 import { loadInitWeights } from './init-weights.js';
 import { fromHostTree } from './state.js';
-import { validateTrainOptions, type TrainOptions } from './train-options.js';
+import { statefulParamCount } from './hybrid.js';
+import { usesSchedule, validateTrainOptions, type TrainOptions } from './train-options.js';
 import { runSummaryStats } from './summary.js';
 
 export interface TrainStartInfo {
@@ -76,13 +77,15 @@ export interface TrainSummary {
   tokensPerSecond: number;
   optimizerStateBytes: number;
   paramCount: number;
+  /** Parameters with per-coordinate optimizer state (all for adam/graft, LayerNorm and biases for hybrid, 0 otherwise). */
+  statefulParams: number;
   /** Peak resident set size of the process so far (bytes). */
   peakRssBytes: number;
   dataFingerprint: string;
 }
 
 function loadArtifact(o: TrainOptions, config: BertConfig): Artifact | undefined {
-  if (o.optimizer !== 'static' || o.schedule === undefined) return undefined;
+  if (!usesSchedule(o.optimizer) || o.schedule === undefined) return undefined;
   const artifact = typeof o.schedule === 'string' ? decodeArtifact(readFileChecked(o.schedule, 'schedule artifact')) : o.schedule;
   checkArtifactMatchesModel(artifact, paramShapes(config));
   return artifact;
@@ -100,7 +103,7 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   // What must be equal for a resumed run to continue bit-identically (compared on resume).
   const sameRun = {
     optimizer: o.optimizer, steps: o.steps, batchSize: o.batchSize, seqLen: o.seqLen, baseSchedule: eta.spec,
-    scheduleScale: o.scheduleScale, schedule: artifact?.checksum ?? null, clipNorm: o.clipNorm ?? null,
+    scheduleScale: o.scheduleScale, ...(o.optimizer === 'hybrid' ? { hybridAdamLr: o.hybridAdamLr } : {}), schedule: artifact?.checksum ?? null, clipNorm: o.clipNorm ?? null,
     weightDecay: o.weightDecay, engine: engineName,
   };
   const ckptDir = o.outDir === undefined ? undefined : path.join(o.outDir, 'checkpoint');
@@ -158,7 +161,7 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   try {
     result = await trainLoop({
       engine, params, optimizer, optimizerState: state, batchAt: runBatches(o, data), startStep, steps: o.steps,
-      lrAt: (t) => eta(t) * (o.optimizer === 'static' ? o.scheduleScale : 1),
+      lrAt: (t) => eta(t) * (usesSchedule(o.optimizer) ? o.scheduleScale : 1),
       evalEvery: o.evalEvery || undefined,
       evaluate: o.evalEvery ? async (p) => flatMetrics(lastEval = await evaluator.evaluate(p)) : undefined,
       checkpointEvery: o.checkpointEvery || undefined,
@@ -198,7 +201,7 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
     step: result.step, steps: o.steps, stopped: result.stopped, resumedFrom: ckpt?.step ?? null,
     ...runSummaryStats(records), heldout: final.heldout, ood: final.ood,
     wallSeconds: (performance.now() - started) / 1000,
-    optimizerStateBytes: Math.max(optimizerStateBytes, finalStateBytes), paramCount,
+    optimizerStateBytes: Math.max(optimizerStateBytes, finalStateBytes), paramCount, statefulParams: statefulParamCount(o.optimizer, shapes),
     peakRssBytes: process.resourceUsage().maxRSS * 1024, dataFingerprint: data.fingerprint,
   };
   if (o.outDir !== undefined) writeFileAtomic(path.join(o.outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');

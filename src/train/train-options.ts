@@ -4,15 +4,21 @@
 import type { Artifact } from '../schedule/artifact.js';
 import { checkDecay, checkInt, checkNumber, stripUndefined, validateRunOptions, type Decay, type RunOptions } from './options.js';
 
-export const TRAIN_OPTIMIZERS = ['static', 'sgd', 'adam', 'graft'] as const;
+export const TRAIN_OPTIMIZERS = ['static', 'sgd', 'adam', 'graft', 'hybrid'] as const;
 export type TrainOptimizerName = (typeof TRAIN_OPTIMIZERS)[number];
+
+/** Optimizers driven by a schedule artifact (static; hybrid, which adds Adam state for LayerNorm and biases). */
+export function usesSchedule(optimizer: TrainOptimizerName): boolean {
+  return optimizer === 'static' || optimizer === 'hybrid';
+}
 
 export interface TrainOptions extends RunOptions {
   /** Steps of the whole run (default 1000). */
   steps: number;
   /**
    * static: stateless SGD with the artifact's per-group multipliers (needs `schedule`; the default);
-   * sgd: plain SGD; adam: Adam (AdamW when weightDecay > 0); graft: online Adam#SGD.
+   * sgd: plain SGD; adam: Adam (AdamW when weightDecay > 0); graft: online Adam#SGD;
+   * hybrid (a reference, NOT stateless): static for the matrices and embeddings, Adam for LayerNorm and biases.
    */
   optimizer: TrainOptimizerName;
   /** Peak of the base schedule eta(t). Default: static -> the artifact's probe peak; adam, graft 1e-3; sgd 0.1. */
@@ -31,6 +37,8 @@ export interface TrainOptions extends RunOptions {
   schedule?: string | Artifact;
   /** Global factor on the artifact's multipliers (the one knob a static-schedule sweep tunes; default 1). */
   scheduleScale: number;
+  /** hybrid only: peak Adam rate of the LayerNorm and bias tensors, following eta(t)'s shape (default 1e-3). */
+  hybridAdamLr?: number;
   /** Clip the gradient to this global norm first (stateless; default off). */
   clipNorm?: number;
   /** Decoupled weight decay (stateless; default 0). Not available with graft. */
@@ -53,7 +61,7 @@ export const TRAIN_DEFAULTS = {
 };
 
 /** Default peak learning rates of the baselines. */
-export const DEFAULT_LR: Record<Exclude<TrainOptimizerName, 'static'>, number> = { adam: 1e-3, graft: 1e-3, sgd: 0.1 };
+export const DEFAULT_LR: Record<Exclude<TrainOptimizerName, 'static' | 'hybrid'>, number> = { adam: 1e-3, graft: 1e-3, sgd: 0.1 };
 export const DEFAULT_WARMUP = 0.05;
 
 /** Options with defaults filled in; throws a one-line error naming a bad value and the allowed range. */
@@ -65,11 +73,18 @@ export function validateTrainOptions(options: Partial<TrainOptions>): TrainOptio
   if (!TRAIN_OPTIMIZERS.includes(o.optimizer)) {
     throw new Error(`${who}: optimizer = ${JSON.stringify(o.optimizer)} is invalid: expected one of ${TRAIN_OPTIMIZERS.join(', ')}`);
   }
-  if (o.optimizer === 'static' && o.schedule === undefined) {
-    throw new Error(`${who}: optimizer "static" needs a schedule artifact: pass --schedule <artifact> (made by graftlr extract), or choose --optimizer adam|sgd|graft`);
+  if (usesSchedule(o.optimizer) && o.schedule === undefined) {
+    throw new Error(`${who}: optimizer "${o.optimizer}" needs a schedule artifact: pass --schedule <artifact> (made by graftlr extract), or choose --optimizer adam|sgd|graft`);
   }
-  if (o.optimizer !== 'static' && o.schedule !== undefined) {
-    throw new Error(`${who}: a schedule artifact is only used by optimizer "static", not "${o.optimizer}": drop the schedule or use --optimizer static`);
+  if (!usesSchedule(o.optimizer) && o.schedule !== undefined) {
+    throw new Error(`${who}: a schedule artifact is only used by optimizer "static" (or "hybrid"), not "${o.optimizer}": drop the schedule or use --optimizer static`);
+  }
+  if (o.hybridAdamLr !== undefined && o.optimizer !== 'hybrid') {
+    throw new Error(`${who}: hybridAdamLr is only used by optimizer "hybrid", not "${o.optimizer}": drop it or use --optimizer hybrid`);
+  }
+  if (o.optimizer === 'hybrid') {
+    o.hybridAdamLr = o.hybridAdamLr ?? DEFAULT_LR.adam;
+    checkNumber(who, 'hybridAdamLr', o.hybridAdamLr, 0, 1);
   }
   if (o.lr !== undefined) checkNumber(who, 'lr', o.lr, 0, 1e6);
   if (o.warmup !== undefined && !(typeof o.warmup === 'number' && o.warmup >= 0 && o.warmup < 1)) {
