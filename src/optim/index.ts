@@ -29,3 +29,4 @@ export {
   applyUpdates, assignUpdates, disposeState, disposeUpdates, optimizerStep, optimizerStepInPlace, stateBytes,
   stateTensors, type StepResult,
 } from './state.js';
+export { scaleByFactoredPreconditioner, type CoordinateFactors } from './precondition.js';

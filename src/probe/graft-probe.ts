@@ -11,6 +11,8 @@
  *   ||u_Adam[G]||, ||u_SGD[G]||, ||g[G]||, ratio = ||u_Adam[G]|| / ||u_SGD[G]||,
  *   c_G(t) = ||u_Adam[G]|| / (eta(t) ||g[G]||)        (the trace recorder derives ratio, c and validity)
  * With D's rate equal to eta(t), ratio and c coincide; c is what the artifact stores.
+ * At the end the trace also gets Adam's bias-corrected second moments, factored (second-moments.ts), from
+ * which compression can build a fixed per-coordinate preconditioner.
  */
 import type { MlmBatch } from '../data/batch.js';
 import type { Engine } from '../engine/types.js';
@@ -24,6 +26,7 @@ import type { ModelInfo, PlainRecord, ProbeInfo } from '../schedule/model-info.j
 import { traceRecorder, type GroupStepNorms, type Trace } from '../schedule/trace.js';
 import { trainLoop, type StepRecord } from '../train/loop.js';
 import { disposeState } from '../optim/state.js';
+import { probeSecondMoments } from './second-moments.js';
 import { disposeParams } from '../params.js';
 
 export interface AdamHyper {
@@ -111,8 +114,10 @@ export async function runGraftProbe(o: GraftProbeOptions): Promise<GraftProbeRes
     },
   });
   disposeParams(result.params);
+  const moments = probeSecondMoments(result.optimizerState.magnitude, o.adam.beta2);
   disposeState(result.optimizerState);
   const trace = recorder.finish();
+  if (moments) trace.secondMoments = moments;
   if (result.stopped) trace.meta = { ...trace.meta, probe: { ...trace.meta.probe, steps: result.step } };
   return { trace, steps: result.step, stopped: result.stopped };
 }

@@ -1,11 +1,17 @@
 /**
- * The schedule artifact, format `graftlr.schedule` version 1 (DESIGN.md section 3, byte layout in
+ * The schedule artifact, format `graftlr.schedule` version 2 (DESIGN.md section 3, byte layout in
  * artifacts/FORMAT.md): a self-describing msgpack map with provenance, the per-group schedules, an
- * optional downsampled trace for plots, and a sha256 checksum of everything else.
+ * optional fixed per-coordinate preconditioner (second-moments.ts), an optional downsampled trace for plots,
+ * and a sha256 checksum of everything else.
+ *
+ * Version 2 added `preconditioner`. Version 1 files are migrated on reading: they are version 2 files without
+ * a preconditioner (the body keeps `version: 1`, so re-encoding one gives back the same bytes).
  */
 import { decodeContainer, encodeContainer, packArray, shortHash, unpackArray, type ContainerSpec } from './codec.js';
 import type { CompressionInfo, Compressed, GroupEntry } from './compress.js';
 import { median } from './fit.js';
+import { packPreconditioner, unpackPreconditioner } from './moments-codec.js';
+import type { Preconditioner } from './second-moments.js';
 import { modelFingerprint, type ModelInfo, type ProbeInfo } from './model-info.js';
 import { TOOL } from './tool.js';
 import type { Trace } from './trace.js';
@@ -13,7 +19,7 @@ import { checkArtifactGroups, checkArtifactTrace, checkCompression } from './art
 import { FieldChecker } from './validate.js';
 
 export const ARTIFACT_FORMAT = 'graftlr.schedule';
-export const ARTIFACT_VERSION = 1;
+export const ARTIFACT_VERSION = 2;
 const SPEC: ContainerSpec = { format: ARTIFACT_FORMAT, version: ARTIFACT_VERSION, what: 'schedule artifact', remedy: 're-run extract or copy the file again' };
 
 /**
@@ -29,13 +35,16 @@ export interface ArtifactTrace {
 
 export interface ArtifactBody {
   format: typeof ARTIFACT_FORMAT;
-  version: typeof ARTIFACT_VERSION;
+  /** ARTIFACT_VERSION for new files; 1 for a migrated version-1 file (which never has a preconditioner). */
+  version: 1 | typeof ARTIFACT_VERSION;
   createdAt: string; // ISO 8601
   tool: { name: string; version: string };
   model: ModelInfo;
   probe: ProbeInfo;
   compression: CompressionInfo;
   groups: Record<string, GroupEntry>;
+  /** Fixed per-coordinate preconditioner (compression.options.preconditioner = "factored"); absent otherwise. */
+  preconditioner?: Preconditioner;
   trace?: ArtifactTrace;
 }
 
@@ -76,6 +85,7 @@ export function buildArtifact(o: { trace: Trace; compressed: Compressed; created
     compression: o.compressed.compression,
     groups: o.compressed.groups,
   };
+  if (o.compressed.preconditioner) body.preconditioner = o.compressed.preconditioner;
   const maxPoints = o.traceMaxPoints ?? 200;
   if (maxPoints > 0 && o.trace.steps.length > 0) body.trace = downsampleTrace(o.trace, maxPoints);
   return body;
@@ -88,6 +98,10 @@ export function encodeArtifact(a: ArtifactBody): Uint8Array {
     format: a.format, version: a.version, createdAt: a.createdAt, tool: a.tool,
     model: a.model, probe: a.probe, compression: a.compression, groups: a.groups,
   };
+  if (a.preconditioner) {
+    if (a.version < 2) throw new Error('encodeArtifact: a version-1 artifact cannot carry a preconditioner: build it with buildArtifact (version 2)');
+    wire.preconditioner = packPreconditioner(a.preconditioner);
+  }
   if (a.trace) {
     const m = a.trace.fraction.length;
     wire.trace = {
@@ -113,9 +127,10 @@ export function decodeArtifact(bytes: Uint8Array): Artifact {
     check.fail('model.fingerprint', 'does not match model.params');
   }
   const G = model.groups.length;
+  const version = b.version as Artifact['version']; // 1 or 2: decodeContainer refused newer ones
   const out: Artifact = {
     format: ARTIFACT_FORMAT,
-    version: ARTIFACT_VERSION,
+    version,
     createdAt: check.string(b.createdAt, 'createdAt'),
     tool: { name: check.string(tool.name, 'tool.name'), version: check.string(tool.version, 'tool.version') },
     model,
@@ -124,6 +139,11 @@ export function decodeArtifact(bytes: Uint8Array): Artifact {
     groups: checkArtifactGroups(check, b.groups, model),
     checksum,
   };
+  if (version >= 2 && b.preconditioner !== undefined) out.preconditioner = unpackPreconditioner(check, b.preconditioner, model);
+  const wantsPreconditioner = (out.compression.options as { preconditioner?: string }).preconditioner === 'factored';
+  if (wantsPreconditioner !== (out.preconditioner !== undefined)) {
+    check.fail('preconditioner', wantsPreconditioner ? 'is missing but compression.options.preconditioner is "factored"' : 'is present but compression.options.preconditioner is not "factored"');
+  }
   if (b.trace !== undefined) {
     const t = checkArtifactTrace(check, b.trace);
     out.trace = {

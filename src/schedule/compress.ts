@@ -25,9 +25,15 @@
  * `zeroGradTol` times the median group's; default 1e-6) is treated as having no data. With `capRatio` > 0,
  * every group's ln schedule is capped at ln(capRatio) + the median over groups of the held ln multiplier,
  * before clamping; capped groups are listed in `clamped` too. capRatio = 0 (the default) leaves it off.
+ *
+ * Preconditioner (second-moments.ts): with `preconditioner: 'factored'` the result also carries a fixed
+ * per-coordinate preconditioner P = 1 / sqrt(v~ + eps_T^2) built from the trace's factored second moments,
+ * eps_T = preconditionerEps * sqrt(typical v~ of T). It needs target stepNorm (P rescales the gradient, so only
+ * a normalised step has a meaningful length) and a trace that recorded second moments (version 2).
  */
 import { fitPiecewiseLinear, knotGrid, mean, median, piecewiseLinearAt, quantile, trimmedMean } from './fit.js';
 import { multiplierAt, type GroupSchedule } from './interpolate.js';
+import { buildPreconditioner, type Preconditioner } from './second-moments.js';
 import { capLogSchedules, zeroGradientGroups } from './stability.js';
 import type { Trace } from './trace.js';
 
@@ -47,6 +53,10 @@ export type CompressTarget = 'multiplier' | 'stepNorm';
  */
 export const RECOMMENDED_TARGET: CompressTarget = 'stepNorm';
 
+/** `none`: plain (group-normalised) gradients; `factored`: a fixed per-coordinate preconditioner from Adam's v. */
+export type PreconditionerKind = 'none' | 'factored';
+export const PRECONDITIONER_KINDS: readonly PreconditionerKind[] = ['none', 'factored'];
+
 export interface CompressOptions {
   method: CompressMethod;
   skipFraction: number;                  // [0, 1): share of the probe treated as transient
@@ -60,12 +70,14 @@ export interface CompressOptions {
   zeroGradTol?: number;                  // [0, 1): relative gradient RMS below which a group has no data (0: off)
   target?: CompressTarget;               // what is compressed (see CompressTarget)
   capRatio?: number;                     // 0 (off) or >= 1: cap on c_G relative to the median group's
+  preconditioner?: PreconditionerKind;   // fixed per-coordinate preconditioner (default none)
+  preconditionerEps?: number;            // (0, 1]: eps_T / sqrt(typical v of tensor T), factored only
 }
 
 export const DEFAULT_COMPRESS_OPTIONS: Required<CompressOptions> = {
   method: 'constant', skipFraction: 0.2, estimator: 'median', trimFraction: 0.1, knots: 6,
   minMultiplier: 1e-3, maxMultiplier: 1e4, flagSpread: Math.LN2, fallback: 'median',
-  zeroGradTol: 1e-6, capRatio: 0, target: 'multiplier',
+  zeroGradTol: 1e-6, capRatio: 0, target: 'multiplier', preconditioner: 'none', preconditionerEps: 0.01,
 };
 
 /** Quartiles of c and IQR of ln c over the window; `window` = valid samples used; nulls without data. */
@@ -94,6 +106,8 @@ export interface CompressionInfo {
 export interface Compressed {
   compression: CompressionInfo;
   groups: Record<string, GroupEntry>;
+  /** Present iff options.preconditioner is 'factored'. */
+  preconditioner?: Preconditioner;
 }
 
 /** Returns the options with defaults filled in, or throws naming the bad value and the allowed range. */
@@ -114,6 +128,11 @@ export function resolveCompressOptions(o: Partial<CompressOptions> = {}): Requir
   if (!(r.zeroGradTol >= 0 && r.zeroGradTol < 1)) throw bad('zeroGradTol', r.zeroGradTol, 'a number in [0, 1) (0 turns the test off)');
   if (!['multiplier', 'stepNorm'].includes(r.target)) throw bad('target', r.target, 'multiplier or stepNorm');
   if (!(r.capRatio === 0 || (r.capRatio >= 1 && Number.isFinite(r.capRatio)))) throw bad('capRatio', r.capRatio, '0 (off) or a finite number >= 1');
+  if (!PRECONDITIONER_KINDS.includes(r.preconditioner)) throw bad('preconditioner', r.preconditioner, PRECONDITIONER_KINDS.join(' or '));
+  if (!(r.preconditionerEps > 0 && r.preconditionerEps <= 1)) throw bad('preconditionerEps', r.preconditionerEps, 'a number in (0, 1]');
+  if (r.preconditioner === 'factored' && r.target !== 'stepNorm') {
+    throw new Error(`compression option preconditioner = "factored" needs target "stepNorm" (got "${r.target}"): pass --target stepNorm`);
+  }
   return r;
 }
 
@@ -184,6 +203,9 @@ function fitLogSchedules(trace: Trace, samples: Samples[], o: CompressOptions): 
 /** Compresses a trace into per-group schedules with fit statistics (see the module comment). */
 export function compressTrace(trace: Trace, options: Partial<CompressOptions> = {}): Compressed {
   const o = resolveCompressOptions(options);
+  if (o.preconditioner === 'factored' && !trace.secondMoments) {
+    throw new Error('preconditioner "factored" needs the probe\'s second moments, which this trace lacks (traces before version 2 have none): re-run extract');
+  }
   const names = trace.meta.model.groups.map((g) => g.name);
   const zero = zeroGradientGroups(trace, o.zeroGradTol);
   const samples = groupSamples(trace, o.skipFraction, o.target).map((s, g) => (zero[g] ? { x: [], y: [], inWindow: [] } : s));
@@ -225,5 +247,7 @@ export function compressTrace(trace: Trace, options: Partial<CompressOptions> = 
   });
   const compression: CompressionInfo = { method: o.method, options: o, fitError, flagged, clamped, noData };
   if (profile) compression.profile = profile;
-  return { compression, groups };
+  const out: Compressed = { compression, groups };
+  if (o.preconditioner === 'factored') out.preconditioner = buildPreconditioner(trace.secondMoments!, o.preconditionerEps);
+  return out;
 }

@@ -15,6 +15,7 @@
  * meta.model.groups).
  */
 import type { ModelInfo, ProbeInfo } from './model-info.js';
+import type { SecondMoments } from './second-moments.js';
 
 export interface TraceMeta {
   model: ModelInfo;
@@ -32,6 +33,8 @@ export interface Trace {
   ratio: Float64Array;     // (n*G) NaN where invalid
   c: Float64Array;         // (n*G) NaN where invalid
   valid: Uint8Array;       // (n*G) 1 = valid, 0 = ignored
+  /** Adam's bias-corrected second moments at the probe end, factored (second-moments.ts); absent in version-1 files. */
+  secondMoments?: SecondMoments;
 }
 
 export const PER_GROUP_COLUMNS = ['uAdamNorm', 'uSgdNorm', 'gradNorm', 'ratio', 'c'] as const;

@@ -128,8 +128,8 @@ describe('corrupted or foreign files', () => {
 
   it('rejects a newer version with "upgrade"', () => {
     const { checksum: _, ...body } = unpack(good);
-    const future = encodeContainer({ ...body, version: 2, newField: 'x' });
-    expect(() => decodeArtifact(future)).toThrow('schedule artifact version 2 was made by a newer graftlr (this one reads version 1): upgrade graftlr');
+    const future = encodeContainer({ ...body, version: 3, newField: 'x' });
+    expect(() => decodeArtifact(future)).toThrow('schedule artifact version 3 was made by a newer graftlr (this one reads version 2): upgrade graftlr');
   });
 
   it('rejects an edited field whose checksum was not updated', () => {

@@ -1,0 +1,39 @@
+/**
+ * Reads Adam's second moments out of the probe's optimizer state at the end of the probe and reduces
+ * them Adafactor-style (src/schedule/second-moments.ts):
+ *
+ *   v_hat = v / (1 - beta2^t)       t = Adam's update count
+ *   matrix (r, c): R_i = mean_j v_hat_ij, C_j = mean_i v_hat_ij;  other ranks: v_hat itself
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { AdamMomentsState } from '../optim/moments.js';
+import { factorSecondMoment, type MomentFactors, type SecondMoments } from '../schedule/second-moments.js';
+
+/** The probe's magnitude state: chain(scaleByAdam, scaleByLearningRate) keeps Adam's moments first. */
+function adamMoments(magnitude: unknown): AdamMomentsState {
+  const first = Array.isArray(magnitude) ? magnitude[0] : undefined;
+  if (!first || typeof first !== 'object' || !('nu' in first) || typeof (first as AdamMomentsState).count !== 'number') {
+    throw new Error('probe: the magnitude optimizer state holds no Adam second moments (expected chain(scaleByAdam, ...))');
+  }
+  return first as AdamMomentsState;
+}
+
+/**
+ * Factored bias-corrected second moments of every tensor, or undefined before the first step.
+ * Borrows the state (reads its tensors with dataSync).
+ */
+export function probeSecondMoments(magnitudeState: unknown, beta2: number): SecondMoments | undefined {
+  const adam = adamMoments(magnitudeState);
+  const t = adam.count;
+  if (t < 1) return undefined;
+  const correction = 1 - beta2 ** t;
+  const params: Record<string, MomentFactors> = {};
+  for (const name of Object.keys(adam.nu).sort()) {
+    const v: tf.Tensor = adam.nu[name];
+    const raw = v.dataSync() as Float32Array;
+    const vhat = new Float64Array(raw.length);
+    for (let i = 0; i < raw.length; i++) vhat[i] = raw[i] / correction;
+    params[name] = factorSecondMoment(vhat, v.shape);
+  }
+  return { step: t, beta2, params };
+}
