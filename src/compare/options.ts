@@ -43,6 +43,20 @@ export interface CompareOptions extends RunOptions {
   evalPoints: number;
   /** Include online Adam#SGD (the graft itself) as a reference. */
   includeGraft: boolean;
+  /**
+   * Seeds of every method (default: [seed]). Each seed probes its own schedule (a static run of seed k uses
+   * the schedule probed with seed k) and trains its own model; the report gives mean and sd over seeds.
+   */
+  seeds: number[];
+  /**
+   * true (default): the sweeps (Adam lrs, SGD lrs, static scales) run on the first seed only, and the best
+   * setting of each method (by in-domain held-out loss) runs on the other seeds. false: every seed sweeps.
+   */
+  tuneSeedOnly: boolean;
+  /** Include the hybrid (Adam state for LayerNorm and biases, static elsewhere; NOT stateless) at the best static scale. */
+  includeHybrid: boolean;
+  /** Peak Adam rate of the hybrid's stateful tensors (default: the best Adam lr of the sweep). */
+  hybridAdamLr?: number;
   /** Folder of the report and of every run. */
   outDir: string;
 }
@@ -52,6 +66,7 @@ export const COMPARE_DEFAULTS = {
   adamLrs: [1e-3, 2e-3, 4e-3], sgdLrs: [0.125, 0.25, 0.5], staticScales: [2, 4, 8],
   probeFractions: [0.1], groupings: ['tensor'] as GroupingName[], methods: ['constant'] as CompressMethod[],
   skipFractions: [0.2], targets: [RECOMMENDED_TARGET] as CompressTarget[], capRatios: [0], zeroGradTol: 1e-6, reuse: false, maxMultiplier: 1e4, minMultiplier: 1e-3, evalPoints: 5, includeGraft: true,
+  tuneSeedOnly: true, includeHybrid: true,
   outDir: 'runs/compare-tiny',
 };
 
@@ -77,5 +92,10 @@ export function validateCompareOptions(options: Partial<CompareOptions>): Compar
   }
   if (o.groupings.length === 0 || o.methods.length === 0) throw new Error('compare: groupings and methods must list at least one value');
   checkInt('compare', 'evalPoints', o.evalPoints, 1, o.steps);
+  o.seeds = o.seeds ?? [o.seed];
+  if (!Array.isArray(o.seeds) || o.seeds.length === 0) throw new Error('compare: seeds must list at least one seed');
+  for (const seed of o.seeds) checkInt('compare', 'seeds value', seed, 0);
+  if (new Set(o.seeds).size !== o.seeds.length) throw new Error(`compare: seeds ${o.seeds.join(',')} repeat a seed: list each seed once`);
+  if (o.hybridAdamLr !== undefined) checkNumber('compare', 'hybridAdamLr', o.hybridAdamLr, 0, 1);
   return o;
 }
