@@ -1,7 +1,7 @@
 /**
  * Flags of the compression step, shared by `extract` and `compress`.
  */
-import { DEFAULT_COMPRESS_OPTIONS, RECOMMENDED_TARGET, type CompressMethod, type CompressOptions } from '../schedule/compress.js';
+import { DEFAULT_COMPRESS_OPTIONS, PRECONDITIONER_KINDS, RECOMMENDED_TARGET, type CompressMethod, type CompressOptions } from '../schedule/compress.js';
 import { flag, type FlagSpecs, type ParsedArgs } from './args.js';
 
 const d = DEFAULT_COMPRESS_OPTIONS;
@@ -31,6 +31,14 @@ export const compressFlags: FlagSpecs = {
     help: 'groups whose gradient RMS is below this share of the median group\'s (round-off, e.g. attention key bias) get the fallback',
   },
   'flag-spread': { type: 'number', min: 0, default: d.flagSpread, help: 'flag groups whose IQR of ln c exceeds this' },
+  preconditioner: {
+    type: 'string', choices: [...PRECONDITIONER_KINDS], default: d.preconditioner,
+    help: 'factored: also store Adam\'s second moments as row/column factors and train on P * g, P = 1/sqrt(v~ + eps^2) (needs --target stepNorm)',
+  },
+  'preconditioner-eps': {
+    type: 'number', min: 0, max: 1, default: d.preconditionerEps,
+    help: 'factored: eps per tensor as a share of sqrt(its typical v~); caps P at 1/share times the typical coordinate\'s',
+  },
 };
 
 export function compressOptionsFrom(args: ParsedArgs): Partial<CompressOptions> {
@@ -45,5 +53,7 @@ export function compressOptionsFrom(args: ParsedArgs): Partial<CompressOptions> 
     target: flag.str(args, 'target') as CompressOptions['target'],
     capRatio: flag.num(args, 'cap-ratio'),
     zeroGradTol: flag.num(args, 'zero-grad-tol'),
+    preconditioner: flag.str(args, 'preconditioner') as CompressOptions['preconditioner'],
+    preconditionerEps: flag.num(args, 'preconditioner-eps'),
   };
 }

@@ -12,7 +12,7 @@ import { compressFlags, compressOptionsFrom } from './compress-flags.js';
 export const compressCommand: Command = {
   name: 'compress',
   summary: 're-compress a probe trace (.trace) into a schedule artifact with another method or window',
-  usage: 'graftlr compress <trace> [--method constant|piecewise|factorized] [--out <artifact>]',
+  usage: 'graftlr compress <trace> [--method constant|piecewise|factorized] [--preconditioner none|factored] [--out <artifact>]',
   flags: {
     ...compressFlags,
     out: { type: 'string', help: 'artifact to write (default: the trace path with .graft)' },

@@ -12,6 +12,31 @@ import type { ArtifactBody } from './artifact.js';
 import type { CompressTarget } from './compress.js';
 import type { GroupSchedule } from './interpolate.js';
 import type { PlainRecord } from './model-info.js';
+import type { Preconditioner } from './second-moments.js';
+
+/**
+ * A factored preconditioner in JSON: per tensor `{rows, cols, eps}` (a matrix; v~_ij = rows_i cols_j / mean(rows))
+ * or `{values, eps}` (any other tensor); P = 1 / sqrt(v~ + eps^2), applied to the gradient before each group
+ * is normalised (target stepNorm). In the torch export rows/cols follow torch's layout: a Linear weight is
+ * [out, in], so its rows are graftlr's column factors.
+ */
+export interface PreconditionerExport {
+  kind: 'factored';
+  epsRatio: number;
+  params: Record<string, { rows: number[]; cols: number[]; eps: number } | { values: number[]; eps: number }>;
+}
+
+function exportPreconditioner(p: Preconditioner | undefined, rename: (name: string) => { key: string; transpose: boolean }): PreconditionerExport | undefined {
+  if (!p) return undefined;
+  const params: PreconditionerExport['params'] = {};
+  for (const [name, f] of Object.entries(p.params)) {
+    const { key, transpose } = rename(name);
+    if ('values' in f) params[key] = { values: Array.from(f.values), eps: f.eps };
+    else if (transpose) params[key] = { rows: Array.from(f.cols), cols: Array.from(f.rows), eps: f.eps };
+    else params[key] = { rows: Array.from(f.rows), cols: Array.from(f.cols), eps: f.eps };
+  }
+  return { kind: p.kind, epsRatio: p.epsRatio, params };
+}
 
 export interface ExportSource {
   checksum: string | null;
@@ -46,6 +71,8 @@ export interface ScheduleJsonExport {
   groups: Record<string, GroupSchedule>;
   /** parameter name -> group */
   params: Record<string, string>;
+  /** Present iff the artifact has one: apply P * g before normalising each group (see PreconditionerExport). */
+  preconditioner?: PreconditionerExport;
 }
 
 /** PyTorch export keyed by Hugging Face BertForMaskedLM parameter names. */
@@ -62,6 +89,8 @@ export interface TorchScheduleExport {
   params: Record<string, { group: string } & GroupSchedule>;
   /** Tied HF names -> the name whose entry they share (named_parameters() lists only the latter). */
   tied: Record<string, string>;
+  /** Present iff the artifact has one, keyed by HF names in torch's layout (see PreconditionerExport). */
+  preconditioner?: PreconditionerExport;
 }
 
 function sourceOf(a: ArtifactBody & { checksum?: string }): ExportSource {
@@ -87,7 +116,7 @@ export function exportScheduleJson(artifact: ArtifactBody & { checksum?: string 
     groups[g.name] = totalSteps === undefined || 'constant' in s ? s : { knots: s.knots.map(([f, c]) => [f * totalSteps, c]) };
   }
   const base = artifact.probe.baseSchedule;
-  return {
+  const out: ScheduleJsonExport = {
     format: 'graftlr.schedule-export',
     version: 1,
     source: sourceOf(artifact),
@@ -99,6 +128,9 @@ export function exportScheduleJson(artifact: ArtifactBody & { checksum?: string 
     groups,
     params: Object.fromEntries(artifact.model.params.map((p) => [p.name, p.group])),
   };
+  const pre = exportPreconditioner(artifact.preconditioner, (name) => ({ key: name, transpose: false }));
+  if (pre) out.preconditioner = pre;
+  return out;
 }
 
 /**
@@ -115,7 +147,7 @@ export function exportScheduleTorch(artifact: ArtifactBody & { checksum?: string
   const tied: Record<string, string> = {};
   if (params['bert.embeddings.word_embeddings.weight']) tied['cls.predictions.decoder.weight'] = 'bert.embeddings.word_embeddings.weight';
   if (params['cls.predictions.bias']) tied['cls.predictions.decoder.bias'] = 'cls.predictions.bias';
-  return {
+  const out: TorchScheduleExport = {
     format: 'graftlr.torch-schedule',
     version: 1,
     source: sourceOf(artifact),
@@ -125,4 +157,7 @@ export function exportScheduleTorch(artifact: ArtifactBody & { checksum?: string
     params,
     tied,
   };
+  const pre = exportPreconditioner(artifact.preconditioner, hfName);
+  if (pre) out.preconditioner = pre;
+  return out;
 }

@@ -7,6 +7,40 @@ import { shortHash } from './codec.js';
 import type { SpreadStats } from './compress.js';
 import type { GroupSchedule } from './interpolate.js';
 import type { PlainRecord, ProbeInfo } from './model-info.js';
+import { factorCount, preconditionerSpread, type Preconditioner } from './second-moments.js';
+
+/** The factored preconditioner at a glance: per tensor its stored factors, eps and max/min P. */
+export interface PreconditionerSummary {
+  kind: string;
+  epsRatio: number;
+  /** Adam's step count at which the second moments were read. */
+  step: number;
+  /** Stored factor values (float32) and their bytes: O(rows + cols) per matrix. */
+  values: number;
+  bytes: number;
+  tensors: { name: string; shape: number[]; factors: number; eps: number; spread: number }[];
+}
+
+export function preconditionerSummary(a: Pick<ArtifactBody, 'model'> & { preconditioner?: Preconditioner }): PreconditionerSummary | null {
+  const p = a.preconditioner;
+  if (!p) return null;
+  const tensors = a.model.params.map((m) => {
+    const f = p.params[m.name];
+    return { name: m.name, shape: m.shape, factors: factorCount(f), eps: f.eps, spread: preconditionerSpread(f) };
+  });
+  const values = tensors.reduce((n, t) => n + t.factors, 0);
+  return { kind: p.kind, epsRatio: p.epsRatio, step: p.step, values, bytes: 4 * values, tensors };
+}
+
+function preconditionerLines(a: ArtifactBody): string[] {
+  const s = preconditionerSummary(a);
+  if (!s) return [];
+  const rows = s.tensors.map((t) => [t.name, t.shape.join('x'), t.shape.length === 2 ? `${t.shape[0]}+${t.shape[1]}` : String(t.factors), formatNumber(t.eps), formatNumber(t.spread)]);
+  const head = ['tensor', 'shape', 'factors', 'eps', 'max/min P'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  return ['', `factored preconditioner (Adam v_hat at step ${s.step}; P = 1/sqrt(R_i C_j / mean R + eps^2)):`, line(head), ...rows.map(line)];
+}
 
 /** 3 significant digits; exponent form outside [1e-3, 1e5). */
 export function formatNumber(v: number | null): string {
@@ -61,6 +95,9 @@ export function formatArtifactTable(a: ArtifactBody & { checksum?: string }): st
     `values:      ${scheduleTarget(a) === 'stepNorm'
       ? 'step norm m_G = ||u_Adam[G]|| / eta; train: w[G] -= eta(t) * s * m_G * g[G] / ||g[G]||'
       : 'multiplier c_G = ||u_Adam[G]|| / (eta ||g[G]||); train: w[G] -= eta(t) * s * c_G * g[G]'}`,
+    `precond:     ${a.preconditioner
+      ? `factored, ${preconditionerSummary(a)!.values.toLocaleString('en-US')} float32 factors (${preconditionerSummary(a)!.bytes.toLocaleString('en-US')} bytes), eps ratio ${formatNumber(a.preconditioner.epsRatio)}; train on d = P * g`
+      : 'none'}`,
     `compression: ${c.method} (${formatRecord(withoutMethod(c.options as unknown as PlainRecord))})`,
     `             ${c.flagged.length} flagged (IQR of ln ${scheduleTarget(a) === 'stepNorm' ? 'm' : 'c'} > ${formatNumber(c.options.flagSpread)} or no data), ${c.clamped.length} clamped, ${c.noData.length} without data`,
     '',
@@ -73,7 +110,7 @@ export function formatArtifactTable(a: ArtifactBody & { checksum?: string }): st
   const head = ['group', 'shape', stepNorm ? 'step norm' : 'multiplier', stepNorm ? 'IQR ln m' : 'IQR ln c', 'fit err', 'flags'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
-  return [...header, line(head), ...rows.map(line)].join('\n') + '\n';
+  return [...header, line(head), ...rows.map(line), ...preconditionerLines(a)].join('\n') + '\n';
 }
 
 export interface ArtifactSummary {
@@ -87,6 +124,8 @@ export interface ArtifactSummary {
   compression: { method: string; options: PlainRecord; flagged: string[]; clamped: string[]; noData: string[] };
   /** What the group values are: 'multiplier' (c_G) or 'stepNorm' (m_G); see src/schedule/export.ts. */
   target: ScheduleTarget;
+  /** null without a preconditioner. */
+  preconditioner: PreconditionerSummary | null;
   groups: {
     name: string; shape: number[]; size: number; params: string[];
     schedule: GroupSchedule; spread: SpreadStats; fitError: number | null; flags: string[];
@@ -112,6 +151,7 @@ export function artifactSummaryJson(a: ArtifactBody & { checksum?: string }): Ar
     probe: a.probe,
     compression: { method: c.method, options: c.options as unknown as PlainRecord, flagged: c.flagged, clamped: c.clamped, noData: c.noData },
     target: scheduleTarget(a),
+    preconditioner: preconditionerSummary(a),
     groups: a.model.groups.map((g) => {
       const s = a.groups[g.name];
       const schedule: GroupSchedule = 'constant' in s ? { constant: s.constant } : { knots: s.knots };

@@ -41,7 +41,8 @@ describe('artifactSummaryJson', () => {
   const s = artifactSummaryJson(artifact);
 
   it('has a stable key order and per-group entries in model order', () => {
-    expect(Object.keys(s)).toEqual(['format', 'version', 'createdAt', 'tool', 'checksum', 'model', 'probe', 'compression', 'target', 'groups']);
+    expect(Object.keys(s)).toEqual(['format', 'version', 'createdAt', 'tool', 'checksum', 'model', 'probe', 'compression', 'target', 'preconditioner', 'groups']);
+    expect(s.preconditioner).toBeNull(); // the fixture has none
     expect(s.model).toMatchObject({ architecture: 'bert-mlm', params: 26, groups: 26, size: 328 });
     expect(s.groups.map((g) => g.name)).toEqual(artifact.model.groups.map((g) => g.name));
     const emb = s.groups.find((g) => g.name === 'embeddings.word_embeddings')!;
