@@ -8,7 +8,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeArtifact } from '../../src/schedule/artifact.js';
+import { buildArtifact, decodeArtifact, encodeArtifact } from '../../src/schedule/artifact.js';
+import { compressTrace } from '../../src/schedule/compress.js';
+import { factorSecondMoment, preconditionerValues, type SecondMoments } from '../../src/schedule/second-moments.js';
+import { SHAPES, syntheticTrace } from './synthetic.js';
 import { multiplierAt, type GroupSchedule } from '../../src/schedule/interpolate.js';
 import { stretchSchedule } from '../../src/optim/schedule-spec.js';
 import type { ScheduleSpec } from '../../src/optim/schedules.js';
@@ -100,5 +103,37 @@ print(json.dumps([[[base_lr(s, b, t) for s in steps] for t in totals] for b in b
       const eta = stretchSchedule(b, t);
       steps.forEach((s, k) => expect(base[i][j][k]).toBeCloseTo(eta(s), 15));
     }));
+  });
+});
+
+describe('FORMAT.md Python reader on a version-2 artifact with a factored preconditioner', () => {
+  it('reads it and rebuilds P = 1/sqrt(rows_i cols_j / mean(rows) + eps^2) as graftlr does', () => {
+    const trace = syntheticTrace(() => 3);
+    const params: SecondMoments['params'] = {};
+    for (const [name, shape] of Object.entries(SHAPES)) {
+      const n = shape.reduce((a, d) => a * d, 1);
+      params[name] = factorSecondMoment(Array.from({ length: n }, (_, i) => 1e-5 * (1 + ((3 * i) % 11))), shape);
+    }
+    trace.secondMoments = { step: 50, beta2: 0.999, params };
+    const art = buildArtifact({ trace, compressed: compressTrace(trace, { target: 'stepNorm', preconditioner: 'factored' }) });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-py-'));
+    const file = path.join(dir, 'v2.graft');
+    fs.writeFileSync(file, encodeArtifact(art));
+    const name = 'encoder.layer.0.attention.self.query.kernel';
+    const code = `${pythonBlock('python-reader')}
+import json, math
+f = art["preconditioner"]["params"]["${name}"]
+r, c = array(f["rows"]), array(f["cols"])
+m = sum(r) / len(r)
+print(json.dumps([1 / math.sqrt(r[i] * c[j] / m + f["eps"] ** 2) for i in range(len(r)) for j in range(len(c))]))`;
+    const out = python(code, [file]);
+    fs.rmSync(dir, { recursive: true });
+    expect(out.stderr).toBe('');
+    const lines = out.stdout.trim().split('\n');
+    expect(lines.length).toBe(art.model.groups.length + 1); // the reader's group lines, then P
+    const P = JSON.parse(lines[lines.length - 1]) as number[];
+    const expected = preconditionerValues(art.preconditioner!.params[name]);
+    expect(P.length).toBe(64);
+    P.forEach((v, i) => expect(v / expected[i]).toBeCloseTo(1, 12));
   });
 });
