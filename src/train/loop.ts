@@ -179,22 +179,29 @@ export async function runSteps(o: StepControl, stepper: Stepper): Promise<{ step
   return { step, stopped: false };
 }
 
-/** Runs the loop; see the file comment. Consumes `params` and `optimizerState`; returns the final ones. */
-export async function trainLoop<S>(o: TrainLoopOptions<S>): Promise<TrainLoopResult<S>> {
-  if (o.evalEvery !== undefined && !o.evaluate) throw new Error('trainLoop: evalEvery needs an evaluate function');
-  let params: ParamMap = o.params;
-  let state: S = o.optimizerState ?? o.optimizer.init(params);
-  const stepper: Stepper = {
+/** The generic step as a Stepper, plus access to what it holds (owned by the stepper until taken). */
+export interface GenericStepper<S> extends Stepper {
+  params(): ParamMap;
+  state(): S;
+}
+
+/**
+ * The generic step: loss and gradients from the engine, then [u, s] = opt.update(g, s, w); w = w + u in
+ * one tf.tidy. CONSUMES `params` and `state` (each step disposes the old ones); the caller frees the
+ * final ones (params(), state()). No evaluate: the caller adds it.
+ */
+export function genericStepper<S>(engine: Engine, optimizer: Optimizer<S>, params: ParamMap, state: S, groupOf?: GroupOf): GenericStepper<S> {
+  return {
     async step(batch, step) {
-      const { loss, accuracy, grads } = await o.engine.lossAndGrads(params, batch, step);
+      const { loss, accuracy, grads } = await engine.lossAndGrads(params, batch, step);
       const bad = nonFiniteGrads(grads);
       if (!Number.isFinite(loss) || bad.length > 0) {
         disposeParams(grads);
-        throw new NonFiniteError(step, bad, nonFiniteMessage(step, loss, bad, o.groupOf));
+        throw new NonFiniteError(step, bad, nonFiniteMessage(step, loss, bad, groupOf));
       }
       let next;
       try {
-        next = optimizerStep(o.optimizer, params, grads, state);
+        next = optimizerStep(optimizer, params, grads, state);
       } finally {
         disposeParams(grads);
       }
@@ -202,15 +209,23 @@ export async function trainLoop<S>(o: TrainLoopOptions<S>): Promise<TrainLoopRes
       state = next.state;
       return { loss, accuracy };
     },
-    evaluate: o.evaluate && (() => o.evaluate!(params)),
     snapshot: () => ({ params: toHost(params), optimizerState: toHostTree(state) }),
+    params: () => params,
+    state: () => state,
   };
+}
+
+/** Runs the loop; see the file comment. Consumes `params` and `optimizerState`; returns the final ones. */
+export async function trainLoop<S>(o: TrainLoopOptions<S>): Promise<TrainLoopResult<S>> {
+  if (o.evalEvery !== undefined && !o.evaluate) throw new Error('trainLoop: evalEvery needs an evaluate function');
+  const generic = genericStepper(o.engine, o.optimizer, o.params, o.optimizerState ?? o.optimizer.init(o.params), o.groupOf);
+  const stepper: Stepper = { ...generic, evaluate: o.evaluate && (() => o.evaluate!(generic.params())) };
   try {
-    const { step, stopped } = await runSteps({ ...o, onStep: o.onStep && ((record) => o.onStep!(record, state)) }, stepper);
-    return { params: params as Record<string, tf.Tensor>, optimizerState: state, step, stopped };
+    const { step, stopped } = await runSteps({ ...o, onStep: o.onStep && ((record) => o.onStep!(record, generic.state())) }, stepper);
+    return { params: generic.params() as Record<string, tf.Tensor>, optimizerState: generic.state(), step, stopped };
   } catch (err) {
-    disposeParams(params);
-    disposeState(state);
+    disposeParams(generic.params());
+    disposeState(generic.state());
     throw err;
   }
 }

@@ -2,34 +2,38 @@
  * runTraining: the library entry behind `graftlr train`. One call: check the schedule artifact against
  * the model (before any work), prepare data, build engine and optimizer, start or resume, run the shared
  * loop with evaluation, checkpoints and a metrics log, and return a summary. It prints nothing:
- * progress goes to the hooks.
+ * progress goes to the hooks. With the ort engine and a stateless SGD optimizer each step is one fused
+ * onnxruntime run (fused.ts; the engine is then named FUSED_ENGINE); otherwise the generic step runs.
  *
  * Run folder (only with outDir): checkpoint/checkpoint.msgpack, metrics.jsonl (one step record per line),
  * tokenizer.json, summary.json.
  */
 import * as path from 'node:path';
-import type { DataStats } from '../data/prepare.js';
+import type { DataStats, PreparedData } from '../data/prepare.js';
 import type { EvalResult } from '../engine/types.js';
 import { readFileChecked, writeFileAtomic } from '../io/atomic.js';
-import { initParams, paramShapes } from '../model/bert.js';
+import { paramShapes } from '../model/bert.js';
+import { initValues } from '../model/init.js';
 import type { BertConfig } from '../model/config.js';
-import type { OptimizerSpec } from '../optim/base.js';
+import type { Optimizer, OptimizerSpec } from '../optim/base.js';
 import { disposeState, stateBytes } from '../optim/state.js';
-import { countParams, disposeParams, fromHost, type ParamMap } from '../params.js';
+import { disposeParams, fromHost, type HostParams } from '../params.js';
 import { checkArtifactMatchesModel, decodeArtifact, type Artifact } from '../schedule/artifact.js';
 import { checkParamShapes, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
-import { NonFiniteError, trainLoop, type StepRecord } from './loop.js';
+import { createFusedStepper, FUSED_ENGINE, fusedStepPlan, hostEvaluator, type RunStepper } from './fused.js';
+import { genericStepper, NonFiniteError, runSteps, type StepRecord } from './loop.js';
 import { openMetricsLog } from './metrics.js';
 import { trainBaseSchedule, trainOptimizer } from './optimizers.js';
 import { flatMetrics, runBatches, runConfig, runData, runEngine, runEvaluator, type HeldoutMetrics } from './setup.js';
 import { loadInitWeights } from './init-weights.js';
-import { fromHostTree } from './state.js';
+import { fromHostTree, toHostTree, type HostTree } from './state.js';
 import { statefulParamCount } from './hybrid.js';
 import { usesSchedule, validateTrainOptions, type TrainOptions } from './train-options.js';
 import { runSummaryStats } from './summary.js';
 
 export interface TrainStartInfo {
   config: BertConfig;
+  /** The engine's name ('tfjs' or 'ort'), or 'ort (fused SGD step)' when each step is one onnxruntime run. */
   engine: string;
   backend: string;
   optimizer: OptimizerSpec | undefined;
@@ -55,6 +59,7 @@ export interface TrainHooks {
 export interface TrainSummary {
   outDir: string | null;
   optimizer: TrainOptions['optimizer'];
+  /** As TrainStartInfo.engine. */
   engine: string;
   backend: string;
   config: BertConfig;
@@ -99,7 +104,8 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   const artifact = loadArtifact(o, config); // before any work: a mismatched artifact costs nothing
   const eta = trainBaseSchedule(o, artifact);
   const optimizer = trainOptimizer(o, eta, artifact);
-  const engineName = typeof o.engine === 'function' ? 'custom' : o.engine;
+  const fused = fusedStepPlan(o, eta, artifact); // undefined: the generic step
+  const engineName = fused ? FUSED_ENGINE : typeof o.engine === 'function' ? 'custom' : o.engine;
   // What must be equal for a resumed run to continue bit-identically (compared on resume).
   const sameRun = {
     optimizer: o.optimizer, steps: o.steps, batchSize: o.batchSize, seqLen: o.seqLen, baseSchedule: eta.spec,
@@ -119,29 +125,30 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   if (ckpt && ckpt.dataFingerprint !== data.fingerprint) {
     throw new Error(`train: the checkpoint was trained on other data (fingerprint ${ckpt.dataFingerprint.slice(0, 12)}, now ${data.fingerprint.slice(0, 12)}): use the same corpus and vocabulary size to resume`);
   }
-  const engine = await runEngine(o, config, 'train');
-  const evaluator = runEvaluator(o, data, engine);
   const shapes = paramShapes(config);
-  let params: ParamMap;
-  let state: unknown;
+  // Starting values as host arrays: the checkpoint's, exported weights, or a fresh initialisation.
+  let initial: HostParams;
   if (ckpt) {
     checkParamShapes(ckpt.params, shapes, `checkpoint in ${ckptDir}`);
-    params = fromHost(ckpt.params);
-    state = fromHostTree(ckpt.optimizerState);
+    initial = ckpt.params;
   } else if (o.init !== undefined) {
-    const weights = loadInitWeights(o.init);
-    checkParamShapes(weights, shapes, o.init);
-    params = fromHost(weights);
-    state = optimizer.init(params);
+    initial = loadInitWeights(o.init);
+    checkParamShapes(initial, shapes, o.init);
   } else {
-    params = initParams(config, o.seed);
-    state = optimizer.init(params);
+    initial = initValues(config, o.seed);
   }
   const startStep = ckpt?.step ?? 0;
-  const paramCount = countParams(params);
-  const optimizerStateBytes = stateBytes(state);
+  const paramCount = Object.values(initial).reduce((n, p) => n + p.data.length, 0);
+  const stepper = fused
+    ? await createFusedStepper(config, fused, {
+      initial, seed: o.seed, evaluator: hostEvaluator(o, data, config),
+      // A stateless optimizer's init reads no parameters: its state is step counts only.
+      state: ckpt?.optimizerState ?? toHostTree(optimizer.init({})),
+    })
+    : await genericRunStepper(o, config, data, optimizer, initial, ckpt?.optimizerState);
+  const optimizerStateBytes = stepper.stateBytes();
   hooks.onStart?.({
-    config, engine: engine.name, backend: o.backend, optimizer: optimizer.spec, startStep, steps: o.steps,
+    config, engine: stepper.engine, backend: o.backend, optimizer: optimizer.spec, startStep, steps: o.steps,
     paramCount, optimizerStateBytes, data: data.stats, dataFingerprint: data.fingerprint,
   });
 
@@ -155,15 +162,14 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   const run = { ...sameRun, corpus: o.corpus, vocabSize: config.vocabSize, dataSpec: data.spec, evalSequences: o.evalSequences };
   const checkpointOf = (step: number, p: Checkpoint['params'], s: Checkpoint['optimizerState']): Checkpoint => ({
     step, createdAt: new Date().toISOString(), model: { config, preset: o.preset }, optimizer: optimizer.spec ?? null,
-    run, dataFingerprint: data.fingerprint, seed: o.seed, backend: o.backend, engine: engine.name, params: p, optimizerState: s,
+    run, dataFingerprint: data.fingerprint, seed: o.seed, backend: o.backend, engine: stepper.engine, params: p, optimizerState: s,
   });
   let result;
   try {
-    result = await trainLoop({
-      engine, params, optimizer, optimizerState: state, batchAt: runBatches(o, data), startStep, steps: o.steps,
+    result = await runSteps({
+      batchAt: runBatches(o, data), startStep, steps: o.steps,
       lrAt: (t) => eta(t) * (usesSchedule(o.optimizer) ? o.scheduleScale : 1),
       evalEvery: o.evalEvery || undefined,
-      evaluate: o.evalEvery ? async (p) => flatMetrics(lastEval = await evaluator.evaluate(p)) : undefined,
       checkpointEvery: o.checkpointEvery || undefined,
       onCheckpoint: ckptDir === undefined ? undefined : (snap) => {
         const file = saveCheckpoint(ckptDir, checkpointOf(snap.step, snap.params, snap.optimizerState));
@@ -177,8 +183,12 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
         hooks.onStep?.(record);
       },
       shouldStop: hooks.shouldStop,
+    }, {
+      ...stepper,
+      evaluate: o.evalEvery ? async () => flatMetrics(lastEval = await stepper.evaluateHeldout()) : undefined,
     });
   } catch (err) {
+    await stepper.dispose();
     if (err instanceof NonFiniteError) {
       const where = lastCheckpoint === null ? 'no checkpoint was written yet' : `the last good checkpoint (step ${lastCheckpoint}) is in ${ckptDir}`;
       throw new Error(`train: ${err.message}; ${where}`);
@@ -190,14 +200,12 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
 
   // Final held-out metrics: reuse the evaluation of the last step if there was one; none when stopped.
   let final: HeldoutMetrics = { heldout: null, ood: null };
-  if (!result.stopped) final = lastEvalStep === o.steps - 1 ? lastEval : await evaluator.evaluate(result.params);
-  const finalStateBytes = stateBytes(result.optimizerState);
-  disposeParams(result.params);
-  disposeState(result.optimizerState);
-  await engine.dispose();
+  if (!result.stopped) final = lastEvalStep === o.steps - 1 ? lastEval : await stepper.evaluateHeldout();
+  const finalStateBytes = stepper.stateBytes();
+  await stepper.dispose();
 
   const summary: TrainSummary = {
-    outDir: o.outDir ?? null, optimizer: o.optimizer, engine: engine.name, backend: o.backend, config,
+    outDir: o.outDir ?? null, optimizer: o.optimizer, engine: stepper.engine, backend: o.backend, config,
     step: result.step, steps: o.steps, stopped: result.stopped, resumedFrom: ckpt?.step ?? null,
     ...runSummaryStats(records), heldout: final.heldout, ood: final.ood,
     wallSeconds: (performance.now() - started) / 1000,
@@ -206,4 +214,25 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   };
   if (o.outDir !== undefined) writeFileAtomic(path.join(o.outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   return summary;
+}
+
+/** The generic step (engine gradients, optimizer in tfjs) as a RunStepper; `stored` is a checkpoint's state. */
+async function genericRunStepper(
+  o: TrainOptions, config: BertConfig, data: PreparedData, optimizer: Optimizer<unknown>, initial: HostParams, stored?: HostTree,
+): Promise<RunStepper> {
+  const engine = await runEngine(o, config, 'train');
+  const evaluator = runEvaluator(o, data, engine);
+  const params = fromHost(initial);
+  const generic = genericStepper(engine, optimizer, params, stored === undefined ? optimizer.init(params) : fromHostTree(stored));
+  return {
+    ...generic,
+    engine: engine.name,
+    evaluateHeldout: () => evaluator.evaluate(generic.params()),
+    stateBytes: () => stateBytes(generic.state()),
+    async dispose() {
+      disposeParams(generic.params());
+      disposeState(generic.state());
+      await engine.dispose();
+    },
+  };
 }

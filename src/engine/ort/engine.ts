@@ -1,7 +1,8 @@
 /**
  * The `ort` engine: loss and gradients from one compiled onnxruntime graph (forward and hand-written
- * backward, src/engine/ort/graphs.ts). Parameters stay tfjs tensors owned by the training loop; each call
- * reads them to the host, runs the graph, and returns the gradients as new tfjs tensors.
+ * backward, src/engine/ort/graphs.ts; evaluation in evaluator.ts). Parameters stay tfjs tensors owned by
+ * the training loop; each call reads them to the host, runs the graph, and returns the gradients as new
+ * tfjs tensors.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MlmBatch } from '../../data/batch.js';
@@ -12,7 +13,8 @@ import type { HostParams, ParamMap } from '../../params.js';
 import type { Engine, EvalResult, LossAndGrads } from '../types.js';
 import { dropoutFeeds } from './dropout.js';
 import { batchFeeds, paramFeeds } from './feeds.js';
-import { buildEvalGraph, buildGradGraph, gradOutput, TRAINING_SESSION } from './graphs.js';
+import { createOrtEvaluator } from './evaluator.js';
+import { buildGradGraph, gradOutput, TRAINING_SESSION } from './graphs.js';
 import { checkOrtConfig } from './loss-and-grads.js';
 
 /**
@@ -41,7 +43,7 @@ export async function createOrtEngine(config: BertConfig, options: OrtEngineOpti
   const seed = options.seed ?? 0;
   const shapes = paramShapes(config);
   const gradSession = await OrtSession.create(buildGradGraph(config), { ...TRAINING_SESSION, ...options }, 'the ort gradient graph');
-  let evalSession: OrtSession | undefined;
+  const evaluator = createOrtEvaluator(config, options);
 
   return {
     name: 'ort',
@@ -60,25 +62,11 @@ export async function createOrtEngine(config: BertConfig, options: OrtEngineOpti
     },
 
     /** Borrows `params`; no dropout. */
-    async evaluate(params: ParamMap, batches: MlmBatch[]): Promise<EvalResult> {
-      evalSession ??= await OrtSession.create(buildEvalGraph(config), { ...TRAINING_SESSION, ...options }, 'the ort evaluation graph');
-      const host = readParams(config, params);
-      let lossSum = 0, hitSum = 0, tokens = 0;
-      for (const batch of batches) {
-        if (batch.maskedPositions.length === 0) continue; // nothing to score
-        const out = await evalSession.run(paramFeeds(host, batchFeeds(config, batch)), ['loss', 'accuracy']);
-        const n = batch.maskedPositions.length;
-        lossSum += (out.loss.data[0] as number) * n; // token-weighted mean over batches
-        hitSum += (out.accuracy.data[0] as number) * n;
-        tokens += n;
-      }
-      if (tokens === 0) return { loss: NaN, accuracy: NaN, tokens: 0 }; // as the tfjs engine
-      return { loss: lossSum / tokens, accuracy: hitSum / tokens, tokens };
-    },
+    evaluate: (params: ParamMap, batches: MlmBatch[]): Promise<EvalResult> => evaluator.evaluate(readParams(config, params), batches),
 
     async dispose(): Promise<void> {
       await gradSession.release();
-      await evalSession?.release();
+      await evaluator.dispose();
     },
   };
 }

@@ -31,6 +31,13 @@ export interface SgdGraphOptions {
   clip?: boolean;
   /** Emit decoupled weight decay with a per-parameter `decay` input (default false). */
   weightDecay?: boolean;
+  /**
+   * Step-norm target: `groups[i]` is the group index of the i-th parameter (sorted-name order); each
+   * gradient is divided by the norm of its group, ||g[G]|| = sqrt(sum over the tensors of G of sum g^2),
+   * before the learning rate applies (a group whose norm is 0 gets no step). Not combined with `clip`:
+   * normalising undoes any global rescaling. Default: plain gradients.
+   */
+  groups?: readonly number[];
 }
 
 function start(c: BertConfig, name: string): { e: Emitter; v: LossAndGradValues } {
@@ -70,23 +77,32 @@ export function buildGradGraph(c: BertConfig): Uint8Array {
  *   norm = sqrt(sum over all parameters of sum(g^2));  f = min(1, max_norm / norm)  (f = 1 without clip)
  *   w' = w (1 - decay_w) - lr_w f g
  * which is scheduledSgd's  w <- w - eta (c_G clip(g) + wd w)  with lr_w = eta c_G and decay_w = eta wd.
- * Outputs: loss, accuracy, grad_norm (before clipping), and `new.<param>` for every parameter.
+ * With `groups` (step-norm target) f is replaced per group by 1 / ||g[G]|| (0 when ||g[G]|| = 0):
+ *   w' = w (1 - decay_w) - lr_w g / ||g[G]||,  lr_w = eta s m_G.
+ * Outputs: loss, accuracy, grad_norm (before clipping), grad_sq (P) = sum(g^2) per parameter (a
+ * non-finite entry names a non-finite gradient), and `new.<param>` for every parameter.
  */
 export function buildSgdGraph(c: BertConfig, o: SgdGraphOptions = {}): Uint8Array {
   const { e, v } = start(c, 'graftlr_sgd_step');
   const names = Object.keys(paramShapes(c));
+  if (o.groups !== undefined && (o.groups.length !== names.length || o.clip)) {
+    throw new Error(`buildSgdGraph: groups has ${o.groups.length} entries for ${names.length} parameters${o.clip ? ' and clip is set' : ''}: give one group index per parameter, without clip`);
+  }
   const lr = e.g.input('lr', 'float32', [names.length]);
   const decay = o.weightDecay ? e.g.input('decay', 'float32', [names.length]) : undefined;
   const maxNorm = o.clip ? e.g.input('max_norm', 'float32', []) : undefined;
-  const squares = names.map((n) => e.op('ReduceSumSquare', [v.grads[n]], 'sgd.sq', { keepdims: { kind: 'int', value: 0 } }));
+  const squares = names.map((n) => e.op('ReduceSumSquare', [v.grads[n]], 'sgd.sq', { keepdims: { kind: 'int', value: 0 } })); // ()
+  e.g.output(named(e, e.concat(squares.map((sq) => e.unsqueeze(sq, [0], 'sgd.sq1')), 0, 'sgd.sq_all'), 'grad_sq'), 'float32', [names.length]);
   const norm = e.op('Sqrt', [e.op('Sum', squares, 'sgd.sum_sq')], 'sgd.norm'); // ()
   e.g.output(named(e, norm, 'grad_norm'), 'float32', []);
   const factor = maxNorm === undefined ? undefined
     : e.op('Min', [e.scalar(1), e.op('Div', [maxNorm, norm], 'sgd.ratio')], 'sgd.factor'); // ()
+  const inverse = o.groups === undefined ? undefined : groupInverseNorms(e, squares, o.groups);
   for (const [i, name] of names.entries()) {
     const w = v.params(name);
     const rate = e.op('Gather', [lr, e.index(i)], 'sgd.lr'); // ()
-    const scaled = factor === undefined ? rate : e.mul(rate, factor, 'sgd.lr_clip'); // ()
+    const perStep = factor ?? inverse?.get(o.groups![i]);
+    const scaled = perStep === undefined ? rate : e.mul(rate, perStep, 'sgd.lr_scaled'); // ()
     const step = e.mul(v.grads[name], scaled, 'sgd.step'); // like w
     const kept = decay === undefined ? w
       : e.mul(w, e.sub(e.scalar(1), e.op('Gather', [decay, e.index(i)], 'sgd.decay'), 'sgd.keep'), 'sgd.kept');
@@ -94,4 +110,19 @@ export function buildSgdGraph(c: BertConfig, o: SgdGraphOptions = {}): Uint8Arra
     e.g.output(newParamOutput(name), 'float32', paramShapes(c)[name]);
   }
   return e.g.toBytes();
+}
+
+/**
+ * 1 / ||g[G]|| per group index (0 where the norm is 0), from the per-parameter sums of squares:
+ * ||g[G]||^2 = sum over the members of G of sum(g^2).
+ */
+function groupInverseNorms(e: Emitter, squares: string[], groups: readonly number[]): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const group of new Set(groups)) {
+    const members = squares.filter((_, i) => groups[i] === group);
+    const norm = e.op('Sqrt', [e.op('Sum', members, 'sgd.group_sq')], 'sgd.group_norm'); // ()
+    const positive = e.op('Greater', [norm, e.scalar(0)], 'sgd.group_positive');
+    out.set(group, e.op('Where', [positive, e.op('Reciprocal', [norm], 'sgd.group_inv_raw'), e.scalar(0)], 'sgd.group_inv')); // ()
+  }
+  return out;
 }

@@ -22,6 +22,11 @@ export interface OrtSgdOptions extends SessionOptions {
   weightDecay?: boolean;
   /** Seeds the dropout keep-masks when config.dropout > 0 (default 0). */
   seed?: number;
+  /**
+   * Step-norm target: parameter name -> group; each gradient is divided by its group's norm
+   * ||g[G]|| before the learning rate applies (see buildSgdGraph). Excludes clipNorm.
+   */
+  normalizeBy?: (name: string) => string;
 }
 
 export interface OrtSgdStepOptions {
@@ -36,8 +41,10 @@ export interface OrtSgdStepResult {
   accuracy: number;
   /** Global gradient norm before clipping, ||g|| over all parameters. */
   gradNorm: number;
-  /** False when gradNorm is not finite: the parameters were left unchanged. */
+  /** False when the loss or gradNorm is not finite: the parameters were left unchanged. */
   applied: boolean;
+  /** Parameters whose gradient holds a NaN or an Infinity (sum of squares not finite), sorted; [] when applied. */
+  nonFinite: string[];
 }
 
 export interface OrtSgdTrainer {
@@ -70,17 +77,20 @@ function perParam(names: string[], values: Readonly<Record<string, number>>, wha
 export async function createOrtSgdTrainer(config: BertConfig, initial: HostParams, options: OrtSgdOptions = {}): Promise<OrtSgdTrainer> {
   checkOrtConfig(config);
   checkHostParams(config, initial);
-  const { clipNorm, weightDecay = false, seed = 0 } = options;
+  const { clipNorm, weightDecay = false, seed = 0, normalizeBy } = options;
   if (clipNorm !== undefined && !(clipNorm > 0)) throw new Error(`clipNorm = ${clipNorm} is invalid: expected a number > 0`);
+  if (clipNorm !== undefined && normalizeBy) throw new Error('clipNorm and normalizeBy exclude each other: normalising by group norms undoes clipping');
   const shapes = paramShapes(config);
   const names = Object.keys(shapes);
+  const groupNames = normalizeBy ? names.map(normalizeBy) : undefined;
+  const groups = groupNames?.map((g) => groupNames.indexOf(g)); // group index = first member's position
   const copy = (from: (name: string) => Float32Array): HostParams =>
     Object.fromEntries(names.map((name) => [name, { shape: [...shapes[name]], data: Float32Array.from(from(name)) }]));
   let params = copy((name) => initial[name].data); // current
   let spare = copy((name) => new Float32Array(initial[name].data.length)); // written by the next step
-  const bytes = buildSgdGraph(config, { clip: clipNorm !== undefined, weightDecay });
+  const bytes = buildSgdGraph(config, { clip: clipNorm !== undefined, weightDecay, groups });
   const session = await OrtSession.create(bytes, { ...TRAINING_SESSION, ...options }, 'the ort SGD graph');
-  const fetch = ['loss', 'accuracy', 'grad_norm'];
+  const fetch = ['loss', 'accuracy', 'grad_norm', 'grad_sq'];
   let taken = 0;
 
   return {
@@ -100,9 +110,12 @@ export async function createOrtSgdTrainer(config: BertConfig, initial: HostParam
       for (const name of names) into[newParamOutput(name)] = float32Feed(spare[name].data, spare[name].shape);
       const out = await session.runInto(feeds, into, fetch);
       const gradNorm = out.grad_norm.data[0] as number;
-      const applied = Number.isFinite(gradNorm);
+      const loss = out.loss.data[0] as number;
+      const applied = Number.isFinite(gradNorm) && Number.isFinite(loss);
       if (applied) [params, spare] = [spare, params]; // else the spare set holds a discarded update
-      return { loss: out.loss.data[0] as number, accuracy: out.accuracy.data[0] as number, gradNorm, applied };
+      const squares = out.grad_sq.data as Float32Array;
+      const nonFinite = applied ? [] : names.filter((_, i) => !Number.isFinite(squares[i])).sort();
+      return { loss, accuracy: out.accuracy.data[0] as number, gradNorm, applied, nonFinite };
     },
     getParams: () => params,
     dispose: () => session.release(),

@@ -1,0 +1,130 @@
+/**
+ * The fused ort step inside runTraining against the generic step on the same ort gradients (an engine
+ * factory forces the generic path: engine gradients copied into tfjs, optimizer arithmetic in tfjs).
+ * Both compute the same update in float32 with a different rounding order, so the loss curves agree to
+ * float32 noise (measured <= 5e-7 here; the tolerance is 2e-5, while the curves fall by > 0.1 over the
+ * run, and a wrong rate, group norm, clip or decay moves the loss by far more than 2e-5 within a step).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrtEngine } from '../../src/engine/ort/engine.js';
+import { runProbe } from '../../src/probe/probe.js';
+import { buildArtifact, decodeArtifact, encodeArtifact, type Artifact } from '../../src/schedule/artifact.js';
+import { compressTrace } from '../../src/schedule/compress.js';
+import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
+import { advanceCounts, FUSED_ENGINE, fusedStepPlan } from '../../src/train/fused.js';
+import type { StepRecord } from '../../src/train/loop.js';
+import type { RunOptions } from '../../src/train/options.js';
+import { runTraining, type TrainSummary } from '../../src/train/run.js';
+import { stopRequest } from '../../src/train/stop.js';
+import { validateTrainOptions, type TrainOptions } from '../../src/train/train-options.js';
+import { tinySetup } from './tiny.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-fused-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const out = (name: string): string => path.join(tmp, name);
+
+let base: Partial<RunOptions>;
+const artifacts: Record<'multiplier' | 'stepNorm', Artifact> = {} as never;
+beforeAll(async () => {
+  ({ base } = await tinySetup());
+  // 'block' grouping: groups span several tensors (e.g. all of a layer's attention), so the step-norm
+  // target needs the norm over several gradients at once.
+  const probe = await runProbe({ ...base, totalSteps: 40, probeSteps: 6, lr: 0.01, grouping: 'block' });
+  for (const target of ['multiplier', 'stepNorm'] as const) {
+    artifacts[target] = decodeArtifact(encodeArtifact(buildArtifact({ trace: probe.trace, compressed: compressTrace(probe.trace, { target }) })));
+  }
+}, 60_000);
+
+/** The generic path on ort gradients: an engine factory is never fused. */
+const genericOrt: TrainOptions['engine'] = (config, seed) => createOrtEngine(config, { seed });
+
+async function curve(o: Partial<TrainOptions>): Promise<{ losses: number[]; summary: TrainSummary }> {
+  const losses: number[] = [];
+  const summary = await runTraining(o, { onStep: (r: StepRecord) => { losses.push(r.loss); } });
+  return { losses, summary };
+}
+
+const cases: [string, Partial<TrainOptions>, ('multiplier' | 'stepNorm')?][] = [
+  ['sgd with clipping and weight decay', { optimizer: 'sgd', lr: 4, clipNorm: 1, weightDecay: 0.05 }],
+  ['static, multiplier target', { optimizer: 'static', scheduleScale: 4 }, 'multiplier'],
+  ['static, step-norm target (group norms over several tensors)', { optimizer: 'static', scheduleScale: 8, weightDecay: 0.05 }, 'stepNorm'],
+];
+
+describe('fused ort step in runTraining', () => {
+  for (const [label, extra, target] of cases) {
+    it(`${label}: the same loss curve as the generic step`, async () => {
+      const o = () => ({ ...base, ...extra, schedule: target && artifacts[target], steps: 12, evalEvery: 6 });
+      const fused = await curve({ ...o(), engine: 'ort' });
+      const generic = await curve({ ...o(), engine: genericOrt });
+      expect(fused.summary.engine).toBe(FUSED_ENGINE);
+      expect(generic.summary.engine).toBe('ort');
+      expect(fused.summary.optimizerStateBytes).toBe(0);
+      fused.losses.forEach((l, t) => expect(Math.abs(l - generic.losses[t]), `step ${t}`).toBeLessThan(2e-5));
+      expect(generic.losses[0] - Math.min(...generic.losses)).toBeGreaterThan(0.1); // the run moves
+      expect(Math.abs(fused.summary.heldout!.loss - generic.summary.heldout!.loss)).toBeLessThan(2e-5);
+    }, 60_000);
+  }
+
+  it('resumes bit-identically, with evaluation, metrics and checkpoints as the generic loop', async () => {
+    const opts = { ...base, engine: 'ort' as const, optimizer: 'static' as const, schedule: artifacts.stepNorm, scheduleScale: 20, steps: 7, evalEvery: 2, checkpointEvery: 2 };
+    const full = await runTraining({ ...opts, outDir: out('full') });
+    const stop = stopRequest();
+    const first = await runTraining({ ...opts, outDir: out('split') }, {
+      onStep: (r) => { if (r.step === 2) stop.requestStop(); }, shouldStop: stop.shouldStop,
+    });
+    expect(first).toMatchObject({ stopped: true, step: 3, heldout: null, engine: FUSED_ENGINE });
+    const stored = loadCheckpoint(out('split'));
+    expect(stored.step).toBe(3);
+    expect(stored.engine).toBe(FUSED_ENGINE);
+    // The stored optimizer state is the generic optimizer's after 3 updates: its step counts say 3.
+    expect(JSON.stringify(stored.optimizerState).match(/"count":(\d+)/g)).toEqual(expect.arrayContaining(['"count":3']));
+    expect(JSON.stringify(stored.optimizerState)).not.toMatch(/"count":[^3]/);
+    const second = await runTraining({ ...opts, outDir: out('split'), resume: true });
+    expect(second).toMatchObject({ stopped: false, step: 7, resumedFrom: 3 });
+    const bytes = (dir: string): string => {
+      const { params } = loadCheckpoint(dir);
+      return Object.keys(params).sort().map((n) => Buffer.from(params[n].data.buffer, params[n].data.byteOffset, params[n].data.byteLength).toString('hex')).join('|');
+    };
+    expect(bytes(out('split'))).toBe(bytes(out('full')));
+    expect(second.heldout!.loss).toBe(full.heldout!.loss);
+    const lines = fs.readFileSync(path.join(out('split'), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.step)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(lines.map((l) => l.eval !== undefined)).toEqual([false, true, false, true, false, true, false]);
+    // A generic run refuses the fused checkpoint instead of continuing it with other arithmetic.
+    await expect(runTraining({ ...opts, engine: genericOrt, outDir: out('split'), resume: true, steps: 7 }))
+      .rejects.toThrow(/was made with engine = "ort \(fused SGD step\)", this run has "custom"/);
+  }, 60_000);
+
+  it('stops on a non-finite gradient naming step and parameters; the last good checkpoint stays', async () => {
+    const opts = { ...base, engine: 'ort' as const, optimizer: 'sgd' as const, steps: 6, evalEvery: 0, checkpointEvery: 2 };
+    await runTraining({ ...opts, steps: 6, outDir: out('nan') }, { shouldStop: () => true }); // stops after step 0
+    const ckpt = loadCheckpoint(out('nan'));
+    expect(ckpt.step).toBe(1);
+    ckpt.params['encoder.layer.0.output.LayerNorm.gamma'].data[0] = NaN; // every gradient becomes NaN
+    saveCheckpoint(path.join(out('nan'), 'checkpoint'), ckpt);
+    await expect(runTraining({ ...opts, outDir: out('nan'), resume: true }))
+      .rejects.toThrow(/^train: step 1: non-finite gradient \(NaN or Infinity\) in cls\.predictions\.bias, .* and \d+ more; .*the last good checkpoint \(step 1\) is in /);
+  }, 60_000);
+
+  it('fuses only the ort engine with sgd or an unpreconditioned static schedule', () => {
+    const eta = () => 0.1;
+    const plan = (o: Partial<TrainOptions>, a?: Artifact) => fusedStepPlan(validateTrainOptions({ ...base, ...o }), eta, a);
+    expect(plan({ engine: 'ort', optimizer: 'sgd' })?.target).toBe('gradient');
+    expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, artifacts.stepNorm)?.target).toBe('stepNorm');
+    expect(plan({ engine: 'tfjs', optimizer: 'sgd' })).toBeUndefined();
+    expect(plan({ engine: genericOrt, optimizer: 'sgd' })).toBeUndefined();
+    expect(plan({ engine: 'ort', optimizer: 'adam' })).toBeUndefined();
+    const withPreconditioner = (p: string): Artifact => ({ ...artifacts.stepNorm, compression: { ...artifacts.stepNorm.compression, options: { ...artifacts.stepNorm.compression.options, preconditioner: p } as never } });
+    expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, withPreconditioner('none'))?.target).toBe('stepNorm');
+    expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, withPreconditioner('factored'))).toBeUndefined();
+  });
+
+  it('advances the step counts of a stateless state and refuses anything else', () => {
+    expect(advanceCounts([{ count: 2 }, {}, [{ count: 2 }]], 3)).toEqual([{ count: 5 }, {}, [{ count: 5 }]]);
+    expect(() => advanceCounts([{ m: { $tensor: {} } }], 1)).toThrow('state[0].m: the fused step keeps no optimizer state but step counts');
+    expect(() => advanceCounts({ beta: 0.9 }, 1)).toThrow('state.beta: the fused step keeps no optimizer state but step counts');
+  });
+});
