@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { plotArtifact } from '../plot/artifact-plot.js';
 import { COMPARE_DEFAULTS } from '../compare/options.js';
 import { buildReport, lossCurvesSvg, reportMarkdown } from '../compare/report.js';
+import { meanSd } from '../compare/report-md.js';
 import { runCompare } from '../compare/run.js';
 import { loadArtifact } from '../schedule/files.js';
 import { flag, UsageError, type FlagSpecs, type ParsedArgs } from './args.js';
@@ -38,6 +39,10 @@ const flags: FlagSpecs = {
   'min-multiplier': { type: 'number', min: 0, default: d.minMultiplier, help: 'clamp multipliers from below' },
   'eval-points': { type: 'int', min: 1, default: d.evalPoints, help: 'held-out evaluations per run' },
   graft: { type: 'boolean', default: true, help: 'include online Adam#SGD (--no-graft to skip)' },
+  seeds: { type: 'list', help: 'seeds of every method, e.g. 0,1,2 (default: --seed); the report gives mean ± sd over them' },
+  'tune-seed-only': { type: 'boolean', default: d.tuneSeedOnly, help: 'sweep on the first seed only, then run each method\'s best setting on the other seeds (--no-tune-seed-only: every seed sweeps)' },
+  hybrid: { type: 'boolean', default: d.includeHybrid, help: 'include the hybrid reference (Adam state for LayerNorm and biases, NOT stateless) at the best static scale (--no-hybrid to skip)' },
+  'hybrid-adam-lr': { type: 'number', min: 0, max: 1, help: 'peak Adam rate of the hybrid\'s LayerNorm and bias tensors (default: the best Adam lr of the sweep)' },
   out: { type: 'string', help: 'report folder (default runs/compare-<preset>)' },
   json: { type: 'boolean', help: 'print report.json to stdout' },
 };
@@ -57,6 +62,19 @@ function choices<T extends string>(args: ParsedArgs, name: string, allowed: read
   });
 }
 
+/** `graftlr compare` with every flag that differs from its default (the full options are in report.json). */
+export function commandLine(args: ParsedArgs, resolved: Record<string, string> = {}): string {
+  const parts = ['graftlr', 'compare'];
+  for (const [name, spec] of Object.entries(flags)) {
+    if (name === 'json') continue;
+    const value = resolved[name] ?? args.flags[name];
+    if (value === undefined || JSON.stringify(value) === JSON.stringify(spec.default)) continue;
+    if (spec.type === 'boolean') parts.push(value ? `--${name}` : `--no-${name}`);
+    else parts.push(`--${name}`, Array.isArray(value) ? value.join(',') : String(value));
+  }
+  return parts.join(' ');
+}
+
 export const compareCommand: Command = {
   name: 'compare',
   summary: 'Adam vs SGD vs online Adam#SGD vs SGD + static schedule: same data, seed and budget; writes a report',
@@ -64,7 +82,12 @@ export const compareCommand: Command = {
   details: [
     'Adam and plain SGD get a small learning-rate sweep; static SGD gets the same-sized sweep of a global scale on its',
     'multipliers. The best Adam lr drives the online graft and the probe. Every run is its own process (peak RSS per run).',
-    'Writes report.md, report.json, loss-curves.svg/.png and multipliers-<variant>.svg into --out.',
+    'Seeds (--seeds 0,1,2): every run and every probe runs per seed (seed k trains with the schedule probed with seed k).',
+    'By default the sweeps run on the first seed only and the best setting of each method (by in-domain held-out loss)',
+    'then runs on the remaining seeds; --no-tune-seed-only sweeps every seed and picks by the mean over seeds.',
+    'The report ranks the methods by mean held-out loss (mean ± sd over seeds), with gap closure per seed against that',
+    "seed's best Adam and SGD, artifact size, optimizer state, peak RSS and ms/step, and says which methods are stateless.",
+    'Writes report.md, report.json, loss-curves.svg/.png and multipliers-<variant>.svg into --out; runs are cached there (--reuse).',
   ].join('\n'),
   flags,
   async run(args, io) {
@@ -83,6 +106,8 @@ export const compareCommand: Command = {
       targets: choices(args, 'targets', ['multiplier', 'stepNorm'] as const), capRatios: numbers(args, 'cap-ratios'), zeroGradTol: flag.num(args, 'zero-grad-tol'), reuse: flag.bool(args, 'reuse'),
       maxMultiplier: flag.num(args, 'max-multiplier'), minMultiplier: flag.num(args, 'min-multiplier'),
       evalPoints: flag.int(args, 'eval-points'), includeGraft: flag.bool(args, 'graft'), outDir,
+      seeds: flag.list(args, 'seeds') === undefined ? undefined : numbers(args, 'seeds'), tuneSeedOnly: flag.bool(args, 'tune-seed-only'),
+      includeHybrid: flag.bool(args, 'hybrid'), hybridAdamLr: flag.num(args, 'hybrid-adam-lr'),
     }, {
       onRunStart: (name, i, total, steps) => {
         io.err(`[${i + 1}/${total}] ${name}`);
@@ -95,20 +120,22 @@ export const compareCommand: Command = {
       },
     });
     const report = buildReport(result);
-    const command = ['graftlr', 'compare', ...process.argv.slice(3)].join(' ');
+    const command = commandLine(args, { out: outDir });
     writeFileAtomic(path.join(outDir, 'report.md'), reportMarkdown(result, report, command));
     writeFileAtomic(path.join(outDir, 'report.json'), JSON.stringify({ command, options: result.options, wallSeconds: result.wallSeconds, ...report }, null, 2) + '\n');
     const curves = lossCurvesSvg(result, report);
     writeChart(path.join(outDir, 'loss-curves.svg'), curves);
     writeChart(path.join(outDir, 'loss-curves.png'), curves);
-    for (const b of report.best.filter((x) => x.family === 'static')) {
-      const run = result.runs.find((r) => r.name === b.name);
-      if (run?.artifact) writeChart(path.join(outDir, `multipliers-${b.variant}.svg`), plotArtifact(loadArtifact(run.artifact.path)));
+    for (const m of report.methods.filter((x) => x.family === 'static')) {
+      const run = result.runs.find((r) => r.name === m.runs[0]);
+      if (run?.artifact) writeChart(path.join(outDir, `multipliers-${m.variant}.svg`), plotArtifact(loadArtifact(run.artifact.path)));
     }
     if (flag.bool(args, 'json')) io.out(JSON.stringify(report));
     else {
-      io.out(report.best.map((b) => `${(b.family + (b.variant ? ` ${b.variant}` : '')).padEnd(48)} held-out ${b.heldoutLoss?.toFixed(4) ?? '-'}  ood ${b.oodLoss?.toFixed(4) ?? '-'}`).join('\n'));
-      for (const g of report.gapClosure) io.out(`gap closure ${g.variant}: in-domain ${g.heldout?.toFixed(3) ?? '-'}, out-of-domain ${g.ood?.toFixed(3) ?? '-'}`);
+      for (const m of report.methods) {
+        io.out(`${m.rank}. ${m.method.padEnd(48)} ${m.stateless ? 'stateless' : 'stateful '}  held-out ${meanSd(m.heldoutLoss)}  ood ${meanSd(m.oodLoss)}  ` +
+          `gap closure ${meanSd(m.gapClosure.heldout, 3)} / ${meanSd(m.gapClosure.ood, 3)}`);
+      }
       io.out(`report: ${path.join(outDir, 'report.md')}`);
     }
     return 0;

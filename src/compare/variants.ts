@@ -1,0 +1,58 @@
+/**
+ * The static variants of a comparison, enumerated in one place: one probe per (grouping, probe fraction),
+ * and per probe one schedule per combination of compression knobs. A variant's name holds every knob that
+ * changes its artifact, so runs are keyed (and cached) by all of them. Seeds are not part of a variant:
+ * seed k trains with the schedule probed with seed k.
+ */
+import type { CompressOptions } from '../schedule/compress.js';
+import type { GroupingName } from '../model/groups.js';
+import type { CompareOptions } from './options.js';
+
+/** A number as it appears in run names: 3 significant digits (1e-3 -> 0.001). */
+export const fmt = (x: number): string => String(Number(x.toPrecision(3)));
+
+export interface ProbeSpec {
+  grouping: GroupingName;
+  probeFraction: number;
+  /** Name without the seed, e.g. "probe-tensor-p0.1". */
+  name: string;
+}
+
+export interface StaticVariant {
+  probe: ProbeSpec;
+  /** e.g. "tensor-p0.1-constant-skip0.2-norm". */
+  name: string;
+  /** Options of compressTrace for this variant. */
+  compress: Partial<CompressOptions>;
+}
+
+export function probeSpecs(o: CompareOptions): ProbeSpec[] {
+  return o.groupings.flatMap((grouping) => o.probeFractions.map((probeFraction) => ({
+    grouping, probeFraction, name: `probe-${grouping}-p${fmt(probeFraction)}`,
+  })));
+}
+
+/** The variants built on one probe. The cap is a rule on multipliers; step-norm schedules use cap 0. */
+export function staticVariants(o: CompareOptions, probe: ProbeSpec): StaticVariant[] {
+  const out: StaticVariant[] = [];
+  for (const method of o.methods) {
+    for (const target of o.targets) {
+      for (const skipFraction of o.skipFractions) {
+        for (const capRatio of target === 'stepNorm' ? [0] : o.capRatios) {
+          const name = `${probe.grouping}-p${fmt(probe.probeFraction)}-${method}-skip${fmt(skipFraction)}` +
+            `${capRatio > 0 ? `-cap${fmt(capRatio)}` : ''}${target === 'stepNorm' ? '-norm' : ''}`;
+          out.push({
+            probe, name,
+            compress: { method, skipFraction, capRatio, target, zeroGradTol: o.zeroGradTol, minMultiplier: o.minMultiplier, maxMultiplier: o.maxMultiplier },
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Every variant of every probe. */
+export function allStaticVariants(o: CompareOptions): StaticVariant[] {
+  return probeSpecs(o).flatMap((p) => staticVariants(o, p));
+}
