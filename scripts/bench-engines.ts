@@ -3,11 +3,13 @@
  * onnxruntime GEMM peak, and peak RSS, per preset (batch 32, sequence 128 by default).
  *
  *   node bin/run-script.mjs scripts/bench-engines.ts [--presets tiny,mini] [--batch 32] [--seq 128]
- *     [--steps 10] [--warmup 2] [--tfjs-steps 3] [--engines tfjs,ort-grads,ort-sgd] [--backend wasm] [--json]
+ *     [--steps 10] [--warmup 2] [--tfjs-steps 3] [--engines tfjs,ort-grads,ort-sgd,torch] [--backend wasm] [--json]
  *
  * Engines: `tfjs` = tfjs engine (autodiff) + plain SGD update in tfjs; `ort-grads` = ort engine gradients
  * copied into tfjs + the same tfjs update (the path every optimizer uses); `ort-sgd` = the fused ort step
- * (loss, gradients and SGD update in one onnxruntime run). Each (engine, preset) runs in its own child
+ * (loss, gradients and SGD update in one onnxruntime run, what `train` runs for sgd/static on ort);
+ * `torch` = the same model in PyTorch with torch.optim.SGD (scripts/bench-torch.py, run only when a
+ * python3 with torch is found; also measures numpy/torch sgemm). Each (engine, preset) runs in its own child
  * process, so peak RSS is that configuration's alone. Times are medians after warm-up; the machine may
  * be shared, so the minimum is shown as well.
  */
@@ -37,7 +39,7 @@ const { values: opts } = parseArgs({
     steps: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     'tfjs-steps': { type: 'string', default: '3' },
-    engines: { type: 'string', default: 'tfjs,ort-grads,ort-sgd' },
+    engines: { type: 'string', default: 'tfjs,ort-grads,ort-sgd,torch' },
     backend: { type: 'string', default: 'wasm' },
     json: { type: 'boolean', default: false },
     child: { type: 'string' }, // internal: "<engine>:<preset>" or "gemm"
@@ -145,6 +147,37 @@ async function child(spec: string): Promise<void> {
   process.stdout.write(JSON.stringify(m) + '\n');
 }
 
+/** A python3 that imports torch (`python3` first, then the system one), or undefined. */
+function findTorchPython(): string | undefined {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    try {
+      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+      return python;
+    } catch { /* try the next */ }
+  }
+  return undefined;
+}
+
+/** One JSON line from scripts/bench-torch.py. */
+function runTorch(python: string, args: string[]): Record<string, unknown> {
+  const script = fileURLToPath(new URL('./bench-torch.py', import.meta.url));
+  const out = execFileSync(python, [script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+/** The PyTorch measurement of a preset, with the same config, batch and step counts. */
+function torchMeasurement(python: string, config: BertConfig, preset: string): Measurement {
+  const r = runTorch(python, [
+    '--preset', preset, '--vocab', String(config.vocabSize), '--batch', opts.batch!, '--seq', opts.seq!,
+    '--steps', opts.steps!, '--warmup', opts.warmup!,
+    '--config', JSON.stringify({ hiddenSize: config.hiddenSize, numLayers: config.numLayers, numHeads: config.numHeads, intermediateSize: config.intermediateSize }),
+  ]);
+  return {
+    medianMs: r.msPerStep as number, minMs: r.minMs as number, steps: r.steps as number, lastLoss: r.loss as number,
+    peakRssMB: r.peakRssMB as number, note: `torch ${r.torch}, ${r.threads} threads, plain SGD`,
+  };
+}
+
 function runChild(spec: string): Measurement & { gflops?: number } {
   const runner = fileURLToPath(new URL('../bin/run-script.mjs', import.meta.url));
   const args = [...process.execArgv, runner, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--child', spec];
@@ -155,37 +188,53 @@ function runChild(spec: string): Measurement & { gflops?: number } {
 async function main(): Promise<void> {
   if (opts.child) return child(opts.child);
   const B = Number(opts.batch), T = Number(opts.seq);
-  const engines = opts.engines!.split(','), presets = opts.presets!.split(',');
+  const presets = opts.presets!.split(',');
+  let engines = opts.engines!.split(',');
+  const python = engines.includes('torch') ? findTorchPython() : undefined;
+  const torchSkipped = engines.includes('torch') && python === undefined;
+  if (torchSkipped) engines = engines.filter((e) => e !== 'torch');
   const gemm = runChild('gemm');
+  const sgemm = python === undefined ? undefined : runTorch(python, ['--gemm', '--batch', opts.batch!, '--seq', opts.seq!]);
   const rows: Record<string, unknown>[] = [];
   for (const preset of presets) {
     const config = presetConfig(preset);
     const N = benchBatch(config, B, T).maskedPositions.length;
     const flops = trainingFlops(config, B, T, N);
-    let tfjsMs: number | undefined;
-    for (const engine of engines) {
-      const m = runChild(`${engine}:${preset}`);
+    let tfjsMs: number | undefined, torchMs: number | undefined;
+    // torch first, so every later engine of the preset gets its ratio
+    for (const engine of [...engines.filter((e) => e === 'torch'), ...engines.filter((e) => e !== 'torch')]) {
+      const m = engine === 'torch' ? torchMeasurement(python!, config, preset) : runChild(`${engine}:${preset}`);
       if (engine === 'tfjs') tfjsMs = m.medianMs;
+      if (engine === 'torch') torchMs = m.medianMs;
       const gflops = flops / (m.medianMs / 1000) / 1e9;
       rows.push({
         preset, engine, msPerStep: round(m.medianMs), minMs: round(m.minMs), tokensPerSec: Math.round((B * T) / (m.medianMs / 1000)),
         gflops: round(gflops), ofPeak: round(gflops / gemm.gflops!, 3), peakRssMB: Math.round(m.peakRssMB),
-        speedupVsTfjs: tfjsMs === undefined ? null : round(tfjsMs / m.medianMs), loss: round(m.lastLoss, 4), steps: m.steps,
+        speedupVsTfjs: tfjsMs === undefined ? null : round(tfjsMs / m.medianMs),
+        speedVsTorch: torchMs === undefined ? null : round(torchMs / m.medianMs, 2), loss: round(m.lastLoss, 4), steps: m.steps,
         flopsPerStep: flops, maskedRows: N, note: m.note,
       });
     }
   }
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ batch: B, seq: T, gemmPeakGflops: gemm.gflops, gemmNote: gemm.note, rows }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ batch: B, seq: T, gemmPeakGflops: gemm.gflops, gemmNote: gemm.note, sgemm, torchSkipped, rows }, null, 2) + '\n');
     return;
   }
   console.log(`batch ${B} x seq ${T}; GEMM peak (onnxruntime MatMul ${gemm.note}): ${round(gemm.gflops!)} GFLOP/s`);
-  console.log('preset | engine    | ms/step (median) | min    | tokens/s | GFLOP/s | of peak | peak RSS MB | vs tfjs');
+  if (sgemm) {
+    const g = sgemm.gemm as Record<string, { numpy: number; torch: number }>;
+    console.log(`sgemm GFLOP/s (${sgemm.threads} threads, numpy BLAS: ${sgemm.numpyBlas}): ` +
+      Object.entries(g).map(([shape, v]) => `${shape}: numpy ${v.numpy}, torch ${v.torch}`).join('; '));
+  }
+  if (torchSkipped) console.log("torch: skipped (no python3 imports torch; on Debian: apt-get install python3-torch)");
+  console.log('preset | engine    | ms/step (median) | min    | tokens/s | GFLOP/s | of peak | peak RSS MB | vs tfjs | vs torch');
   for (const r of rows) {
     console.log([r.preset, String(r.engine).padEnd(9), String(r.msPerStep).padStart(16), String(r.minMs).padStart(6),
       String(r.tokensPerSec).padStart(8), String(r.gflops).padStart(7), String(r.ofPeak).padStart(7),
-      String(r.peakRssMB).padStart(11), r.speedupVsTfjs === null ? '-' : `${r.speedupVsTfjs}x`].join(' | '));
+      String(r.peakRssMB).padStart(11), (r.speedupVsTfjs === null ? '-' : `${r.speedupVsTfjs}x`).padStart(7),
+      r.speedVsTorch === null ? '-' : `${r.speedVsTorch}x`].join(' | '));
   }
+  console.log('"vs" columns: speed relative to that engine on the same preset (tokens/s ratio; > 1 is faster).');
   console.log('matmul FLOPs per step: ' + presets.map((p) => `${p} ${round((rows.find((r) => r.preset === p)!.flopsPerStep as number) / 1e9)} G`).join(', '));
 }
 
