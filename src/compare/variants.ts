@@ -32,19 +32,28 @@ export function probeSpecs(o: CompareOptions): ProbeSpec[] {
   })));
 }
 
-/** The variants built on one probe. The cap is a rule on multipliers; step-norm schedules use cap 0. */
+/**
+ * The variants built on one probe. The cap is a rule on multipliers; step-norm schedules use cap 0. A
+ * preconditioner other than none needs a step-norm target (a multiplier target pairs with none alone) and
+ * adds its kind to the name ("-factored").
+ */
 export function staticVariants(o: CompareOptions, probe: ProbeSpec): StaticVariant[] {
   const out: StaticVariant[] = [];
+  const preconditioners = o.preconditioners ?? ['none'];
   for (const method of o.methods) {
     for (const target of o.targets) {
       for (const skipFraction of o.skipFractions) {
         for (const capRatio of target === 'stepNorm' ? [0] : o.capRatios) {
-          const name = `${probe.grouping}-p${fmt(probe.probeFraction)}-${method}-skip${fmt(skipFraction)}` +
-            `${capRatio > 0 ? `-cap${fmt(capRatio)}` : ''}${target === 'stepNorm' ? '-norm' : ''}`;
-          out.push({
-            probe, name,
-            compress: { method, skipFraction, capRatio, target, zeroGradTol: o.zeroGradTol, minMultiplier: o.minMultiplier, maxMultiplier: o.maxMultiplier },
-          });
+          for (const preconditioner of target === 'stepNorm' ? preconditioners : ['none' as const]) {
+            const name = `${probe.grouping}-p${fmt(probe.probeFraction)}-${method}-skip${fmt(skipFraction)}` +
+              `${capRatio > 0 ? `-cap${fmt(capRatio)}` : ''}${target === 'stepNorm' ? '-norm' : ''}${preconditioner !== 'none' ? `-${preconditioner}` : ''}`;
+            out.push({
+              probe, name,
+              compress: {
+                method, skipFraction, capRatio, target, preconditioner, zeroGradTol: o.zeroGradTol, minMultiplier: o.minMultiplier, maxMultiplier: o.maxMultiplier,
+              },
+            });
+          }
         }
       }
     }

@@ -46,7 +46,8 @@ function fakeRunner(jobs: ChildJob[], table = HELDOUT): JobRunner {
     const o = job.options;
     if (o.optimizer === 'sgd' && o.lr === 2) throw new Error('step 3: non-finite gradient');
     const setting = o.optimizer === 'static' || o.optimizer === 'hybrid' ? o.scheduleScale : o.lr;
-    const loss = table[`${o.optimizer} ${setting}`][o.seed!];
+    const factored = String(o.schedule ?? '').includes('-factored-') ? ' factored' : '';
+    const loss = table[`${o.optimizer} ${setting}${factored}`][o.seed!];
     const ood = loss + (o.optimizer === 'static' ? 1.2 : 1.0);
     const stateBytes = o.optimizer === 'adam' || o.optimizer === 'graft' ? 8000 : o.optimizer === 'hybrid' ? 800 : 0;
     const summary = {
@@ -128,6 +129,25 @@ describe('compare over seeds (fake runs)', () => {
     const md = reportMarkdown(result, buildReport(result), 'graftlr compare --seeds 0,1,2');
     expect(md).toContain('| 3 | static tensor-p0.1-constant-skip0.2-norm | scale 4 | yes | 3 | 4.6667 ± 0.1528 | 11.0% ± 1.0% |');
     expect(md.split('\n').slice(0, 6).join('\n')).toContain('graftlr compare --seeds 0,1,2');
+  });
+
+  it('a preconditioner variant flows through seeds, selection and rank like any static variant', async () => {
+    const jobs: ChildJob[] = [];
+    // factored: x2 wins on seed 0 (4.2 < 4.6); seeds 1, 2 then run x2 only: mean (4.2 + 4.3 + 4.4) / 3 = 4.3.
+    const table = { ...HELDOUT, 'static 2 factored': [4.2, 4.3, 4.4], 'static 4 factored': [4.6] };
+    const result = await runCompare({ ...options('precond'), preconditioners: ['none', 'factored'], includeGraft: false, includeHybrid: false },
+      { runJob: fakeRunner(jobs, table) });
+    const factored = jobs.filter((j) => j.kind === 'train' && String(j.options.schedule).includes('-factored-'))
+      .map((j) => j.kind === 'train' && [j.options.seed, j.options.scheduleScale, path.basename(String(j.options.schedule))]);
+    expect(factored).toEqual([
+      [0, 2, 'tensor-p0.1-constant-skip0.2-norm-factored-s0.graft'], [0, 4, 'tensor-p0.1-constant-skip0.2-norm-factored-s0.graft'],
+      [1, 2, 'tensor-p0.1-constant-skip0.2-norm-factored-s1.graft'], [2, 2, 'tensor-p0.1-constant-skip0.2-norm-factored-s2.graft'],
+    ]);
+    const methods = buildReport(result).methods;
+    // adam 4.1, factored 4.3, plain step norm 4.6667, sgd 6.2.
+    expect(methods.map((m) => [m.method, m.setting])).toEqual([
+      ['adam', 2e-3], ['static tensor-p0.1-constant-skip0.2-norm-factored', 2], ['static tensor-p0.1-constant-skip0.2-norm', 4], ['sgd', 1]]);
+    expect(methods[1].heldoutLoss.mean).toBeCloseTo(4.3, 12);
   });
 
   it('with --no-tune-seed-only every seed sweeps and the setting with the best mean wins', async () => {
