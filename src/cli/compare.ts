@@ -43,7 +43,7 @@ const flags: FlagSpecs = {
   graft: { type: 'boolean', default: true, help: 'include online Adam#SGD (--no-graft to skip)' },
   seeds: { type: 'list', help: 'seeds of every method, e.g. 0,1,2 (default: --seed); the report gives mean ± sd over them' },
   'tune-seed-only': { type: 'boolean', default: d.tuneSeedOnly, help: 'sweep on the first seed only, then run each method\'s best setting on the other seeds (--no-tune-seed-only: every seed sweeps)' },
-  hybrid: { type: 'boolean', default: d.includeHybrid, help: 'include the hybrid reference (Adam state for LayerNorm and biases, NOT stateless) at the best static scale (--no-hybrid to skip)' },
+  'include-hybrid': { type: 'boolean', default: d.includeHybrid, help: 'include the hybrid reference (Adam state for LayerNorm and biases, NOT stateless) at the best static scale (--no-include-hybrid to skip)' },
   'hybrid-adam-lr': { type: 'number', min: 0, max: 1, help: 'peak Adam rate of the hybrid\'s LayerNorm and bias tensors (default: the best Adam lr of the sweep)' },
   out: { type: 'string', help: 'report folder (default runs/compare-<preset>)' },
   json: { type: 'boolean', help: 'print report.json to stdout' },
@@ -109,7 +109,7 @@ export const compareCommand: Command = {
       maxMultiplier: flag.num(args, 'max-multiplier'), minMultiplier: flag.num(args, 'min-multiplier'),
       evalPoints: flag.int(args, 'eval-points'), includeGraft: flag.bool(args, 'graft'), outDir,
       seeds: flag.list(args, 'seeds') === undefined ? undefined : numbers(args, 'seeds'), tuneSeedOnly: flag.bool(args, 'tune-seed-only'),
-      includeHybrid: flag.bool(args, 'hybrid'), hybridAdamLr: flag.num(args, 'hybrid-adam-lr'),
+      includeHybrid: flag.bool(args, 'include-hybrid'), hybridAdamLr: flag.num(args, 'hybrid-adam-lr'),
     }, {
       onRunStart: (name, i, total, steps) => {
         io.err(`[${i + 1}/${total}] ${name}`);
