@@ -96,7 +96,8 @@ export function reportMarkdown(result: CompareResult, report: CompareReport, com
     ...result.probes.map((p) => `- ${p.name}: ${p.steps} steps, ${p.wallSeconds.toFixed(0)} s, peak RSS ${(p.peakRssBytes / 2 ** 20).toFixed(0)} MiB`),
     '',
     'Plots: `loss-curves.svg` / `.png` (training loss, smoothed, and held-out loss of each method at its selected setting, ' +
-      'mean over its seeds), `multipliers-<variant>.svg` (the schedule of the first seed).',
+      'mean over its seeds; a variant is named there by the parts of its name that differ between variants), ' +
+      '`multipliers-<variant>.svg` (the schedule of the first seed).',
     '',
   ];
   return lines.join('\n');

@@ -70,15 +70,20 @@ export function lossCurvesSvg(result: CompareResult, report: CompareReport): str
   const series: Series[] = [];
   const k = Math.max(1, Math.round(result.options.steps / 30));
   let staticIndex = 0;
+  // Legend labels: a variant is named by its tokens that not every variant shares ("static factored").
+  const variants = report.methods.filter((m) => m.variant !== null).map((m) => m.variant!.split('-'));
+  const shared = new Set(variants.length ? variants[0].filter((t) => variants.every((v) => v.includes(t))) : []);
+  const short = (m: MethodResult) => [m.family, ...(m.variant?.split('-').filter((t) => !shared.has(t)) ?? [])].join(' ');
   for (const m of report.methods) {
     const runs = m.runs.map((name) => result.runs.find((r) => r.name === name)!).filter((r: CompareRun) => r.curve.length > 0);
     if (runs.length === 0) continue; // failed everywhere: nothing to draw
     const color = m.family === 'static' ? staticColors[staticIndex++ % staticColors.length] : colors[m.family];
-    const label = `${m.method}${runs.length > 1 ? ` (mean of ${runs.length} seeds)` : ''}`;
+    const label = short(m);
     series.push({ name: `${label} train`, points: smooth(meanCurve(runs.map((r) => r.curve)), k), color, width: 1.6, opacity: 0.8 });
     series.push({ name: `${label} held-out`, points: meanCurve(runs.map((r) => r.evalCurve.map(([s, l]) => [s, l] as [number, number]))), color, width: 2.4, dash: '6 3' });
   }
-  return lineChart({ title: `MLM loss, ${result.options.preset}: each method at its selected setting`, xLabel: 'step', yLabel: 'loss', series });
+  const seeds = report.seeds.length > 1 ? `, mean of ${report.seeds.length} seeds` : '';
+  return lineChart({ title: `MLM loss, ${result.options.preset}: each method at its selected setting${seeds}`, xLabel: 'step', yLabel: 'loss', series });
 }
 
 export { reportMarkdown } from './report-md.js';

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildReport, reportMarkdown } from '../../src/compare/report.js';
+import { buildReport, lossCurvesSvg, reportMarkdown } from '../../src/compare/report.js';
 import type { ChildJob, ChildReply } from '../../src/compare/run-child.js';
 import { runCompare, type JobRunner } from '../../src/compare/run.js';
 import { runProbe } from '../../src/probe/probe.js';
@@ -148,6 +148,9 @@ describe('compare over seeds (fake runs)', () => {
     expect(methods.map((m) => [m.method, m.setting])).toEqual([
       ['adam', 2e-3], ['static tensor-p0.1-constant-skip0.2-norm-factored', 2], ['static tensor-p0.1-constant-skip0.2-norm', 4], ['sgd', 1]]);
     expect(methods[1].heldoutLoss.mean).toBeCloseTo(4.3, 12);
+    // The plot's legend names the variants by what differs between them.
+    const svg = lossCurvesSvg(result, buildReport(result));
+    for (const label of ['static factored held-out', 'static held-out', 'adam train', 'mean of 3 seeds']) expect(svg).toContain(label);
   });
 
   it('with --no-tune-seed-only every seed sweeps and the setting with the best mean wins', async () => {
