@@ -12,7 +12,6 @@
  * A static artifact whose compression.options.preconditioner is set (other than 'none') is not fusable.
  */
 import type { MlmBatch } from '../data/batch.js';
-import { evalBatches, EVAL_SEED } from '../data/mlm.js';
 import type { PreparedData } from '../data/prepare.js';
 import { createOrtEvaluator } from '../engine/ort/evaluator.js';
 import { createOrtSgdTrainer, type OrtSgdTrainer } from '../engine/ort/sgd-trainer.js';
@@ -22,7 +21,7 @@ import type { GroupOf, HostParams } from '../params.js';
 import type { Artifact } from '../schedule/artifact.js';
 import { artifactGroupOf, multiplierFn } from '../schedule/interpolate.js';
 import { NonFiniteError, nonFiniteMessage, type Stepper } from './loop.js';
-import type { HeldoutMetrics } from './setup.js';
+import { heldoutBatches, type HeldoutMetrics } from './setup.js';
 import type { HostTree } from './state.js';
 import type { TrainOptions } from './train-options.js';
 
@@ -152,12 +151,7 @@ export interface HostEvaluator {
  * (seed EVAL_SEED, evalSequences per split), so fused and generic runs report comparable numbers.
  */
 export function hostEvaluator(o: TrainOptions, data: PreparedData, config: BertConfig): HostEvaluator {
-  const batches = (split: 'heldout' | 'ood'): MlmBatch[] =>
-    o.evalSequences === 0 || data[split].count === 0
-      ? []
-      : evalBatches(data[split], o.batchSize, EVAL_SEED, { maxSequences: o.evalSequences });
-  const heldout = batches('heldout');
-  const ood = batches('ood');
+  const { heldout, ood } = heldoutBatches(o, data);
   const ort = createOrtEvaluator(config);
   return {
     async evaluate(params) {

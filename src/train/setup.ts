@@ -59,14 +59,18 @@ export interface Evaluator {
   evaluate(params: ParamMap): Promise<HeldoutMetrics>;
 }
 
-/** Fixed held-out batches (seed EVAL_SEED, so runs compare) and the function that evaluates them. */
-export function runEvaluator(o: RunOptions, data: PreparedData, engine: Engine): Evaluator {
+/** The fixed held-out batches of a run, per split (seed EVAL_SEED, evalSequences per split, so runs compare). */
+export function heldoutBatches(o: RunOptions, data: PreparedData): { heldout: MlmBatch[]; ood: MlmBatch[] } {
   const batches = (split: 'heldout' | 'ood'): MlmBatch[] =>
     o.evalSequences === 0 || data[split].count === 0
       ? []
       : evalBatches(data[split], o.batchSize, EVAL_SEED, { maxSequences: o.evalSequences });
-  const heldout = batches('heldout');
-  const ood = batches('ood');
+  return { heldout: batches('heldout'), ood: batches('ood') };
+}
+
+/** Fixed held-out batches (heldoutBatches) and the function that evaluates them. */
+export function runEvaluator(o: RunOptions, data: PreparedData, engine: Engine): Evaluator {
+  const { heldout, ood } = heldoutBatches(o, data);
   return {
     async evaluate(params) {
       return {
