@@ -21,11 +21,13 @@ export type CoordinateFactors =
   | { values: Float32Array; eps: number };
 
 /** Per tensor, what the update needs: normalised row factors R / mean(R) (matrices), or values. */
-type Prepared =
+export type PreparedFactors =
   | { kind: 'matrix'; rowsOverMean: Float32Array; cols: Float32Array; eps2: number }
   | { kind: 'vector'; values: Float32Array; eps2: number };
+type Prepared = PreparedFactors;
 
-function prepare(name: string, f: CoordinateFactors, op: string): Prepared {
+/** Checks one tensor's factors and normalises them for the update (R / mean(R), eps^2); `op` names the caller in errors. */
+export function prepareFactors(name: string, f: CoordinateFactors, op: string): Prepared {
   if (!(f.eps > 0 && Number.isFinite(f.eps))) throw new Error(`${op}: eps of ${name} = ${f.eps} is invalid: expected a finite number > 0`);
   const eps2 = f.eps * f.eps;
   if ('values' in f) return { kind: 'vector', values: f.values, eps2 };
@@ -60,7 +62,7 @@ export function scaleByFactoredPreconditioner(
   factors: Readonly<Record<string, CoordinateFactors>>,
   op = 'scaleByFactoredPreconditioner',
 ): Optimizer<EmptyState> {
-  const prepared = new Map(Object.entries(factors).map(([name, f]) => [name, prepare(name, f, op)]));
+  const prepared = new Map(Object.entries(factors).map(([name, f]) => [name, prepareFactors(name, f, op)]));
   return {
     spec: { name: 'scaleByFactoredPreconditioner', tensors: prepared.size },
     init: () => ({}),

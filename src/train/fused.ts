@@ -9,7 +9,8 @@
  *   sgd:                       w <- w (1 - eta wd) - eta clip(g)
  *   static, target multiplier: w[G] <- w[G] (1 - eta wd) - eta s c_G(t) clip(g)[G]
  *   static, target stepNorm:   w[G] <- w[G] (1 - eta wd) - eta s m_G(t) g[G] / ||g[G]||   (no clipping, as the generic path)
- * A static artifact whose compression.options.preconditioner is set (other than 'none') is not fusable.
+ *   static, stepNorm with the artifact's factored preconditioner P (fixed):
+ *                              d = P * g;  w[G] <- w[G] (1 - eta wd) - eta s m_G(t) d[G] / ||d[G]||
  */
 import type { MlmBatch } from '../data/batch.js';
 import type { PreparedData } from '../data/prepare.js';
@@ -17,6 +18,7 @@ import { createOrtEvaluator } from '../engine/ort/evaluator.js';
 import { createOrtSgdTrainer, type OrtSgdTrainer } from '../engine/ort/sgd-trainer.js';
 import type { BertConfig } from '../model/config.js';
 import type { Schedule } from '../optim/base.js';
+import type { CoordinateFactors } from '../optim/precondition.js';
 import type { GroupOf, HostParams } from '../params.js';
 import type { Artifact } from '../schedule/artifact.js';
 import { artifactGroupOf, multiplierFn } from '../schedule/interpolate.js';
@@ -35,6 +37,8 @@ export interface FusedPlan {
   weightDecay: number;
   /** Parameter -> group, for the step-norm target. */
   groupOf?: GroupOf;
+  /** The artifact's fixed per-coordinate preconditioner (step-norm target only). */
+  preconditioner?: Readonly<Record<string, CoordinateFactors>>;
   /** The per-parameter learning rate at step t: eta(t) for sgd, eta(t) s c_G(t) for static. */
   lrAt(name: string, step: number): number;
   /** The base schedule eta(t) (the decay rate is eta(t) wd). */
@@ -49,7 +53,8 @@ export function fusedStepPlan(o: TrainOptions, eta: Schedule, artifact?: Artifac
   }
   if (o.optimizer !== 'static' || artifact === undefined) return undefined;
   const options = artifact.compression.options as { target?: string; preconditioner?: string };
-  if (options.preconditioner !== undefined && options.preconditioner !== 'none') return undefined;
+  const factored = options.preconditioner !== undefined && options.preconditioner !== 'none';
+  if (factored && (options.target !== 'stepNorm' || !artifact.preconditioner)) return undefined; // the generic path explains
   const c = multiplierFn(artifact, o.steps);
   const groupOf = artifactGroupOf(artifact);
   const s = o.scheduleScale;
@@ -60,7 +65,9 @@ export function fusedStepPlan(o: TrainOptions, eta: Schedule, artifact?: Artifac
     }
     return eta(t) * s * m;
   };
-  if (options.target === 'stepNorm') return { target: 'stepNorm', weightDecay: o.weightDecay, groupOf, lrAt, eta };
+  if (options.target === 'stepNorm') {
+    return { target: 'stepNorm', weightDecay: o.weightDecay, groupOf, lrAt, eta, preconditioner: factored ? artifact.preconditioner!.params : undefined };
+  }
   return { target: 'gradient', clipNorm: o.clipNorm, weightDecay: o.weightDecay, lrAt, eta };
 }
 
@@ -109,7 +116,7 @@ export interface FusedStepperOptions {
 export async function createFusedStepper(config: BertConfig, plan: FusedPlan, o: FusedStepperOptions): Promise<RunStepper> {
   advanceCounts(o.state, 0); // refuse a state that is not counts only, before any work
   const trainer: OrtSgdTrainer = await createOrtSgdTrainer(config, o.initial, {
-    clipNorm: plan.clipNorm, weightDecay: plan.weightDecay > 0, seed: o.seed, normalizeBy: plan.groupOf,
+    clipNorm: plan.clipNorm, weightDecay: plan.weightDecay > 0, seed: o.seed, normalizeBy: plan.groupOf, preconditioner: plan.preconditioner,
   });
   const names = Object.keys(o.initial);
   let taken = 0;

@@ -38,7 +38,21 @@ export interface SgdGraphOptions {
    * normalising undoes any global rescaling. Default: plain gradients.
    */
   groups?: readonly number[];
+  /**
+   * A fixed per-coordinate preconditioner (src/optim/precondition.ts), with `groups` only: `preconditioned[i]`
+   * says how the i-th parameter's P arrives, and its gradient becomes d = P * g before the group norms:
+   *   'factors': inputs `precond_rows.<param>` (r, 1) = R / mean(R), `precond_cols.<param>` (1, c) = C and
+   *              `precond_eps2.<param>` () = eps^2;  P = 1 / sqrt(rows * cols + eps2)   (r, c), built per step
+   *   'values':  input `precond.<param>` (the parameter's shape) holds P itself (vectors: O(size) numbers)
+   *   undefined: P = 1.
+   */
+  preconditioned?: readonly (PreconditionedAs | undefined)[];
 }
+
+export type PreconditionedAs = 'factors' | 'values';
+export const precondInputs = (param: string) => ({
+  rows: `precond_rows.${param}`, cols: `precond_cols.${param}`, eps2: `precond_eps2.${param}`, values: `precond.${param}`,
+});
 
 function start(c: BertConfig, name: string): { e: Emitter; v: LossAndGradValues } {
   const e = new Emitter(new GraphBuilder(name, { opset: OPSET }));
@@ -91,7 +105,11 @@ export function buildSgdGraph(c: BertConfig, o: SgdGraphOptions = {}): Uint8Arra
   const lr = e.g.input('lr', 'float32', [names.length]);
   const decay = o.weightDecay ? e.g.input('decay', 'float32', [names.length]) : undefined;
   const maxNorm = o.clip ? e.g.input('max_norm', 'float32', []) : undefined;
-  const squares = names.map((n) => e.op('ReduceSumSquare', [v.grads[n]], 'sgd.sq', { keepdims: { kind: 'int', value: 0 } })); // ()
+  if (o.preconditioned !== undefined && (o.groups === undefined || o.preconditioned.length !== names.length)) {
+    throw new Error(`buildSgdGraph: preconditioned needs groups and one entry per parameter (${names.length})`);
+  }
+  const grads = names.map((n, i) => preconditionedGradient(e, n, paramShapes(c)[n], v.grads[n], o.preconditioned?.[i])); // like w
+  const squares = grads.map((g) => e.op('ReduceSumSquare', [g], 'sgd.sq', { keepdims: { kind: 'int', value: 0 } })); // ()
   e.g.output(named(e, e.concat(squares.map((sq) => e.unsqueeze(sq, [0], 'sgd.sq1')), 0, 'sgd.sq_all'), 'grad_sq'), 'float32', [names.length]);
   const norm = e.op('Sqrt', [e.op('Sum', squares, 'sgd.sum_sq')], 'sgd.norm'); // ()
   e.g.output(named(e, norm, 'grad_norm'), 'float32', []);
@@ -103,7 +121,7 @@ export function buildSgdGraph(c: BertConfig, o: SgdGraphOptions = {}): Uint8Arra
     const rate = e.op('Gather', [lr, e.index(i)], 'sgd.lr'); // ()
     const perStep = factor ?? inverse?.get(o.groups![i]);
     const scaled = perStep === undefined ? rate : e.mul(rate, perStep, 'sgd.lr_scaled'); // ()
-    const step = e.mul(v.grads[name], scaled, 'sgd.step'); // like w
+    const step = e.mul(grads[i], scaled, 'sgd.step'); // like w
     const kept = decay === undefined ? w
       : e.mul(w, e.sub(e.scalar(1), e.op('Gather', [decay, e.index(i)], 'sgd.decay'), 'sgd.keep'), 'sgd.kept');
     e.g.node('Sub', [kept, step], { outputs: [newParamOutput(name)] });
@@ -125,4 +143,18 @@ function groupInverseNorms(e: Emitter, squares: string[], groups: readonly numbe
     out.set(group, e.op('Where', [positive, e.op('Reciprocal', [norm], 'sgd.group_inv_raw'), e.scalar(0)], 'sgd.group_inv')); // ()
   }
   return out;
+}
+
+/** d = P * g for one parameter (see SgdGraphOptions.preconditioned); g itself when `as` is undefined. */
+function preconditionedGradient(e: Emitter, name: string, shape: number[], g: string, as: PreconditionedAs | undefined): string {
+  if (as === undefined) return g;
+  const inputs = precondInputs(name);
+  if (as === 'values') return e.mul(g, e.g.input(inputs.values, 'float32', shape), 'sgd.precond'); // like w
+  const [r, c] = shape;
+  const rows = e.g.input(inputs.rows, 'float32', [r, 1]);
+  const cols = e.g.input(inputs.cols, 'float32', [1, c]);
+  const eps2 = e.g.input(inputs.eps2, 'float32', []);
+  const vTilde = e.mul(rows, cols, 'sgd.v_tilde'); // (r, c)
+  const p = e.op('Reciprocal', [e.op('Sqrt', [e.op('Add', [vTilde, eps2], 'sgd.v_eps')], 'sgd.v_sqrt')], 'sgd.p'); // (r, c)
+  return e.mul(g, p, 'sgd.precond'); // (r, c)
 }

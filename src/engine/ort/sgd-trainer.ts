@@ -10,7 +10,9 @@ import { float32Feed, OrtSession, type Feed, type SessionOptions } from '../../e
 import type { BertConfig } from '../../model/config.js';
 import { checkHostParams, paramShapes } from '../../onnx/bert-params.js';
 import type { HostParams } from '../../params.js';
+import type { CoordinateFactors } from '../../optim/precondition.js';
 import { dropoutFeeds } from './dropout.js';
+import { preconditionFeeds } from './precondition-feeds.js';
 import { batchFeeds, paramFeeds } from './feeds.js';
 import { buildSgdGraph, newParamOutput, TRAINING_SESSION } from './graphs.js';
 import { checkOrtConfig } from './loss-and-grads.js';
@@ -27,6 +29,11 @@ export interface OrtSgdOptions extends SessionOptions {
    * ||g[G]|| before the learning rate applies (see buildSgdGraph). Excludes clipNorm.
    */
   normalizeBy?: (name: string) => string;
+  /**
+   * A fixed per-coordinate preconditioner, with normalizeBy only: each gradient becomes d = P * g
+   * before the group norms (src/optim/precondition.ts; factors for every parameter).
+   */
+  preconditioner?: Readonly<Record<string, CoordinateFactors>>;
 }
 
 export interface OrtSgdStepOptions {
@@ -77,7 +84,8 @@ function perParam(names: string[], values: Readonly<Record<string, number>>, wha
 export async function createOrtSgdTrainer(config: BertConfig, initial: HostParams, options: OrtSgdOptions = {}): Promise<OrtSgdTrainer> {
   checkOrtConfig(config);
   checkHostParams(config, initial);
-  const { clipNorm, weightDecay = false, seed = 0, normalizeBy } = options;
+  const { clipNorm, weightDecay = false, seed = 0, normalizeBy, preconditioner } = options;
+  if (preconditioner && !normalizeBy) throw new Error('a preconditioner needs normalizeBy: it is applied with the step-norm target only');
   if (clipNorm !== undefined && !(clipNorm > 0)) throw new Error(`clipNorm = ${clipNorm} is invalid: expected a number > 0`);
   if (clipNorm !== undefined && normalizeBy) throw new Error('clipNorm and normalizeBy exclude each other: normalising by group norms undoes clipping');
   const shapes = paramShapes(config);
@@ -88,7 +96,8 @@ export async function createOrtSgdTrainer(config: BertConfig, initial: HostParam
     Object.fromEntries(names.map((name) => [name, { shape: [...shapes[name]], data: Float32Array.from(from(name)) }]));
   let params = copy((name) => initial[name].data); // current
   let spare = copy((name) => new Float32Array(initial[name].data.length)); // written by the next step
-  const bytes = buildSgdGraph(config, { clip: clipNorm !== undefined, weightDecay, groups });
+  const precond = preconditioner ? preconditionFeeds(shapes, preconditioner) : undefined;
+  const bytes = buildSgdGraph(config, { clip: clipNorm !== undefined, weightDecay, groups, preconditioned: precond?.preconditioned });
   const session = await OrtSession.create(bytes, { ...TRAINING_SESSION, ...options }, 'the ort SGD graph');
   const fetch = ['loss', 'accuracy', 'grad_norm', 'grad_sq'];
   let taken = 0;
@@ -97,7 +106,7 @@ export async function createOrtSgdTrainer(config: BertConfig, initial: HostParam
     config,
     async step(batch, lrByParam, stepOptions = {}) {
       const { decayByParam, step = taken } = stepOptions;
-      const feeds: Record<string, Feed> = paramFeeds(params, batchFeeds(config, batch));
+      const feeds: Record<string, Feed> = paramFeeds(params, { ...batchFeeds(config, batch), ...precond?.feeds });
       feeds.lr = float32Feed(perParam(names, lrByParam, 'lrByParam'), [names.length]);
       if (weightDecay) {
         if (!decayByParam) throw new Error('decayByParam is missing: this trainer was made with weightDecay: true');
