@@ -25,7 +25,7 @@ import { artifactGroupOf, multiplierFn } from '../schedule/interpolate.js';
 import { NonFiniteError, nonFiniteMessage, type Stepper } from './loop.js';
 import { heldoutBatches, type HeldoutMetrics } from './setup.js';
 import type { HostTree } from './state.js';
-import type { TrainOptions } from './train-options.js';
+import { groupScale, type TrainOptions } from './train-options.js';
 
 /** What the engine line says for a fused run. */
 export const FUSED_ENGINE = 'ort (fused SGD step)';
@@ -57,13 +57,12 @@ export function fusedStepPlan(o: TrainOptions, eta: Schedule, artifact?: Artifac
   if (factored && (options.target !== 'stepNorm' || !artifact.preconditioner)) return undefined; // the generic path explains
   const c = multiplierFn(artifact, o.steps);
   const groupOf = artifactGroupOf(artifact);
-  const s = o.scheduleScale;
   const lrAt = (name: string, t: number): number => {
     const m = c(groupOf(name), t);
     if (!Number.isFinite(m) || m < 0) {
       throw new Error(`train: multiplier("${groupOf(name)}", ${t}) = ${m} is invalid: expected a finite number >= 0`);
     }
-    return eta(t) * s * m;
+    return eta(t) * groupScale(o, groupOf(name)) * m;
   };
   if (options.target === 'stepNorm') {
     return { target: 'stepNorm', weightDecay: o.weightDecay, groupOf, lrAt, eta, preconditioner: factored ? artifact.preconditioner!.params : undefined };

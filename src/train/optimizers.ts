@@ -27,7 +27,7 @@ import { clipByGlobalNorm } from '../optim/transforms.js';
 import type { Artifact } from '../schedule/artifact.js';
 import { artifactGroupOf, multiplierFn } from '../schedule/interpolate.js';
 import { hybridTrainOptimizer } from './hybrid.js';
-import { DEFAULT_LR, DEFAULT_WARMUP, type TrainOptions } from './train-options.js';
+import { DEFAULT_LR, DEFAULT_WARMUP, groupScale, type TrainOptions } from './train-options.js';
 
 /** The base schedule eta(t) of a training run (see the file comment). */
 export function trainBaseSchedule(o: TrainOptions, artifact?: Artifact): DescribedSchedule {
@@ -63,7 +63,7 @@ export function trainOptimizer(o: TrainOptions, eta: DescribedSchedule, artifact
     case 'static': {
       if (!artifact) throw new Error('train: optimizer "static" needs a schedule artifact');
       const c = multiplierFn(artifact, o.steps);
-      const s = o.scheduleScale;
+      const s = (group: string) => groupScale(o, group); // scheduleScale, or vectorScale for LayerNorm/bias
       const groupOf = artifactGroupOf(artifact);
       const stepNorm = (artifact.compression.options as { target?: string }).target === 'stepNorm';
       if (artifact.preconditioner && !stepNorm) {
@@ -71,7 +71,7 @@ export function trainOptimizer(o: TrainOptions, eta: DescribedSchedule, artifact
       }
       if (stepNorm) {
         // Normalising happens after clipping: clipping by the global norm would not change the direction anyway.
-        const sgdPart = scheduledSgd({ lr: eta, multiplier: (group, step) => s * c(group, step), groupOf, weightDecay: o.weightDecay });
+        const sgdPart = scheduledSgd({ lr: eta, multiplier: (group, step) => s(group) * c(group, step), groupOf, weightDecay: o.weightDecay });
         if (artifact.preconditioner) {
           // d = P * g, then the step-norm rule on d (precondition.ts; still 0 bytes of state).
           const precondition = scaleByFactoredPreconditioner(artifact.preconditioner.params, 'train');
@@ -80,7 +80,7 @@ export function trainOptimizer(o: TrainOptions, eta: DescribedSchedule, artifact
         return chain(normalizeByGroup(groupOf), sgdPart) as Optimizer<unknown>;
       }
       return scheduledSgd({
-        lr: eta, multiplier: (group, step) => s * c(group, step), groupOf,
+        lr: eta, multiplier: (group, step) => s(group) * c(group, step), groupOf,
         clipNorm: o.clipNorm, weightDecay: o.weightDecay,
       }) as Optimizer<unknown>;
     }

@@ -109,7 +109,7 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   // What must be equal for a resumed run to continue bit-identically (compared on resume).
   const sameRun = {
     optimizer: o.optimizer, steps: o.steps, batchSize: o.batchSize, seqLen: o.seqLen, baseSchedule: eta.spec,
-    scheduleScale: o.scheduleScale, ...(o.optimizer === 'hybrid' ? { hybridAdamLr: o.hybridAdamLr } : {}), schedule: artifact?.checksum ?? null, clipNorm: o.clipNorm ?? null,
+    scheduleScale: o.scheduleScale, ...(o.vectorScale !== undefined ? { vectorScale: o.vectorScale } : {}), ...(o.optimizer === 'hybrid' ? { hybridAdamLr: o.hybridAdamLr } : {}), schedule: artifact?.checksum ?? null, clipNorm: o.clipNorm ?? null,
     weightDecay: o.weightDecay, engine: engineName,
   };
   const ckptDir = o.outDir === undefined ? undefined : path.join(o.outDir, 'checkpoint');

@@ -37,6 +37,11 @@ export interface TrainOptions extends RunOptions {
   schedule?: string | Artifact;
   /** Global factor on the artifact's multipliers (the one knob a static-schedule sweep tunes; default 1). */
   scheduleScale: number;
+  /**
+   * Factor on the multipliers of LayerNorm and bias groups instead of scheduleScale (default: scheduleScale).
+   * A group is such a vector when its name is a parameter ending in .bias, .gamma or .beta (per-tensor groups).
+   */
+  vectorScale?: number;
   /** hybrid only: peak Adam rate of the LayerNorm and bias tensors, following eta(t)'s shape (default 1e-3). */
   hybridAdamLr?: number;
   /** Clip the gradient to this global norm first (stateless; default off). */
@@ -96,6 +101,7 @@ export function validateTrainOptions(options: Partial<TrainOptions>): TrainOptio
   checkNumber(who, 'beta2', o.beta2, 0, 1 - Number.EPSILON, true);
   checkNumber(who, 'eps', o.eps, 0, 1);
   checkNumber(who, 'scheduleScale', o.scheduleScale, 0, 1e6);
+  if (o.vectorScale !== undefined) checkNumber(who, 'vectorScale', o.vectorScale, 0, 1e6, true); // 0 freezes LayerNorm and biases
   if (o.clipNorm !== undefined) checkNumber(who, 'clipNorm', o.clipNorm, 0, Infinity);
   checkNumber(who, 'weightDecay', o.weightDecay, 0, 1, true);
   if (o.optimizer === 'graft' && o.weightDecay > 0) {
@@ -109,4 +115,14 @@ export function validateTrainOptions(options: Partial<TrainOptions>): TrainOptio
   if (o.init !== undefined && o.resume) throw new Error(`${who}: init and resume exclude each other: a resumed run continues from its checkpoint`);
   if (o.resume && o.outDir === undefined) throw new Error(`${who}: resume needs the run folder: pass --out <folder> with --resume`);
   return o;
+}
+
+/** LayerNorm gamma/beta and biases (the tensors vectorScale addresses), by parameter name. */
+export function isVectorParam(name: string): boolean {
+  return /\.(bias|gamma|beta)$/.test(name);
+}
+
+/** The global factor a static schedule applies to `group`: vectorScale for LayerNorm/bias groups, else scheduleScale. */
+export function groupScale(o: Pick<TrainOptions, 'scheduleScale' | 'vectorScale'>, group: string): number {
+  return o.vectorScale !== undefined && isVectorParam(group) ? o.vectorScale : o.scheduleScale;
 }
