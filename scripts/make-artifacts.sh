@@ -35,7 +35,7 @@ if [[ "$WHAT" == all || "$WHAT" == seeds ]]; then
   cp "$SEEDS_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-s0.graft" artifacts/tiny.graft
   # The time-varying compression over the same seeds (reuses the baselines; overwrites report.md, so it runs last).
   $G compare --preset tiny --steps 2000 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 1e-3,2e-3,4e-3 \
-    --sgd-lrs 0.125,0.25,0.5 --static-scales 2,4 --methods constant,factorized --preconditioners none \
+    --sgd-lrs 0.125,0.25,0.5 --static-scales 2,4,6 --methods constant,factorized --preconditioners none \
     --no-include-hybrid --no-graft --eval-points 4 --reuse --out "$SEEDS_OUT"
   cp "$SEEDS_OUT/report.md" artifacts/compare-tiny-seeds/factorized-report.md
 fi
