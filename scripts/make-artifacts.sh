@@ -3,7 +3,7 @@
 #   artifacts/tiny.graft                 the seed-0 schedule of the 3-seed tiny comparison (made by `seeds`)
 #   artifacts/mini.graft                 (graftlr extract; trace and probe metrics stay in runs/artifacts/)
 #   artifacts/compare-tiny-seeds/        the 3-seed tiny comparison (report.md, report.json, loss-curves.png,
-#                                        factorized-report.md, probe-length-report.md)
+#                                        factorized-report.md, probe-length-report.md, factorized-probe20-report.md)
 #   artifacts/compare-tiny/              the earlier single-seed tiny exploration (multiplier vs step-norm targets)
 # Usage: scripts/make-artifacts.sh [seeds|mini|compare|all]   (default all; seeds alone takes about an hour on 2 cores)
 # Environment: COMPARE_OUT / SEEDS_OUT (defaults runs/compare-tiny, runs/c8-tiny; pass the folder of an earlier
@@ -42,6 +42,10 @@ if [[ "$WHAT" == all || "$WHAT" == seeds ]]; then
     --sgd-lrs 0.125,0.25,0.5 --static-scales 2,4,6 --probe-fractions 0.1,0.2 --methods constant --preconditioners none \
     --no-include-hybrid --no-graft --eval-points 4 --reuse --out "$SEEDS_OUT"
   cp "$SEEDS_OUT/report.md" artifacts/compare-tiny-seeds/probe-length-report.md
+  $G compare --preset tiny --steps 2000 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 1e-3,2e-3,4e-3 \
+    --sgd-lrs 0.125,0.25,0.5 --static-scales 2,4,6 --probe-fractions 0.2 --methods factorized --preconditioners none \
+    --no-include-hybrid --no-graft --eval-points 4 --reuse --out "$SEEDS_OUT"
+  cp "$SEEDS_OUT/report.md" artifacts/compare-tiny-seeds/factorized-probe20-report.md
 fi
 
 # mini: ~4x the cost per step of tiny; a 60-step probe of a 1000-step plan at the default batch (32 x 128).
