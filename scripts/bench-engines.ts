@@ -30,6 +30,7 @@ import { sgd } from '../src/optim/alias.js';
 import { disposeState, optimizerStep } from '../src/optim/state.js';
 import { disposeParams, fromHost } from '../src/params.js';
 import { rng } from '../src/random.js';
+import { findTorchPython } from './torch-python.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -145,17 +146,6 @@ async function child(spec: string): Promise<void> {
   const steps = engine === 'tfjs' ? Number(opts['tfjs-steps']) : Number(opts.steps);
   const m = await measureEngine(engine, config, benchBatch(config, B, T), { steps, warmup: engine === 'tfjs' ? 1 : Number(opts.warmup), backend: opts.backend! });
   process.stdout.write(JSON.stringify(m) + '\n');
-}
-
-/** A python3 that imports torch (`python3` first, then the system one), or undefined. */
-function findTorchPython(): string | undefined {
-  for (const python of ['python3', '/usr/bin/python3']) {
-    try {
-      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
-      return python;
-    } catch { /* try the next */ }
-  }
-  return undefined;
 }
 
 /** One JSON line from scripts/bench-torch.py. */

@@ -23,6 +23,7 @@ import { prepareData } from '../src/data/prepare.js';
 import { presetConfig } from '../src/model/config.js';
 import { initValues } from '../src/model/init.js';
 import { runTraining } from '../src/train/run.js';
+import { findTorchPython } from './torch-python.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -59,9 +60,7 @@ fs.writeFileSync(input, JSON.stringify({ config, batchSize, seqLen, lrs, batches
 
 // 3. PyTorch from the same numbers.
 const script = fileURLToPath(new URL('./torch-parity.py', import.meta.url));
-const python = ['python3', '/usr/bin/python3'].find((p) => {
-  try { execFileSync(p, ['-c', 'import torch'], { stdio: 'ignore' }); return true; } catch { return false; }
-});
+const python = findTorchPython();
 if (!python) {
   console.error('torch-parity: no python3 with torch found (Debian: apt-get install python3-torch)');
   process.exit(2);

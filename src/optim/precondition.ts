@@ -39,17 +39,24 @@ export function prepareFactors(name: string, f: CoordinateFactors, op: string): 
   return { kind: 'matrix', rowsOverMean, cols: f.cols, eps2 };
 }
 
-/** P for one tensor of shape `shape` (new tensor; call inside a tidy). */
-function preconditionerTensor(name: string, p: Prepared, shape: number[], op: string): tf.Tensor {
+/** Throws naming the tensor when its factors do not fit `shape` (a schedule made for another model). */
+export function checkFactorsFit(name: string, p: PreparedFactors, shape: readonly number[], op: string): void {
   if (p.kind === 'vector') {
     const size = shape.reduce((a, d) => a * d, 1);
     if (size !== p.values.length) throw new Error(`${op}: ${name} has ${size} values but its factors have ${p.values.length}: use a schedule made for this model`);
-    return tf.rsqrt(tf.add(tf.tensor(p.values, shape), p.eps2)); // shape
+    return;
   }
   const [r, c] = [p.rowsOverMean.length, p.cols.length];
   if (shape.length !== 2 || shape[0] !== r || shape[1] !== c) {
     throw new Error(`${op}: ${name} has shape [${shape}] but its factors are for [${r},${c}]: use a schedule made for this model`);
   }
+}
+
+/** P for one tensor of shape `shape` (new tensor; call inside a tidy). */
+function preconditionerTensor(name: string, p: Prepared, shape: number[], op: string): tf.Tensor {
+  checkFactorsFit(name, p, shape, op);
+  if (p.kind === 'vector') return tf.rsqrt(tf.add(tf.tensor(p.values, shape), p.eps2)); // shape
+  const [r, c] = [p.rowsOverMean.length, p.cols.length];
   const vTilde = tf.mul(tf.tensor2d(p.rowsOverMean, [r, 1]), tf.tensor2d(p.cols, [1, c])); // (r, c)
   return tf.rsqrt(tf.add(vTilde, p.eps2)); // (r, c)
 }

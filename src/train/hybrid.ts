@@ -15,18 +15,14 @@ import { adam, adamw } from '../optim/alias.js';
 import { tidyUpdate, type Optimizer, type Updates } from '../optim/base.js';
 import type { DescribedSchedule } from '../optim/schedules.js';
 import type { ParamMap } from '../params.js';
-
-/** True for the tensors that carry Adam state in the hybrid: LayerNorm gamma/beta and every bias. */
-export function carriesHybridState(name: string): boolean {
-  return /\.(bias|gamma|beta)$/.test(name);
-}
+import { isVectorParam } from './train-options.js';
 
 /** Parameters whose optimizer keeps per-coordinate state: all for adam/graft, the small tensors for hybrid, none otherwise. */
 export function statefulParamCount(optimizer: string, shapes: Readonly<Record<string, readonly number[]>>): number {
   const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
   let n = 0;
   for (const [name, shape] of Object.entries(shapes)) {
-    if (optimizer === 'adam' || optimizer === 'graft' || (optimizer === 'hybrid' && carriesHybridState(name))) n += size(shape);
+    if (optimizer === 'adam' || optimizer === 'graft' || (optimizer === 'hybrid' && isVectorParam(name))) n += size(shape);
   }
   return n;
 }
@@ -45,7 +41,7 @@ function pick(p: ParamMap, keep: (name: string) => boolean): ParamMap {
  * with a stateful one (run on the state-carrying tensors only). Borrows its inputs, returns new tensors.
  */
 export function hybrid(o: { stateless: Optimizer<unknown>; stateful: Optimizer<unknown>; carriesState?: (name: string) => boolean }): Optimizer<HybridState> {
-  const carries = o.carriesState ?? carriesHybridState;
+  const carries = o.carriesState ?? isVectorParam; // LayerNorm gamma/beta and every bias
   return {
     spec: { name: 'hybrid', stateless: o.stateless.spec ?? { name: 'custom' }, stateful: o.stateful.spec ?? { name: 'custom' } },
     init: (params) => ({ stateless: o.stateless.init(params), adam: o.stateful.init(pick(params, carries)) }),

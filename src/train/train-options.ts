@@ -117,7 +117,7 @@ export function validateTrainOptions(options: Partial<TrainOptions>): TrainOptio
   return o;
 }
 
-/** LayerNorm gamma/beta and biases (the tensors vectorScale addresses), by parameter name. */
+/** LayerNorm gamma/beta and biases, by parameter name: the tensors vectorScale addresses and the hybrid gives Adam state. */
 export function isVectorParam(name: string): boolean {
   return /\.(bias|gamma|beta)$/.test(name);
 }

@@ -12,7 +12,8 @@ import { runProbe } from '../../src/probe/probe.js';
 import { buildArtifact, decodeArtifact, encodeArtifact, type Artifact } from '../../src/schedule/artifact.js';
 import { compressTrace } from '../../src/schedule/compress.js';
 import type { RunOptions } from '../../src/train/options.js';
-import { carriesHybridState, statefulParamCount } from '../../src/train/hybrid.js';
+import { statefulParamCount } from '../../src/train/hybrid.js';
+import { isVectorParam } from '../../src/train/train-options.js';
 import { trainBaseSchedule, trainOptimizer } from '../../src/train/optimizers.js';
 import { runTraining } from '../../src/train/run.js';
 import { validateTrainOptions } from '../../src/train/train-options.js';
@@ -50,8 +51,8 @@ describe('hybrid optimizer', () => {
     expect(statefulParamCount('hybrid', shapes)).toBe(12);
     expect(statefulParamCount('adam', shapes)).toBe(12 + 4 + 4 + 4 + 20);
     expect(statefulParamCount('static', shapes)).toBe(0);
-    expect(carriesHybridState('cls.predictions.bias')).toBe(true);
-    expect(carriesHybridState('embeddings.word_embeddings')).toBe(false);
+    expect(isVectorParam('cls.predictions.bias')).toBe(true);
+    expect(isVectorParam('embeddings.word_embeddings')).toBe(false);
   });
 
   it('updates every other tensor exactly as static, and the Adam tensors by Adam at eta(t) * a / eta_peak', () => {
@@ -74,7 +75,7 @@ describe('hybrid optimizer', () => {
       disposeState(sState); disposeState(hState);
       sState = sNext; hState = hNext;
       for (const n of Object.keys(grads)) {
-        if (!carriesHybridState(n)) {
+        if (!isVectorParam(n)) {
           expect(Array.from(uH[n].dataSync()), n).toEqual(Array.from(uS[n].dataSync())); // bit for bit
         } else if (step === 0) {
           // Adam's first step: mhat = g, vhat = g^2, so u = -lr_0 * g / (|g| + eps), lr_0 = eta(0) * 3e-3 / eta_peak.

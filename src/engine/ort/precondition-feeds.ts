@@ -3,10 +3,11 @@
  * from the artifact's factors and fed unchanged every step (src/optim/precondition.ts has the formula):
  *   matrix (r, c): precond_rows (r, 1) = R / mean(R),  precond_cols (1, c) = C,  precond_eps2 () = eps^2;
  *                  the graph builds P = 1 / sqrt(rows * cols + eps2) each step, so only O(r + c) numbers live
- *   vector:        precond (size) = P = 1 / sqrt(v + eps^2), computed here in float32
+ *   vector:        precond (size) = P = 1 / sqrt(v + eps^2), computed here once (preconditionerValues)
  */
 import { float32Feed, type Feed } from '../../eval/ort.js';
-import { prepareFactors, type CoordinateFactors } from '../../optim/precondition.js';
+import { checkFactorsFit, prepareFactors, type CoordinateFactors } from '../../optim/precondition.js';
+import { preconditionerValues } from '../../schedule/second-moments.js';
 import { precondInputs, type PreconditionedAs } from './graphs.js';
 
 export interface PreconditionFeeds {
@@ -27,20 +28,15 @@ export function preconditionFeeds(
     if (!f) throw new Error(`${op}: no factors for ${name}: use a schedule made for this model`);
     const shape = shapes[name];
     const p = prepareFactors(name, f, op);
+    checkFactorsFit(name, p, shape, op);
     const inputs = precondInputs(name);
     if (p.kind === 'matrix') {
-      if (shape.length !== 2 || shape[0] !== p.rowsOverMean.length || shape[1] !== p.cols.length) {
-        throw new Error(`${op}: ${name} has shape [${shape}] but its factors are for [${p.rowsOverMean.length},${p.cols.length}]: use a schedule made for this model`);
-      }
       feeds[inputs.rows] = float32Feed(p.rowsOverMean, [shape[0], 1]);
       feeds[inputs.cols] = float32Feed(p.cols, [1, shape[1]]);
       feeds[inputs.eps2] = float32Feed(Float32Array.of(p.eps2), []);
       return 'factors';
     }
-    const size = shape.reduce((a, d) => a * d, 1);
-    if (size !== p.values.length) throw new Error(`${op}: ${name} has ${size} values but its factors have ${p.values.length}: use a schedule made for this model`);
-    const eps2 = Math.fround(p.eps2);
-    feeds[inputs.values] = float32Feed(Float32Array.from(p.values, (v) => 1 / Math.sqrt(Math.fround(v + eps2))), shape); // P = 1 / sqrt(v + eps^2)
+    feeds[inputs.values] = float32Feed(Float32Array.from(preconditionerValues(f)), shape); // P = 1 / sqrt(v + eps^2)
     return 'values';
   });
   return { preconditioned, feeds };
