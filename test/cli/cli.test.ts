@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../src/cli/registry.js';
+import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { cli, fastRunFlags, smallCorpus } from './helpers.js';
 
 describe('help and usage errors', () => {
@@ -28,6 +29,9 @@ describe('help and usage errors', () => {
     expect(badFlag).toMatchObject({ code: 2, err: 'graftlr inspect: unknown flag --colour (see --help)\n' });
     const badValue = await cli('train', '--steps', 'many');
     expect(badValue).toMatchObject({ code: 2, err: 'graftlr train: --steps many: expected an integer\n' });
+    const badStd = await cli('train', '--init-std', '0', '--optimizer', 'sgd');
+    expect(badStd.code).toBe(2);
+    expect(badStd.err).toMatch(/\ngraftlr train: --init-std 0: expected a number in \(0, 1\)\n$/); // after the backend line
   });
 
   it('a missing artifact is one line, exit 1', async () => {
@@ -79,6 +83,22 @@ describe('extract -> inspect -> train on a small corpus', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/fingerprint .* re-run extract/);
     expect(fs.existsSync(path.join(dir, 'm', 'metrics.jsonl'))).toBe(false);
+  });
+
+  it('train --init-std sets the model config (kept in the checkpoint) and the scale of the initial weights', async () => {
+    const trainAt = async (std: string) => {
+      const out = path.join(dir, `init-${std}`);
+      const r = await cli('train', ...run, '--optimizer', 'sgd', '--lr', '1e-30', '--steps', '1', '--init-std', std, '--out', out, '--json');
+      expect(r.code, r.err).toBe(0);
+      return loadCheckpoint(out);
+    };
+    const [small, large] = [await trainAt('0.01'), await trainAt('0.04')];
+    expect(small.model.config.initStd).toBe(0.01);
+    expect(large.model.config.initStd).toBe(0.04);
+    // Same seed, same truncated-normal draws times the std: after a 1e-30 step every kernel is 4x larger.
+    const name = 'encoder.layer.0.attention.self.query.kernel';
+    const [a, b] = [small.params[name].data, large.params[name].data];
+    for (let i = 0; i < a.length; i += 97) expect(b[i]).toBeCloseTo(4 * a[i], 6);
   });
 
   it('train --schedule runs stateless SGD: 0 bytes of optimizer state, finite held-out loss', async () => {
