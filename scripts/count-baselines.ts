@@ -1,0 +1,28 @@
+/**
+ * Count-based reference losses on the exact held-out batches that `train` and `compare` evaluate
+ * (seed EVAL_SEED, --eval-sequences rows per split, --batch-size rows per batch): a unigram predictor
+ * (no context) and a left-neighbour bigram (src/eval/count-baselines.ts), both counted on the training split.
+ * A model's held-out loss between the two uses little of its context.
+ *
+ *   node bin/run-script.mjs scripts/count-baselines.ts [--batch-size 16] [--seq-len 64] [--eval-sequences 256]
+ *     [--corpus sotu] [--vocab-size 8192] [--cache-dir .cache/graftlr]
+ */
+import { parseArgs } from 'node:util';
+import { EVAL_SEED, evalBatches } from '../src/data/mlm.js';
+import { prepareData } from '../src/data/prepare.js';
+import { countBaselines } from '../src/eval/count-baselines.js';
+
+const { values: a } = parseArgs({
+  options: {
+    'batch-size': { type: 'string', default: '16' }, 'seq-len': { type: 'string', default: '64' },
+    'eval-sequences': { type: 'string', default: '256' }, corpus: { type: 'string', default: 'sotu' },
+    'vocab-size': { type: 'string', default: '8192' }, 'cache-dir': { type: 'string', default: '.cache/graftlr' },
+  },
+});
+const corpus = a.corpus === 'sotu' ? 'sotu' : a.corpus!.split(',');
+const data = prepareData({ corpus, vocabSize: Number(a['vocab-size']), seqLen: Number(a['seq-len']), cacheDir: a['cache-dir'] });
+for (const split of ['heldout', 'ood'] as const) {
+  const batches = evalBatches(data[split], Number(a['batch-size']), EVAL_SEED, { maxSequences: Number(a['eval-sequences']) });
+  const r = countBaselines(data.train, batches);
+  console.log(`${split}: unigram ${r.unigram.toFixed(4)}, left bigram ${r.leftBigram.toFixed(4)} (${r.tokens} masked tokens)`);
+}
