@@ -8,9 +8,8 @@
  *     [--corpus sotu] [--vocab-size 8192] [--cache-dir .cache/graftlr]
  */
 import { parseArgs } from 'node:util';
-import { EVAL_SEED, evalBatches } from '../src/data/mlm.js';
 import { prepareData } from '../src/data/prepare.js';
-import { countBaselines } from '../src/eval/count-baselines.js';
+import { heldoutCountBaselines } from '../src/eval/count-baselines.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -21,8 +20,9 @@ const { values: a } = parseArgs({
 });
 const corpus = a.corpus === 'sotu' ? 'sotu' : a.corpus!.split(',');
 const data = prepareData({ corpus, vocabSize: Number(a['vocab-size']), seqLen: Number(a['seq-len']), cacheDir: a['cache-dir'] });
+const baselines = heldoutCountBaselines(data, Number(a['batch-size']), Number(a['eval-sequences']));
 for (const split of ['heldout', 'ood'] as const) {
-  const batches = evalBatches(data[split], Number(a['batch-size']), EVAL_SEED, { maxSequences: Number(a['eval-sequences']) });
-  const r = countBaselines(data.train, batches);
+  const r = baselines[split];
+  if (r === null) continue;
   console.log(`${split}: unigram ${r.unigram.toFixed(4)}, left bigram ${r.leftBigram.toFixed(4)} (${r.tokens} masked tokens)`);
 }

@@ -25,6 +25,16 @@ function settingText(m: MethodResult): string {
 
 const failedNote = (m: MethodResult): string => (m.failed > 0 ? ` (${m.failed} of ${m.seeds.length} seeds failed)` : '');
 
+/** One line: what count-based predictors score on the same masked positions (in-domain / out-of-domain). */
+function countBaselinesLine(report: CompareReport): string {
+  const { heldout, ood } = report.countBaselines;
+  if (heldout === null && ood === null) return 'No held-out evaluation: no count-based reference.';
+  return `For scale, on the same held-out masked positions (in-domain / out-of-domain), counted on the training split: ` +
+    `unigram, which ignores the context, ${n(heldout?.unigram ?? null)} / ${n(ood?.unigram ?? null)}; ` +
+    `a bigram on the left neighbour ${n(heldout?.leftBigram ?? null)} / ${n(ood?.leftBigram ?? null)} ` +
+    '(`src/eval/count-baselines.ts`).';
+}
+
 export function reportMarkdown(result: CompareResult, report: CompareReport, command: string): string {
   const o = result.options;
   const seedsText = report.seeds.length === 1 ? `seed ${report.seeds[0]}` : `seeds ${report.seeds.join(', ')}`;
@@ -54,6 +64,8 @@ export function reportMarkdown(result: CompareResult, report: CompareReport, com
     '|---|---|---|---|---|---|---|---|---|',
     ...report.methods.map((m) => `| ${m.rank} | ${methodName(m)} | ${settingText(m)} | ${m.stateless ? 'yes' : 'no'} | ${m.seeds.length} | ` +
       `${meanSd(m.heldoutLoss)} | ${meanSd(m.heldoutAccuracy, 1, 100, '%')} | ${meanSd(m.oodLoss)} | ${meanSd(m.oodAccuracy, 1, 100, '%')} |`),
+    '',
+    countBaselinesLine(report),
     '',
     '## Gap closure',
     '',

@@ -26,6 +26,8 @@ export interface CompareReport {
   seedBaselines: SeedBaseline[];
   /** Every run (all settings, all seeds), by held-out loss. */
   ranked: RankedRun[];
+  /** Count-based predictors on the same held-out masked positions. */
+  countBaselines: CompareResult['countBaselines'];
 }
 
 const finite = (x: number | undefined): number | null => (x === undefined || !Number.isFinite(x) ? null : x);
@@ -40,7 +42,7 @@ export function buildReport(result: CompareResult): CompareReport {
     tokensPerSecond: r.summary.tokensPerSecond, optimizerStateBytes: r.summary.optimizerStateBytes,
     peakRssMiB: r.summary.peakRssBytes / 2 ** 20, artifactBytes: r.artifact?.bytes ?? null, error: r.error ?? null,
   }));
-  return { seeds: result.options.seeds, tuneSeeds: result.tuneSeeds, methods: methodResults(result, baselines), seedBaselines: baselines, ranked };
+  return { seeds: result.options.seeds, tuneSeeds: result.tuneSeeds, methods: methodResults(result, baselines), seedBaselines: baselines, ranked, countBaselines: result.countBaselines };
 }
 
 /** Moving average over a window of k points (training loss is noisy per batch). */

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { heldoutCountBaselines, type CountBaselines } from '../eval/count-baselines.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { prepareData } from '../data/prepare.js';
 import { buildArtifact } from '../schedule/artifact.js';
@@ -71,6 +72,8 @@ export interface CompareResult {
   selected: Selection[];
   /** The seeds the sweeps ran on. */
   tuneSeeds: number[];
+  /** What count-based predictors score on the same held-out masked positions (a scale for the losses). */
+  countBaselines: { heldout: CountBaselines | null; ood: CountBaselines | null };
   wallSeconds: number;
 }
 
@@ -128,7 +131,8 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
   const o = validateCompareOptions(options);
   const runJob = hooks.runJob ?? runInChild;
   // Prepare (and cache) the data once here, so every child reads the cache instead of re-training the tokenizer.
-  prepareData({ corpus: o.corpus, vocabSize: o.vocabSize, seqLen: o.seqLen, cacheDir: o.cacheDir });
+  const data = prepareData({ corpus: o.corpus, vocabSize: o.vocabSize, seqLen: o.seqLen, cacheDir: o.cacheDir });
+  const countBaselines = heldoutCountBaselines(data, o.batchSize, o.evalSequences);
   const shared: Partial<TrainOptions> = {
     preset: o.preset, configOverrides: o.configOverrides, corpus: o.corpus, vocabSize: o.vocabSize, cacheDir: o.cacheDir,
     batchSize: o.batchSize, seqLen: o.seqLen, engine: o.engine as 'ort' | 'tfjs', evalSequences: o.evalSequences,
@@ -247,5 +251,5 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     }
     selected.push({ method: methodKey('hybrid', variant), family: 'hybrid', variant, setting: bestStatic.setting, hybridAdamLr: a });
   }
-  return { options: o, runs, probes, selected, tuneSeeds, wallSeconds: (performance.now() - started) / 1000 };
+  return { options: o, runs, probes, selected, tuneSeeds, countBaselines, wallSeconds: (performance.now() - started) / 1000 };
 }

@@ -11,7 +11,9 @@
  * -ln p(label) over all masked positions of the batches; a = 0.5, k = 20. Special ids are never labels.
  */
 import type { MlmBatch } from '../data/batch.js';
+import { EVAL_SEED, evalBatches } from '../data/mlm.js';
 import type { Sequences } from '../data/pack.js';
+import type { PreparedData } from '../data/prepare.js';
 
 export interface CountBaselines {
   /** Mean cross-entropy of the unigram predictor over the masked positions. */
@@ -67,4 +69,18 @@ export function countBaselines(train: Sequences, batches: readonly MlmBatch[]): 
   }
   if (n === 0) throw new Error('the batches have no masked positions: nothing to score');
   return { unigram: uni / n, leftBigram: bi / n, tokens: n };
+}
+
+/**
+ * The baselines on the held-out batches every run evaluates (seed EVAL_SEED, `evalSequences` rows per
+ * split, `batchSize` rows per batch); null for a split with no sequences or when evaluation is off.
+ */
+export function heldoutCountBaselines(
+  data: PreparedData, batchSize: number, evalSequences: number,
+): { heldout: CountBaselines | null; ood: CountBaselines | null } {
+  const of = (split: 'heldout' | 'ood'): CountBaselines | null =>
+    evalSequences === 0 || data[split].count === 0
+      ? null
+      : countBaselines(data.train, evalBatches(data[split], batchSize, EVAL_SEED, { maxSequences: evalSequences }));
+  return { heldout: of('heldout'), ood: of('ood') };
 }

@@ -29,6 +29,7 @@ describe('compare report', () => {
     expect(chooseSetting(runs.filter((r) => r.family === 'static'), [0])).toBe(1);
     const result: CompareResult = {
       options: validateCompareOptions({ ...COMPARE_DEFAULTS }), probes: [], wallSeconds: 60, tuneSeeds: [0], runs,
+      countBaselines: { heldout: { unigram: 6.84451, leftBigram: 5.827, tokens: 10 }, ood: null },
       selected: [
         { method: 'adam', family: 'adam', variant: null, setting: 1e-3 }, { method: 'sgd', family: 'sgd', variant: null, setting: 1 },
         { method: 'static v', family: 'static', variant: 'v', setting: 1 },
@@ -43,6 +44,7 @@ describe('compare report', () => {
     expect(report.ranked[3].error).toBe('step 3: non-finite gradient');
     const md = reportMarkdown(result, report, 'graftlr compare');
     expect(md).toContain('| 4 | static-x2 | 0 | failed: step 3: non-finite gradient');
+    expect(md).toContain('unigram, which ignores the context, 6.8445 / -; a bigram on the left neighbour 5.8270 / -');
     // One seed: no sd.
     expect(md).toContain('| 2 | static v | scale 1 | yes | 1 | 4.5000 | 10.0% | 5.5000 | 10.0% |');
   });
