@@ -25,6 +25,12 @@ function settingText(m: MethodResult): string {
 
 const failedNote = (m: MethodResult): string => (m.failed > 0 ? ` (${m.failed} of ${m.seeds.length} seeds failed)` : '');
 
+/** Wall seconds of every run and probe of the comparison (failed runs without a time count 0). */
+function computeSeconds(result: CompareResult): number {
+  const finite = (x: number) => (Number.isFinite(x) ? x : 0);
+  return result.runs.reduce((t, r) => t + finite(r.summary.wallSeconds), 0) + result.probes.reduce((t, p) => t + finite(p.wallSeconds), 0);
+}
+
 /** One line: what count-based predictors score on the same masked positions (in-domain / out-of-domain). */
 function countBaselinesLine(report: CompareReport): string {
   const { heldout, ood } = report.countBaselines;
@@ -56,7 +62,8 @@ export function reportMarkdown(result: CompareResult, report: CompareReport, com
       `base schedule warmup ${o.warmup} then ${o.decay}; corpus ${o.corpus === 'sotu' ? 'State of the Union' : o.corpus.join(', ')}. ` +
       `Held-out: ${o.evalSequences} sequences per split (in-domain, out-of-domain). ${tuning} ` +
       `Each seed probes its own schedule (a static run of seed k uses the schedule probed with seed k). ` +
-      `Values are mean ± sample sd over seeds. Total wall time ${(result.wallSeconds / 60).toFixed(1)} min.`,
+      `Values are mean ± sample sd over seeds. Runs and probes took ${(computeSeconds(result) / 60).toFixed(1)} min in all ` +
+      `(this invocation ${(result.wallSeconds / 60).toFixed(1)} min; with --reuse, finished runs are read, not rerun).`,
     '',
     '## Methods ranked by mean held-out loss',
     '',

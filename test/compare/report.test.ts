@@ -44,6 +44,7 @@ describe('compare report', () => {
     expect(report.ranked[3].error).toBe('step 3: non-finite gradient');
     const md = reportMarkdown(result, report, 'graftlr compare');
     expect(md).toContain('| 4 | static-x2 | 0 | failed: step 3: non-finite gradient');
+    expect(md).toContain('Runs and probes took 0.1 min in all (this invocation 1.0 min;'); // 4 runs x 1 s; wallSeconds 60
     expect(md).toContain('unigram, which ignores the context, 6.8445 / -; a bigram on the left neighbour 5.8270 / -');
     // One seed: no sd.
     expect(md).toContain('| 2 | static v | scale 1 | yes | 1 | 4.5000 | 10.0% | 5.5000 | 10.0% |');
