@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Regenerates the shipped schedule artifacts and comparison reports:
 #   artifacts/tiny.graft                 the seed-0 schedule of the 3-seed tiny comparison (made by `seeds`)
-#   artifacts/mini.graft                 (graftlr extract; trace and probe metrics stay in runs/artifacts/)
+#   artifacts/mini.graft                 the seed-0 schedule of the 3-seed mini comparison (made by `mini`)
 #   artifacts/compare-tiny-seeds/        the 3-seed tiny comparison (report.md, report.json, loss-curves.png,
-#                                        factorized-report.md, probe-length-report.md, factorized-probe20-report.md)
+#                                        factorized-report.md, probe-length-report.md, factorized-probe20-report.md,
+#                                        full-probe-report.md)
+#   artifacts/compare-mini-seeds/        the 3-seed mini comparison (report.md, report.json, loss-curves.png)
 #   artifacts/compare-tiny/              the earlier single-seed tiny exploration (multiplier vs step-norm targets)
-# Usage: scripts/make-artifacts.sh [seeds|mini|compare|all]   (default all; seeds alone takes about an hour on 2 cores)
-# Environment: COMPARE_OUT / SEEDS_OUT (defaults runs/compare-tiny, runs/c8-tiny; pass the folder of an earlier
-# run with identical flags to reuse its finished runs), GRAFTLR_BACKEND (default wasm).
+# Usage: scripts/make-artifacts.sh [seeds|mini|compare|all]   (default all; seeds and mini take about an hour
+# and two hours on 2 cores)
+# Environment: COMPARE_OUT / SEEDS_OUT / MINI_OUT (defaults runs/compare-tiny, runs/c8-tiny, runs/c8-mini; pass the
+# folder of an earlier run with identical flags to reuse its finished runs), GRAFTLR_BACKEND (default wasm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,10 +20,8 @@ WHAT="${1:-all}"
 WORK=runs/artifacts
 COMPARE_OUT="${COMPARE_OUT:-runs/compare-tiny}"
 SEEDS_OUT="${SEEDS_OUT:-runs/c8-tiny}"
-mkdir -p "$WORK" artifacts/compare-tiny artifacts/compare-tiny-seeds
-
-# The compression every shipped artifact uses (the best stateless variant of the tiny comparison).
-COMPRESS=(--method constant --skip-fraction 0.2 --target stepNorm)
+MINI_OUT="${MINI_OUT:-runs/c8-mini}"
+mkdir -p "$WORK" artifacts/compare-tiny artifacts/compare-tiny-seeds artifacts/compare-mini-seeds
 
 # The 3-seed tiny comparison (issue: make stateless SGD match Adam): Adam, plain SGD, static step-norm schedules
 # with and without the factored per-coordinate preconditioner, and the hybrid reference; sweeps on seed 0, the
@@ -46,12 +47,21 @@ if [[ "$WHAT" == all || "$WHAT" == seeds ]]; then
     --sgd-lrs 0.125,0.25,0.5 --static-scales 2,4,6 --probe-fractions 0.2 --methods factorized --preconditioners none \
     --no-include-hybrid --no-graft --eval-points 4 --reuse --out "$SEEDS_OUT"
   cp "$SEEDS_OUT/report.md" artifacts/compare-tiny-seeds/factorized-probe20-report.md
+  # A ceiling check on seed 0: the probe covers the whole run (Adam's own step norms at every step), skipping
+  # only its first 2% (40 steps, as the default skips of a 200-step probe).
+  $G compare --preset tiny --steps 2000 --batch-size 16 --seq-len 64 --seeds 0 --adam-lrs 1e-3,2e-3,4e-3 \
+    --sgd-lrs 0.125,0.25,0.5 --static-scales 1,2,4,8 --probe-fractions 1 --skip-fractions 0.02 \
+    --methods constant,piecewise --no-include-hybrid --no-graft --eval-points 4 --reuse --out "$SEEDS_OUT"
+  cp "$SEEDS_OUT/report.md" artifacts/compare-tiny-seeds/full-probe-report.md
 fi
 
-# mini: ~4x the cost per step of tiny; a 60-step probe of a 1000-step plan at the default batch (32 x 128).
+# The 3-seed mini comparison (same protocol as tiny, ~4x the cost per step; hybrid included, no factored
+# variant). Its seed-0 schedule is the shipped mini.graft.
 if [[ "$WHAT" == all || "$WHAT" == mini ]]; then
-  $G extract --preset mini --total-steps 1000 --steps 60 --lr 1e-3 "${COMPRESS[@]}" --out "$WORK/mini.graft"
-  cp "$WORK/mini.graft" artifacts/mini.graft
+  $G compare --preset mini --steps 2000 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 1e-3,2e-3 \
+    --sgd-lrs 0.25,0.5 --static-scales 4,8 --no-graft --eval-points 4 --reuse --out "$MINI_OUT"
+  cp "$MINI_OUT/report.md" "$MINI_OUT/report.json" "$MINI_OUT/loss-curves.png" artifacts/compare-mini-seeds/
+  cp "$MINI_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-s0.graft" artifacts/mini.graft
 fi
 
 # The tiny comparison: Adam, plain SGD, online Adam#SGD and the static variants, 2000 steps each.

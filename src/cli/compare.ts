@@ -98,7 +98,7 @@ export const compareCommand: Command = {
     const preset = flag.str(args, 'preset') ?? 'tiny';
     const outDir = flag.str(args, 'out') ?? path.join('runs', `compare-${preset}`);
     let bar: Progress | undefined;
-    let startBar: () => Progress = () => { throw new Error('progress before the first run started'); };
+    let stepped = false;
     const result = await runCompare({
       ...runOptionsFrom(args, backend),
       steps: flag.int(args, 'steps'), warmup: flag.num(args, 'warmup'), decay: flag.str(args, 'decay') as 'linear',
@@ -114,13 +114,13 @@ export const compareCommand: Command = {
     }, {
       onRunStart: (name, i, total, steps) => {
         io.err(`[${i + 1}/${total}] ${name}`);
-        bar = undefined;
-        startBar = () => progress(`  ${name}`, steps, io.err, { isTTY: process.stderr.isTTY, everySeconds: 30 });
+        bar = progress(`  ${name}`, steps, io.err, { isTTY: process.stderr.isTTY, everySeconds: 30 });
+        stepped = false;
       },
-      // The bar starts with the run's first step report: a run read back with --reuse reports none.
-      onProgress: (done) => (bar ??= startBar()).update(done),
+      onProgress: (done) => { stepped = true; bar?.update(done); },
       onRunEnd: (r) => {
-        if (bar) bar.finish();
+        // A run read back with --reuse reports no steps: say so instead of a bar with millions of it/s.
+        if (stepped) bar?.finish();
         else if (!('error' in r && r.error)) io.err('  reused (--reuse): finished earlier with identical options');
         if ('summary' in r) io.err(`  held-out loss ${r.summary.heldout?.loss.toFixed(4) ?? '-'}, ${r.summary.msPerStepMedian.toFixed(0)} ms/step`);
       },
