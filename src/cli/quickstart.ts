@@ -23,16 +23,16 @@ export const QUICKSTART_SENTENCES = [
   'congress should pass this [MASK] without delay.',
 ];
 
-// Defaults: the setting of the shipped tiny comparison (artifacts/README.md), where the step-norm schedule
-// at scale 8 matched Adam's held-out loss: batch 16 x 64 tokens, 2000 steps, probe lr 1e-3.
+// Defaults: the setting of the shipped 3-seed tiny comparison (artifacts/README.md): batch 16 x 64 tokens,
+// 2000 steps, a 200-step probe at Adam's best lr there (2e-3), the step-norm schedule at its best scale (4).
 const flags: FlagSpecs = {
   ...runFlags,
   'batch-size': { ...runFlags['batch-size'], default: 16 },
   'seq-len': { ...runFlags['seq-len'], default: 64 },
   steps: { type: 'int', min: 10, default: 2000, help: 'training steps (the probe runs --probe-fraction of them first)' },
   'probe-fraction': { type: 'number', min: 0.01, max: 1, default: 0.1, help: 'probe length as a fraction of --steps' },
-  lr: { type: 'number', min: 0, default: 1e-3, help: "Adam's peak learning rate in the probe (the base schedule's peak)" },
-  'schedule-scale': { type: 'number', min: 0, default: 8, help: 'global scale on the schedule (8: best in the shipped tiny comparison)' },
+  lr: { type: 'number', min: 0, default: 2e-3, help: "Adam's peak learning rate in the probe (the base schedule's peak; 2e-3: Adam's best in the shipped tiny comparison)" },
+  'schedule-scale': { type: 'number', min: 0, default: 4, help: 'global scale on the schedule (4: best at probe lr 2e-3 in the shipped tiny comparison)' },
   out: { type: 'string', default: 'runs/quickstart', help: 'folder for the schedule, the run, and model.onnx' },
 };
 
