@@ -17,10 +17,11 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { MlmBatch } from '../src/data/batch.js';
-import { EVAL_SEED, evalBatches, makeBatcher } from '../src/data/mlm.js';
+import { makeBatcher } from '../src/data/mlm.js';
 import { prepareData } from '../src/data/prepare.js';
 import { presetConfig } from '../src/model/config.js';
 import { baseSchedule } from '../src/optim/schedule-spec.js';
+import { heldoutBatches } from '../src/train/setup.js';
 import { findTorchPython } from './torch-python.js';
 
 const { values: a } = parseArgs({
@@ -48,7 +49,7 @@ const input = {
   config, seqLen, seed, evalEvery: Number(a['eval-every']),
   lrs: Array.from({ length: steps }, (_, t) => eta(t)),
   batches: Array.from({ length: steps }, (_, t) => plain(batcher.batchAt(t))),
-  heldout: evalBatches(data.heldout, batchSize, EVAL_SEED, { maxSequences: Number(a['eval-sequences']) }).map(plain),
+  heldout: heldoutBatches({ batchSize, evalSequences: Number(a['eval-sequences']) }, data).heldout.map(plain),
 };
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-torch-standard-'));
 const file = path.join(dir, 'input.json');

@@ -11,9 +11,9 @@
  * -ln p(label) over all masked positions of the batches; a = 0.5, k = 20. Special ids are never labels.
  */
 import type { MlmBatch } from '../data/batch.js';
-import { EVAL_SEED, evalBatches } from '../data/mlm.js';
 import type { Sequences } from '../data/pack.js';
 import type { PreparedData } from '../data/prepare.js';
+import { heldoutBatches } from '../train/setup.js';
 
 export interface CountBaselines {
   /** Mean cross-entropy of the unigram predictor over the masked positions. */
@@ -72,15 +72,13 @@ export function countBaselines(train: Sequences, batches: readonly MlmBatch[]): 
 }
 
 /**
- * The baselines on the held-out batches every run evaluates (seed EVAL_SEED, `evalSequences` rows per
- * split, `batchSize` rows per batch); null for a split with no sequences or when evaluation is off.
+ * The baselines on the held-out batches every run evaluates (`heldoutBatches`: `evalSequences` rows per
+ * split, `batchSize` rows per batch); null for a split with no batches (no sequences, or evaluation off).
  */
 export function heldoutCountBaselines(
   data: PreparedData, batchSize: number, evalSequences: number,
 ): { heldout: CountBaselines | null; ood: CountBaselines | null } {
-  const of = (split: 'heldout' | 'ood'): CountBaselines | null =>
-    evalSequences === 0 || data[split].count === 0
-      ? null
-      : countBaselines(data.train, evalBatches(data[split], batchSize, EVAL_SEED, { maxSequences: evalSequences }));
-  return { heldout: of('heldout'), ood: of('ood') };
+  const { heldout, ood } = heldoutBatches({ batchSize, evalSequences }, data);
+  const of = (batches: MlmBatch[]): CountBaselines | null => (batches.length === 0 ? null : countBaselines(data.train, batches));
+  return { heldout: of(heldout), ood: of(ood) };
 }

@@ -60,7 +60,9 @@ export interface Evaluator {
 }
 
 /** The fixed held-out batches of a run, per split (seed EVAL_SEED, evalSequences per split, so runs compare). */
-export function heldoutBatches(o: RunOptions, data: PreparedData): { heldout: MlmBatch[]; ood: MlmBatch[] } {
+export function heldoutBatches(
+  o: Pick<RunOptions, 'batchSize' | 'evalSequences'>, data: PreparedData,
+): { heldout: MlmBatch[]; ood: MlmBatch[] } {
   const batches = (split: 'heldout' | 'ood'): MlmBatch[] =>
     o.evalSequences === 0 || data[split].count === 0
       ? []
