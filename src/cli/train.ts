@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { runTraining, type TrainSummary } from '../train/run.js';
 import type { TrainOptimizerName } from '../train/train-options.js';
-import { flag, type FlagSpecs } from './args.js';
+import { flag, UsageError, type FlagSpecs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { setupBackend } from './common.js';
 import { progress } from './progress.js';
@@ -25,6 +25,8 @@ const flags: FlagSpecs = {
   'schedule-scale': { type: 'number', min: 0, default: 1, help: "global factor on the artifact's multipliers" },
   'vector-scale': { type: 'number', min: 0, help: 'factor on the multipliers of LayerNorm and bias tensors instead of --schedule-scale (per-tensor schedules)' },
   'hybrid-adam-lr': { type: 'number', min: 0, help: 'hybrid: peak Adam rate of LayerNorm and bias tensors, same shape as the base schedule (default 1e-3)' },
+  beta1: { type: 'number', min: 0, max: 0.999999, help: "adam/graft/hybrid: Adam's first-moment decay (default 0.9; 0: no momentum)" },
+  beta2: { type: 'number', min: 0, max: 0.999999, help: "adam/graft/hybrid: Adam's second-moment decay (default 0.999)" },
   'clip-norm': { type: 'number', min: 0, help: 'clip gradients to this global norm (stateless)' },
   'weight-decay': { type: 'number', min: 0, max: 1, default: 0, help: 'decoupled weight decay (stateless)' },
   'eval-every': { type: 'int', min: 0, help: 'evaluate held-out splits every N steps (default steps/10; 0: end only)' },
@@ -96,6 +98,11 @@ export const trainCommand: Command = {
     const backend = await setupBackend(args, io);
     const optimizer = flag.str(args, 'optimizer') as TrainOptimizerName;
     const preset = flag.str(args, 'preset') ?? 'tiny';
+    for (const beta of ['beta1', 'beta2']) {
+      if (args.flags[beta] !== undefined && (optimizer === 'static' || optimizer === 'sgd')) {
+        throw new UsageError(`--${beta} sets Adam's moments: optimizer "${optimizer}" keeps none; use it with --optimizer adam, graft or hybrid`);
+      }
+    }
     const summary = await trainWithProgress({
       ...runOptionsFrom(args, backend),
       optimizer,
@@ -107,6 +114,8 @@ export const trainCommand: Command = {
       scheduleScale: flag.num(args, 'schedule-scale'),
       vectorScale: flag.num(args, 'vector-scale'),
       hybridAdamLr: flag.num(args, 'hybrid-adam-lr'),
+      beta1: flag.num(args, 'beta1'),
+      beta2: flag.num(args, 'beta2'),
       clipNorm: flag.num(args, 'clip-norm'),
       weightDecay: flag.num(args, 'weight-decay'),
       evalEvery: flag.int(args, 'eval-every'),

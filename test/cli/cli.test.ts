@@ -101,6 +101,19 @@ describe('extract -> inspect -> train on a small corpus', () => {
     for (let i = 0; i < a.length; i += 97) expect(b[i]).toBeCloseTo(4 * a[i], 6);
   });
 
+  it('train --beta1/--beta2 set Adam\'s moment decays (kept in the checkpoint; a resume with others is refused; stateless optimizers refuse them)', async () => {
+    const out = path.join(dir, 'adam-b0');
+    const r = await cli('train', ...run, '--optimizer', 'adam', '--beta1', '0', '--beta2', '0.99', '--steps', '2', '--out', out, '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(loadCheckpoint(out).optimizer).toMatchObject({ name: 'adam', beta1: 0, beta2: 0.99 });
+    const resumed = await cli('train', ...run, '--optimizer', 'adam', '--steps', '2', '--out', out, '--resume');
+    expect(resumed.code).toBe(1);
+    expect(resumed.err).toMatch(/beta1/);
+    const sgd = await cli('train', ...run, '--optimizer', 'sgd', '--beta1', '0', '--steps', '1');
+    expect(sgd.code).toBe(2);
+    expect(sgd.err).toMatch(/--beta1 sets Adam's moments: optimizer "sgd" keeps none/);
+  });
+
   it('train --schedule runs stateless SGD: 0 bytes of optimizer state, finite held-out loss', async () => {
     const out = path.join(dir, 'run');
     const r = await cli('train', ...run, '--engine', 'tfjs', '--schedule', artifact, '--steps', '3', '--out', out, '--json');
