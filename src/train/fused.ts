@@ -51,7 +51,7 @@ export function fusedStepPlan(o: TrainOptions, eta: Schedule, artifact?: Artifac
   if (o.optimizer === 'sgd') {
     return { target: 'gradient', clipNorm: o.clipNorm, weightDecay: o.weightDecay, lrAt: (_, t) => eta(t), eta };
   }
-  if (o.optimizer !== 'static' || artifact === undefined) return undefined;
+  if (o.optimizer !== 'static' || artifact === undefined || o.momentum !== undefined) return undefined; // momentum: a buffer, the generic step
   const options = artifact.compression.options as { target?: string; preconditioner?: string };
   const factored = options.preconditioner !== undefined && options.preconditioner !== 'none';
   if (factored && (options.target !== 'stepNorm' || !artifact.preconditioner)) return undefined; // the generic path explains

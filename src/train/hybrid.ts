@@ -18,11 +18,12 @@ import type { ParamMap } from '../params.js';
 import { isVectorParam } from './train-options.js';
 
 /** Parameters whose optimizer keeps per-coordinate state: all for adam/graft, the small tensors for hybrid, none otherwise. */
-export function statefulParamCount(optimizer: string, shapes: Readonly<Record<string, readonly number[]>>): number {
+export function statefulParamCount(optimizer: string, shapes: Readonly<Record<string, readonly number[]>>, momentum?: number): number {
   const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
   let n = 0;
   for (const [name, shape] of Object.entries(shapes)) {
-    if (optimizer === 'adam' || optimizer === 'graft' || (optimizer === 'hybrid' && isVectorParam(name))) n += size(shape);
+    const everyTensor = optimizer === 'adam' || optimizer === 'graft' || (optimizer === 'static' && momentum !== undefined);
+    if (everyTensor || (optimizer === 'hybrid' && isVectorParam(name))) n += size(shape);
   }
   return n;
 }

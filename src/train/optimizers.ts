@@ -6,6 +6,8 @@
  *           w[G] <- w[G] - eta(t) * (s * m_G(t) * clip(g)[G] / ||clip(g)[G]|| + wd * w[G])   stateless too
  *           and, with the artifact's factored preconditioner P (fixed, src/optim/precondition.ts), d = P * g:
  *           w[G] <- w[G] - eta(t) * (s * m_G(t) * d[G] / ||d[G]|| + wd * w[G])                stateless too
+ *           and with --momentum beta (a reference, NOT stateless: one buffer b per parameter):
+ *           b <- beta * b + d,  w[G] <- w[G] - eta(t) * (s * m_G(t) * b[G] / ||b[G]|| + wd * w[G])
  *   sgd:    the same with c_G = 1, s = 1                                        stateless
  *   adam:   Adam (AdamW when wd > 0) at eta(t), after optional clipping
  *   graft:  online Adam#SGD, per tensor, both at eta(t), after optional clipping
@@ -20,6 +22,7 @@ import { tidyUpdate, type Optimizer } from '../optim/base.js';
 import { mapParams, type GroupOf } from '../params.js';
 import { chain } from '../optim/combine.js';
 import { graft } from '../optim/graft.js';
+import { trace } from '../optim/moments.js';
 import { scaleByFactoredPreconditioner } from '../optim/precondition.js';
 import { baseSchedule } from '../optim/schedule-spec.js';
 import type { BaseScheduleSpec, DescribedSchedule } from '../optim/schedules.js';
@@ -69,15 +72,19 @@ export function trainOptimizer(o: TrainOptions, eta: DescribedSchedule, artifact
       if (artifact.preconditioner && !stepNorm) {
         throw new Error('train: the artifact has a factored preconditioner but its target is not "stepNorm": re-run extract with --target stepNorm');
       }
+      if (o.momentum !== undefined && !stepNorm) {
+        throw new Error('train: momentum needs a step-norm schedule (the step length comes from the artifact): re-run extract with --target stepNorm');
+      }
       if (stepNorm) {
         // Normalising happens after clipping: clipping by the global norm would not change the direction anyway.
         const sgdPart = scheduledSgd({ lr: eta, multiplier: (group, step) => s(group) * c(group, step), groupOf, weightDecay: o.weightDecay });
-        if (artifact.preconditioner) {
-          // d = P * g, then the step-norm rule on d (precondition.ts; still 0 bytes of state).
-          const precondition = scaleByFactoredPreconditioner(artifact.preconditioner.params, 'train');
-          return chain(precondition, normalizeByGroup(groupOf), sgdPart) as Optimizer<unknown>;
-        }
-        return chain(normalizeByGroup(groupOf), sgdPart) as Optimizer<unknown>;
+        // d = P * g (a fixed preconditioner, 0 bytes of state; precondition.ts), then with momentum
+        // d <- beta d_prev + d (one buffer: NOT stateless), then the step-norm rule on d.
+        const direction = [
+          ...(artifact.preconditioner ? [scaleByFactoredPreconditioner(artifact.preconditioner.params, 'train')] : []),
+          ...(o.momentum !== undefined ? [trace(o.momentum, false, 'train')] : []),
+        ];
+        return chain(...direction, normalizeByGroup(groupOf), sgdPart) as Optimizer<unknown>;
       }
       return scheduledSgd({
         lr: eta, multiplier: (group, step) => s(group) * c(group, step), groupOf,

@@ -109,7 +109,7 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   // What must be equal for a resumed run to continue bit-identically (compared on resume).
   const sameRun = {
     optimizer: o.optimizer, steps: o.steps, batchSize: o.batchSize, seqLen: o.seqLen, baseSchedule: eta.spec,
-    scheduleScale: o.scheduleScale, ...(o.vectorScale !== undefined ? { vectorScale: o.vectorScale } : {}), ...(o.optimizer === 'hybrid' ? { hybridAdamLr: o.hybridAdamLr } : {}), schedule: artifact?.checksum ?? null, clipNorm: o.clipNorm ?? null,
+    scheduleScale: o.scheduleScale, ...(o.vectorScale !== undefined ? { vectorScale: o.vectorScale } : {}), ...(o.optimizer === 'hybrid' ? { hybridAdamLr: o.hybridAdamLr } : {}), ...(o.momentum !== undefined ? { momentum: o.momentum } : {}), schedule: artifact?.checksum ?? null, clipNorm: o.clipNorm ?? null,
     weightDecay: o.weightDecay, engine: engineName,
   };
   const ckptDir = o.outDir === undefined ? undefined : path.join(o.outDir, 'checkpoint');
@@ -209,7 +209,7 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
     step: result.step, steps: o.steps, stopped: result.stopped, resumedFrom: ckpt?.step ?? null,
     ...runSummaryStats(records), heldout: final.heldout, ood: final.ood,
     wallSeconds: (performance.now() - started) / 1000,
-    optimizerStateBytes: Math.max(optimizerStateBytes, finalStateBytes), paramCount, statefulParams: statefulParamCount(o.optimizer, shapes),
+    optimizerStateBytes: Math.max(optimizerStateBytes, finalStateBytes), paramCount, statefulParams: statefulParamCount(o.optimizer, shapes, o.momentum),
     peakRssBytes: process.resourceUsage().maxRSS * 1024, dataFingerprint: data.fingerprint,
   };
   if (o.outDir !== undefined) writeFileAtomic(path.join(o.outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');

@@ -44,6 +44,12 @@ export interface TrainOptions extends RunOptions {
   vectorScale?: number;
   /** hybrid only: peak Adam rate of the LayerNorm and bias tensors, following eta(t)'s shape (default 1e-3). */
   hybridAdamLr?: number;
+  /**
+   * static (step-norm schedules) only: heavy-ball momentum d <- beta d + g before the step-norm rule, so the
+   * step follows a running sum of gradients as Adam's does. ONE buffer per parameter (half of Adam's state):
+   * NOT stateless, a reference for what momentum adds. Default: off.
+   */
+  momentum?: number;
   /** Clip the gradient to this global norm first (stateless; default off). */
   clipNorm?: number;
   /** Decoupled weight decay (stateless; default 0). Not available with graft. */
@@ -90,6 +96,10 @@ export function validateTrainOptions(options: Partial<TrainOptions>): TrainOptio
   if (o.optimizer === 'hybrid') {
     o.hybridAdamLr = o.hybridAdamLr ?? DEFAULT_LR.adam;
     checkNumber(who, 'hybridAdamLr', o.hybridAdamLr, 0, 1);
+  }
+  if (o.momentum !== undefined) {
+    if (o.optimizer !== 'static') throw new Error(`${who}: momentum is only used by optimizer "static", not "${o.optimizer}": drop it or use --optimizer static`);
+    checkNumber(who, 'momentum', o.momentum, 0, 1 - Number.EPSILON);
   }
   if (o.lr !== undefined) checkNumber(who, 'lr', o.lr, 0, 1e6);
   if (o.warmup !== undefined && !(typeof o.warmup === 'number' && o.warmup >= 0 && o.warmup < 1)) {

@@ -78,6 +78,26 @@ describe('extract -> inspect -> train on a small corpus', () => {
     expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 
+  it('train --momentum keeps one buffer per parameter (reported as state, NOT stateless) and changes the steps after the first', async () => {
+    const trainWith = async (name: string, extra: string[]) => {
+      const out = path.join(dir, name);
+      const r = await cli('train', ...run, '--schedule', artifact, '--steps', '2', '--checkpoint-every', '0', '--out', out, '--json', ...extra);
+      expect(r.code, r.err).toBe(0);
+      return { summary: JSON.parse(r.out), ckpt: loadCheckpoint(out) };
+    };
+    const plain = await trainWith('static-plain', []);
+    const heavy = await trainWith('static-momentum', ['--momentum', '0.9']);
+    expect(plain.summary.optimizerStateBytes).toBe(0);
+    expect(heavy.summary.statefulParams).toBe(heavy.summary.paramCount);
+    expect(heavy.summary.optimizerStateBytes).toBe(4 * heavy.summary.paramCount); // one float32 buffer
+    const name = 'encoder.layer.0.attention.self.query.kernel';
+    const [a, b] = [plain.ckpt.params[name].data, heavy.ckpt.params[name].data];
+    expect(a.some((v, i) => Math.abs(v - b[i]) > 1e-9)).toBe(true); // step 2 moved along b = 0.9 g1 + g2, not g2
+    const adam = await cli('train', ...run, '--optimizer', 'adam', '--momentum', '0.9', '--steps', '1');
+    expect(adam.code).toBe(1);
+    expect(adam.err).toMatch(/momentum is only used by optimizer "static"/);
+  });
+
   it('an artifact made for tiny is refused by a mini run before any step', async () => {
     const r = await cli('train', ...run, '--preset', 'mini', '--schedule', artifact, '--steps', '2', '--out', path.join(dir, 'm'));
     expect(r.code).toBe(1);
