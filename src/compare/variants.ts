@@ -4,9 +4,12 @@
  * changes its artifact, so runs are keyed (and cached) by all of them. Seeds are not part of a variant:
  * seed k trains with the schedule probed with seed k.
  */
-import type { CompressOptions } from '../schedule/compress.js';
+import { DEFAULT_PRECONDITIONER_EPS, type CompressOptions } from '../schedule/compress.js';
 import type { GroupingName } from '../model/groups.js';
 import type { CompareOptions } from './options.js';
+
+/** The factored eps ratio that variant names leave out: runs made before the ratio was swept used it. */
+const UNNAMED_EPS = 0.01;
 
 /** A number as it appears in run names: 3 significant digits (1e-3 -> 0.001). */
 export const fmt = (x: number): string => String(Number(x.toPrecision(3)));
@@ -35,24 +38,30 @@ export function probeSpecs(o: CompareOptions): ProbeSpec[] {
 /**
  * The variants built on one probe. The cap is a rule on multipliers; step-norm schedules use cap 0. A
  * preconditioner other than none needs a step-norm target (a multiplier target pairs with none alone) and
- * adds its kind to the name ("-factored").
+ * adds its kind to the name ("-factored"), and for an eps ratio other than 0.01 (the first default, so
+ * earlier runs stay cached under their names) the ratio too ("-factored-e0.1").
  */
 export function staticVariants(o: CompareOptions, probe: ProbeSpec): StaticVariant[] {
   const out: StaticVariant[] = [];
   const preconditioners = o.preconditioners ?? ['none'];
+  const epsRatios = o.preconditionerEps ?? [DEFAULT_PRECONDITIONER_EPS];
   for (const method of o.methods) {
     for (const target of o.targets) {
       for (const skipFraction of o.skipFractions) {
         for (const capRatio of target === 'stepNorm' ? [0] : o.capRatios) {
           for (const preconditioner of target === 'stepNorm' ? preconditioners : ['none' as const]) {
-            const name = `${probe.grouping}-p${fmt(probe.probeFraction)}-${method}-skip${fmt(skipFraction)}` +
-              `${capRatio > 0 ? `-cap${fmt(capRatio)}` : ''}${target === 'stepNorm' ? '-norm' : ''}${preconditioner !== 'none' ? `-${preconditioner}` : ''}`;
-            out.push({
-              probe, name,
-              compress: {
-                method, skipFraction, capRatio, target, preconditioner, zeroGradTol: o.zeroGradTol, minMultiplier: o.minMultiplier, maxMultiplier: o.maxMultiplier,
-              },
-            });
+            for (const preconditionerEps of preconditioner === 'none' ? [undefined] : epsRatios) {
+              const name = `${probe.grouping}-p${fmt(probe.probeFraction)}-${method}-skip${fmt(skipFraction)}` +
+                `${capRatio > 0 ? `-cap${fmt(capRatio)}` : ''}${target === 'stepNorm' ? '-norm' : ''}${preconditioner !== 'none' ? `-${preconditioner}` : ''}` +
+                `${preconditionerEps !== undefined && preconditionerEps !== UNNAMED_EPS ? `-e${fmt(preconditionerEps)}` : ''}`;
+              out.push({
+                probe, name,
+                compress: {
+                  method, skipFraction, capRatio, target, preconditioner, zeroGradTol: o.zeroGradTol, minMultiplier: o.minMultiplier, maxMultiplier: o.maxMultiplier,
+                  ...(preconditionerEps !== undefined ? { preconditionerEps } : {}),
+                },
+              });
+            }
           }
         }
       }

@@ -74,10 +74,13 @@ export interface CompressOptions {
   preconditionerEps?: number;            // (0, 1]: eps_T / sqrt(typical v of tensor T), factored only
 }
 
+/** The factored preconditioner's default eps ratio (eps_T / sqrt(typical v~ of tensor T)). */
+export const DEFAULT_PRECONDITIONER_EPS = 0.01;
+
 export const DEFAULT_COMPRESS_OPTIONS: Required<CompressOptions> = {
   method: 'constant', skipFraction: 0.2, estimator: 'median', trimFraction: 0.1, knots: 6,
   minMultiplier: 1e-3, maxMultiplier: 1e4, flagSpread: Math.LN2, fallback: 'median',
-  zeroGradTol: 1e-6, capRatio: 0, target: 'multiplier', preconditioner: 'none', preconditionerEps: 0.01,
+  zeroGradTol: 1e-6, capRatio: 0, target: 'multiplier', preconditioner: 'none', preconditionerEps: DEFAULT_PRECONDITIONER_EPS,
 };
 
 /** Quartiles of c and IQR of ln c over the window; `window` = valid samples used; nulls without data. */

@@ -11,7 +11,7 @@ import { buildReport, lossCurvesSvg, reportMarkdown } from '../../src/compare/re
 import type { ChildJob, ChildReply } from '../../src/compare/run-child.js';
 import { runCompare, type JobRunner } from '../../src/compare/run.js';
 import { runProbe } from '../../src/probe/probe.js';
-import { saveTrace } from '../../src/schedule/files.js';
+import { loadArtifact, saveTrace } from '../../src/schedule/files.js';
 import type { TrainSummary } from '../../src/train/run.js';
 import { tinySetup, writeTinyCorpus } from '../train/tiny.js';
 
@@ -151,6 +151,20 @@ describe('compare over seeds (fake runs)', () => {
     // The plot's legend names the variants by what differs between them.
     const svg = lossCurvesSvg(result, buildReport(result));
     for (const label of ['static factored held-out', 'static held-out', 'adam train', 'mean of 3 seeds']) expect(svg).toContain(label);
+  });
+
+  it('--preconditioner-eps sweeps the factored eps ratio: one variant per ratio, named by it unless 0.01, each artifact built with it', async () => {
+    const jobs: ChildJob[] = [];
+    const table = { ...HELDOUT, 'static 2 factored': [4.2, 4.3, 4.4], 'static 4 factored': [4.6] };
+    const result = await runCompare({
+      ...options('precond-eps'), seeds: [0], preconditioners: ['factored'], preconditionerEps: [0.01, 0.1], includeGraft: false, includeHybrid: false,
+    }, { runJob: fakeRunner(jobs, table) });
+    const schedules = [...new Set(jobs.flatMap((j) => (j.kind === 'train' && j.options.schedule ? [String(j.options.schedule)] : [])))];
+    expect(schedules.map((f) => path.basename(f))).toEqual([
+      'tensor-p0.1-constant-skip0.2-norm-factored-s0.graft', 'tensor-p0.1-constant-skip0.2-norm-factored-e0.1-s0.graft']);
+    expect(schedules.map((f) => loadArtifact(f).preconditioner?.epsRatio)).toEqual([0.01, 0.1]);
+    expect(result.selected.filter((s) => s.family === 'static').map((s) => s.variant)).toEqual([
+      'tensor-p0.1-constant-skip0.2-norm-factored', 'tensor-p0.1-constant-skip0.2-norm-factored-e0.1']);
   });
 
   it('with --no-tune-seed-only every seed sweeps and the setting with the best mean wins', async () => {
