@@ -18,6 +18,13 @@ export type ChildReply =
 
 const workerPath = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
+/**
+ * The run's process was killed by a signal (Ctrl-C, kill, the out-of-memory killer): not a result of the
+ * setting, so a comparison stops here instead of recording a failed run and moving on (and emptying the
+ * next run's folder).
+ */
+export class ChildStoppedError extends Error {}
+
 export function runInChild(job: ChildJob, onProgress?: (done: number) => void): Promise<ChildReply> {
   return new Promise((resolve, reject) => {
     const child = fork(workerPath, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -29,7 +36,9 @@ export function runInChild(job: ChildJob, onProgress?: (done: number) => void): 
     });
     child.on('error', (err) => { if (!settled) { settled = true; reject(err); } });
     child.on('exit', (code, signal) => {
-      if (!settled) reject(new Error(`run process exited with ${signal ?? `code ${code}`} before reporting`));
+      if (settled) return;
+      settled = true;
+      reject(signal ? new ChildStoppedError(`run process was stopped by ${signal}`) : new Error(`run process exited with code ${code} before reporting`));
     });
     child.send(job);
   });

@@ -21,7 +21,7 @@ import { loadTrace, saveArtifact } from '../schedule/files.js';
 import type { TrainSummary } from '../train/run.js';
 import type { TrainOptions } from '../train/train-options.js';
 import { validateCompareOptions, type CompareOptions } from './options.js';
-import { runInChild, type ChildJob, type ChildReply } from './run-child.js';
+import { ChildStoppedError, runInChild, type ChildJob, type ChildReply } from './run-child.js';
 import { chooseSetting, methodKey, selectionLoss } from './select.js';
 import { allStaticVariants, fmt, probeSpecs, type ProbeSpec, type StaticVariant } from './variants.js';
 
@@ -159,6 +159,9 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
       if (reply.kind !== 'train') throw new Error(`compare: run ${name} answered with a ${reply.kind} reply`);
       run = { ...common, summary: reply.summary, curve: reply.curve, evalCurve: reply.evalCurve };
     } catch (err) {
+      if (err instanceof ChildStoppedError) {
+        throw new Error(`compare: run ${name} was stopped (${err.message.replace('run process was stopped by ', '')}); finished runs are kept in ${o.outDir}: run the same command with --reuse to continue`);
+      }
       // A diverged setting is a result of the sweep, not a reason to stop the comparison.
       run = { ...common, summary: failedSummary(o.steps), error: err instanceof Error ? err.message : String(err), curve: [], evalCurve: [] };
     }
