@@ -3,8 +3,8 @@
 #   artifacts/tiny.graft                 the seed-0 schedule of the 3-seed tiny comparison (made by `seeds`)
 #   artifacts/mini.graft                 the seed-0 schedule of the 3-seed mini comparison (made by `mini`)
 #   artifacts/compare-tiny-seeds/        the 3-seed tiny comparison (report.md, report.json, loss-curves.png,
-#                                        factorized-report.md, probe-length-report.md, factorized-probe20-report.md,
-#                                        full-probe-report.md)
+#                                        before-eps-sweep-report.md, factorized-report.md, probe-length-report.md,
+#                                        factorized-probe20-report.md, full-probe-report.md)
 #   artifacts/compare-mini-seeds/        the 3-seed mini comparison (report.md, report.json, loss-curves.png)
 #   artifacts/compare-tiny/              the earlier single-seed tiny exploration (multiplier vs step-norm targets)
 # Usage: scripts/make-artifacts.sh [seeds|mini|compare|all]   (default all; seeds and mini take about an hour
@@ -24,16 +24,22 @@ MINI_OUT="${MINI_OUT:-runs/c8-mini}"
 mkdir -p "$WORK" artifacts/compare-tiny artifacts/compare-tiny-seeds artifacts/compare-mini-seeds
 
 # The 3-seed tiny comparison (issue: make stateless SGD match Adam): Adam, plain SGD, static step-norm schedules
-# with and without the factored per-coordinate preconditioner, and the hybrid reference; sweeps on seed 0, the
-# best setting of each method on seeds 1 and 2. Its seed-0 schedule (probed at the best Adam lr, 2e-3) is the
-# shipped tiny.graft.
+# without and with the factored per-coordinate preconditioner at eps ratios 0.01, 0.1 and 1; sweeps on seed 0,
+# the best setting of each method on seeds 1 and 2. Its seed-0 factored (eps ratio 1) schedule, probed at the
+# best Adam lr (2e-3), is the shipped tiny.graft. Every later command names its preconditioners, since the
+# default is now factored at eps ratio 1.
 if [[ "$WHAT" == all || "$WHAT" == seeds ]]; then
+  # The earlier ranking (eps ratio 0.01 only, with the hybrid reference), kept as before-eps-sweep-report.md.
   $G compare --preset tiny --steps 2000 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 1e-3,2e-3,4e-3 \
-    --sgd-lrs 0.125,0.25,0.5 --static-scales 2,4 --preconditioners none,factored --no-graft --eval-points 4 \
-    --reuse --out "$SEEDS_OUT"
+    --sgd-lrs 0.125,0.25,0.5 --static-scales 2,4 --preconditioners none,factored --preconditioner-eps 0.01 \
+    --no-graft --eval-points 4 --reuse --out "$SEEDS_OUT"
+  cp "$SEEDS_OUT/report.md" artifacts/compare-tiny-seeds/before-eps-sweep-report.md
+  $G compare --preset tiny --steps 2000 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 1e-3,2e-3,4e-3 \
+    --sgd-lrs 0.125,0.25,0.5 --static-scales 2,4,8 --preconditioners none,factored --preconditioner-eps 0.01,0.1,1 \
+    --no-include-hybrid --no-graft --eval-points 4 --reuse --out "$SEEDS_OUT"
   cp "$SEEDS_OUT/report.md" "$SEEDS_OUT/report.json" "$SEEDS_OUT/loss-curves.png" \
-    "$SEEDS_OUT/multipliers-tensor-p0.1-constant-skip0.2-norm.svg" artifacts/compare-tiny-seeds/
-  cp "$SEEDS_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-s0.graft" artifacts/tiny.graft
+    "$SEEDS_OUT/multipliers-tensor-p0.1-constant-skip0.2-norm-factored-e1.svg" artifacts/compare-tiny-seeds/
+  cp "$SEEDS_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-factored-e1-s0.graft" artifacts/tiny.graft
   # The time-varying compression over the same seeds (reuses the baselines; overwrites report.md, so it runs last).
   $G compare --preset tiny --steps 2000 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 1e-3,2e-3,4e-3 \
     --sgd-lrs 0.125,0.25,0.5 --static-scales 2,4,6 --methods constant,factorized --preconditioners none \
@@ -51,7 +57,7 @@ if [[ "$WHAT" == all || "$WHAT" == seeds ]]; then
   # only its first 2% (40 steps, as the default skips of a 200-step probe).
   $G compare --preset tiny --steps 2000 --batch-size 16 --seq-len 64 --seeds 0 --adam-lrs 1e-3,2e-3,4e-3 \
     --sgd-lrs 0.125,0.25,0.5 --static-scales 1,2,4,8 --probe-fractions 1 --skip-fractions 0.02 \
-    --methods constant,piecewise --no-include-hybrid --no-graft --eval-points 4 --reuse --out "$SEEDS_OUT"
+    --methods constant,piecewise --preconditioners none --no-include-hybrid --no-graft --eval-points 4 --reuse --out "$SEEDS_OUT"
   cp "$SEEDS_OUT/report.md" artifacts/compare-tiny-seeds/full-probe-report.md
 fi
 
@@ -68,7 +74,7 @@ fi
 if [[ "$WHAT" == all || "$WHAT" == compare ]]; then
   $G compare --preset tiny --steps 2000 --batch-size 16 --seq-len 64 --adam-lrs 1e-3 --sgd-lrs 0.125,0.25,0.5 \
     --static-scales 0.5,1,2,4,8 --cap-ratios 0,8 --targets multiplier,stepNorm --probe-fractions 0.1 --eval-points 4 \
-    --reuse --out "$COMPARE_OUT"
+    --preconditioners none --reuse --out "$COMPARE_OUT"
   cp "$COMPARE_OUT/report.md" "$COMPARE_OUT/report.json" "$COMPARE_OUT/loss-curves.png" artifacts/compare-tiny/
   cp "$COMPARE_OUT"/multipliers-*-norm.svg artifacts/compare-tiny/   # the default (step-norm) schedule
 fi

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { prepareData } from '../data/prepare.js';
 import { buildArtifact } from '../schedule/artifact.js';
-import { compressTrace, RECOMMENDED_TARGET } from '../schedule/compress.js';
+import { compressTrace, withRecommendedDefaults } from '../schedule/compress.js';
 import { loadTrace, saveArtifact } from '../schedule/files.js';
 import type { TrainOptions } from '../train/train-options.js';
 import { runInChild } from '../compare/run-child.js';
@@ -63,7 +63,7 @@ export async function runBench(o: BenchOptions, onRun?: (label: string) => void)
         peakRssMiB: probe.peakRssBytes / 2 ** 20, optimizerStateBytes: null });
       const trace = loadTrace(tracePath);
       const artifact = path.join(tmp, `${engine}.graft`);
-      saveArtifact(artifact, buildArtifact({ trace, compressed: compressTrace(trace, { target: RECOMMENDED_TARGET }) }));
+      saveArtifact(artifact, buildArtifact({ trace, compressed: compressTrace(trace, withRecommendedDefaults()) }));
       const runs: [BenchRow['optimizer'], Partial<TrainOptions>][] = [
         ['adam', { optimizer: 'adam' }], ['sgd', { optimizer: 'sgd' }], ['static', { optimizer: 'static', schedule: artifact }],
       ];

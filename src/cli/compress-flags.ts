@@ -1,7 +1,7 @@
 /**
  * Flags of the compression step, shared by `extract` and `compress`.
  */
-import { DEFAULT_COMPRESS_OPTIONS, PRECONDITIONER_KINDS, RECOMMENDED_TARGET, type CompressMethod, type CompressOptions } from '../schedule/compress.js';
+import { DEFAULT_COMPRESS_OPTIONS, PRECONDITIONER_KINDS, RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, withRecommendedDefaults, type CompressMethod, type CompressOptions } from '../schedule/compress.js';
 import { flag, type FlagSpecs, type ParsedArgs } from './args.js';
 
 const d = DEFAULT_COMPRESS_OPTIONS;
@@ -32,17 +32,18 @@ export const compressFlags: FlagSpecs = {
   },
   'flag-spread': { type: 'number', min: 0, default: d.flagSpread, help: 'flag groups whose IQR of ln c exceeds this' },
   preconditioner: {
-    type: 'string', choices: [...PRECONDITIONER_KINDS], default: d.preconditioner,
-    help: 'factored: also store Adam\'s second moments as row/column factors and train on P * g, P = 1/sqrt(v~ + eps^2) (needs --target stepNorm)',
+    // No parser default: it depends on the target (withRecommendedDefaults).
+    type: 'string', choices: [...PRECONDITIONER_KINDS],
+    help: 'factored: also store Adam\'s second moments as row/column factors and train on P * g, P = 1/sqrt(v~ + eps^2) (needs --target stepNorm); none: the group-normalised gradient (default: factored with --target stepNorm, none with multiplier)',
   },
   'preconditioner-eps': {
-    type: 'number', min: 0, max: 1, default: d.preconditionerEps,
-    help: 'factored: eps per tensor as a share of sqrt(its typical v~); caps P at 1/share times the typical coordinate\'s',
+    type: 'number', min: 0, max: 100,
+    help: `factored: eps per tensor as a share of sqrt(its typical v~); caps P at 1/share times the typical coordinate's (default: ${RECOMMENDED_PRECONDITIONER_EPS})`,
   },
 };
 
 export function compressOptionsFrom(args: ParsedArgs): Partial<CompressOptions> {
-  return {
+  return withRecommendedDefaults({
     method: flag.str(args, 'method') as CompressMethod,
     skipFraction: flag.num(args, 'skip-fraction'),
     estimator: flag.str(args, 'estimator') as CompressOptions['estimator'],
@@ -55,5 +56,5 @@ export function compressOptionsFrom(args: ParsedArgs): Partial<CompressOptions> 
     zeroGradTol: flag.num(args, 'zero-grad-tol'),
     preconditioner: flag.str(args, 'preconditioner') as CompressOptions['preconditioner'],
     preconditionerEps: flag.num(args, 'preconditioner-eps'),
-  };
+  });
 }

@@ -4,7 +4,7 @@
  * multipliers) for static SGD. The knobs that decide whether a static schedule works are lists, so one
  * call can rank several variants.
  */
-import { DEFAULT_PRECONDITIONER_EPS, PRECONDITIONER_KINDS, RECOMMENDED_TARGET, type CompressMethod, type CompressTarget, type PreconditionerKind } from '../schedule/compress.js';
+import { PRECONDITIONER_KINDS, RECOMMENDED_PRECONDITIONER, RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, type CompressMethod, type CompressTarget, type PreconditionerKind } from '../schedule/compress.js';
 import type { GroupingName } from '../model/groups.js';
 import { checkInt, checkNumber, stripUndefined, validateRunOptions, type Decay, type RunOptions } from '../train/options.js';
 
@@ -72,7 +72,7 @@ export const COMPARE_DEFAULTS = {
   steps: 300, warmup: 0.05, decay: 'linear' as Decay,
   adamLrs: [1e-3, 2e-3, 4e-3], sgdLrs: [0.125, 0.25, 0.5], staticScales: [2, 4, 8],
   probeFractions: [0.1], groupings: ['tensor'] as GroupingName[], methods: ['constant'] as CompressMethod[],
-  skipFractions: [0.2], targets: [RECOMMENDED_TARGET] as CompressTarget[], preconditioners: ['none'] as PreconditionerKind[], preconditionerEps: [DEFAULT_PRECONDITIONER_EPS], capRatios: [0], zeroGradTol: 1e-6, reuse: false, maxMultiplier: 1e4, minMultiplier: 1e-3, evalPoints: 5, includeGraft: true,
+  skipFractions: [0.2], targets: [RECOMMENDED_TARGET] as CompressTarget[], preconditioners: [RECOMMENDED_PRECONDITIONER] as PreconditionerKind[], preconditionerEps: [RECOMMENDED_PRECONDITIONER_EPS], capRatios: [0], zeroGradTol: 1e-6, reuse: false, maxMultiplier: 1e4, minMultiplier: 1e-3, evalPoints: 5, includeGraft: true,
   tuneSeedOnly: true, includeHybrid: true,
   outDir: 'runs/compare-tiny',
 };
@@ -100,7 +100,7 @@ export function validateCompareOptions(options: Partial<CompareOptions>): Compar
   if (!Array.isArray(o.preconditioners) || o.preconditioners.length === 0 || o.preconditioners.some((p) => !PRECONDITIONER_KINDS.includes(p))) {
     throw new Error(`compare: preconditioners = ${JSON.stringify(o.preconditioners)} is invalid: expected a list of ${PRECONDITIONER_KINDS.join(', ')}`);
   }
-  checkList('preconditionerEps', o.preconditionerEps, Number.MIN_VALUE, 1);
+  checkList('preconditionerEps', o.preconditionerEps, Number.MIN_VALUE, 100);
   if (o.groupings.length === 0 || o.methods.length === 0) throw new Error('compare: groupings and methods must list at least one value');
   checkInt('compare', 'evalPoints', o.evalPoints, 1, o.steps);
   o.seeds = o.seeds ?? [o.seed];

@@ -4,7 +4,7 @@
  * changes its artifact, so runs are keyed (and cached) by all of them. Seeds are not part of a variant:
  * seed k trains with the schedule probed with seed k.
  */
-import { DEFAULT_PRECONDITIONER_EPS, type CompressOptions } from '../schedule/compress.js';
+import { RECOMMENDED_PRECONDITIONER_EPS, type CompressOptions } from '../schedule/compress.js';
 import type { GroupingName } from '../model/groups.js';
 import type { CompareOptions } from './options.js';
 
@@ -44,7 +44,7 @@ export function probeSpecs(o: CompareOptions): ProbeSpec[] {
 export function staticVariants(o: CompareOptions, probe: ProbeSpec): StaticVariant[] {
   const out: StaticVariant[] = [];
   const preconditioners = o.preconditioners ?? ['none'];
-  const epsRatios = o.preconditionerEps ?? [DEFAULT_PRECONDITIONER_EPS];
+  const epsRatios = o.preconditionerEps ?? [RECOMMENDED_PRECONDITIONER_EPS];
   for (const method of o.methods) {
     for (const target of o.targets) {
       for (const skipFraction of o.skipFractions) {

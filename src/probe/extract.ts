@@ -4,7 +4,7 @@
  * saves the trace and the artifact (src/schedule/files.ts).
  */
 import { buildArtifact, type ArtifactBody } from '../schedule/artifact.js';
-import { compressTrace, RECOMMENDED_TARGET, resolveCompressOptions, type CompressOptions, type Compressed } from '../schedule/compress.js';
+import { compressTrace, resolveCompressOptions, withRecommendedDefaults, type CompressOptions, type Compressed } from '../schedule/compress.js';
 import { runProbe, type ProbeHooks, type ProbeOptions, type ProbeResult } from './probe.js';
 
 export interface ExtractOptions extends ProbeOptions {
@@ -19,7 +19,7 @@ export interface ExtractResult {
 }
 
 export async function extractSchedule(options: Partial<ExtractOptions>, hooks: ProbeHooks = {}): Promise<ExtractResult> {
-  const compressOptions = resolveCompressOptions({ target: RECOMMENDED_TARGET, ...options.compress }); // fail before probing
+  const compressOptions = resolveCompressOptions(withRecommendedDefaults(options.compress)); // fail before probing
   const probe = await runProbe(options, hooks);
   const compressed = compressTrace(probe.trace, compressOptions);
   return { probe, compressed, artifact: buildArtifact({ trace: probe.trace, compressed }) };

@@ -57,6 +57,13 @@ export const RECOMMENDED_TARGET: CompressTarget = 'stepNorm';
 export type PreconditionerKind = 'none' | 'factored';
 export const PRECONDITIONER_KINDS: readonly PreconditionerKind[] = ['none', 'factored'];
 
+/**
+ * The preconditioner `extract`, `compress`, `compare`, `bench` and `quickstart` use with a step-norm target
+ * unless told otherwise: factored at eps ratio 1 closed the most of the gap to Adam in the tiny and mini
+ * comparisons (artifacts/README.md). compressTrace's own default stays `none`.
+ */
+export const RECOMMENDED_PRECONDITIONER: PreconditionerKind = 'factored';
+
 export interface CompressOptions {
   method: CompressMethod;
   skipFraction: number;                  // [0, 1): share of the probe treated as transient
@@ -71,11 +78,19 @@ export interface CompressOptions {
   target?: CompressTarget;               // what is compressed (see CompressTarget)
   capRatio?: number;                     // 0 (off) or >= 1: cap on c_G relative to the median group's
   preconditioner?: PreconditionerKind;   // fixed per-coordinate preconditioner (default none)
-  preconditionerEps?: number;            // (0, 1]: eps_T / sqrt(typical v of tensor T), factored only
+  preconditionerEps?: number;            // (0, 100]: eps_T / sqrt(typical v of tensor T), factored only
 }
 
-/** The factored preconditioner's default eps ratio (eps_T / sqrt(typical v~ of tensor T)). */
+/** compressTrace's own eps ratio default (eps_T / sqrt(typical v~ of tensor T)): the first one, kept for its files. */
 export const DEFAULT_PRECONDITIONER_EPS = 0.01;
+
+/**
+ * The eps ratio the tools use with the factored preconditioner unless told otherwise. At 1, P damps the
+ * coordinates whose v is far above their tensor's typical one (Adam-like) and lifts none above sqrt(2) times
+ * the typical coordinate's; small ratios (0.01) also boost rarely seen coordinates up to 1/ratio times, from
+ * second moments too noisy for that (artifacts/README.md).
+ */
+export const RECOMMENDED_PRECONDITIONER_EPS = 1;
 
 export const DEFAULT_COMPRESS_OPTIONS: Required<CompressOptions> = {
   method: 'constant', skipFraction: 0.2, estimator: 'median', trimFraction: 0.1, knots: 6,
@@ -113,6 +128,19 @@ export interface Compressed {
   preconditioner?: Preconditioner;
 }
 
+/**
+ * `o` with the recommended target, preconditioner and eps ratio where it names none: step norms with the
+ * factored preconditioner at RECOMMENDED_PRECONDITIONER_EPS; a multiplier target gets no preconditioner (the
+ * two do not pair) unless one is asked for.
+ */
+export function withRecommendedDefaults(o: Partial<CompressOptions> = {}): Partial<CompressOptions> {
+  const target = o.target ?? RECOMMENDED_TARGET;
+  const preconditioner = o.preconditioner ?? (target === 'stepNorm' ? RECOMMENDED_PRECONDITIONER : 'none');
+  const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const eps = preconditioner === 'factored' ? { preconditionerEps: o.preconditionerEps ?? RECOMMENDED_PRECONDITIONER_EPS } : {};
+  return { ...given, target, preconditioner, ...eps };
+}
+
 /** Returns the options with defaults filled in, or throws naming the bad value and the allowed range. */
 export function resolveCompressOptions(o: Partial<CompressOptions> = {}): Required<CompressOptions> {
   const r = { ...DEFAULT_COMPRESS_OPTIONS, ...o };
@@ -132,7 +160,7 @@ export function resolveCompressOptions(o: Partial<CompressOptions> = {}): Requir
   if (!['multiplier', 'stepNorm'].includes(r.target)) throw bad('target', r.target, 'multiplier or stepNorm');
   if (!(r.capRatio === 0 || (r.capRatio >= 1 && Number.isFinite(r.capRatio)))) throw bad('capRatio', r.capRatio, '0 (off) or a finite number >= 1');
   if (!PRECONDITIONER_KINDS.includes(r.preconditioner)) throw bad('preconditioner', r.preconditioner, PRECONDITIONER_KINDS.join(' or '));
-  if (!(r.preconditionerEps > 0 && r.preconditionerEps <= 1)) throw bad('preconditionerEps', r.preconditionerEps, 'a number in (0, 1]');
+  if (!(r.preconditionerEps > 0 && r.preconditionerEps <= 100)) throw bad('preconditionerEps', r.preconditionerEps, 'a number in (0, 100]');
   if (r.preconditioner === 'factored' && r.target !== 'stepNorm') {
     throw new Error(`compression option preconditioner = "factored" needs target "stepNorm" (got "${r.target}"): pass --target stepNorm`);
   }
@@ -207,7 +235,7 @@ function fitLogSchedules(trace: Trace, samples: Samples[], o: CompressOptions): 
 export function compressTrace(trace: Trace, options: Partial<CompressOptions> = {}): Compressed {
   const o = resolveCompressOptions(options);
   if (o.preconditioner === 'factored' && !trace.secondMoments) {
-    throw new Error('preconditioner "factored" needs the probe\'s second moments, which this trace lacks (traces before version 2 have none): re-run extract');
+    throw new Error('preconditioner "factored" needs the probe\'s second moments, which this trace lacks (traces before version 2 have none): re-run extract, or pass --preconditioner none');
   }
   const names = trace.meta.model.groups.map((g) => g.name);
   const zero = zeroGradientGroups(trace, o.zeroGradTol);

@@ -1,5 +1,5 @@
 /**
- * extract --preconditioner factored -> compress from the trace -> inspect -> train: the factored path end
+ * extract (factored by default) -> compress from the trace -> inspect -> train: the factored path end
  * to end on a small corpus, with 0 bytes of optimizer state.
  */
 import * as fs from 'node:fs';
@@ -14,23 +14,32 @@ describe('factored preconditioner end to end', () => {
   const artifact = path.join(dir, 'f.graft');
 
   beforeAll(async () => {
-    const r = await cli('extract', ...run, '--engine', 'tfjs', '--steps', '3', '--total-steps', '30', '--preconditioner', 'factored', '--out', artifact);
+    // No --preconditioner: factored (eps ratio 1) is extract's default with a step-norm target.
+    const r = await cli('extract', ...run, '--engine', 'tfjs', '--steps', '3', '--total-steps', '30', '--out', artifact);
     expect(r.code, r.err).toBe(0);
   });
 
   it('the artifact carries row/column factors for every matrix and the trace re-compresses to the same factors', async () => {
     const a = decodeArtifact(fs.readFileSync(artifact));
     expect(a.version).toBe(2);
+    expect(a.preconditioner?.epsRatio).toBe(1);
     const word = a.preconditioner!.params['embeddings.word_embeddings'] as { rows: Float32Array; cols: Float32Array };
     const shape = a.model.params.find((p) => p.name === 'embeddings.word_embeddings')!.shape;
     expect([word.rows.length, word.cols.length]).toEqual(shape);
     const again = path.join(dir, 'again.graft');
-    const r = await cli('compress', path.join(dir, 'f.trace'), '--preconditioner', 'factored', '--out', again);
+    const r = await cli('compress', path.join(dir, 'f.trace'), '--out', again);
     expect(r.code, r.err).toBe(0);
     expect(decodeArtifact(fs.readFileSync(again)).preconditioner).toEqual(a.preconditioner);
-    const none = await cli('compress', path.join(dir, 'f.trace'), '--out', path.join(dir, 'none.graft'));
+    const none = await cli('compress', path.join(dir, 'f.trace'), '--preconditioner', 'none', '--out', path.join(dir, 'none.graft'));
     expect(none.code, none.err).toBe(0);
     expect(decodeArtifact(fs.readFileSync(path.join(dir, 'none.graft'))).preconditioner).toBeUndefined();
+    const sharp = await cli('compress', path.join(dir, 'f.trace'), '--preconditioner-eps', '0.01', '--out', path.join(dir, 'sharp.graft'));
+    expect(sharp.code, sharp.err).toBe(0);
+    expect(decodeArtifact(fs.readFileSync(path.join(dir, 'sharp.graft'))).preconditioner?.epsRatio).toBe(0.01);
+    // A multiplier target pairs with no preconditioner: the default drops it, an explicit one is refused.
+    const rates = await cli('compress', path.join(dir, 'f.trace'), '--target', 'multiplier', '--out', path.join(dir, 'rates.graft'));
+    expect(rates.code, rates.err).toBe(0);
+    expect(decodeArtifact(fs.readFileSync(path.join(dir, 'rates.graft'))).preconditioner).toBeUndefined();
     const bad = await cli('compress', path.join(dir, 'f.trace'), '--preconditioner', 'factored', '--target', 'multiplier', '--out', path.join(dir, 'x.graft'));
     expect(bad.code).toBe(1);
     expect(bad.err.trim().split('\n')).toHaveLength(1);

@@ -8,9 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport, lossCurvesSvg, reportMarkdown } from '../../src/compare/report.js';
-import type { ChildJob, ChildReply } from '../../src/compare/run-child.js';
+import { ChildStoppedError, type ChildJob, type ChildReply } from '../../src/compare/run-child.js';
 import { runCompare, type JobRunner } from '../../src/compare/run.js';
 import { runProbe } from '../../src/probe/probe.js';
+import type { PreconditionerKind } from '../../src/schedule/compress.js';
 import { loadArtifact, saveTrace } from '../../src/schedule/files.js';
 import type { TrainSummary } from '../../src/train/run.js';
 import { tinySetup, writeTinyCorpus } from '../train/tiny.js';
@@ -62,6 +63,7 @@ function fakeRunner(jobs: ChildJob[], table = HELDOUT): JobRunner {
 const options = (out: string) => ({
   corpus: [corpus], vocabSize: 64, seqLen: 16, cacheDir: path.join(tmp, 'cache'), steps: 20, evalPoints: 1,
   adamLrs: [1e-3, 2e-3], sgdLrs: [0.5, 1, 2], staticScales: [2, 4], seeds: [0, 1, 2], outDir: path.join(tmp, out),
+  preconditioners: ['none'] as PreconditionerKind[], // the fake tables name static runs by scale (and "factored")
 });
 
 describe('compare over seeds (fake runs)', () => {
@@ -140,17 +142,17 @@ describe('compare over seeds (fake runs)', () => {
     const factored = jobs.filter((j) => j.kind === 'train' && String(j.options.schedule).includes('-factored-'))
       .map((j) => j.kind === 'train' && [j.options.seed, j.options.scheduleScale, path.basename(String(j.options.schedule))]);
     expect(factored).toEqual([
-      [0, 2, 'tensor-p0.1-constant-skip0.2-norm-factored-s0.graft'], [0, 4, 'tensor-p0.1-constant-skip0.2-norm-factored-s0.graft'],
-      [1, 2, 'tensor-p0.1-constant-skip0.2-norm-factored-s1.graft'], [2, 2, 'tensor-p0.1-constant-skip0.2-norm-factored-s2.graft'],
+      [0, 2, 'tensor-p0.1-constant-skip0.2-norm-factored-e1-s0.graft'], [0, 4, 'tensor-p0.1-constant-skip0.2-norm-factored-e1-s0.graft'],
+      [1, 2, 'tensor-p0.1-constant-skip0.2-norm-factored-e1-s1.graft'], [2, 2, 'tensor-p0.1-constant-skip0.2-norm-factored-e1-s2.graft'],
     ]);
     const methods = buildReport(result).methods;
     // adam 4.1, factored 4.3, plain step norm 4.6667, sgd 6.2.
     expect(methods.map((m) => [m.method, m.setting])).toEqual([
-      ['adam', 2e-3], ['static tensor-p0.1-constant-skip0.2-norm-factored', 2], ['static tensor-p0.1-constant-skip0.2-norm', 4], ['sgd', 1]]);
+      ['adam', 2e-3], ['static tensor-p0.1-constant-skip0.2-norm-factored-e1', 2], ['static tensor-p0.1-constant-skip0.2-norm', 4], ['sgd', 1]]);
     expect(methods[1].heldoutLoss.mean).toBeCloseTo(4.3, 12);
     // The plot's legend names the variants by what differs between them.
     const svg = lossCurvesSvg(result, buildReport(result));
-    for (const label of ['static factored held-out', 'static held-out', 'adam train', 'mean of 3 seeds']) expect(svg).toContain(label);
+    for (const label of ['static factored e1 held-out', 'static held-out', 'adam train', 'mean of 3 seeds']) expect(svg).toContain(label);
   });
 
   it('--preconditioner-eps sweeps the factored eps ratio: one variant per ratio, named by it unless 0.01, each artifact built with it', async () => {
@@ -165,6 +167,24 @@ describe('compare over seeds (fake runs)', () => {
     expect(schedules.map((f) => loadArtifact(f).preconditioner?.epsRatio)).toEqual([0.01, 0.1]);
     expect(result.selected.filter((s) => s.family === 'static').map((s) => s.variant)).toEqual([
       'tensor-p0.1-constant-skip0.2-norm-factored', 'tensor-p0.1-constant-skip0.2-norm-factored-e0.1']);
+  });
+
+  it('a run killed by a signal stops the comparison (finished runs kept, the next run\'s folder untouched), unlike a diverged setting', async () => {
+    const jobs: ChildJob[] = [];
+    const answer = fakeRunner(jobs);
+    const nextFolder = path.join(tmp, 'stopped', 'adam-lr0.004-s0'); // a finished run of an earlier comparison
+    fs.mkdirSync(nextFolder, { recursive: true });
+    fs.writeFileSync(path.join(nextFolder, 'metrics.jsonl'), '{}\n');
+    const stopSecond: JobRunner = async (job) => {
+      if (jobs.length === 1) { jobs.push(job); throw new ChildStoppedError('run process was stopped by SIGTERM'); }
+      return answer(job);
+    };
+    // The first Adam run finishes, the second is killed: the comparison ends there with a one-line message.
+    await expect(runCompare({ ...options('stopped'), adamLrs: [1e-3, 2e-3, 4e-3] }, { runJob: stopSecond }))
+      .rejects.toThrow(/^compare: run adam-lr0.002-s0 was stopped \(SIGTERM\); finished runs are kept in .*: run the same command with --reuse to continue$/);
+    expect(jobs).toHaveLength(2);
+    expect(fs.existsSync(path.join(tmp, 'stopped', 'adam-lr0.001-s0', 'compare-run.json'))).toBe(true);
+    expect(fs.readFileSync(path.join(nextFolder, 'metrics.jsonl'), 'utf8')).toBe('{}\n'); // not emptied for a rerun
   });
 
   it('with --no-tune-seed-only every seed sweeps and the setting with the best mean wins', async () => {
