@@ -38,7 +38,8 @@ if [[ "$WHAT" == all || "$WHAT" == seeds ]]; then
     --sgd-lrs 0.125,0.25,0.5 --static-scales 2,4,8 --preconditioners none,factored --preconditioner-eps 0.01,0.1,1 \
     --no-include-hybrid --no-graft --eval-points 4 --reuse --out "$SEEDS_OUT"
   cp "$SEEDS_OUT/report.md" "$SEEDS_OUT/report.json" "$SEEDS_OUT/loss-curves.png" \
-    "$SEEDS_OUT/multipliers-tensor-p0.1-constant-skip0.2-norm-factored-e1.svg" artifacts/compare-tiny-seeds/
+    "$SEEDS_OUT/multipliers-tensor-p0.1-constant-skip0.2-norm-factored-e1.svg" \
+    "$SEEDS_OUT/multipliers-tensor-p0.1-constant-skip0.2-norm.svg" artifacts/compare-tiny-seeds/
   cp "$SEEDS_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-factored-e1-s0.graft" artifacts/tiny.graft
   # The time-varying compression over the same seeds (reuses the baselines; overwrites report.md, so it runs last).
   $G compare --preset tiny --steps 2000 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 1e-3,2e-3,4e-3 \

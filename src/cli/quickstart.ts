@@ -24,7 +24,8 @@ export const QUICKSTART_SENTENCES = [
 ];
 
 // Defaults: the setting of the shipped 3-seed tiny comparison (artifacts/README.md): batch 16 x 64 tokens,
-// 2000 steps, a 200-step probe at Adam's best lr there (2e-3), the step-norm schedule at its best scale (4).
+// 2000 steps, a 200-step probe at Adam's best lr there (2e-3), the step-norm schedule with the factored
+// preconditioner at eps ratio 1 (extract's defaults) at its best scale (4).
 const flags: FlagSpecs = {
   ...runFlags,
   'batch-size': { ...runFlags['batch-size'], default: 16 },

@@ -59,8 +59,8 @@ export const PRECONDITIONER_KINDS: readonly PreconditionerKind[] = ['none', 'fac
 
 /**
  * The preconditioner `extract`, `compress`, `compare`, `bench` and `quickstart` use with a step-norm target
- * unless told otherwise: factored at eps ratio 1 closed the most of the gap to Adam in the tiny and mini
- * comparisons (artifacts/README.md). compressTrace's own default stays `none`.
+ * unless told otherwise: factored at eps ratio 1 closed the most of the gap to Adam of every stateless
+ * method in the 3-seed tiny comparison (artifacts/README.md). compressTrace's own default stays `none`.
  */
 export const RECOMMENDED_PRECONDITIONER: PreconditionerKind = 'factored';
 
