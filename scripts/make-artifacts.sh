@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Regenerates the shipped schedule artifacts and comparison reports:
 #   artifacts/tiny.graft                 the seed-0 schedule of the 3-seed tiny comparison (made by `seeds`)
-#   artifacts/mini.graft                 the seed-0 schedule of the 3-seed mini comparison (made by `mini`)
+#   artifacts/mini.graft                 the seed-0 schedule of the seed-0 mini comparison (made by `mini`)
 #   artifacts/compare-tiny-seeds/        the 3-seed tiny comparison (report.md, report.json, loss-curves.png,
 #                                        before-eps-sweep-report.md, factorized-report.md, probe-length-report.md,
 #                                        factorized-probe20-report.md, full-probe-report.md)
-#   artifacts/compare-mini-seeds/        the 3-seed mini comparison (report.md, report.json, loss-curves.png)
+#   artifacts/compare-mini-seeds/        the earlier 3-seed mini comparison (report.md, report.json, loss-curves.png)
+#   artifacts/compare-mini-s0/           the seed-0 mini comparison with Adam swept lower (the same files)
 #   artifacts/compare-tiny/              the earlier single-seed tiny exploration (multiplier vs step-norm targets)
 # Usage: scripts/make-artifacts.sh [seeds|mini|compare|all]   (default all; seeds and mini take about an hour
 # and two hours on 2 cores)
@@ -62,13 +63,20 @@ if [[ "$WHAT" == all || "$WHAT" == seeds ]]; then
   cp "$SEEDS_OUT/report.md" artifacts/compare-tiny-seeds/full-probe-report.md
 fi
 
-# The 3-seed mini comparison (same protocol as tiny, ~4x the cost per step; Adam, SGD and the default static
-# variant only: no hybrid, no factored variant). Its seed-0 schedule is the shipped mini.graft.
+# The mini comparisons (same protocol as tiny, ~4x the cost per step). First the earlier 3-seed one, whose Adam
+# sweep (1e-3, 2e-3) was too high (no preconditioner: the default then); then seed 0 with Adam swept lower and
+# the new default, whose seed-0 schedule is the shipped mini.graft.
 if [[ "$WHAT" == all || "$WHAT" == mini ]]; then
   $G compare --preset mini --steps 2000 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 1e-3,2e-3 \
-    --sgd-lrs 0.25,0.5 --static-scales 4,8 --no-graft --no-include-hybrid --eval-points 4 --reuse --out "$MINI_OUT"
+    --sgd-lrs 0.25,0.5 --static-scales 4,8 --preconditioners none --no-graft --no-include-hybrid --eval-points 4 \
+    --reuse --out "$MINI_OUT"
   cp "$MINI_OUT/report.md" "$MINI_OUT/report.json" "$MINI_OUT/loss-curves.png" artifacts/compare-mini-seeds/
-  cp "$MINI_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-s0.graft" artifacts/mini.graft
+  $G compare --preset mini --steps 2000 --batch-size 16 --seq-len 64 --seeds 0 --adam-lrs 2.5e-4,5e-4,1e-3 \
+    --sgd-lrs 0.25,0.5,1 --static-scales 4,8,16 --preconditioners none,factored --preconditioner-eps 1 --no-graft \
+    --no-include-hybrid --eval-points 4 --reuse --out "$MINI_OUT"
+  mkdir -p artifacts/compare-mini-s0
+  cp "$MINI_OUT/report.md" "$MINI_OUT/report.json" "$MINI_OUT/loss-curves.png" artifacts/compare-mini-s0/
+  cp "$MINI_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-factored-e1-s0.graft" artifacts/mini.graft
 fi
 
 # The tiny comparison: Adam, plain SGD, online Adam#SGD and the static variants, 2000 steps each.
