@@ -102,13 +102,13 @@ export function emitLossAndGrads(e: Emitter, c: BertConfig): LossAndGradValues {
   }, dx, 'BT', 'ge.ln'); // dSum (BT, H)
   grads['embeddings.LayerNorm.gamma'] = ln.dGamma;
   grads['embeddings.LayerNorm.beta'] = ln.dBeta;
-  const add = { reduction: attr.string('add') };
-  // Word embeddings get both paths: the tied output projection and the input lookup (scatter-add by id).
+  // Word embeddings get both paths: the tied output projection and the input lookup (scatter-add by id,
+  // deterministic: Emitter.scatterAddRows).
   const ids = e.reshape(inputIds, [-1, 1], 'ge.ids'); // (BT, 1)
-  grads['embeddings.word_embeddings'] = e.op('ScatterND', [head.dWordOut, ids, ln.dx], 'ge.dword', add); // (V, H)
+  grads['embeddings.word_embeddings'] = e.scatterAddRows(head.dWordOut, ids, ln.dx, 'ge.dword'); // (V, H)
   const types = e.reshape(tokenTypeIds, [-1, 1], 'ge.types'); // (BT, 1)
   const typeZeros = e.filled(e.shape(p('embeddings.token_type_embeddings'), 'ge.type_shape'), 0, 'ge.type_zeros');
-  grads['embeddings.token_type_embeddings'] = e.op('ScatterND', [typeZeros, types, ln.dx], 'ge.dtype', add); // (typeVocab, H)
+  grads['embeddings.token_type_embeddings'] = e.scatterAddRows(typeZeros, types, ln.dx, 'ge.dtype'); // (typeVocab, H)
   // Positions 0..T-1 are used once per sequence: dpos[t] = sum_b dSum[b, t]; rows T..P-1 get 0.
   const dSumB = e.reshape(ln.dx, e.concat([e.shape(inputIds, 'ge.b', 0, 1), e.ints([-1])], 0, 'shape.b_rest'), 'ge.dsum_b'); // (B, T H)
   const dPosUsed = e.reshape(e.sumRows(dSumB, 'B', 'ge.dpos_flat'), [-1, H], 'ge.dpos_used'); // (T, H)

@@ -112,4 +112,21 @@ export class Emitter {
 
   /** int -> float32. */
   toFloat(x: string, hint: string): string { return this.op('Cast', [x], hint, { to: attr.int(FLOAT) }); }
+
+  /**
+   * base + scatter-add of `rows` (N, H) at row `ids` (N, 1, int64): out[ids[i]] += rows[i], deterministic.
+   * onnxruntime's CPU ScatterND with reduction "add" races on duplicate indices when it runs on several
+   * threads (lost updates, measured), so duplicates are summed first by a product with a one-hot matrix:
+   *   (uniq (U), inverse (N)) = Unique(ids),  S = onehot(inverse)^T @ rows  (U, H),  out = ScatterND(base, uniq, S, add)
+   * and the final scatter sees every row index once.
+   */
+  scatterAddRows(base: string, ids: string, rows: string, hint: string): string {
+    const flat = this.reshape(ids, [-1], `${hint}.ids`); // (N)
+    const [uniq, , inverse] = this.g.node('Unique', [flat], { outputs: 4, attrs: { sorted: attr.int(1) }, hint: `${hint}.unique` }); // (U), (U), (N), (U)
+    const count = this.shape(uniq, `${hint}.u`); // [U]
+    const slots = this.op('Range', [this.index(0), this.squeeze(count, [0], `${hint}.u_scalar`), this.index(1)], `${hint}.slots`); // (U)
+    const oneHotT = this.toFloat(this.op('Equal', [this.unsqueeze(slots, [1], `${hint}.slots_col`), this.unsqueeze(inverse, [0], `${hint}.inverse_row`)], `${hint}.match`), `${hint}.onehot_t`); // (U, N)
+    const sums = this.matmul(oneHotT, rows, `${hint}.sums`); // (U, H)
+    return this.op('ScatterND', [base, this.unsqueeze(uniq, [1], `${hint}.uniq_col`), sums], hint, { reduction: attr.string('add') }); // like base
+  }
 }
