@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { runTraining, type TrainSummary } from '../train/run.js';
 import type { TrainOptimizerName } from '../train/train-options.js';
-import { flag, UsageError, type FlagSpecs } from './args.js';
+import { flag, type FlagSpecs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { setupBackend } from './common.js';
 import { progress } from './progress.js';
@@ -99,11 +99,6 @@ export const trainCommand: Command = {
     const backend = await setupBackend(args, io);
     const optimizer = flag.str(args, 'optimizer') as TrainOptimizerName;
     const preset = flag.str(args, 'preset') ?? 'tiny';
-    for (const beta of ['beta1', 'beta2']) {
-      if (args.flags[beta] !== undefined && (optimizer === 'static' || optimizer === 'sgd')) {
-        throw new UsageError(`--${beta} sets Adam's moments: optimizer "${optimizer}" keeps none; use it with --optimizer adam, graft or hybrid`);
-      }
-    }
     const summary = await trainWithProgress({
       ...runOptionsFrom(args, backend),
       optimizer,

@@ -35,7 +35,7 @@ export interface CompareOptions extends RunOptions {
    * row/column factors; step-norm targets only, so a multiplier target pairs with none alone).
    */
   preconditioners: PreconditionerKind[];
-  /** eps ratios tried for the factored preconditioner (eps_T / sqrt(typical v of T); each in (0, 1]). */
+  /** eps ratios tried for the factored preconditioner (eps_T / sqrt(typical v of T); each in (0, 100]). */
   preconditionerEps: number[];
   /** Stability caps tried (multiples of the median group multiplier; 0 = no cap). */
   capRatios: number[];

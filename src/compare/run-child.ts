@@ -23,7 +23,11 @@ const workerPath = fileURLToPath(new URL('./worker.ts', import.meta.url));
  * setting, so a comparison stops here instead of recording a failed run and moving on (and emptying the
  * next run's folder).
  */
-export class ChildStoppedError extends Error {}
+export class ChildStoppedError extends Error {
+  constructor(readonly signal: string) {
+    super(`run process was stopped by ${signal}`);
+  }
+}
 
 export function runInChild(job: ChildJob, onProgress?: (done: number) => void): Promise<ChildReply> {
   return new Promise((resolve, reject) => {
@@ -38,7 +42,7 @@ export function runInChild(job: ChildJob, onProgress?: (done: number) => void): 
     child.on('exit', (code, signal) => {
       if (settled) return;
       settled = true;
-      reject(signal ? new ChildStoppedError(`run process was stopped by ${signal}`) : new Error(`run process exited with code ${code} before reporting`));
+      reject(signal ? new ChildStoppedError(signal) : new Error(`run process exited with code ${code} before reporting`));
     });
     child.send(job);
   });

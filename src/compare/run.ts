@@ -160,7 +160,7 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
       run = { ...common, summary: reply.summary, curve: reply.curve, evalCurve: reply.evalCurve };
     } catch (err) {
       if (err instanceof ChildStoppedError) {
-        throw new Error(`compare: run ${name} was stopped (${err.message.replace('run process was stopped by ', '')}); finished runs are kept in ${o.outDir}: run the same command with --reuse to continue`);
+        throw new Error(`compare: run ${name} was stopped (${err.signal}); finished runs are kept in ${o.outDir}: run the same command with --reuse to continue`);
       }
       // A diverged setting is a result of the sweep, not a reason to stop the comparison.
       run = { ...common, summary: failedSummary(o.steps), error: err instanceof Error ? err.message : String(err), curve: [], evalCurve: [] };

@@ -80,6 +80,11 @@ export function validateTrainOptions(options: Partial<TrainOptions>): TrainOptio
   const who = 'train';
   const base = validateRunOptions(who, options);
   const o = { ...TRAIN_DEFAULTS, ...stripUndefined(options), ...base } as TrainOptions;
+  for (const beta of ['beta1', 'beta2'] as const) { // given, not defaulted: the stateless optimizers keep no moments
+    if (options[beta] !== undefined && (o.optimizer === 'static' || o.optimizer === 'sgd')) {
+      throw new Error(`${who}: ${beta} sets Adam's moments: optimizer "${o.optimizer}" keeps none; use it with optimizer adam, graft or hybrid`);
+    }
+  }
   checkInt(who, 'steps', o.steps, 1);
   if (!TRAIN_OPTIMIZERS.includes(o.optimizer)) {
     throw new Error(`${who}: optimizer = ${JSON.stringify(o.optimizer)} is invalid: expected one of ${TRAIN_OPTIMIZERS.join(', ')}`);

@@ -176,7 +176,7 @@ describe('compare over seeds (fake runs)', () => {
     fs.mkdirSync(nextFolder, { recursive: true });
     fs.writeFileSync(path.join(nextFolder, 'metrics.jsonl'), '{}\n');
     const stopSecond: JobRunner = async (job) => {
-      if (jobs.length === 1) { jobs.push(job); throw new ChildStoppedError('run process was stopped by SIGTERM'); }
+      if (jobs.length === 1) { jobs.push(job); throw new ChildStoppedError('SIGTERM'); }
       return answer(job);
     };
     // The first Adam run finishes, the second is killed: the comparison ends there with a one-line message.
