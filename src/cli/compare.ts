@@ -8,7 +8,7 @@ import { COMPARE_DEFAULTS } from '../compare/options.js';
 import { PRECONDITIONER_KINDS } from '../schedule/compress.js';
 import { buildReport, lossCurvesSvg, reportMarkdown } from '../compare/report.js';
 import { meanSd } from '../compare/report-md.js';
-import { runCompare } from '../compare/run.js';
+import { runCompare, type CompareRun, type ProbeRun } from '../compare/run.js';
 import { loadArtifact } from '../schedule/files.js';
 import { flag, UsageError, type FlagSpecs, type ParsedArgs } from './args.js';
 import type { Command } from './command.js';
@@ -123,7 +123,8 @@ export const compareCommand: Command = {
         // A run read back with --reuse reports no steps: say so instead of a bar with millions of it/s.
         if (stepped) bar?.finish();
         else if (!('error' in r && r.error)) io.err('  reused (--reuse): finished earlier with identical options');
-        if ('summary' in r) io.err(`  held-out loss ${r.summary.heldout?.loss.toFixed(4) ?? '-'}, ${r.summary.msPerStepMedian.toFixed(0)} ms/step`);
+        const line = runEndLine(r);
+        if (line) io.err(line);
       },
     });
     const report = buildReport(result);
@@ -148,3 +149,10 @@ export const compareCommand: Command = {
     return 0;
   },
 };
+
+/** The line printed after a run: its held-out loss and speed, or why it failed (probes print none). */
+export function runEndLine(r: CompareRun | ProbeRun): string | undefined {
+  if (!('summary' in r)) return undefined;
+  if (r.error) return `  failed (counts as the worst setting of its sweep): ${r.error}`;
+  return `  held-out loss ${r.summary.heldout?.loss.toFixed(4) ?? '-'}, ${r.summary.msPerStepMedian.toFixed(0)} ms/step`;
+}
