@@ -37,7 +37,7 @@ const flags: FlagSpecs = {
   'preconditioner-eps': list('factored: eps ratios swept (eps per tensor as a share of sqrt(its typical v~); caps P at 1/ratio times the typical coordinate\'s)', d.preconditionerEps),
   'cap-ratios': list('stability caps swept: no group above this multiple of the median group multiplier (0: off)', d.capRatios),
   'zero-grad-tol': { type: 'number', min: 0, max: 0.99, default: d.zeroGradTol, help: 'groups with gradient RMS below this share of the median group\'s get the fallback multiplier' },
-  reuse: { type: 'boolean', default: false, help: 'reuse runs already in --out with identical options (add variants without rerunning baselines)' },
+  reuse: { type: 'boolean', default: false, help: 'reuse runs already in --out with identical options, finished or diverged (add variants without rerunning baselines)' },
   'max-multiplier': { type: 'number', min: 0, default: d.maxMultiplier, help: 'clamp multipliers from above' },
   'min-multiplier': { type: 'number', min: 0, default: d.minMultiplier, help: 'clamp multipliers from below' },
   'eval-points': { type: 'int', min: 1, default: d.evalPoints, help: 'held-out evaluations per run' },

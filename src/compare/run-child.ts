@@ -29,6 +29,12 @@ export class ChildStoppedError extends Error {
   }
 }
 
+/**
+ * The run reported its own failure (a diverged setting, options it refused): a result of the job, the same
+ * every time it runs, so a comparison records it (and `--reuse` reads it back instead of rerunning it).
+ */
+export class RunFailedError extends Error {}
+
 export function runInChild(job: ChildJob, onProgress?: (done: number) => void): Promise<ChildReply> {
   return new Promise((resolve, reject) => {
     const child = fork(workerPath, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -36,7 +42,7 @@ export function runInChild(job: ChildJob, onProgress?: (done: number) => void): 
     child.on('message', (m: { progress?: number; reply?: ChildReply; error?: string }) => {
       if (m.progress !== undefined) onProgress?.(m.progress);
       if (m.reply) { settled = true; resolve(m.reply); }
-      if (m.error) { settled = true; reject(new Error(m.error)); }
+      if (m.error) { settled = true; reject(new RunFailedError(m.error)); }
     });
     child.on('error', (err) => { if (!settled) { settled = true; reject(err); } });
     child.on('exit', (code, signal) => {

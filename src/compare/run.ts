@@ -21,7 +21,7 @@ import { loadTrace, saveArtifact } from '../schedule/files.js';
 import type { TrainSummary } from '../train/run.js';
 import type { TrainOptions } from '../train/train-options.js';
 import { validateCompareOptions, type CompareOptions } from './options.js';
-import { ChildStoppedError, runInChild, type ChildJob, type ChildReply } from './run-child.js';
+import { ChildStoppedError, RunFailedError, runInChild, type ChildJob, type ChildReply } from './run-child.js';
 import { chooseSetting, methodKey, selectionLoss } from './select.js';
 import { allStaticVariants, fmt, probeSpecs, type ProbeSpec, type StaticVariant } from './variants.js';
 
@@ -100,18 +100,26 @@ function failedSummary(steps: number): TrainSummary {
 
 /**
  * Runs a job and stores {job, reply} at cachePath; with `reuse`, a stored reply whose job is identical
- * (same options, same JSON, same input digest) is returned without running anything. Otherwise a train
- * job's folder is emptied first, so a compare can be re-run into the same --out.
+ * (same options, same JSON, same input digest) is returned without running anything. A run that failed
+ * by itself (RunFailedError) is stored as {job, error} and, reused, fails again with the same message.
+ * Otherwise a train job's folder is emptied first, so a compare can be re-run into the same --out.
  */
 async function cachedJob(runJob: JobRunner, cachePath: string, job: ChildJob, reuse: boolean, onProgress?: (done: number) => void, contents = ''): Promise<ChildReply> {
   const key = JSON.stringify(job) + contents;
   if (reuse && fs.existsSync(cachePath)) {
-    const stored = JSON.parse(fs.readFileSync(cachePath, 'utf8')) as { job: string; reply: ChildReply };
-    if (stored.job === key) return stored.reply;
+    const stored = JSON.parse(fs.readFileSync(cachePath, 'utf8')) as { job: string; reply?: ChildReply; error?: string };
+    if (stored.job === key && stored.error !== undefined) throw new RunFailedError(stored.error);
+    if (stored.job === key && stored.reply) return stored.reply;
   }
   // A fresh train run starts in an empty folder (a checkpoint left by an earlier compare would be refused).
   if (job.kind === 'train' && job.options.outDir) fs.rmSync(job.options.outDir, { recursive: true, force: true });
-  const reply = await runJob(job, onProgress);
+  let reply: ChildReply;
+  try {
+    reply = await runJob(job, onProgress);
+  } catch (err) {
+    if (err instanceof RunFailedError) writeFileAtomic(cachePath, JSON.stringify({ job: key, error: err.message }));
+    throw err;
+  }
   writeFileAtomic(cachePath, JSON.stringify({ job: key, reply }));
   return reply;
 }

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport, lossCurvesSvg, reportMarkdown } from '../../src/compare/report.js';
-import { ChildStoppedError, type ChildJob, type ChildReply } from '../../src/compare/run-child.js';
+import { ChildStoppedError, RunFailedError, type ChildJob, type ChildReply } from '../../src/compare/run-child.js';
 import { runCompare, type JobRunner } from '../../src/compare/run.js';
 import { runProbe } from '../../src/probe/probe.js';
 import type { PreconditionerKind } from '../../src/schedule/compress.js';
@@ -45,7 +45,7 @@ function fakeRunner(jobs: ChildJob[], table = HELDOUT): JobRunner {
       return { kind: 'probe', tracePath: job.tracePath, wallSeconds: 1, peakRssBytes: 2 ** 20, steps: 4, msPerStepMedian: 1, tokensPerSecond: 1 };
     }
     const o = job.options;
-    if (o.optimizer === 'sgd' && o.lr === 2) throw new Error('step 3: non-finite gradient');
+    if (o.optimizer === 'sgd' && o.lr === 2) throw new RunFailedError('step 3: non-finite gradient');
     const setting = o.optimizer === 'static' || o.optimizer === 'hybrid' ? o.scheduleScale : o.lr;
     const factored = String(o.schedule ?? '').includes('-factored-') ? ' factored' : '';
     const loss = table[`${o.optimizer} ${setting}${factored}`][o.seed!];
@@ -185,6 +185,25 @@ describe('compare over seeds (fake runs)', () => {
     expect(jobs).toHaveLength(2);
     expect(fs.existsSync(path.join(tmp, 'stopped', 'adam-lr0.001-s0', 'compare-run.json'))).toBe(true);
     expect(fs.readFileSync(path.join(nextFolder, 'metrics.jsonl'), 'utf8')).toBe('{}\n'); // not emptied for a rerun
+  });
+
+  it('--reuse reads finished and failed runs back without rerunning them; a changed setting reruns', async () => {
+    const first: ChildJob[] = [];
+    const o = { ...options('reuse'), seeds: [0], includeGraft: false, includeHybrid: false };
+    const before = await runCompare(o, { runJob: fakeRunner(first) });
+    const diverged = (r: typeof before) => r.runs.find((run) => run.name === 'sgd-lr2-s0');
+    expect(diverged(before)?.error).toBe('step 3: non-finite gradient');
+    expect(first.some((j) => j.kind === 'train' && j.options.optimizer === 'sgd' && j.options.lr === 2)).toBe(true);
+
+    const again: ChildJob[] = [];
+    const after = await runCompare({ ...o, reuse: true }, { runJob: fakeRunner(again) });
+    expect(again).toEqual([]); // nothing ran: the diverged setting was read back too
+    expect(diverged(after)?.error).toBe('step 3: non-finite gradient');
+    expect(after.runs.map((r) => [r.name, r.summary.heldout?.loss ?? null])).toEqual(before.runs.map((r) => [r.name, r.summary.heldout?.loss ?? null]));
+
+    const changed: ChildJob[] = [];
+    await runCompare({ ...o, reuse: true, sgdLrs: [0.5, 1, 2, 4] }, { runJob: fakeRunner(changed, { ...HELDOUT, 'sgd 4': [9] }) });
+    expect(changed.map((j) => j.kind === 'train' && [j.options.optimizer, j.options.lr])).toEqual([['sgd', 4]]);
   });
 
   it('with --no-tune-seed-only every seed sweeps and the setting with the best mean wins', async () => {
