@@ -14,8 +14,11 @@ export const evalCommand: Command = {
   usage: 'graftlr eval --model model.onnx [--split heldout|ood] [--json] [options]',
   details: 'The data (corpus, sequence length, batches) default to what the model file records from training,\n' +
     'so the result matches the training run\'s own held-out evaluation.\n' +
-    '--json output: {"split","loss","accuracy","tokens","sequences","batches","seqLen","corpus",\n' +
-    '"dataFingerprint","modelDataFingerprint","ms":{"data","eval"}}',
+    'The loss is also split by what the input showed at the scored position (BERT masking: 80% [MASK],\n' +
+    '10% a random token, 10% kept). At [MASK] inputs the model has only the context: a model that ignores it\n' +
+    'scores about the unigram loss there, however low its overall loss (the kept tokens can be copied).\n' +
+    '--json output: {"split","loss","accuracy","tokens","byInput":{"mask","random","kept"},"sequences","batches",\n' +
+    '"seqLen","corpus","dataFingerprint","modelDataFingerprint","ms":{"data","eval"}}',
   flags: {
     model: { type: 'string', help: 'ONNX model written by graftlr export' },
     split: { type: 'string', help: 'held-out split', choices: ['heldout', 'ood'], default: 'heldout' },
@@ -47,11 +50,17 @@ export const evalCommand: Command = {
       io.err('warning: the data rebuilt here differs from the data recorded in the model (another corpus or version?)');
     }
     if (flag.bool(args, 'json')) {
-      const { split, loss, accuracy, tokens, sequences, batches, seqLen, corpus: c, dataFingerprint, modelDataFingerprint, ms } = r;
-      io.out(JSON.stringify({ split, loss, accuracy, tokens, sequences, batches, seqLen, corpus: c, dataFingerprint, modelDataFingerprint: modelDataFingerprint ?? null, ms }));
+      const { split, loss, accuracy, tokens, byInput, sequences, batches, seqLen, corpus: c, dataFingerprint, modelDataFingerprint, ms } = r;
+      io.out(JSON.stringify({ split, loss, accuracy, tokens, byInput, sequences, batches, seqLen, corpus: c, dataFingerprint, modelDataFingerprint: modelDataFingerprint ?? null, ms }));
       return 0;
     }
     io.out(`${r.split}: loss ${r.loss.toFixed(4)}  accuracy ${(100 * r.accuracy).toFixed(2)}%  (${r.tokens} masked tokens, ${r.sequences} sequences of ${r.seqLen})`);
+    const labels = { mask: 'input [MASK] (context only)', random: 'input a random token', kept: 'input kept' };
+    for (const kind of ['mask', 'random', 'kept'] as const) {
+      const part = r.byInput[kind];
+      const scores = part.tokens === 0 ? '-' : `loss ${part.loss.toFixed(4)}  accuracy ${(100 * part.accuracy).toFixed(2)}%`;
+      io.out(`  ${labels[kind].padEnd(27)} ${scores}  (${part.tokens} tokens)`);
+    }
     return 0;
   },
 };

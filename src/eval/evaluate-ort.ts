@@ -3,10 +3,40 @@
  * (src/model/bert.ts): token-weighted means over the selected positions of all batches,
  *   loss = mean_j [ logsumexp(logits_j) - logits_j[label_j] ],  accuracy = mean_j [ argmax(logits_j) == label_j ]
  * computed here in float64 from the exported model's full-sequence logits.
+ *
+ * The same means are also split by what the input showed at the selected position (BERT's 80/10/10):
+ *   mask:   the input was [MASK], so the prediction comes from the context alone;
+ *   random: the input was another token;
+ *   kept:   the input was the label itself (a model can copy it).
+ * A model that ignores its context scores about the unigram loss at [MASK] inputs however low its overall loss.
  */
 import type { MlmBatch } from '../data/batch.js';
 import type { EvalResult } from '../engine/types.js';
+import { SPECIAL_IDS } from '../data/tokenizer.js';
 import type { OrtMlm } from './model.js';
+
+export type InputKind = 'mask' | 'random' | 'kept';
+
+export interface OrtEvalResult extends EvalResult {
+  /** The same loss and accuracy over the selected positions of each input kind (module comment). */
+  byInput: Record<InputKind, EvalResult>;
+}
+
+/** Token-weighted sums of loss and hits, turned into means by `result`. */
+class Tally {
+  lossSum = 0;
+  correct = 0;
+  tokens = 0;
+  add(loss: number, hit: boolean): void { this.lossSum += loss; this.correct += hit ? 1 : 0; this.tokens++; }
+  result(): EvalResult {
+    return this.tokens === 0 ? { loss: NaN, accuracy: NaN, tokens: 0 } : { loss: this.lossSum / this.tokens, accuracy: this.correct / this.tokens, tokens: this.tokens };
+  }
+}
+
+/** What the input showed at a selected position whose label is `label`. */
+export function inputKind(inputId: number, label: number): InputKind {
+  return inputId === SPECIAL_IDS.mask ? 'mask' : inputId === label ? 'kept' : 'random';
+}
 
 /** Cross-entropy of one logits row against `label`, and whether the label is the (first) argmax. */
 export function rowLossAndHit(logits: Float32Array, offset: number, V: number, label: number): { loss: number; hit: boolean } {
@@ -26,9 +56,10 @@ export function rowLossAndHit(logits: Float32Array, offset: number, V: number, l
  */
 export async function evaluateOrt(
   model: OrtMlm, batches: MlmBatch[], onBatch?: (done: number, total: number) => void,
-): Promise<EvalResult> {
+): Promise<OrtEvalResult> {
   const V = model.config.vocabSize;
-  let lossSum = 0, correct = 0, tokens = 0;
+  const all = new Tally();
+  const byInput = { mask: new Tally(), random: new Tally(), kept: new Tally() };
   for (let b = 0; b < batches.length; b++) {
     const batch = batches[b];
     const n = batch.maskedPositions.length;
@@ -37,14 +68,13 @@ export async function evaluateOrt(
       for (let j = 0; j < n; j++) {
         const label = batch.maskedLabels[j];
         if (!(label >= 0 && label < V)) throw new Error(`maskedLabels[${j}] = ${label} is outside [0, ${V}): the data does not match the model's vocabulary`);
-        const { loss, hit } = rowLossAndHit(logits, batch.maskedPositions[j] * V, V, label);
-        lossSum += loss;
-        correct += hit ? 1 : 0;
+        const position = batch.maskedPositions[j];
+        const { loss, hit } = rowLossAndHit(logits, position * V, V, label);
+        all.add(loss, hit);
+        byInput[inputKind(batch.inputIds[position], label)].add(loss, hit);
       }
-      tokens += n;
     }
     onBatch?.(b + 1, batches.length);
   }
-  if (tokens === 0) return { loss: NaN, accuracy: NaN, tokens: 0 };
-  return { loss: lossSum / tokens, accuracy: correct / tokens, tokens };
+  return { ...all.result(), byInput: { mask: byInput.mask.result(), random: byInput.random.result(), kept: byInput.kept.result() } };
 }

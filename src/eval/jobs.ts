@@ -6,10 +6,9 @@ import { readFileChecked } from '../io/atomic.js';
 import { parseTokenizerJson } from '../data/tokenizer-json.js';
 import { prepareData } from '../data/prepare.js';
 import { evalBatches, EVAL_SEED } from '../data/mlm.js';
-import type { EvalResult } from '../engine/types.js';
 import { DATA_KEY } from '../onnx/export.js';
 import { fillMask, type FillMaskResult } from './fill-mask.js';
-import { evaluateOrt } from './evaluate-ort.js';
+import { evaluateOrt, type OrtEvalResult } from './evaluate-ort.js';
 import { loadOrtMlm, type OrtMlm } from './model.js';
 import type { SessionOptions } from './ort.js';
 
@@ -58,7 +57,7 @@ export interface EvaluateFileOptions extends SessionOptions {
   onBatch?: (done: number, total: number) => void;
 }
 
-export interface EvaluateReport extends EvalResult {
+export interface EvaluateReport extends OrtEvalResult {
   split: 'heldout' | 'ood';
   corpus: 'sotu' | string[];
   seqLen: number;

@@ -32,6 +32,21 @@ describe('evaluateOrt', () => {
     await model.release();
   });
 
+  it('splits the loss by what the input showed at each scored position: [MASK], a random token, or the label kept', async () => {
+    const model = await loadOrtMlm(exportOnnx(config, biasOnlyParams({ cat: 2, mat: 1 })), 'bias.onnx', { threads: 1 });
+    // positions 1 ([MASK], label cat), 2 (kept: input = label = mat), 5 (random: input the, label cat), 6 ([MASK], label the)
+    const b = batch(2, 4, [2, 4, id('mat'), 3, 2, id('the'), 4, 3], [1, 1, 1, 1, 1, 1, 1, 1], [1, 2, 5, 6], [id('cat'), id('mat'), id('cat'), id('the')]);
+    const logZ = Math.log(Math.exp(2) + Math.exp(1) + 10); // as above: losses cat logZ-2, mat logZ-1, the logZ
+    const result = await evaluateOrt(model, [b]);
+    expect(result.byInput.mask.tokens).toBe(2);
+    expect(result.byInput.mask.loss).toBeCloseTo(logZ - 1, 5); // (logZ - 2 + logZ - 0) / 2
+    expect(result.byInput.mask.accuracy).toBe(0.5);
+    expect(result.byInput.kept).toEqual({ loss: expect.closeTo(logZ - 1, 5), accuracy: 0, tokens: 1 });
+    expect(result.byInput.random).toEqual({ loss: expect.closeTo(logZ - 2, 5), accuracy: 1, tokens: 1 });
+    expect(result.loss).toBeCloseTo(logZ - 5 / 4, 5); // the overall mean is unchanged by the split
+    await model.release();
+  });
+
   it('equals the cross-entropy of the float64 reference logits for random weights on a padded batch', async () => {
     const c = presetConfig('tiny', { vocabSize: 30, maxPositions: 8 });
     const params = randomHostParams(c, 7, 0.2);
