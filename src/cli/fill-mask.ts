@@ -29,6 +29,7 @@ export const fillMaskCommand: Command = {
     const threads = flag.int(args, 'threads');
     io.err(`engine: ${ortDescription({ threads })}${flag.str(args, 'backend') ? ' (--backend applies to tfjs commands only)' : ''}`);
     const r = await fillMaskFromFiles({ model, tokenizer, text: args.positionals[0], topK: flag.int(args, 'top-k'), threads });
+    if (r.warning) io.err(`warning: ${r.warning}`);
     if (flag.bool(args, 'json')) {
       io.out(JSON.stringify({ masks: r.results, ms: r.ms }));
       return 0;

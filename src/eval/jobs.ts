@@ -25,6 +25,12 @@ export interface FillMaskFileOptions extends SessionOptions {
 
 export interface FillMaskReport {
   results: FillMaskResult[];
+  /** Tokens of the encoded text, [CLS] and [SEP] included. */
+  tokens: number;
+  /** Sequence length the model was trained on (from the file's graftlr.data metadata), if recorded. */
+  trainedSeqLen?: number;
+  /** Set when the text is longer than the training sequences: positions beyond them were never trained. */
+  warning?: string;
   /** Wall-clock ms: loading model + tokenizer, and the inference call. */
   ms: { load: number; infer: number };
 }
@@ -36,7 +42,13 @@ export async function fillMaskFromFiles(options: FillMaskFileOptions): Promise<F
   try {
     const t1 = performance.now();
     const results = await fillMask(model, tokenizer, options.text, options.topK ?? 5);
-    return { results, ms: { load: t1 - t0, infer: performance.now() - t1 } };
+    const infer = performance.now() - t1;
+    const tokens = tokenizer.encode(options.text, { addSpecialTokens: true }).length;
+    const trainedSeqLen = (JSON.parse(model.metadata[DATA_KEY] ?? '{}') as { seqLen?: number }).seqLen;
+    const warning = trainedSeqLen !== undefined && tokens > trainedSeqLen
+      ? `the text is ${tokens} tokens with [CLS] and [SEP], longer than the ${trainedSeqLen}-token sequences the model was trained on: positions from ${trainedSeqLen} on were never trained, so expect poor predictions`
+      : undefined;
+    return { results, tokens, trainedSeqLen, warning, ms: { load: t1 - t0, infer } };
   } finally {
     await model.release();
   }

@@ -39,6 +39,18 @@ describe('graftlr fill-mask', () => {
     expect(json.masks[0].predictions[0].score).toBeCloseTo(0.367484, 5);
   });
 
+  it('warns when the text is longer than the sequences the model was trained on (recorded in the file)', async () => {
+    const short = join(root, 'short.onnx');
+    writeFileSync(short, exportOnnx(config, biasOnlyParams({ cat: 2 }), { metadata: { [DATA_KEY]: JSON.stringify({ seqLen: 6 }) } }));
+    const fits = await run(fillMaskCommand, ['--model', short, '--tokenizer', tok, '--threads', '1', 'the cat [MASK].']); // 6 tokens
+    expect(fits.err.filter((l) => l.startsWith('warning'))).toEqual([]);
+    const long = await run(fillMaskCommand, ['--model', short, '--tokenizer', tok, '--threads', '1', 'the cat sat on the [MASK].']); // 9 tokens
+    expect(long.rc).toBe(0);
+    expect(long.err.filter((l) => l.startsWith('warning'))).toEqual([
+      'warning: the text is 9 tokens with [CLS] and [SEP], longer than the 6-token sequences the model was trained on: positions from 6 on were never trained, so expect poor predictions']);
+    expect(long.out[0]).toBe('[MASK] at position 6:'); // still answers
+  });
+
   it('fails with one-line errors for a non-ONNX model, a missing file, text without [MASK]', async () => {
     const notOnnx = join(root, 'notes.onnx');
     writeFileSync(notOnnx, 'just some text, not a model\n');
