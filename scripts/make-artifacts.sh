@@ -7,9 +7,12 @@
 #                                        factorized-probe20-report.md, full-probe-report.md)
 #   artifacts/compare-mini-seeds/        the 3-seed mini comparison (report.md, report.json, loss-curves.png)
 #   artifacts/compare-tiny/              the earlier single-seed tiny exploration (multiplier vs step-norm targets)
-# Usage: scripts/make-artifacts.sh [seeds|mini|compare|all]   (default all; seeds and mini take about an hour
-# and 2.5 hours on 2 cores)
-# Environment: COMPARE_OUT / SEEDS_OUT / MINI_OUT (defaults runs/compare-tiny, runs/c8-tiny, runs/c9-mini; pass the
+#   artifacts/compare-quickstart/        the 3-seed tiny comparison at the quickstart's setting (64 x 16 tokens,
+#                                        4000 steps, init std 0.05), where the models learn to use their context
+# Usage: scripts/make-artifacts.sh [seeds|mini|quickstart|compare|all]   (default all; seeds, mini and quickstart
+# take about an hour, 2.5 hours and an hour on 2 cores)
+# Environment: COMPARE_OUT / SEEDS_OUT / MINI_OUT / QS_OUT (defaults runs/compare-tiny, runs/c8-tiny, runs/c9-mini,
+# runs/c10-qs; pass the
 # folder of an earlier run with identical flags to reuse its finished runs), GRAFTLR_BACKEND (default wasm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +24,8 @@ WORK=runs/artifacts
 COMPARE_OUT="${COMPARE_OUT:-runs/compare-tiny}"
 SEEDS_OUT="${SEEDS_OUT:-runs/c8-tiny}"
 MINI_OUT="${MINI_OUT:-runs/c9-mini}"
-mkdir -p "$WORK" artifacts/compare-tiny artifacts/compare-tiny-seeds artifacts/compare-mini-seeds
+QS_OUT="${QS_OUT:-runs/c10-qs}"
+mkdir -p "$WORK" artifacts/compare-tiny artifacts/compare-tiny-seeds artifacts/compare-mini-seeds artifacts/compare-quickstart
 
 # The 3-seed tiny comparison (issue: make stateless SGD match Adam): Adam, plain SGD, static step-norm schedules
 # without and with the factored per-coordinate preconditioner at eps ratios 0.01, 0.1 and 1; sweeps on seed 0,
@@ -73,6 +77,15 @@ if [[ "$WHAT" == all || "$WHAT" == mini ]]; then
     --no-graft --eval-points 4 --reuse --out "$MINI_OUT"
   cp "$MINI_OUT/report.md" "$MINI_OUT/report.json" "$MINI_OUT/loss-curves.png" artifacts/compare-mini-seeds/
   cp "$MINI_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-factored-e1-s0.graft" artifacts/mini.graft
+fi
+
+# The 3-seed tiny comparison at the quickstart's setting (`npm start`): batch 64 x 16 tokens, 4000 steps, init
+# std 0.05. Over 16-token sequences the models leave the context-blind plateau that every 16 x 64 comparison above
+# sits on (artifacts/README.md, "Short sequences"). Its static x4 seed-0 run is the quickstart's own run.
+if [[ "$WHAT" == all || "$WHAT" == quickstart ]]; then
+  $G compare --preset tiny --steps 4000 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3,2e-3 \
+    --sgd-lrs 0.25,0.5 --static-scales 2,4,8 --no-graft --no-include-hybrid --eval-points 4 --reuse --out "$QS_OUT"
+  cp "$QS_OUT/report.md" "$QS_OUT/report.json" "$QS_OUT/loss-curves.png" artifacts/compare-quickstart/
 fi
 
 # The tiny comparison: Adam, plain SGD, online Adam#SGD and the static variants, 2000 steps each.

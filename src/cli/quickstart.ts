@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fillMaskFromFiles } from '../eval/jobs.js';
+import { evaluateModelFile, fillMaskFromFiles } from '../eval/jobs.js';
 import { exportCheckpoint } from '../onnx/export-checkpoint.js';
 import { extractSchedule } from '../probe/extract.js';
 import { saveArtifact, saveTrace } from '../schedule/files.js';
@@ -21,26 +21,33 @@ export const QUICKSTART_SENTENCES = [
   'the [MASK] of the union is strong.',
   'we must work together to build a better [MASK] for our children.',
   'congress should pass this [MASK] without delay.',
+  'the united [MASK] of america.',
+  'i ask the [MASK] to pass this bill.',
 ];
 
-// Defaults: the setting of the shipped 3-seed tiny comparison (artifacts/README.md): batch 16 x 64 tokens,
-// 2000 steps, a 200-step probe at Adam's best lr there (2e-3), the step-norm schedule with the factored
-// preconditioner at eps ratio 1 (extract's defaults) at its best scale (4).
+// Defaults: short sequences, so that the model learns to use its context within a few minutes. A masked
+// token sees its neighbours through attention only, and attention starts out uniform: over 64 or 128 tokens
+// a neighbour's share is too small to learn from in a few thousand steps, and the model stays context-blind
+// (at [MASK] inputs it scores the unigram loss); over 16 tokens it leaves that plateau (artifacts/README.md,
+// "Short sequences"). Batch 64 x 16 tokens (the 1024 tokens per step of the 16 x 64 comparisons), 4000 steps,
+// init std 0.05 (attention learns faster from it at this width), a 400-step probe at Adam's lr 2e-3 with
+// extract's defaults (step norm + factored preconditioner), and the schedule at scale 4.
 const flags: FlagSpecs = {
   ...runFlags,
-  'batch-size': { ...runFlags['batch-size'], default: 16 },
-  'seq-len': { ...runFlags['seq-len'], default: 64 },
-  steps: { type: 'int', min: 10, default: 2000, help: 'training steps (the probe runs --probe-fraction of them first)' },
+  'batch-size': { ...runFlags['batch-size'], default: 64 },
+  'seq-len': { ...runFlags['seq-len'], default: 16 },
+  'init-std': { ...runFlags['init-std'], default: 0.05, help: 'std of the truncated-normal weight initialisation (0.05: attention learns faster than from BERT\'s 0.02 at this width)' },
+  steps: { type: 'int', min: 10, default: 4000, help: 'training steps (the probe runs --probe-fraction of them first)' },
   'probe-fraction': { type: 'number', min: 0.01, max: 1, default: 0.1, help: 'probe length as a fraction of --steps' },
-  lr: { type: 'number', min: 0, default: 2e-3, help: "Adam's peak learning rate in the probe (the base schedule's peak; 2e-3: Adam's best in the shipped tiny comparison)" },
-  'schedule-scale': { type: 'number', min: 0, default: 4, help: 'global scale on the schedule (4: best at probe lr 2e-3 in the shipped tiny comparison)' },
+  lr: { type: 'number', min: 0, default: 2e-3, help: "Adam's peak learning rate in the probe (the base schedule's peak)" },
+  'schedule-scale': { type: 'number', min: 0, default: 4, help: 'global scale on the schedule' },
   out: { type: 'string', default: 'runs/quickstart', help: 'folder for the schedule, the run, and model.onnx' },
 };
 
 export const quickstartCommand: Command = {
   name: 'quickstart',
   summary: 'the main job: extract a schedule, train with it (no optimizer state), export ONNX, fill masks',
-  usage: 'graftlr quickstart [--preset tiny] [--steps 2000] [--out runs/quickstart]',
+  usage: 'graftlr quickstart [--preset tiny] [--steps 4000] [--out runs/quickstart]',
   flags,
   async run(args, io) {
     noPositionals(args);
@@ -74,9 +81,15 @@ export const quickstartCommand: Command = {
     exportCheckpoint({ checkpoint: runDir, out: modelPath });
 
     io.err('4/4 fill-mask with onnxruntime');
-    const lines = [formatSummary(summary), '', 'fill-mask (onnxruntime):'];
+    // The held-out loss at [MASK] inputs says whether the model uses its context (it has nothing else there).
+    const heldout = await evaluateModelFile({ model: modelPath, cacheDir: run.cacheDir });
+    const atMask = heldout.byInput.mask;
+    const lines = [formatSummary(summary),
+      `at [MASK] inputs        ${atMask.loss.toFixed(4)} / ${(100 * atMask.accuracy).toFixed(1)}%  (held-out, the context alone; graftlr eval)`,
+      '', 'fill-mask (onnxruntime):'];
     for (const text of QUICKSTART_SENTENCES) {
       const r = await fillMaskFromFiles({ model: modelPath, tokenizer: path.join(runDir, 'tokenizer.json'), text, topK: 5 });
+      if (r.warning) io.err(`warning: ${r.warning}`);
       const top = r.results[0].predictions.map((p) => `${p.token} ${(100 * p.score).toFixed(1)}%`).join(', ');
       lines.push(`  ${text}\n    -> ${top}`);
     }
