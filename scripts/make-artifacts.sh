@@ -84,7 +84,7 @@ fi
 # sits on (artifacts/README.md, "Short sequences"). Its static x4 seed-0 run is the quickstart's own run.
 if [[ "$WHAT" == all || "$WHAT" == quickstart ]]; then
   $G compare --preset tiny --steps 4000 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3,2e-3 \
-    --sgd-lrs 0.25,0.5 --static-scales 2,4,8 --no-graft --no-include-hybrid --eval-points 4 --reuse --out "$QS_OUT"
+    --sgd-lrs 0.25,0.5,1,2 --static-scales 2,4,8,16 --no-graft --no-include-hybrid --eval-points 4 --reuse --out "$QS_OUT"
   cp "$QS_OUT/report.md" "$QS_OUT/report.json" "$QS_OUT/loss-curves.png" artifacts/compare-quickstart/
 fi
 
