@@ -9,6 +9,7 @@
 #   artifacts/compare-tiny/              the earlier single-seed tiny exploration (multiplier vs step-norm targets)
 #   artifacts/compare-quickstart/        the 3-seed tiny comparison at the quickstart's setting (64 x 16 tokens,
 #                                        4000 steps, init std 0.05), where the models learn to use their context
+#                                        (report.md, report.json, loss-curves.png, scale-sweep-report.md)
 # Usage: scripts/make-artifacts.sh [seeds|mini|quickstart|compare|all]   (default all; seeds, mini and quickstart
 # take about an hour, 2.5 hours and an hour on 2 cores)
 # Environment: COMPARE_OUT / SEEDS_OUT / MINI_OUT / QS_OUT (defaults runs/compare-tiny, runs/c8-tiny, runs/c9-mini,
@@ -83,8 +84,14 @@ fi
 # std 0.05. Over 16-token sequences the models leave the context-blind plateau that every 16 x 64 comparison above
 # sits on (artifacts/README.md, "Short sequences"). Its static x4 seed-0 run is the quickstart's own run.
 if [[ "$WHAT" == all || "$WHAT" == quickstart ]]; then
+  # The scale sweep at eps ratio 1 (extract's default), kept as scale-sweep-report.md.
   $G compare --preset tiny --steps 4000 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3,2e-3 \
     --sgd-lrs 0.25,0.5,1,2 --static-scales 2,4,8,16 --no-graft --no-include-hybrid --eval-points 4 --reuse --out "$QS_OUT"
+  cp "$QS_OUT/report.md" artifacts/compare-quickstart/scale-sweep-report.md
+  # The eps ratio sweep at the bracketing scales: 0.5 ranks first (the quickstart's default).
+  $G compare --preset tiny --steps 4000 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3,2e-3 \
+    --sgd-lrs 0.25,0.5,1,2 --static-scales 4,8 --preconditioner-eps 0.5,1,2 --no-graft --no-include-hybrid --eval-points 4 \
+    --reuse --out "$QS_OUT"
   cp "$QS_OUT/report.md" "$QS_OUT/report.json" "$QS_OUT/loss-curves.png" artifacts/compare-quickstart/
 fi
 

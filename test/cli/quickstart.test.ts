@@ -23,9 +23,10 @@ describe('graftlr quickstart', () => {
     const answers = r.out.split('\n').filter((l) => l.trim().startsWith('->'));
     expect(answers).toHaveLength(QUICKSTART_SENTENCES.length);
     for (const a of answers) expect(a.match(/\d+\.\d%/g)).toHaveLength(5);
-    // The probe ran 10% of 10 steps = 1 step, stored as step-norm values.
+    // The probe ran 10% of 10 steps = 1 step, stored as step-norm values with the factored preconditioner.
     const summary = JSON.parse((await cli('inspect', path.join(out, 'schedule.graft'), '--json')).out);
     expect(summary.probe.steps).toBe(1);
     expect(summary.target).toBe('stepNorm');
+    expect(summary.preconditioner).toMatchObject({ kind: 'factored', epsRatio: 0.5 }); // quickstart's own default
   });
 });
