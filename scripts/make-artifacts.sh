@@ -82,7 +82,7 @@ fi
 
 # The 3-seed tiny comparison at the quickstart's setting (`npm start`): batch 64 x 16 tokens, 4000 steps, init
 # std 0.05. Over 16-token sequences the models leave the context-blind plateau that every 16 x 64 comparison above
-# sits on (artifacts/README.md, "Short sequences"). Its static x4 seed-0 run is the quickstart's own run.
+# sits on (artifacts/README.md, "Short sequences"). Its seed-0 run at eps ratio 0.5, x8 is the quickstart's own run.
 if [[ "$WHAT" == all || "$WHAT" == quickstart ]]; then
   # The scale sweep at eps ratio 1 (extract's default), kept as scale-sweep-report.md.
   $G compare --preset tiny --steps 4000 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3,2e-3 \

@@ -10,6 +10,7 @@ import { extractSchedule } from '../probe/extract.js';
 import { saveArtifact, saveTrace } from '../schedule/files.js';
 import { flag, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
+import { compressFlags } from './compress-flags.js';
 import { setupBackend } from './common.js';
 import { writeChart } from './inspect.js';
 import { plotArtifact } from '../plot/artifact-plot.js';
@@ -43,7 +44,7 @@ const flags: FlagSpecs = {
   'probe-fraction': { type: 'number', min: 0.01, max: 1, default: 0.1, help: 'probe length as a fraction of --steps' },
   lr: { type: 'number', min: 0, default: 1e-3, help: "Adam's peak learning rate in the probe (the base schedule's peak; 1e-3: Adam's best in the shipped quickstart comparison)" },
   'preconditioner-eps': {
-    type: 'number', min: 0, max: 100, default: 0.5,
+    ...compressFlags['preconditioner-eps'], default: 0.5,
     help: 'eps of the factored preconditioner as a share of sqrt(each tensor\'s typical v~) (0.5: best at this shape in the shipped quickstart comparison)',
   },
   'schedule-scale': { type: 'number', min: 0, default: 8, help: 'global scale on the schedule (8: best at probe lr 1e-3 in the shipped quickstart comparison)' },

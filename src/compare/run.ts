@@ -108,8 +108,10 @@ async function cachedJob(runJob: JobRunner, cachePath: string, job: ChildJob, re
   const key = JSON.stringify(job) + contents;
   if (reuse && fs.existsSync(cachePath)) {
     const stored = JSON.parse(fs.readFileSync(cachePath, 'utf8')) as { job: string; reply?: ChildReply; error?: string };
-    if (stored.job === key && stored.error !== undefined) throw new RunFailedError(stored.error);
-    if (stored.job === key && stored.reply) return stored.reply;
+    if (stored.job === key) {
+      if (stored.error !== undefined) throw new RunFailedError(stored.error);
+      if (stored.reply) return stored.reply;
+    }
   }
   // A fresh train run starts in an empty folder (a checkpoint left by an earlier compare would be refused).
   if (job.kind === 'train' && job.options.outDir) fs.rmSync(job.options.outDir, { recursive: true, force: true });

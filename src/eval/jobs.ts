@@ -12,6 +12,16 @@ import { evaluateOrt, type OrtEvalResult } from './evaluate-ort.js';
 import { loadOrtMlm, type OrtMlm } from './model.js';
 import type { SessionOptions } from './ort.js';
 
+/** What the model file records about its training data (graftlr.data metadata; empty if none). */
+interface RecordedData {
+  corpus?: 'sotu' | string[]; seqLen?: number; heldoutFraction?: number; dataFingerprint?: string;
+  batchSize?: number; evalSequences?: number;
+}
+
+function recordedData(model: OrtMlm): RecordedData {
+  return JSON.parse(model.metadata[DATA_KEY] ?? '{}') as RecordedData;
+}
+
 async function loadModelFile(path: string, options: SessionOptions): Promise<OrtMlm> {
   return loadOrtMlm(readFileChecked(path, 'model'), path, options);
 }
@@ -25,11 +35,7 @@ export interface FillMaskFileOptions extends SessionOptions {
 
 export interface FillMaskReport {
   results: FillMaskResult[];
-  /** Tokens of the encoded text, [CLS] and [SEP] included. */
-  tokens: number;
-  /** Sequence length the model was trained on (from the file's graftlr.data metadata), if recorded. */
-  trainedSeqLen?: number;
-  /** Set when the text is longer than the training sequences: positions beyond them were never trained. */
+  /** Set when the text is longer than the training sequences (graftlr.data seqLen): positions beyond them were never trained. */
   warning?: string;
   /** Wall-clock ms: loading model + tokenizer, and the inference call. */
   ms: { load: number; infer: number };
@@ -44,11 +50,11 @@ export async function fillMaskFromFiles(options: FillMaskFileOptions): Promise<F
     const results = await fillMask(model, tokenizer, options.text, options.topK ?? 5);
     const infer = performance.now() - t1;
     const tokens = tokenizer.encode(options.text, { addSpecialTokens: true }).length;
-    const trainedSeqLen = (JSON.parse(model.metadata[DATA_KEY] ?? '{}') as { seqLen?: number }).seqLen;
+    const trainedSeqLen = recordedData(model).seqLen;
     const warning = trainedSeqLen !== undefined && tokens > trainedSeqLen
       ? `the text is ${tokens} tokens with [CLS] and [SEP], longer than the ${trainedSeqLen}-token sequences the model was trained on: positions from ${trainedSeqLen} on were never trained, so expect poor predictions`
       : undefined;
-    return { results, tokens, trainedSeqLen, warning, ms: { load: t1 - t0, infer } };
+    return { results, warning, ms: { load: t1 - t0, infer } };
   } finally {
     await model.release();
   }
@@ -84,10 +90,7 @@ export interface EvaluateReport extends OrtEvalResult {
 export async function evaluateModelFile(options: EvaluateFileOptions): Promise<EvaluateReport> {
   const model = await loadModelFile(options.model, options);
   try {
-    const meta = JSON.parse(model.metadata[DATA_KEY] ?? '{}') as {
-      corpus?: 'sotu' | string[]; seqLen?: number; heldoutFraction?: number; dataFingerprint?: string;
-      batchSize?: number; evalSequences?: number;
-    };
+    const meta = recordedData(model);
     const corpus = options.corpus ?? meta.corpus ?? 'sotu';
     const seqLen = options.seqLen ?? Math.min(meta.seqLen ?? 128, model.config.maxPositions);
     const split = options.split ?? 'heldout';
