@@ -48,6 +48,7 @@ export function formatSummary(s: TrainSummary): string {
     `train loss (last 10%)   ${s.trainLoss.toFixed(4)}`,
   ];
   if (s.heldout) lines.push(`held-out loss / acc     ${s.heldout.loss.toFixed(4)} / ${pct(s.heldout.accuracy)}  (${s.heldout.tokens} tokens)`);
+  if (s.heldoutAtMask) lines.push(`at [MASK] inputs        ${s.heldoutAtMask.loss.toFixed(4)} / ${pct(s.heldoutAtMask.accuracy)}  (${s.heldoutAtMask.tokens} held-out tokens: the context alone)`);
   if (s.ood) lines.push(`out-of-domain loss/acc  ${s.ood.loss.toFixed(4)} / ${pct(s.ood.accuracy)}  (${s.ood.tokens} tokens)`);
   lines.push(
     `speed                   ${s.msPerStepMedian.toFixed(0)} ms/step, ${s.tokensPerSecond.toFixed(0)} tokens/s, wall ${s.wallSeconds.toFixed(1)} s`,

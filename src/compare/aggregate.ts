@@ -38,6 +38,8 @@ export interface MethodResult {
   failed: number;
   heldoutLoss: Stat;
   heldoutAccuracy: Stat;
+  /** Held-out loss at [MASK] inputs only (the context alone); no values for runs cached before it was measured. */
+  atMaskLoss: Stat;
   oodLoss: Stat;
   oodAccuracy: Stat;
   gapClosure: { heldout: Stat; ood: Stat; heldoutFromMeans: number | null; oodFromMeans: number | null };
@@ -94,7 +96,7 @@ function methodResult(result: CompareResult, sel: Selection, baselines: SeedBase
     method: sel.method, family: sel.family, variant: sel.variant, setting: sel.setting, hybridAdamLr: sel.hybridAdamLr ?? null,
     stateless: STATELESS[sel.family], seeds: mine.map((r) => r.seed), runs: mine.map((r) => r.name),
     failed: mine.filter((r) => r.error !== undefined).length,
-    heldoutLoss, heldoutAccuracy: per((r) => r.summary.heldout?.accuracy), oodLoss, oodAccuracy: per((r) => r.summary.ood?.accuracy),
+    heldoutLoss, heldoutAccuracy: per((r) => r.summary.heldout?.accuracy), atMaskLoss: per((r) => r.summary.heldoutAtMask?.loss), oodLoss, oodAccuracy: per((r) => r.summary.ood?.accuracy),
     gapClosure: {
       heldout: gap('heldout', heldoutLoss), ood: gap('ood', oodLoss),
       heldoutFromMeans: gapClosure(meanOf('heldout', 'sgd'), meanOf('heldout', 'adam'), heldoutLoss.mean),

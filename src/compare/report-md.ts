@@ -33,11 +33,12 @@ function computeSeconds(result: CompareResult): number {
 
 /** One line: what count-based predictors score on the same masked positions (in-domain / out-of-domain). */
 function countBaselinesLine(report: CompareReport): string {
-  const { heldout, ood } = report.countBaselines;
+  const { heldout, heldoutAtMask: atMask, ood } = report.countBaselines;
   if (heldout === null && ood === null) return 'No held-out evaluation: no count-based reference.';
   return `For scale, on the same held-out masked positions (in-domain / out-of-domain), counted on the training split: ` +
     `unigram, which ignores the context, ${n(heldout?.unigram ?? null)} / ${n(ood?.unigram ?? null)}; ` +
-    `a bigram on the left neighbour ${n(heldout?.leftBigram ?? null)} / ${n(ood?.leftBigram ?? null)} ` +
+    `a bigram on the left neighbour ${n(heldout?.leftBigram ?? null)} / ${n(ood?.leftBigram ?? null)}; ` +
+    `at the in-domain [MASK] inputs alone, unigram ${n(atMask?.unigram ?? null)} and bigram ${n(atMask?.leftBigram ?? null)} ` +
     '(`src/eval/count-baselines.ts`).';
 }
 
@@ -67,10 +68,13 @@ export function reportMarkdown(result: CompareResult, report: CompareReport, com
     '',
     '## Methods ranked by mean held-out loss',
     '',
-    '| # | method | setting | stateless | seeds | held-out loss | held-out acc | OOD loss | OOD acc |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| # | method | setting | stateless | seeds | held-out loss | held-out acc | at [MASK] | OOD loss | OOD acc |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...report.methods.map((m) => `| ${m.rank} | ${methodName(m)} | ${settingText(m)} | ${m.stateless ? 'yes' : 'no'} | ${m.seeds.length} | ` +
-      `${meanSd(m.heldoutLoss)} | ${meanSd(m.heldoutAccuracy, 1, 100, '%')} | ${meanSd(m.oodLoss)} | ${meanSd(m.oodAccuracy, 1, 100, '%')} |`),
+      `${meanSd(m.heldoutLoss)} | ${meanSd(m.heldoutAccuracy, 1, 100, '%')} | ${meanSd(m.atMaskLoss)} | ${meanSd(m.oodLoss)} | ${meanSd(m.oodAccuracy, 1, 100, '%')} |`),
+    '',
+    '"at [MASK]": the held-out loss at the positions whose input was [MASK], where the model has only the context ' +
+      '(a model that ignores its context scores about the unigram loss there, whatever its overall loss).',
     '',
     countBaselinesLine(report),
     '',
@@ -103,11 +107,11 @@ export function reportMarkdown(result: CompareResult, report: CompareReport, com
     '',
     '## All runs, ranked by held-out loss',
     '',
-    '| # | run | seed | held-out loss | acc | OOD loss | acc | train loss | ms/step | tokens/s | wall s | optimizer state | peak RSS | artifact |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| # | run | seed | held-out loss | acc | at [MASK] | OOD loss | acc | train loss | ms/step | tokens/s | wall s | optimizer state | peak RSS | artifact |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...report.ranked.map((r) => r.error !== null
-      ? `| ${r.rank} | ${r.name} | ${r.seed} | failed: ${r.error.slice(0, 60).replace(/\|/g, '/')} |||||||||||`
-      : `| ${r.rank} | ${r.name} | ${r.seed} | ${n(r.heldoutLoss)} | ${pct(r.heldoutAccuracy)} | ${n(r.oodLoss)} | ${pct(r.oodAccuracy)} | ${n(r.trainLoss)} | ` +
+      ? `| ${r.rank} | ${r.name} | ${r.seed} | failed: ${r.error.slice(0, 60).replace(/\|/g, '/')} ||||||||||||`
+      : `| ${r.rank} | ${r.name} | ${r.seed} | ${n(r.heldoutLoss)} | ${pct(r.heldoutAccuracy)} | ${n(r.atMaskLoss)} | ${n(r.oodLoss)} | ${pct(r.oodAccuracy)} | ${n(r.trainLoss)} | ` +
         `${r.msPerStep.toFixed(0)} | ${r.tokensPerSecond.toFixed(0)} | ${r.wallSeconds.toFixed(0)} | ${r.optimizerStateBytes} B | ${r.peakRssMiB.toFixed(0)} MiB | ${r.artifactBytes === null ? '' : `${r.artifactBytes} B`} |`),
     '',
     '## Probes',

@@ -12,7 +12,7 @@ export { gapClosure };
 
 export interface RankedRun {
   rank: number; name: string; family: Family; variant: string | null; setting: number; seed: number;
-  heldoutLoss: number | null; heldoutAccuracy: number | null; oodLoss: number | null; oodAccuracy: number | null;
+  heldoutLoss: number | null; heldoutAccuracy: number | null; atMaskLoss: number | null; oodLoss: number | null; oodAccuracy: number | null;
   trainLoss: number; wallSeconds: number; msPerStep: number; tokensPerSecond: number;
   optimizerStateBytes: number; peakRssMiB: number; artifactBytes: number | null; error: string | null;
 }
@@ -37,6 +37,7 @@ export function buildReport(result: CompareResult): CompareReport {
   const ranked = [...result.runs].sort((a, b) => selectionLoss(a) - selectionLoss(b) || 0).map((r, i) => ({
     rank: i + 1, name: r.name, family: r.family, variant: r.variant ?? null, setting: r.setting, seed: r.seed,
     heldoutLoss: finite(r.summary.heldout?.loss), heldoutAccuracy: finite(r.summary.heldout?.accuracy),
+    atMaskLoss: finite(r.summary.heldoutAtMask?.loss),
     oodLoss: finite(r.summary.ood?.loss), oodAccuracy: finite(r.summary.ood?.accuracy),
     trainLoss: r.summary.trainLoss, wallSeconds: r.summary.wallSeconds, msPerStep: r.summary.msPerStepMedian,
     tokensPerSecond: r.summary.tokensPerSecond, optimizerStateBytes: r.summary.optimizerStateBytes,

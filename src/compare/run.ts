@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { heldoutCountBaselines, type CountBaselines } from '../eval/count-baselines.js';
+import type { HeldoutSplit } from '../train/setup.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { prepareData } from '../data/prepare.js';
 import { buildArtifact } from '../schedule/artifact.js';
@@ -73,7 +74,7 @@ export interface CompareResult {
   /** The seeds the sweeps ran on. */
   tuneSeeds: number[];
   /** What count-based predictors score on the same held-out masked positions (a scale for the losses). */
-  countBaselines: { heldout: CountBaselines | null; ood: CountBaselines | null };
+  countBaselines: Record<HeldoutSplit, CountBaselines | null>;
   wallSeconds: number;
 }
 

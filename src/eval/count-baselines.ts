@@ -13,7 +13,7 @@
 import type { MlmBatch } from '../data/batch.js';
 import type { Sequences } from '../data/pack.js';
 import type { PreparedData } from '../data/prepare.js';
-import { heldoutBatches } from '../train/setup.js';
+import { heldoutBatches, type HeldoutSplit } from '../train/setup.js';
 
 export interface CountBaselines {
   /** Mean cross-entropy of the unigram predictor over the masked positions. */
@@ -73,12 +73,14 @@ export function countBaselines(train: Sequences, batches: readonly MlmBatch[]): 
 
 /**
  * The baselines on the held-out batches every run evaluates (`heldoutBatches`: `evalSequences` rows per
- * split, `batchSize` rows per batch); null for a split with no batches (no sequences, or evaluation off).
+ * split, `batchSize` rows per batch, and the in-domain positions at [MASK] inputs); null for a split with
+ * no positions to score (no sequences, or evaluation off).
  */
 export function heldoutCountBaselines(
   data: PreparedData, batchSize: number, evalSequences: number,
-): { heldout: CountBaselines | null; ood: CountBaselines | null } {
-  const { heldout, ood } = heldoutBatches({ batchSize, evalSequences }, data);
-  const of = (batches: MlmBatch[]): CountBaselines | null => (batches.length === 0 ? null : countBaselines(data.train, batches));
-  return { heldout: of(heldout), ood: of(ood) };
+): Record<HeldoutSplit, CountBaselines | null> {
+  const batches = heldoutBatches({ batchSize, evalSequences }, data);
+  const of = (split: HeldoutSplit): CountBaselines | null =>
+    batches[split].some((b) => b.maskedPositions.length > 0) ? countBaselines(data.train, batches[split]) : null;
+  return { heldout: of('heldout'), heldoutAtMask: of('heldoutAtMask'), ood: of('ood') };
 }

@@ -4,18 +4,13 @@
  *   loss = mean_j [ logsumexp(logits_j) - logits_j[label_j] ],  accuracy = mean_j [ argmax(logits_j) == label_j ]
  * computed here in float64 from the exported model's full-sequence logits.
  *
- * The same means are also split by what the input showed at the selected position (BERT's 80/10/10):
- *   mask:   the input was [MASK], so the prediction comes from the context alone;
- *   random: the input was another token;
- *   kept:   the input was the label itself (a model can copy it).
- * A model that ignores its context scores about the unigram loss at [MASK] inputs however low its overall loss.
+ * The same means are also split by what the input showed at the selected position ([MASK], random or kept;
+ * src/data/input-kind.ts).
  */
 import type { MlmBatch } from '../data/batch.js';
 import type { EvalResult } from '../engine/types.js';
-import { SPECIAL_IDS } from '../data/tokenizer.js';
+import { inputKind, type InputKind } from '../data/input-kind.js';
 import type { OrtMlm } from './model.js';
-
-export type InputKind = 'mask' | 'random' | 'kept';
 
 export interface OrtEvalResult extends EvalResult {
   /** The same loss and accuracy over the selected positions of each input kind (module comment). */
@@ -31,11 +26,6 @@ class Tally {
   result(): EvalResult {
     return this.tokens === 0 ? { loss: NaN, accuracy: NaN, tokens: 0 } : { loss: this.lossSum / this.tokens, accuracy: this.correct / this.tokens, tokens: this.tokens };
   }
-}
-
-/** What the input showed at a selected position whose label is `label`. */
-export function inputKind(inputId: number, label: number): InputKind {
-  return inputId === SPECIAL_IDS.mask ? 'mask' : inputId === label ? 'kept' : 'random';
 }
 
 /** Cross-entropy of one logits row against `label`, and whether the label is the (first) argmax. */

@@ -23,7 +23,7 @@ import type { GroupOf, HostParams } from '../params.js';
 import type { Artifact } from '../schedule/artifact.js';
 import { artifactGroupOf, multiplierFn } from '../schedule/interpolate.js';
 import { NonFiniteError, nonFiniteMessage, type Stepper } from './loop.js';
-import { heldoutBatches, type HeldoutMetrics } from './setup.js';
+import { evaluateSplits, heldoutBatches, type HeldoutMetrics } from './setup.js';
 import type { HostTree } from './state.js';
 import { groupScale, type TrainOptions } from './train-options.js';
 
@@ -157,15 +157,10 @@ export interface HostEvaluator {
  * (seed EVAL_SEED, evalSequences per split), so fused and generic runs report comparable numbers.
  */
 export function hostEvaluator(o: TrainOptions, data: PreparedData, config: BertConfig): HostEvaluator {
-  const { heldout, ood } = heldoutBatches(o, data);
+  const batches = heldoutBatches(o, data);
   const ort = createOrtEvaluator(config);
   return {
-    async evaluate(params) {
-      return {
-        heldout: heldout.length ? await ort.evaluate(params, heldout) : null,
-        ood: ood.length ? await ort.evaluate(params, ood) : null,
-      };
-    },
+    evaluate: (params) => evaluateSplits(batches, (b) => ort.evaluate(params, b)),
     dispose: () => ort.dispose(),
   };
 }

@@ -24,7 +24,7 @@ import { createFusedStepper, FUSED_ENGINE, fusedStepPlan, hostEvaluator, type Ru
 import { genericStepper, NonFiniteError, runSteps, type StepRecord } from './loop.js';
 import { openMetricsLog } from './metrics.js';
 import { trainBaseSchedule, trainOptimizer } from './optimizers.js';
-import { flatMetrics, runBatches, runConfig, runData, runEngine, runEvaluator, type HeldoutMetrics } from './setup.js';
+import { flatMetrics, NO_HELDOUT_METRICS, runBatches, runConfig, runData, runEngine, runEvaluator, type HeldoutMetrics } from './setup.js';
 import { loadInitWeights } from './init-weights.js';
 import { fromHostTree, toHostTree, type HostTree } from './state.js';
 import { statefulParamCount } from './hybrid.js';
@@ -73,6 +73,8 @@ export interface TrainSummary {
   lastLoss: number;
   /** Final held-out metrics (null when stopped early or the split is empty). */
   heldout: EvalResult | null;
+  /** The held-out batches scored only at [MASK] inputs (the context alone); absent from runs cached before it was measured. */
+  heldoutAtMask?: EvalResult | null;
   ood: EvalResult | null;
   /** Wall time of the whole call, and of the steps alone. */
   wallSeconds: number;
@@ -155,7 +157,7 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   if (o.outDir !== undefined) writeFileAtomic(path.join(o.outDir, 'tokenizer.json'), data.tokenizerJson);
   const log = o.outDir === undefined ? undefined : openMetricsLog(path.join(o.outDir, 'metrics.jsonl'), o.resume ? { resumeFrom: startStep } : {});
   const records: StepRecord[] = [];
-  let lastEval: HeldoutMetrics = { heldout: null, ood: null };
+  let lastEval: HeldoutMetrics = NO_HELDOUT_METRICS;
   let lastEvalStep = -1;
   let lastCheckpoint: number | null = ckpt?.step ?? null;
   // Stored with each checkpoint: the above plus where the data came from (export and eval read it).
@@ -199,7 +201,7 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   }
 
   // Final held-out metrics: reuse the evaluation of the last step if there was one; none when stopped.
-  let final: HeldoutMetrics = { heldout: null, ood: null };
+  let final: HeldoutMetrics = NO_HELDOUT_METRICS;
   if (!result.stopped) final = lastEvalStep === o.steps - 1 ? lastEval : await stepper.evaluateHeldout();
   const finalStateBytes = stepper.stateBytes();
   await stepper.dispose();
@@ -207,7 +209,7 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   const summary: TrainSummary = {
     outDir: o.outDir ?? null, optimizer: o.optimizer, engine: stepper.engine, backend: o.backend, config,
     step: result.step, steps: o.steps, stopped: result.stopped, resumedFrom: ckpt?.step ?? null,
-    ...runSummaryStats(records), heldout: final.heldout, ood: final.ood,
+    ...runSummaryStats(records), heldout: final.heldout, heldoutAtMask: final.heldoutAtMask, ood: final.ood,
     wallSeconds: (performance.now() - started) / 1000,
     optimizerStateBytes: Math.max(optimizerStateBytes, finalStateBytes), paramCount, statefulParams: statefulParamCount(o.optimizer, shapes, o.momentum),
     peakRssBytes: process.resourceUsage().maxRSS * 1024, dataFingerprint: data.fingerprint,

@@ -4,6 +4,7 @@
  * and the fixed held-out batches.
  */
 import type { MlmBatch } from '../data/batch.js';
+import { atMaskInputs } from '../data/input-kind.js';
 import { evalBatches, EVAL_SEED, makeBatcher } from '../data/mlm.js';
 import { prepareData, type PreparedData } from '../data/prepare.js';
 import { createOrtEngine } from '../engine/ort/engine.js';
@@ -48,45 +49,58 @@ export async function runEngine(o: RunOptions, config: BertConfig, who: string):
   return createOrtEngine(config, { seed: o.seed }); // dropout masks from the seeded stream, as in tfjs
 }
 
-/** Held-out metrics of a run: in-domain ("heldout") and out-of-domain ("ood"), each loss and accuracy. */
+/**
+ * Held-out metrics of a run, each loss and accuracy (null for an empty split):
+ *   heldout:       in-domain held-out text;
+ *   heldoutAtMask: the same batches scored only where the input was [MASK] (the context alone; src/data/input-kind.ts);
+ *   ood:           out-of-domain text.
+ */
 export interface HeldoutMetrics {
   heldout: EvalResult | null;
+  heldoutAtMask: EvalResult | null;
   ood: EvalResult | null;
 }
 
+export type HeldoutSplit = keyof HeldoutMetrics;
+export type HeldoutBatches = Record<HeldoutSplit, MlmBatch[]>;
+
+/** No evaluation (a stopped run, or none yet). */
+export const NO_HELDOUT_METRICS: HeldoutMetrics = Object.freeze({ heldout: null, heldoutAtMask: null, ood: null });
+
 export interface Evaluator {
-  /** Evaluates both splits (null for an empty split). Borrows `params`. */
+  /** Evaluates every split (null for an empty split). Borrows `params`. */
   evaluate(params: ParamMap): Promise<HeldoutMetrics>;
 }
 
 /** The fixed held-out batches of a run, per split (seed EVAL_SEED, evalSequences per split, so runs compare). */
-export function heldoutBatches(
-  o: Pick<RunOptions, 'batchSize' | 'evalSequences'>, data: PreparedData,
-): { heldout: MlmBatch[]; ood: MlmBatch[] } {
+export function heldoutBatches(o: Pick<RunOptions, 'batchSize' | 'evalSequences'>, data: PreparedData): HeldoutBatches {
   const batches = (split: 'heldout' | 'ood'): MlmBatch[] =>
     o.evalSequences === 0 || data[split].count === 0
       ? []
       : evalBatches(data[split], o.batchSize, EVAL_SEED, { maxSequences: o.evalSequences });
-  return { heldout: batches('heldout'), ood: batches('ood') };
+  const heldout = batches('heldout');
+  return { heldout, heldoutAtMask: heldout.map(atMaskInputs), ood: batches('ood') };
+}
+
+/** Evaluates each split of `batches` with `evaluate` (an engine's, or onnxruntime's on host parameters). */
+export async function evaluateSplits(
+  batches: HeldoutBatches, evaluate: (batches: MlmBatch[]) => Promise<EvalResult>,
+): Promise<HeldoutMetrics> {
+  const one = async (split: HeldoutSplit) => (batches[split].length ? evaluate(batches[split]) : null);
+  return { heldout: await one('heldout'), heldoutAtMask: await one('heldoutAtMask'), ood: await one('ood') };
 }
 
 /** Fixed held-out batches (heldoutBatches) and the function that evaluates them. */
 export function runEvaluator(o: RunOptions, data: PreparedData, engine: Engine): Evaluator {
-  const { heldout, ood } = heldoutBatches(o, data);
-  return {
-    async evaluate(params) {
-      return {
-        heldout: heldout.length ? await engine.evaluate(params, heldout) : null,
-        ood: ood.length ? await engine.evaluate(params, ood) : null,
-      };
-    },
-  };
+  const batches = heldoutBatches(o, data);
+  return { evaluate: (params) => evaluateSplits(batches, (b) => engine.evaluate(params, b)) };
 }
 
 /** Flat metric names for step records and the metrics log. */
 export function flatMetrics(m: HeldoutMetrics): Record<string, number> {
   const out: Record<string, number> = {};
   if (m.heldout) Object.assign(out, { heldoutLoss: m.heldout.loss, heldoutAccuracy: m.heldout.accuracy });
+  if (m.heldoutAtMask) Object.assign(out, { heldoutAtMaskLoss: m.heldoutAtMask.loss, heldoutAtMaskAccuracy: m.heldoutAtMask.accuracy });
   if (m.ood) Object.assign(out, { oodLoss: m.ood.loss, oodAccuracy: m.ood.accuracy });
   return out;
 }

@@ -17,8 +17,8 @@ describe('graftlr quickstart', () => {
       expect(fs.existsSync(path.join(out, f)), f).toBe(true);
     }
     expect(r.out).toContain('optimizer state         0 bytes');
-    // The held-out loss at [MASK] inputs (the context alone), from the exported model through onnxruntime.
-    expect(r.out).toMatch(/^at \[MASK\] inputs {8}\d+\.\d{4} \/ \d+\.\d%  \(held-out, the context alone; graftlr eval\)$/m);
+    // The held-out loss at [MASK] inputs (the context alone), from the run's final evaluation.
+    expect(r.out).toMatch(/^at \[MASK\] inputs {8}\d+\.\d{4} \/ \d+\.\d%  \(\d+ held-out tokens: the context alone\)$/m);
     // One "-> top-5" line per sentence, each with 5 "token p%" entries.
     const answers = r.out.split('\n').filter((l) => l.trim().startsWith('->'));
     expect(answers).toHaveLength(QUICKSTART_SENTENCES.length);

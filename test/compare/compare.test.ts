@@ -30,6 +30,12 @@ describe('graftlr compare (2 steps per run)', () => {
     expect(report.ranked.map((x: { name: string }) => x.name).sort()).toEqual(
       ['adam-lr0.001-s0', 'hybrid-tensor-p0.1-constant-skip0.2-norm-factored-e1-x1-a0.001-s0', 'sgd-lr1-s0', 'static-tensor-p0.1-constant-skip0.2-norm-factored-e1-x1-s0']);
     for (const run of report.ranked) expect(Number.isFinite(run.heldoutLoss)).toBe(true);
+    // The loss at [MASK] inputs travels from each child's summary into the report, with its count baselines
+    // on a strict subset of the in-domain positions.
+    for (const run of report.ranked) expect(Number.isFinite(run.atMaskLoss)).toBe(true);
+    const counts = report.countBaselines;
+    expect(counts.heldoutAtMask.tokens).toBeGreaterThan(0);
+    expect(counts.heldoutAtMask.tokens).toBeLessThan(counts.heldout.tokens);
     const byName = Object.fromEntries(report.ranked.map((x: { name: string }) => [x.name, x]));
     expect(byName['static-tensor-p0.1-constant-skip0.2-norm-factored-e1-x1-s0'].optimizerStateBytes).toBe(0);
     expect(byName['sgd-lr1-s0'].optimizerStateBytes).toBe(0);

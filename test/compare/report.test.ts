@@ -14,6 +14,8 @@ function run(name: string, family: Family, setting: number, loss: number | null,
   const metrics = (l: number) => ({ loss: l, accuracy: 0.1, tokens: 100 });
   const summary = {
     heldout: loss === null ? null : metrics(loss), ood: loss === null ? null : metrics(loss + 1), trainLoss: loss ?? NaN,
+    // at [MASK] inputs: two above the overall loss; absent for 'adam', as in a run cached before it was measured
+    heldoutAtMask: loss === null || name === 'adam' ? undefined : metrics(loss + 2),
     wallSeconds: 1, msPerStepMedian: 10, tokensPerSecond: 100, optimizerStateBytes: 0, paramCount: 10, statefulParams: 0, peakRssBytes: 2 ** 20,
   } as TrainSummary;
   return { name, family, setting, seed, variant, summary, curve: [[1, 5]], evalCurve: [], ...(loss === null ? { error: 'step 3: non-finite gradient' } : {}) };
@@ -29,7 +31,7 @@ describe('compare report', () => {
     expect(chooseSetting(runs.filter((r) => r.family === 'static'), [0])).toBe(1);
     const result: CompareResult = {
       options: validateCompareOptions({ ...COMPARE_DEFAULTS }), probes: [], wallSeconds: 60, tuneSeeds: [0], runs,
-      countBaselines: { heldout: { unigram: 6.84451, leftBigram: 5.827, tokens: 10 }, ood: null },
+      countBaselines: { heldout: { unigram: 6.84451, leftBigram: 5.827, tokens: 10 }, heldoutAtMask: { unigram: 6.9, leftBigram: 6.1, tokens: 8 }, ood: null },
       selected: [
         { method: 'adam', family: 'adam', variant: null, setting: 1e-3 }, { method: 'sgd', family: 'sgd', variant: null, setting: 1 },
         { method: 'static v', family: 'static', variant: 'v', setting: 1 },
@@ -45,9 +47,12 @@ describe('compare report', () => {
     const md = reportMarkdown(result, report, 'graftlr compare');
     expect(md).toContain('| 4 | static-x2 | 0 | failed: step 3: non-finite gradient');
     expect(md).toContain('Runs and probes took 0.1 min in all (this invocation 1.0 min;'); // 4 runs x 1 s; wallSeconds 60
-    expect(md).toContain('unigram, which ignores the context, 6.8445 / -; a bigram on the left neighbour 5.8270 / -');
-    // One seed: no sd.
-    expect(md).toContain('| 2 | static v | scale 1 | yes | 1 | 4.5000 | 10.0% | 5.5000 | 10.0% |');
+    expect(md).toContain('unigram, which ignores the context, 6.8445 / -; a bigram on the left neighbour 5.8270 / -; ' +
+      'at the in-domain [MASK] inputs alone, unigram 6.9000 and bigram 6.1000');
+    // One seed: no sd. Columns: held-out loss, acc, at [MASK] ('-' where the run has none), OOD loss, acc.
+    expect(md).toContain('| 2 | static v | scale 1 | yes | 1 | 4.5000 | 10.0% | 6.5000 | 5.5000 | 10.0% |');
+    expect(md).toMatch(/\| 1 \| adam \| [^|]+ \| no \| 1 \| 4\.0000 \| 10\.0% \| - \| 5\.0000 \| 10\.0% \|/);
+    expect(md).toContain('| 2 | static-x1 | 0 | 4.5000 | 10.0% | 6.5000 | 5.5000 |');
   });
 
   it('mean and sample sd; curves averaged at shared steps', () => {
