@@ -10,6 +10,11 @@ const n = (x: number | null, digits = 4): string => (x === null ? '-' : x.toFixe
 const pct = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
 const bytes = (x: number | null): string => (x === null ? '-' : `${x.toLocaleString('en-US')} B`);
 
+/** meanSd, naming the seeds it covers when fewer than the method's `seeds` have the value (runs cached before it existed). */
+function partialMeanSd(s: Stat, seeds: number): string {
+  return s.n > 0 && s.n < seeds ? `${meanSd(s)} (${s.n} of ${seeds} seeds)` : meanSd(s);
+}
+
 /** "6.4377 ± 0.0123" (sd omitted for one seed); `scale` 100 for percentages. */
 export function meanSd(s: Stat, digits = 4, scale = 1, unit = ''): string {
   if (s.mean === null) return '-';
@@ -71,7 +76,7 @@ export function reportMarkdown(result: CompareResult, report: CompareReport, com
     '| # | method | setting | stateless | seeds | held-out loss | held-out acc | at [MASK] | OOD loss | OOD acc |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...report.methods.map((m) => `| ${m.rank} | ${methodName(m)} | ${settingText(m)} | ${m.stateless ? 'yes' : 'no'} | ${m.seeds.length} | ` +
-      `${meanSd(m.heldoutLoss)} | ${meanSd(m.heldoutAccuracy, 1, 100, '%')} | ${meanSd(m.atMaskLoss)} | ${meanSd(m.oodLoss)} | ${meanSd(m.oodAccuracy, 1, 100, '%')} |`),
+      `${meanSd(m.heldoutLoss)} | ${meanSd(m.heldoutAccuracy, 1, 100, '%')} | ${partialMeanSd(m.atMaskLoss, m.seeds.length)} | ${meanSd(m.oodLoss)} | ${meanSd(m.oodAccuracy, 1, 100, '%')} |`),
     '',
     '"at [MASK]": the held-out loss at the positions whose input was [MASK], where the model has only the context ' +
       '(a model that ignores its context scores about the unigram loss there, whatever its overall loss).',

@@ -55,6 +55,19 @@ describe('compare report', () => {
     expect(md).toContain('| 2 | static-x1 | 0 | 4.5000 | 10.0% | 6.5000 | 5.5000 |');
   });
 
+  it('names the seeds a mean covers when some runs lack the [MASK]-input loss (cached before it was measured)', () => {
+    // 'adam' (seed 0) has no [MASK]-input loss; 'adam1' (seed 1) has 4.2 + 2 = 6.2.
+    const runs = [run('adam', 'adam', 1e-3, 4), run('adam1', 'adam', 1e-3, 4.2, undefined, 1), run('sgd', 'sgd', 1, 6), run('sgd1', 'sgd', 1, 6, undefined, 1)];
+    const result: CompareResult = {
+      options: validateCompareOptions({ ...COMPARE_DEFAULTS, seeds: [0, 1] }), probes: [], wallSeconds: 60, tuneSeeds: [0], runs,
+      countBaselines: { heldout: null, heldoutAtMask: null, ood: null },
+      selected: [{ method: 'adam', family: 'adam', variant: null, setting: 1e-3 }, { method: 'sgd', family: 'sgd', variant: null, setting: 1 }],
+    };
+    const md = reportMarkdown(result, buildReport(result), 'graftlr compare');
+    expect(md).toMatch(/\| adam \| [^|]+ \| no \| 2 \| 4\.1000 ± 0\.1414 \| [^|]+ \| 6\.2000 \(1 of 2 seeds\) \|/);
+    expect(md).toMatch(/\| sgd \| [^|]+ \| yes \| 2 \| 6\.0000 ± 0\.0000 \| [^|]+ \| 8\.0000 ± 0\.0000 \|/);
+  });
+
   it('mean and sample sd; curves averaged at shared steps', () => {
     // mean (1 + 2 + 6) / 3 = 3; sd sqrt((4 + 1 + 9) / 2) = sqrt(7) = 2.6458; the null (failed) seed is not counted.
     const s = stat([1, 2, null, 6]);
