@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the shipped schedule artifacts and comparison reports:
-#   artifacts/tiny.graft                 the seed-0 schedule of the 3-seed tiny comparison (made by `seeds`)
-#   artifacts/mini.graft                 the seed-0 schedule of the 3-seed mini comparison (made by `mini`)
+#   artifacts/tiny.graft                 the seed-0 eps-1 schedule of the tiny comparison at the quickstart's shape
+#                                        (made by `quickstart`)
+#   artifacts/mini.graft                 the seed-0 eps-1 schedule of the mini comparison at that shape (made by
+#                                        `mini-quickstart`)
 #   artifacts/compare-tiny-seeds/        the 3-seed tiny comparison (report.md, report.json, loss-curves.png,
 #                                        before-eps-sweep-report.md, factorized-report.md, probe-length-report.md,
 #                                        factorized-probe20-report.md, full-probe-report.md)
@@ -10,10 +12,13 @@
 #   artifacts/compare-quickstart/        the 3-seed tiny comparison at the quickstart's setting (64 x 16 tokens,
 #                                        4000 steps, init std 0.05), where the models learn to use their context
 #                                        (report.md, report.json, loss-curves.png, scale-sweep-report.md)
-# Usage: scripts/make-artifacts.sh [seeds|mini|quickstart|compare|all]   (default all; seeds, mini and quickstart
-# take about an hour, 2.5 hours and an hour on 2 cores)
-# Environment: COMPARE_OUT / SEEDS_OUT / MINI_OUT / QS_OUT (defaults runs/compare-tiny, runs/c8-tiny, runs/c9-mini,
-# runs/c10-qs; pass the
+#   artifacts/compare-mini-quickstart/   the 3-seed mini comparison at the quickstart's shape (64 x 16 tokens, 2000
+#                                        steps, init std 0.05) (report.md, report.json, loss-curves.png,
+#                                        seed0-eps-report.md)
+# Usage: scripts/make-artifacts.sh [seeds|mini|quickstart|mini-quickstart|compare|all]   (default all; seeds, mini,
+# quickstart and mini-quickstart take about an hour, 2.5 hours, an hour and 1.5 hours on 2 cores)
+# Environment: COMPARE_OUT / SEEDS_OUT / MINI_OUT / QS_OUT / MINI_QS_OUT (defaults runs/compare-tiny, runs/c8-tiny,
+# runs/c9-mini, runs/c10-qs, runs/c11-mini-qs; pass the
 # folder of an earlier run with identical flags to reuse its finished runs), GRAFTLR_BACKEND (default wasm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,13 +31,15 @@ COMPARE_OUT="${COMPARE_OUT:-runs/compare-tiny}"
 SEEDS_OUT="${SEEDS_OUT:-runs/c8-tiny}"
 MINI_OUT="${MINI_OUT:-runs/c9-mini}"
 QS_OUT="${QS_OUT:-runs/c10-qs}"
-mkdir -p "$WORK" artifacts/compare-tiny artifacts/compare-tiny-seeds artifacts/compare-mini-seeds artifacts/compare-quickstart
+MINI_QS_OUT="${MINI_QS_OUT:-runs/c11-mini-qs}"
+mkdir -p "$WORK" artifacts/compare-tiny artifacts/compare-tiny-seeds artifacts/compare-mini-seeds artifacts/compare-quickstart \
+  artifacts/compare-mini-quickstart
 
 # The 3-seed tiny comparison (issue: make stateless SGD match Adam): Adam, plain SGD, static step-norm schedules
 # without and with the factored per-coordinate preconditioner at eps ratios 0.01, 0.1 and 1; sweeps on seed 0,
-# the best setting of each method on seeds 1 and 2. Its seed-0 factored (eps ratio 1) schedule, probed at the
-# best Adam lr (2e-3), is the shipped tiny.graft. Every later command names its preconditioners, since the
-# default is now factored at eps ratio 1.
+# the best setting of each method on seeds 1 and 2 (batch 16 x 64 tokens: context-blind models). Its seed-0
+# factored (eps ratio 1) schedule was the shipped tiny.graft until the 64 x 16 comparisons. Every later command
+# names its preconditioners, since the default is now factored at eps ratio 1.
 if [[ "$WHAT" == all || "$WHAT" == seeds ]]; then
   # The earlier ranking (eps ratio 0.01 only, with the hybrid reference), kept as before-eps-sweep-report.md.
   $G compare --preset tiny --steps 2000 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 1e-3,2e-3,4e-3 \
@@ -45,7 +52,6 @@ if [[ "$WHAT" == all || "$WHAT" == seeds ]]; then
   cp "$SEEDS_OUT/report.md" "$SEEDS_OUT/report.json" "$SEEDS_OUT/loss-curves.png" \
     "$SEEDS_OUT/multipliers-tensor-p0.1-constant-skip0.2-norm-factored-e1.svg" \
     "$SEEDS_OUT/multipliers-tensor-p0.1-constant-skip0.2-norm.svg" artifacts/compare-tiny-seeds/
-  cp "$SEEDS_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-factored-e1-s0.graft" artifacts/tiny.graft
   # The time-varying compression over the same seeds (reuses the baselines; overwrites report.md, so it runs last).
   $G compare --preset tiny --steps 2000 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 1e-3,2e-3,4e-3 \
     --sgd-lrs 0.125,0.25,0.5 --static-scales 2,4,6 --methods constant,factorized --preconditioners none \
@@ -69,7 +75,7 @@ fi
 
 # The 3-seed mini comparison (same protocol as tiny, ~4x the cost per step): Adam, plain SGD, the static step-norm
 # schedule without and with the factored preconditioner (eps ratio 1, the default) and the hybrid reference.
-# Its seed-0 factored schedule, probed at the best Adam lr, is the shipped mini.graft. The earlier mini reports
+# Its seed-0 factored schedule was the shipped mini.graft until the 64 x 16 comparison. The earlier mini reports
 # (compare-mini-seeds/before-scatter-fix-*.md) were made before the ort engine's embedding-gradient fix and are
 # not regenerated: today's code computes other (exact) gradients.
 if [[ "$WHAT" == all || "$WHAT" == mini ]]; then
@@ -77,7 +83,6 @@ if [[ "$WHAT" == all || "$WHAT" == mini ]]; then
     --sgd-lrs 0.125,0.25,0.5,1,2 --static-scales 4,8 --preconditioners none,factored --preconditioner-eps 1 \
     --no-graft --eval-points 4 --reuse --out "$MINI_OUT"
   cp "$MINI_OUT/report.md" "$MINI_OUT/report.json" "$MINI_OUT/loss-curves.png" artifacts/compare-mini-seeds/
-  cp "$MINI_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-factored-e1-s0.graft" artifacts/mini.graft
 fi
 
 # The 3-seed tiny comparison at the quickstart's setting (`npm start`): batch 64 x 16 tokens, 4000 steps, init
@@ -93,6 +98,20 @@ if [[ "$WHAT" == all || "$WHAT" == quickstart ]]; then
     --sgd-lrs 0.25,0.5,1,2 --static-scales 4,8 --preconditioner-eps 0.5,1,2 --no-graft --no-include-hybrid --eval-points 4 \
     --reuse --out "$QS_OUT"
   cp "$QS_OUT/report.md" "$QS_OUT/report.json" "$QS_OUT/loss-curves.png" artifacts/compare-quickstart/
+  cp "$QS_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-factored-e1-s0.graft" artifacts/tiny.graft
+fi
+
+# The 3-seed mini comparison at the quickstart's shape: batch 64 x 16 tokens, init std 0.05, 2000 steps (mini leaves
+# the context-blind plateau within them). Seed 0 sweeps Adam, SGD and the eps ratio of the factored default at
+# scale 8 (x8 was best for tiny at this shape and for mini at 16 x 64); then both eps ratios run on seeds 1 and 2.
+if [[ "$WHAT" == all || "$WHAT" == mini-quickstart ]]; then
+  MQ="$G compare --preset mini --steps 2000 --batch-size 64 --seq-len 16 --init-std 0.05 --adam-lrs 2.5e-4,5e-4,1e-3 \
+    --sgd-lrs 0.25,0.5 --static-scales 8 --no-graft --no-include-hybrid --eval-points 4 --reuse --out $MINI_QS_OUT"
+  $MQ --seeds 0 --preconditioner-eps 0.5,1
+  cp "$MINI_QS_OUT/report.md" artifacts/compare-mini-quickstart/seed0-eps-report.md
+  $MQ --seeds 0,1,2 --preconditioner-eps 0.5,1
+  cp "$MINI_QS_OUT/report.md" "$MINI_QS_OUT/report.json" "$MINI_QS_OUT/loss-curves.png" artifacts/compare-mini-quickstart/
+  cp "$MINI_QS_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-factored-e1-s0.graft" artifacts/mini.graft
 fi
 
 # The tiny comparison: Adam, plain SGD, online Adam#SGD and the static variants, 2000 steps each.
