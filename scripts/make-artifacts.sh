@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the shipped schedule artifacts and comparison reports:
-#   artifacts/tiny.graft                 the seed-0 eps-1 schedule of the tiny comparison at the quickstart's shape
+#   artifacts/tiny.graft                 the seed-0 eps-0.5 schedule of the tiny comparison at the quickstart's shape
 #                                        (made by `quickstart`)
-#   artifacts/mini.graft                 the seed-0 eps-1 schedule of the mini comparison at that shape (made by
+#   artifacts/mini.graft                 the seed-0 eps-0.5 schedule of the mini comparison at that shape (made by
 #                                        `mini-quickstart`)
 #   artifacts/compare-tiny-seeds/        the 3-seed tiny comparison (report.md, report.json, loss-curves.png,
 #                                        before-eps-sweep-report.md, factorized-report.md, probe-length-report.md,
@@ -98,7 +98,7 @@ if [[ "$WHAT" == all || "$WHAT" == quickstart ]]; then
     --sgd-lrs 0.25,0.5,1,2 --static-scales 4,8 --preconditioner-eps 0.5,1,2 --no-graft --no-include-hybrid --eval-points 4 \
     --reuse --out "$QS_OUT"
   cp "$QS_OUT/report.md" "$QS_OUT/report.json" "$QS_OUT/loss-curves.png" artifacts/compare-quickstart/
-  cp "$QS_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-factored-e1-s0.graft" artifacts/tiny.graft
+  cp "$QS_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-factored-e0.5-s0.graft" artifacts/tiny.graft
 fi
 
 # The 3-seed mini comparison at the quickstart's shape: batch 64 x 16 tokens, init std 0.05, 2000 steps (mini leaves
@@ -111,7 +111,7 @@ if [[ "$WHAT" == all || "$WHAT" == mini-quickstart ]]; then
   cp "$MINI_QS_OUT/report.md" artifacts/compare-mini-quickstart/seed0-eps-report.md
   $MQ --seeds 0,1,2 --preconditioner-eps 0.5,1
   cp "$MINI_QS_OUT/report.md" "$MINI_QS_OUT/report.json" "$MINI_QS_OUT/loss-curves.png" artifacts/compare-mini-quickstart/
-  cp "$MINI_QS_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-factored-e1-s0.graft" artifacts/mini.graft
+  cp "$MINI_QS_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-factored-e0.5-s0.graft" artifacts/mini.graft
 fi
 
 # The tiny comparison: Adam, plain SGD, online Adam#SGD and the static variants, 2000 steps each.

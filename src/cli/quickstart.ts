@@ -33,8 +33,8 @@ export const QUICKSTART_SENTENCES = [
 // "Short sequences"). Batch 64 x 16 tokens (the 1024 tokens per step of the 16 x 64 comparisons), 4000 steps,
 // init std 0.05 (attention learns faster from it at this width), a 400-step probe at Adam's best lr, the step
 // norm + factored preconditioner at eps ratio 0.5, and the schedule at its best scale: the best settings of
-// the shipped 3-seed comparison at this shape (artifacts/compare-quickstart), whose seed-0 run this is. (extract's
-// own default eps ratio, 1, was best in the 16 x 64 comparisons.)
+// the shipped 3-seed comparison at this shape (artifacts/compare-quickstart), whose seed-0 run this is; 0.5 is
+// also extract's default.)
 const flags: FlagSpecs = {
   ...runFlags,
   'batch-size': { ...runFlags['batch-size'], default: 64 },

@@ -59,8 +59,8 @@ export const PRECONDITIONER_KINDS: readonly PreconditionerKind[] = ['none', 'fac
 
 /**
  * The preconditioner `extract`, `compress`, `compare`, `bench` and `quickstart` use with a step-norm target
- * unless told otherwise: factored at eps ratio 1 closed the most of the gap to Adam of every stateless
- * method in the 3-seed tiny comparison (artifacts/README.md). compressTrace's own default stays `none`.
+ * unless told otherwise: factored (at RECOMMENDED_PRECONDITIONER_EPS) closed the most of the gap to Adam of every
+ * stateless method in the 3-seed comparisons (artifacts/README.md). compressTrace's own default stays `none`.
  */
 export const RECOMMENDED_PRECONDITIONER: PreconditionerKind = 'factored';
 
@@ -85,12 +85,13 @@ export interface CompressOptions {
 export const DEFAULT_PRECONDITIONER_EPS = 0.01;
 
 /**
- * The eps ratio the tools use with the factored preconditioner unless told otherwise. At 1, P damps the
- * coordinates whose v is far above their tensor's typical one (Adam-like) and lifts none above sqrt(2) times
+ * The eps ratio the tools use with the factored preconditioner unless told otherwise. At 0.5, P damps the
+ * coordinates whose v is far above their tensor's typical one (Adam-like) and lifts none above sqrt(5) times
  * the typical coordinate's; small ratios (0.01) also boost rarely seen coordinates up to 1/ratio times, from
- * second moments too noisy for that (artifacts/README.md).
+ * second moments too noisy for that. 0.5 ranked first at the quickstart's shape (64 x 16 tokens, models that use
+ * their context) on tiny and mini over 3 seeds, 1 second; 1 ranked first at 16 x 64 (artifacts/README.md).
  */
-export const RECOMMENDED_PRECONDITIONER_EPS = 1;
+export const RECOMMENDED_PRECONDITIONER_EPS = 0.5;
 
 export const DEFAULT_COMPRESS_OPTIONS: Required<CompressOptions> = {
   method: 'constant', skipFraction: 0.2, estimator: 'median', trimFraction: 0.1, knots: 6,

@@ -14,7 +14,7 @@ describe('factored preconditioner end to end', () => {
   const artifact = path.join(dir, 'f.graft');
 
   beforeAll(async () => {
-    // No --preconditioner: factored (eps ratio 1) is extract's default with a step-norm target.
+    // No --preconditioner: factored (eps ratio 0.5) is extract's default with a step-norm target.
     const r = await cli('extract', ...run, '--engine', 'tfjs', '--steps', '3', '--total-steps', '30', '--out', artifact);
     expect(r.code, r.err).toBe(0);
   });
@@ -22,7 +22,7 @@ describe('factored preconditioner end to end', () => {
   it('the artifact carries row/column factors for every matrix and the trace re-compresses to the same factors', async () => {
     const a = decodeArtifact(fs.readFileSync(artifact));
     expect(a.version).toBe(2);
-    expect(a.preconditioner?.epsRatio).toBe(1);
+    expect(a.preconditioner?.epsRatio).toBe(0.5);
     const word = a.preconditioner!.params['embeddings.word_embeddings'] as { rows: Float32Array; cols: Float32Array };
     const shape = a.model.params.find((p) => p.name === 'embeddings.word_embeddings')!.shape;
     expect([word.rows.length, word.cols.length]).toEqual(shape);

@@ -142,17 +142,17 @@ describe('compare over seeds (fake runs)', () => {
     const factored = jobs.filter((j) => j.kind === 'train' && String(j.options.schedule).includes('-factored-'))
       .map((j) => j.kind === 'train' && [j.options.seed, j.options.scheduleScale, path.basename(String(j.options.schedule))]);
     expect(factored).toEqual([
-      [0, 2, 'tensor-p0.1-constant-skip0.2-norm-factored-e1-s0.graft'], [0, 4, 'tensor-p0.1-constant-skip0.2-norm-factored-e1-s0.graft'],
-      [1, 2, 'tensor-p0.1-constant-skip0.2-norm-factored-e1-s1.graft'], [2, 2, 'tensor-p0.1-constant-skip0.2-norm-factored-e1-s2.graft'],
+      [0, 2, 'tensor-p0.1-constant-skip0.2-norm-factored-e0.5-s0.graft'], [0, 4, 'tensor-p0.1-constant-skip0.2-norm-factored-e0.5-s0.graft'],
+      [1, 2, 'tensor-p0.1-constant-skip0.2-norm-factored-e0.5-s1.graft'], [2, 2, 'tensor-p0.1-constant-skip0.2-norm-factored-e0.5-s2.graft'],
     ]);
     const methods = buildReport(result).methods;
     // adam 4.1, factored 4.3, plain step norm 4.6667, sgd 6.2.
     expect(methods.map((m) => [m.method, m.setting])).toEqual([
-      ['adam', 2e-3], ['static tensor-p0.1-constant-skip0.2-norm-factored-e1', 2], ['static tensor-p0.1-constant-skip0.2-norm', 4], ['sgd', 1]]);
+      ['adam', 2e-3], ['static tensor-p0.1-constant-skip0.2-norm-factored-e0.5', 2], ['static tensor-p0.1-constant-skip0.2-norm', 4], ['sgd', 1]]);
     expect(methods[1].heldoutLoss.mean).toBeCloseTo(4.3, 12);
     // The plot's legend names the variants by what differs between them.
     const svg = lossCurvesSvg(result, buildReport(result));
-    for (const label of ['static factored e1 held-out', 'static held-out', 'adam train', 'mean of 3 seeds']) expect(svg).toContain(label);
+    for (const label of ['static factored e0.5 held-out', 'static held-out', 'adam train', 'mean of 3 seeds']) expect(svg).toContain(label);
   });
 
   it('--preconditioner-eps sweeps the factored eps ratio: one variant per ratio, named by it unless 0.01, each artifact built with it', async () => {
