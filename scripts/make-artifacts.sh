@@ -16,7 +16,7 @@
 #                                        steps, init std 0.05) (report.md, report.json, loss-curves.png,
 #                                        seed0-eps-report.md)
 # Usage: scripts/make-artifacts.sh [seeds|mini|quickstart|mini-quickstart|compare|all]   (default all; seeds, mini,
-# quickstart and mini-quickstart take about an hour, 2.5 hours, an hour and 1.5 hours on 2 cores)
+# quickstart and mini-quickstart take about an hour, 2.5 hours, an hour and 2.3 hours on 2 cores)
 # Environment: COMPARE_OUT / SEEDS_OUT / MINI_OUT / QS_OUT / MINI_QS_OUT (defaults runs/compare-tiny, runs/c8-tiny,
 # runs/c9-mini, runs/c10-qs, runs/c11-mini-qs; pass the
 # folder of an earlier run with identical flags to reuse its finished runs), GRAFTLR_BACKEND (default wasm).

@@ -33,8 +33,8 @@ export const QUICKSTART_SENTENCES = [
 // "Short sequences"). Batch 64 x 16 tokens (the 1024 tokens per step of the 16 x 64 comparisons), 4000 steps,
 // init std 0.05 (attention learns faster from it at this width), a 400-step probe at Adam's best lr, the step
 // norm + factored preconditioner at eps ratio 0.5, and the schedule at its best scale: the best settings of
-// the shipped 3-seed comparison at this shape (artifacts/compare-quickstart), whose seed-0 run this is; 0.5 is
-// also extract's default.)
+// the shipped 3-seed comparison at this shape (artifacts/compare-quickstart), whose seed-0 run this is (eps ratio 0.5
+// is extract's own default).
 const flags: FlagSpecs = {
   ...runFlags,
   'batch-size': { ...runFlags['batch-size'], default: 64 },
@@ -43,10 +43,7 @@ const flags: FlagSpecs = {
   steps: { type: 'int', min: 10, default: 4000, help: 'training steps (the probe runs --probe-fraction of them first)' },
   'probe-fraction': { type: 'number', min: 0.01, max: 1, default: 0.1, help: 'probe length as a fraction of --steps' },
   lr: { type: 'number', min: 0, default: 1e-3, help: "Adam's peak learning rate in the probe (the base schedule's peak; 1e-3: Adam's best in the shipped quickstart comparison)" },
-  'preconditioner-eps': {
-    ...compressFlags['preconditioner-eps'], default: 0.5,
-    help: 'eps of the factored preconditioner as a share of sqrt(each tensor\'s typical v~) (0.5: best at this shape in the shipped quickstart comparison)',
-  },
+  'preconditioner-eps': compressFlags['preconditioner-eps'], // extract's default, best at this shape
   'schedule-scale': { type: 'number', min: 0, default: 8, help: 'global scale on the schedule (8: best at probe lr 1e-3 in the shipped quickstart comparison)' },
   out: { type: 'string', default: 'runs/quickstart', help: 'folder for the schedule, the run, and model.onnx' },
 };
