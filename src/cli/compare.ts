@@ -35,7 +35,7 @@ const flags: FlagSpecs = {
   targets: list('schedule targets: multiplier (per-group SGD rates), stepNorm (step lengths on normalised gradients)', d.targets),
   preconditioners: list('fixed per-coordinate preconditioners: none, factored (Adam\'s second moments at the probe end as row/column factors; step-norm targets only)', d.preconditioners),
   'preconditioner-eps': list('factored: eps ratios swept (eps per tensor as a share of sqrt(its typical v~); caps P at 1/ratio times the typical coordinate\'s)', d.preconditionerEps),
-  'cap-ratios': list('stability caps swept: no group above this multiple of the median group multiplier (0: off)', d.capRatios),
+  'cap-ratios': list('stability caps swept: no group above this multiple of the median group multiplier (step norms: of the median per-coordinate step m/sqrt(size)) (0: off)', d.capRatios),
   'zero-grad-tol': { type: 'number', min: 0, max: 0.99, default: d.zeroGradTol, help: 'groups with gradient RMS below this share of the median group\'s get the fallback multiplier' },
   reuse: { type: 'boolean', default: false, help: 'reuse runs already in --out with identical options, finished or diverged (add variants without rerunning baselines)' },
   'max-multiplier': { type: 'number', min: 0, default: d.maxMultiplier, help: 'clamp multipliers from above' },

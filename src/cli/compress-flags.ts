@@ -24,7 +24,7 @@ export const compressFlags: FlagSpecs = {
   },
   'cap-ratio': {
     type: 'number', min: 0, default: d.capRatio,
-    help: 'stability cap: no group above this multiple of the median group multiplier (0: off)',
+    help: 'stability cap: no group above this multiple of the median group multiplier (step norms: of the median per-coordinate step m/sqrt(size)) (0: off)',
   },
   'zero-grad-tol': {
     type: 'number', min: 0, max: 0.99, default: d.zeroGradTol,

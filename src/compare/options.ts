@@ -37,7 +37,7 @@ export interface CompareOptions extends RunOptions {
   preconditioners: PreconditionerKind[];
   /** eps ratios tried for the factored preconditioner (eps_T / sqrt(typical v of T); each in (0, 100]). */
   preconditionerEps: number[];
-  /** Stability caps tried (multiples of the median group multiplier; 0 = no cap). */
+  /** Stability caps tried (multiples of the median group multiplier, or per-coordinate step for step norms; 0 = no cap). */
   capRatios: number[];
   /** Relative gradient RMS below which a group counts as zero-gradient (no data). */
   zeroGradTol: number;

@@ -36,7 +36,8 @@ export function probeSpecs(o: CompareOptions): ProbeSpec[] {
 }
 
 /**
- * The variants built on one probe. The cap is a rule on multipliers; step-norm schedules use cap 0. A
+ * The variants built on one probe. A cap (capRatio > 0) adds "-cap<ratio>" to the name; for step norms it caps
+ * the per-coordinate step (stability.ts). A
  * preconditioner other than none needs a step-norm target (a multiplier target pairs with none alone) and
  * adds its kind to the name ("-factored"), and for an eps ratio other than 0.01 (the first default, so
  * earlier runs stay cached under their names) the ratio too ("-factored-e0.1").
@@ -48,7 +49,7 @@ export function staticVariants(o: CompareOptions, probe: ProbeSpec): StaticVaria
   for (const method of o.methods) {
     for (const target of o.targets) {
       for (const skipFraction of o.skipFractions) {
-        for (const capRatio of target === 'stepNorm' ? [0] : o.capRatios) {
+        for (const capRatio of o.capRatios) {
           for (const preconditioner of target === 'stepNorm' ? preconditioners : ['none' as const]) {
             for (const preconditionerEps of preconditioner === 'none' ? [undefined] : epsRatios) {
               const name = `${probe.grouping}-p${fmt(probe.probeFraction)}-${method}-skip${fmt(skipFraction)}` +

@@ -23,8 +23,9 @@
  *
  * Stability (stability.ts): a group whose gradient is zero up to round-off (gradient RMS below
  * `zeroGradTol` times the median group's; default 1e-6) is treated as having no data. With `capRatio` > 0,
- * every group's ln schedule is capped at ln(capRatio) + the median over groups of the held ln multiplier,
- * before clamping; capped groups are listed in `clamped` too. capRatio = 0 (the default) leaves it off.
+ * every group's ln schedule is capped at ln(capRatio) + the median over groups of the held ln multiplier
+ * (for step norms: of the held per-coordinate step m_G / sqrt(size_G)), before clamping; capped groups are
+ * listed in `clamped` too. capRatio = 0 (the default) leaves it off.
  *
  * Preconditioner (second-moments.ts): with `preconditioner: 'factored'` the result also carries a fixed
  * per-coordinate preconditioner P = 1 / sqrt(v~ + eps_T^2) built from the trace's factored second moments,
@@ -243,7 +244,8 @@ export function compressTrace(trace: Trace, options: Partial<CompressOptions> = 
   const samples = groupSamples(trace, o.skipFraction, o.target).map((s, g) => (zero[g] ? { x: [], y: [], inWindow: [] } : s));
   const fitted = fitLogSchedules(trace, samples, o);
   const profile = fitted.profile;
-  const { logs, capped } = o.capRatio > 0 ? capLogSchedules(fitted.logs, o.capRatio) : { logs: fitted.logs, capped: [] };
+  const lnUnit = trace.meta.model.groups.map((g) => (o.target === 'stepNorm' ? 0.5 * Math.log(g.size) : 0));
+  const { logs, capped } = o.capRatio > 0 ? capLogSchedules(fitted.logs, o.capRatio, lnUnit) : { logs: fitted.logs, capped: [] };
 
   const clamped: string[] = capped.map((g) => names[g]), noData: string[] = [], flagged: string[] = [];
   const clamp = (name: string, logC: number) => {

@@ -19,6 +19,14 @@
  *
  * where c_G(held) is the group's multiplier after the probe horizon (its constant, or its last knot).
  * For knot schedules every knot is capped. capRatio = Infinity turns the cap off.
+ *
+ * Step-norm schedules hold a step length m_G = ||u_Adam[G]|| / eta, which grows like sqrt(size_G) (Adam moves
+ * every coordinate by about eta), so comparing raw m_G would cap the largest tensors for their size alone.
+ * Their cap is on the per-coordinate step, the RMS of Adam's step per unit lr:
+ *
+ *   m_G / sqrt(size_G) <= capRatio * median over groups with data of m_G(held) / sqrt(size_G)
+ *
+ * i.e. capLogSchedules with lnUnit_G = ln sqrt(size_G). A multiplier c_G is already per coordinate (lnUnit 0).
  */
 import { median } from './fit.js';
 import type { GroupSchedule } from './interpolate.js';
@@ -44,16 +52,20 @@ export function heldLog(s: GroupSchedule): number {
 }
 
 /**
- * Caps ln-multiplier schedules at ln(capRatio) + median over non-null groups of heldLog (see the module
- * comment). Schedules here hold ln c (not c). Returns new schedules and the indices of groups it changed.
+ * Caps ln-multiplier schedules at lnUnit_G + ln(capRatio) + median over non-null groups of (heldLog - lnUnit)
+ * (see the module comment; lnUnit defaults to 0 for every group). Schedules here hold ln c (not c). Returns new
+ * schedules and the indices of groups it changed.
  */
-export function capLogSchedules(logs: (GroupSchedule | null)[], capRatio: number): { logs: (GroupSchedule | null)[]; capped: number[] } {
-  const held = logs.filter((s): s is GroupSchedule => s !== null).map(heldLog);
-  if (!Number.isFinite(capRatio) || held.length === 0) return { logs, capped: [] };
-  const cap = Math.log(capRatio) + median(held);
+export function capLogSchedules(
+  logs: (GroupSchedule | null)[], capRatio: number, lnUnit: readonly number[] = logs.map(() => 0),
+): { logs: (GroupSchedule | null)[]; capped: number[] } {
+  const perUnit = logs.flatMap((s, g) => (s ? [heldLog(s) - lnUnit[g]] : []));
+  if (!Number.isFinite(capRatio) || perUnit.length === 0) return { logs, capped: [] };
+  const typical = Math.log(capRatio) + median(perUnit);
   const capped: number[] = [];
   const out = logs.map((s, g) => {
     if (!s) return null;
+    const cap = typical + lnUnit[g];
     if ('constant' in s) {
       if (s.constant <= cap) return s;
       capped.push(g);

@@ -68,6 +68,19 @@ describe('stability cap', () => {
     expect(compressTrace(trace(), { capRatio: 4 }).compression.clamped).toEqual([]);
   });
 
+  it('caps step norms per coordinate: m_G / sqrt(size_G) against the median group\'s, not raw lengths', () => {
+    // m_G = ||u_Adam|| / eta = c * rms * sqrt(size): CLS 50 * 4e-3 * 8 = 1.6, EMB 100 * 1e-3 * sqrt(512) = 2.263,
+    // KERNEL 400 * 2e-3 * 8 = 6.4. Per coordinate (m / sqrt(size)): 0.2, 0.1, 0.8 -> median 0.2; capRatio 2 -> 0.4,
+    // so KERNEL is capped at 0.4 * 8 = 3.2. (A cap on raw lengths would give 2 * 2.263 = 4.53 instead.)
+    const r = compressTrace(trace(), { capRatio: 2, target: 'stepNorm' });
+    expect(constantOf(r.groups[KERNEL])).toBeCloseTo(3.2, 9);
+    expect(constantOf(r.groups[EMB])).toBeCloseTo(100e-3 * Math.sqrt(512), 9);
+    expect(constantOf(r.groups[CLS])).toBeCloseTo(1.6, 9);
+    expect(r.compression.clamped).toEqual([KERNEL]);
+    // capRatio 4 -> 0.8 per coordinate: nothing above it.
+    expect(compressTrace(trace(), { capRatio: 4, target: 'stepNorm' }).compression.clamped).toEqual([]);
+  });
+
   it('caps every knot of a knot schedule at the cap from the held (last-knot) values', () => {
     // held ln values: ln 1000, ln 100, ln 1 -> median ln 100; capRatio 3 -> cap ln 300.
     const logs: (GroupSchedule | null)[] = [
@@ -80,6 +93,11 @@ describe('stability cap', () => {
     expect(k[1][1]).toBeCloseTo(Math.log(300), 12);
     expect(out[1]).toBe(logs[1]);
     expect(out[2]).toBeNull();
+    // With per-group units (ln sqrt(size)): per unit held values ln 1000 - ln 10, ln 100 - ln 10, ln 1 - 0 -> median
+    // ln 10; capRatio 3 -> ln 30 per unit, i.e. ln 300 for the unit-10 groups and ln 30 for the last.
+    const units = capLogSchedules(logs, 3, [Math.log(10), Math.log(10), 0, 0]);
+    expect(units.capped).toEqual([0]);
+    expect((units.logs[0] as { knots: [number, number][] }).knots[1][1]).toBeCloseTo(Math.log(300), 12);
   });
 
   it('refuses a cap ratio below 1 and a tolerance outside [0, 1)', () => {

@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { validateCompareOptions } from '../../src/compare/options.js';
+import { allStaticVariants } from '../../src/compare/variants.js';
+
+describe('static variants', () => {
+  it('sweeps stability caps for step-norm schedules too, naming them by the cap; cap 0 keeps the uncapped name', () => {
+    const variants = allStaticVariants(validateCompareOptions({ capRatios: [0, 2] }));
+    expect(variants.map((v) => v.name)).toEqual([
+      'tensor-p0.1-constant-skip0.2-norm-factored-e0.5', 'tensor-p0.1-constant-skip0.2-cap2-norm-factored-e0.5']);
+    expect(variants.map((v) => [v.compress.capRatio, v.compress.target])).toEqual([[0, 'stepNorm'], [2, 'stepNorm']]);
+  });
+});
