@@ -5,7 +5,7 @@ import type { Artifact, ArtifactBody } from './artifact.js';
 import { scheduleTarget, type ScheduleTarget } from './export.js';
 import { shortHash } from './codec.js';
 import type { SpreadStats } from './compress.js';
-import type { GroupSchedule } from './interpolate.js';
+import { multiplierAt, type GroupSchedule } from './interpolate.js';
 import type { PlainRecord, ProbeInfo } from './model-info.js';
 import { factorCount, preconditionerSpread, type Preconditioner } from './second-moments.js';
 
@@ -102,12 +102,14 @@ export function formatArtifactTable(a: ArtifactBody & { checksum?: string }): st
     `             ${c.flagged.length} flagged (IQR of ln ${scheduleTarget(a) === 'stepNorm' ? 'm' : 'c'} > ${formatNumber(c.options.flagSpread)} or no data), ${c.clamped.length} clamped, ${c.noData.length} without data`,
     '',
   ];
+  // Step norms grow like sqrt(size); "per coord" is the held m_G / sqrt(size_G), what --cap-ratio compares.
+  const stepNorm = scheduleTarget(a) === 'stepNorm';
   const rows = a.model.groups.map((g) => {
     const s = a.groups[g.name];
-    return [g.name, g.shape.join('x'), formatSchedule(s), formatNumber(s.spread.iqrLog), formatNumber(c.fitError[g.name] ?? null), flagsOf(a, g.name).join(',')];
+    const perCoordinate = stepNorm ? [formatNumber(multiplierAt(s, Infinity) / Math.sqrt(g.size))] : [];
+    return [g.name, g.shape.join('x'), formatSchedule(s), ...perCoordinate, formatNumber(s.spread.iqrLog), formatNumber(c.fitError[g.name] ?? null), flagsOf(a, g.name).join(',')];
   });
-  const stepNorm = scheduleTarget(a) === 'stepNorm';
-  const head = ['group', 'shape', stepNorm ? 'step norm' : 'multiplier', stepNorm ? 'IQR ln m' : 'IQR ln c', 'fit err', 'flags'];
+  const head = ['group', 'shape', ...(stepNorm ? ['step norm', 'per coord', 'IQR ln m'] : ['multiplier', 'IQR ln c']), 'fit err', 'flags'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
   return [...header, line(head), ...rows.map(line), ...preconditionerLines(a)].join('\n') + '\n';

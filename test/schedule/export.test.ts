@@ -72,6 +72,15 @@ describe('schedule target in exports and inspect', () => {
     expect(artifactSummaryJson(stepNorm).target).toBe('stepNorm');
     const table = formatArtifactTable(stepNorm);
     expect(table).toContain('g[G] / ||g[G]||');
-    expect(table).toMatch(/^group\s+shape\s+step norm/m);
+    expect(table).toMatch(/^group\s+shape\s+step norm\s+per coord\s+IQR ln m/m);
+    // "per coord" is each group's held value over sqrt(size).
+    for (const g of stepNorm.model.groups) {
+      const s = stepNorm.groups[g.name];
+      const held = 'constant' in s ? s.constant : s.knots[s.knots.length - 1][1];
+      const lines = table.split('\n');
+      const column = lines.find((l) => l.startsWith('group '))!.indexOf('per coord');
+      const cell = lines.find((l) => l.startsWith(`${g.name} `))!.slice(column).split(/\s+/)[0];
+      expect(Math.abs(Number(cell) / (held / Math.sqrt(g.size)) - 1)).toBeLessThan(5e-3); // 3 significant digits
+    }
   });
 });
