@@ -91,7 +91,8 @@ fi
 if [[ "$WHAT" == all || "$WHAT" == quickstart ]]; then
   # The scale sweep at eps ratio 1 (extract's default), kept as scale-sweep-report.md.
   $G compare --preset tiny --steps 4000 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3,2e-3 \
-    --sgd-lrs 0.25,0.5,1,2 --static-scales 2,4,8,16 --no-graft --no-include-hybrid --eval-points 4 --reuse --out "$QS_OUT"
+    --sgd-lrs 0.25,0.5,1,2 --static-scales 2,4,8,16 --preconditioner-eps 1 --no-graft --no-include-hybrid --eval-points 4 \
+    --reuse --out "$QS_OUT"
   cp "$QS_OUT/report.md" artifacts/compare-quickstart/scale-sweep-report.md
   # The eps ratio sweep at the bracketing scales: 0.5 ranks first (the quickstart's default).
   $G compare --preset tiny --steps 4000 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3,2e-3 \
@@ -99,6 +100,11 @@ if [[ "$WHAT" == all || "$WHAT" == quickstart ]]; then
     --reuse --out "$QS_OUT"
   cp "$QS_OUT/report.md" "$QS_OUT/report.json" "$QS_OUT/loss-curves.png" artifacts/compare-quickstart/
   cp "$QS_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-factored-e0.5-s0.graft" artifacts/tiny.graft
+  # The stability cap (per-coordinate steps above 2x the median group's are capped) against the default, at the
+  # best Adam and SGD rates and scale of the sweeps above; its report has the at-[MASK] column.
+  $G compare --preset tiny --steps 4000 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3 \
+    --sgd-lrs 0.5 --static-scales 8 --cap-ratios 0,2 --no-graft --no-include-hybrid --eval-points 4 --reuse --out "$QS_OUT"
+  cp "$QS_OUT/report.md" artifacts/compare-quickstart/cap-report.md
 fi
 
 # The 3-seed mini comparison at the quickstart's shape: batch 64 x 16 tokens, init std 0.05, 2000 steps (mini leaves
@@ -106,10 +112,22 @@ fi
 # scale 8 (x8 was best for tiny at this shape and for mini at 16 x 64); then both eps ratios run on seeds 1 and 2.
 if [[ "$WHAT" == all || "$WHAT" == mini-quickstart ]]; then
   MQ="$G compare --preset mini --steps 2000 --batch-size 64 --seq-len 16 --init-std 0.05 --adam-lrs 2.5e-4,5e-4,1e-3 \
-    --sgd-lrs 0.25,0.5 --static-scales 8 --no-graft --no-include-hybrid --eval-points 4 --reuse --out $MINI_QS_OUT"
-  $MQ --seeds 0 --preconditioner-eps 0.5,1
+    --sgd-lrs 0.25,0.5 --no-graft --no-include-hybrid --eval-points 4 --reuse --out $MINI_QS_OUT"
+  $MQ --seeds 0 --static-scales 8 --preconditioner-eps 0.5,1
   cp "$MINI_QS_OUT/report.md" artifacts/compare-mini-quickstart/seed0-eps-report.md
-  $MQ --seeds 0,1,2 --preconditioner-eps 0.5,1
+  # The other stateless methods against the default (eps ratio 0.5), each its own report over the same runs:
+  # the time-varying compression, the stability cap at 2x the median per-coordinate step, a 20% probe.
+  $MQ --seeds 0,1,2 --static-scales 8 --methods constant,factorized
+  cp "$MINI_QS_OUT/report.md" artifacts/compare-mini-quickstart/factorized-report.md
+  $MQ --seeds 0,1,2 --static-scales 8 --cap-ratios 0,2
+  cp "$MINI_QS_OUT/report.md" artifacts/compare-mini-quickstart/cap-report.md
+  $MQ --seeds 0,1,2 --static-scales 8 --probe-fractions 0.1,0.2
+  cp "$MINI_QS_OUT/report.md" artifacts/compare-mini-quickstart/probe20-report.md
+  # Whether the cap lets the scale rise (seed 0): x16 with and without it.
+  $MQ --seeds 0 --static-scales 8,16 --cap-ratios 0,2
+  cp "$MINI_QS_OUT/report.md" artifacts/compare-mini-quickstart/cap-x16-s0-report.md
+  # The ranking (last, so report.md/json and the curves are the eps comparison's).
+  $MQ --seeds 0,1,2 --static-scales 8 --preconditioner-eps 0.5,1
   cp "$MINI_QS_OUT/report.md" "$MINI_QS_OUT/report.json" "$MINI_QS_OUT/loss-curves.png" artifacts/compare-mini-quickstart/
   cp "$MINI_QS_OUT/schedules/tensor-p0.1-constant-skip0.2-norm-factored-e0.5-s0.graft" artifacts/mini.graft
 fi
