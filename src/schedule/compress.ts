@@ -94,6 +94,15 @@ export const DEFAULT_PRECONDITIONER_EPS = 0.01;
  */
 export const RECOMMENDED_PRECONDITIONER_EPS = 0.5;
 
+/**
+ * The stability cap the tools use on step-norm schedules unless told otherwise: no group's per-coordinate step
+ * m_G / sqrt(size_G) above 2x the median group's (stability.ts). On tiny and mini at the quickstart's shape it
+ * cuts the word embeddings' and the output bias's step lengths (the largest per coordinate, about 3x the
+ * median) by about a third, and ranked above the uncapped schedule over 3 seeds (artifacts/README.md).
+ * Multiplier schedules keep 0 (off).
+ */
+export const RECOMMENDED_CAP_RATIO = 2;
+
 export const DEFAULT_COMPRESS_OPTIONS: Required<CompressOptions> = {
   method: 'constant', skipFraction: 0.2, estimator: 'median', trimFraction: 0.1, knots: 6,
   minMultiplier: 1e-3, maxMultiplier: 1e4, flagSpread: Math.LN2, fallback: 'median',
@@ -140,7 +149,8 @@ export function withRecommendedDefaults(o: Partial<CompressOptions> = {}): Parti
   const preconditioner = o.preconditioner ?? (target === 'stepNorm' ? RECOMMENDED_PRECONDITIONER : 'none');
   const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const eps = preconditioner === 'factored' ? { preconditionerEps: o.preconditionerEps ?? RECOMMENDED_PRECONDITIONER_EPS } : {};
-  return { ...given, target, preconditioner, ...eps };
+  const capRatio = o.capRatio ?? (target === 'stepNorm' ? RECOMMENDED_CAP_RATIO : 0);
+  return { ...given, target, preconditioner, ...eps, capRatio };
 }
 
 /** Returns the options with defaults filled in, or throws naming the bad value and the allowed range. */

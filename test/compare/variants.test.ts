@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateCompareOptions } from '../../src/compare/options.js';
 import { allStaticVariants } from '../../src/compare/variants.js';
+import { RECOMMENDED_CAP_RATIO } from '../../src/schedule/compress.js';
 
 describe('static variants', () => {
   it('sweeps stability caps for step-norm schedules too, naming them by the cap; cap 0 keeps the uncapped name', () => {
@@ -8,5 +9,13 @@ describe('static variants', () => {
     expect(variants.map((v) => v.name)).toEqual([
       'tensor-p0.1-constant-skip0.2-norm-factored-e0.5', 'tensor-p0.1-constant-skip0.2-cap2-norm-factored-e0.5']);
     expect(variants.map((v) => [v.compress.capRatio, v.compress.target])).toEqual([[0, 'stepNorm'], [2, 'stepNorm']]);
+  });
+});
+
+describe('static variants by default', () => {
+  it('caps step-norm variants at the recommended ratio and leaves multiplier variants uncapped', () => {
+    const variants = allStaticVariants(validateCompareOptions({ targets: ['multiplier', 'stepNorm'] }));
+    expect(variants.map((v) => [v.name, v.compress.capRatio])).toEqual([
+      ['tensor-p0.1-constant-skip0.2', 0], [`tensor-p0.1-constant-skip0.2-cap${RECOMMENDED_CAP_RATIO}-norm-factored-e0.5`, RECOMMENDED_CAP_RATIO]]);
   });
 });
