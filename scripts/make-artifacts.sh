@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the shipped schedule artifacts and comparison reports:
-#   artifacts/tiny.graft                 the seed-0 capped (eps 0.5, cap 2) schedule of the tiny comparison at the
+#   artifacts/tiny.graft                 the seed-0 factorized (eps 0.5) schedule of the tiny comparison at the
 #                                        quickstart's shape (made by `quickstart`)
-#   artifacts/mini.graft                 the seed-0 capped schedule of the mini comparison at that shape (made by
+#   artifacts/mini.graft                 the seed-0 factorized schedule of the mini comparison at that shape (made by
 #                                        `mini-quickstart`)
 #   artifacts/compare-tiny-seeds/        the 3-seed tiny comparison (report.md, report.json, loss-curves.png,
 #                                        before-eps-sweep-report.md, factorized-report.md, probe-length-report.md,
@@ -12,13 +12,14 @@
 #   artifacts/compare-quickstart/        the 3-seed tiny comparison at the quickstart's setting (64 x 16 tokens,
 #                                        4000 steps, init std 0.05), where the models learn to use their context
 #                                        (report.md, report.json, loss-curves.png, scale-sweep-report.md,
-#                                        cap-report.md, cap-report.json, cap-loss-curves.png)
+#                                        cap-report.md/.json, cap-loss-curves.png, factorized-report.md/.json,
+#                                        factorized-loss-curves.png)
 #   artifacts/compare-mini-quickstart/   the 3-seed mini comparison at the quickstart's shape (64 x 16 tokens, 2000
 #                                        steps, init std 0.05) (report.md, report.json, loss-curves.png,
 #                                        seed0-eps-report.md, factorized-report.md, cap-report.md, cap-report.json,
 #                                        cap-loss-curves.png)
 # Usage: scripts/make-artifacts.sh [seeds|mini|quickstart|mini-quickstart|compare|all]   (default all; seeds, mini,
-# quickstart and mini-quickstart take about an hour, 2.5 hours, 1.5 hours and 3.4 hours on 2 cores)
+# quickstart and mini-quickstart take about an hour, 2.5 hours, 1.8 hours and 3.4 hours on 2 cores)
 # Environment: COMPARE_OUT / SEEDS_OUT / MINI_OUT / QS_OUT / MINI_QS_OUT (defaults runs/compare-tiny, runs/c8-tiny,
 # runs/c9-mini, runs/c10-qs, runs/c11-mini-qs; pass the
 # folder of an earlier run with identical flags to reuse its finished runs), GRAFTLR_BACKEND (default wasm).
@@ -41,15 +42,15 @@ mkdir -p "$WORK" artifacts/compare-tiny artifacts/compare-tiny-seeds artifacts/c
 # without and with the factored per-coordinate preconditioner at eps ratios 0.01, 0.1 and 1; sweeps on seed 0,
 # the best setting of each method on seeds 1 and 2 (batch 16 x 64 tokens: context-blind models). Its seed-0
 # factored (eps ratio 1) schedule was the shipped tiny.graft until the 64 x 16 comparisons. Every later command
-# names its preconditioners, since the default is now factored at eps ratio 1, and its cap (0: none, the default
-# then; 2 is the default on step norms now).
+# names its preconditioners, since the default is now factored at eps ratio 1, its cap (0: none) and its method
+# (constant, the default then; factorized is the default now).
 if [[ "$WHAT" == all || "$WHAT" == seeds ]]; then
   # The earlier ranking (eps ratio 0.01 only, with the hybrid reference), kept as before-eps-sweep-report.md.
-  $G compare --preset tiny --steps 2000 --cap-ratios 0 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 1e-3,2e-3,4e-3 \
+  $G compare --preset tiny --methods constant --steps 2000 --cap-ratios 0 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 1e-3,2e-3,4e-3 \
     --sgd-lrs 0.125,0.25,0.5 --static-scales 2,4 --preconditioners none,factored --preconditioner-eps 0.01 \
     --no-graft --eval-points 4 --reuse --out "$SEEDS_OUT"
   cp "$SEEDS_OUT/report.md" artifacts/compare-tiny-seeds/before-eps-sweep-report.md
-  $G compare --preset tiny --steps 2000 --cap-ratios 0 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 1e-3,2e-3,4e-3 \
+  $G compare --preset tiny --methods constant --steps 2000 --cap-ratios 0 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 1e-3,2e-3,4e-3 \
     --sgd-lrs 0.125,0.25,0.5 --static-scales 2,4,8 --preconditioners none,factored --preconditioner-eps 0.01,0.1,1 \
     --no-include-hybrid --no-graft --eval-points 4 --reuse --out "$SEEDS_OUT"
   cp "$SEEDS_OUT/report.md" "$SEEDS_OUT/report.json" "$SEEDS_OUT/loss-curves.png" \
@@ -82,7 +83,7 @@ fi
 # (compare-mini-seeds/before-scatter-fix-*.md) were made before the ort engine's embedding-gradient fix and are
 # not regenerated: today's code computes other (exact) gradients.
 if [[ "$WHAT" == all || "$WHAT" == mini ]]; then
-  $G compare --preset mini --steps 2000 --cap-ratios 0 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 5e-4,1e-3 \
+  $G compare --preset mini --methods constant --steps 2000 --cap-ratios 0 --batch-size 16 --seq-len 64 --seeds 0,1,2 --adam-lrs 5e-4,1e-3 \
     --sgd-lrs 0.125,0.25,0.5,1,2 --static-scales 4,8 --preconditioners none,factored --preconditioner-eps 1 \
     --no-graft --eval-points 4 --reuse --out "$MINI_OUT"
   cp "$MINI_OUT/report.md" "$MINI_OUT/report.json" "$MINI_OUT/loss-curves.png" artifacts/compare-mini-seeds/
@@ -93,23 +94,30 @@ fi
 # sits on (artifacts/README.md, "Short sequences"). Its seed-0 run at eps ratio 0.5, x8 is the quickstart's own run.
 if [[ "$WHAT" == all || "$WHAT" == quickstart ]]; then
   # The scale sweep at eps ratio 1 (extract's default), kept as scale-sweep-report.md.
-  $G compare --preset tiny --steps 4000 --cap-ratios 0 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3,2e-3 \
+  $G compare --preset tiny --methods constant --steps 4000 --cap-ratios 0 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3,2e-3 \
     --sgd-lrs 0.25,0.5,1,2 --static-scales 2,4,8,16 --preconditioner-eps 1 --no-graft --no-include-hybrid --eval-points 4 \
     --reuse --out "$QS_OUT"
   cp "$QS_OUT/report.md" artifacts/compare-quickstart/scale-sweep-report.md
   # The eps ratio sweep at the bracketing scales: 0.5 ranks first (the quickstart's default).
-  $G compare --preset tiny --steps 4000 --cap-ratios 0 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3,2e-3 \
+  $G compare --preset tiny --methods constant --steps 4000 --cap-ratios 0 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3,2e-3 \
     --sgd-lrs 0.25,0.5,1,2 --static-scales 4,8 --preconditioner-eps 0.5,1,2 --no-graft --no-include-hybrid --eval-points 4 \
     --reuse --out "$QS_OUT"
   cp "$QS_OUT/report.md" "$QS_OUT/report.json" "$QS_OUT/loss-curves.png" artifacts/compare-quickstart/
   # The stability cap (per-coordinate steps above 2x the median group's are capped) against the default, at the
   # best Adam and SGD rates and scale of the sweeps above; its report has the at-[MASK] column.
-  $G compare --preset tiny --steps 4000 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3 \
+  $G compare --preset tiny --methods constant --steps 4000 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3 \
     --sgd-lrs 0.5 --static-scales 8 --cap-ratios 0,2 --no-graft --no-include-hybrid --eval-points 4 --reuse --out "$QS_OUT"
   cp "$QS_OUT/report.md" artifacts/compare-quickstart/cap-report.md
   cp "$QS_OUT/report.json" artifacts/compare-quickstart/cap-report.json
   cp "$QS_OUT/loss-curves.png" artifacts/compare-quickstart/cap-loss-curves.png
-  cp "$QS_OUT/schedules/tensor-p0.1-constant-skip0.2-cap2-norm-factored-e0.5-s0.graft" artifacts/tiny.graft
+  # The time-varying compression (extract's default since) against the same default; its seed-0 run is npm start's.
+  $G compare --preset tiny --steps 4000 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3 \
+    --sgd-lrs 0.5 --static-scales 8 --cap-ratios 0 --methods constant,factorized --no-graft --no-include-hybrid \
+    --eval-points 4 --reuse --out "$QS_OUT"
+  cp "$QS_OUT/report.md" artifacts/compare-quickstart/factorized-report.md
+  cp "$QS_OUT/report.json" artifacts/compare-quickstart/factorized-report.json
+  cp "$QS_OUT/loss-curves.png" artifacts/compare-quickstart/factorized-loss-curves.png
+  cp "$QS_OUT/schedules/tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s0.graft" artifacts/tiny.graft
 fi
 
 # The 3-seed mini comparison at the quickstart's shape: batch 64 x 16 tokens, init std 0.05, 2000 steps (mini leaves
@@ -118,25 +126,25 @@ fi
 if [[ "$WHAT" == all || "$WHAT" == mini-quickstart ]]; then
   MQ="$G compare --preset mini --steps 2000 --batch-size 64 --seq-len 16 --init-std 0.05 --adam-lrs 2.5e-4,5e-4,1e-3 \
     --sgd-lrs 0.25,0.5 --no-graft --no-include-hybrid --eval-points 4 --reuse --out $MINI_QS_OUT"
-  $MQ --seeds 0 --static-scales 8 --cap-ratios 0 --preconditioner-eps 0.5,1
+  $MQ --seeds 0 --static-scales 8 --methods constant --cap-ratios 0 --preconditioner-eps 0.5,1
   cp "$MINI_QS_OUT/report.md" artifacts/compare-mini-quickstart/seed0-eps-report.md
-  $MQ --seeds 0,1,2 --static-scales 8 --cap-ratios 0 --preconditioner-eps 0.5,1
+  $MQ --seeds 0,1,2 --static-scales 8 --methods constant --cap-ratios 0 --preconditioner-eps 0.5,1
   cp "$MINI_QS_OUT/report.md" "$MINI_QS_OUT/report.json" "$MINI_QS_OUT/loss-curves.png" artifacts/compare-mini-quickstart/
   # The other stateless methods against that default, each its own report over the same runs: the time-varying
-  # compression, then the stability cap at 2x the median per-coordinate step (extract's default since).
+  # compression (extract's default since), then the stability cap at 2x the median per-coordinate step.
   $MQ --seeds 0,1,2 --static-scales 8 --cap-ratios 0 --methods constant,factorized
   cp "$MINI_QS_OUT/report.md" artifacts/compare-mini-quickstart/factorized-report.md
-  $MQ --seeds 0,1,2 --static-scales 8 --cap-ratios 0,2
+  $MQ --seeds 0,1,2 --static-scales 8 --methods constant --cap-ratios 0,2
   cp "$MINI_QS_OUT/report.md" artifacts/compare-mini-quickstart/cap-report.md
   cp "$MINI_QS_OUT/report.json" artifacts/compare-mini-quickstart/cap-report.json
   cp "$MINI_QS_OUT/loss-curves.png" artifacts/compare-mini-quickstart/cap-loss-curves.png
-  cp "$MINI_QS_OUT/schedules/tensor-p0.1-constant-skip0.2-cap2-norm-factored-e0.5-s0.graft" artifacts/mini.graft
+  cp "$MINI_QS_OUT/schedules/tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s0.graft" artifacts/mini.graft
 fi
 
 # The tiny comparison: Adam, plain SGD, online Adam#SGD and the static variants, 2000 steps each. (--cap-ratios now
 # applies to step-norm variants too, so this also runs a -cap8-norm variant, which the shipped report predates.)
 if [[ "$WHAT" == all || "$WHAT" == compare ]]; then
-  $G compare --preset tiny --steps 2000 --batch-size 16 --seq-len 64 --adam-lrs 1e-3 --sgd-lrs 0.125,0.25,0.5 \
+  $G compare --preset tiny --methods constant --steps 2000 --batch-size 16 --seq-len 64 --adam-lrs 1e-3 --sgd-lrs 0.125,0.25,0.5 \
     --static-scales 0.5,1,2,4,8 --cap-ratios 0,8 --targets multiplier,stepNorm --probe-fractions 0.1 --eval-points 4 \
     --preconditioners none --reuse --out "$COMPARE_OUT"
   cp "$COMPARE_OUT/report.md" "$COMPARE_OUT/report.json" "$COMPARE_OUT/loss-curves.png" artifacts/compare-tiny/

@@ -1,14 +1,14 @@
 /**
  * Flags of the compression step, shared by `extract` and `compress`.
  */
-import { DEFAULT_COMPRESS_OPTIONS, PRECONDITIONER_KINDS, RECOMMENDED_CAP_RATIO, RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, withRecommendedDefaults, type CompressMethod, type CompressOptions } from '../schedule/compress.js';
+import { DEFAULT_COMPRESS_OPTIONS, PRECONDITIONER_KINDS, RECOMMENDED_CAP_RATIO, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, withRecommendedDefaults, type CompressMethod, type CompressOptions } from '../schedule/compress.js';
 import { flag, type FlagSpecs, type ParsedArgs } from './args.js';
 
 const d = DEFAULT_COMPRESS_OPTIONS;
 
 export const compressFlags: FlagSpecs = {
   method: {
-    type: 'string', choices: ['constant', 'piecewise', 'factorized'], default: d.method,
+    type: 'string', choices: ['constant', 'piecewise', 'factorized'], default: RECOMMENDED_METHOD,
     help: 'constant: one multiplier per group; piecewise: knots over the probe; factorized: shared profile x per-group offset',
   },
   'skip-fraction': { type: 'number', min: 0, max: 0.99, default: d.skipFraction, help: 'share of the probe treated as transient and ignored' },

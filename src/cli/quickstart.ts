@@ -32,9 +32,9 @@ export const QUICKSTART_SENTENCES = [
 // (at [MASK] inputs it scores the unigram loss); over 16 tokens it leaves that plateau (artifacts/README.md,
 // "Short sequences"). Batch 64 x 16 tokens (the 1024 tokens per step of the 16 x 64 comparisons), 4000 steps,
 // init std 0.05 (attention learns faster from it at this width), a 400-step probe at Adam's best lr, the step
-// norm + factored preconditioner at eps ratio 0.5 with the stability cap at 2 (both extract's own defaults), and
+// norm with the factorized time profile + factored preconditioner at eps ratio 0.5 (extract's own defaults), and
 // the schedule at its best scale: the best settings of the shipped 3-seed comparisons at this shape
-// (artifacts/compare-quickstart), whose cap comparison's seed-0 capped run this is.
+// (artifacts/compare-quickstart), whose factorized comparison's seed-0 run this is.
 const flags: FlagSpecs = {
   ...runFlags,
   'batch-size': { ...runFlags['batch-size'], default: 64 },

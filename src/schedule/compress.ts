@@ -95,13 +95,20 @@ export const DEFAULT_PRECONDITIONER_EPS = 0.01;
 export const RECOMMENDED_PRECONDITIONER_EPS = 0.5;
 
 /**
- * The stability cap the tools use on step-norm schedules unless told otherwise: no group's per-coordinate step
- * m_G / sqrt(size_G) above 2x the median group's (stability.ts). On tiny and mini at the quickstart's shape it
- * cuts the word embeddings' and the output bias's step lengths (the largest per coordinate, about 3x the
- * median) by about a third, and ranked above the uncapped schedule over 3 seeds (artifacts/README.md).
- * Multiplier schedules keep 0 (off).
+ * The compression method the tools use unless told otherwise: `factorized`, a shared time profile over the probe
+ * (held after it) times a per-group constant. Its profile starts several times above the held value and falls to
+ * it within the first 2% of the run (Adam's first steps move every coordinate by about its lr); it ranked first at
+ * the quickstart's shape on tiny and mini over 3 seeds, above `constant` and above `constant` with the cap
+ * (artifacts/README.md). compressTrace's own default stays `constant`.
  */
-export const RECOMMENDED_CAP_RATIO = 2;
+export const RECOMMENDED_METHOD: CompressMethod = 'factorized';
+
+/**
+ * The stability cap the tools use on step-norm schedules unless told otherwise: 0 (off). A cap at 2x the median
+ * per-coordinate step (stability.ts) beat no cap with the constant method on tiny and tied on mini; it has not
+ * run with RECOMMENDED_METHOD yet. Multiplier schedules keep 0 too.
+ */
+export const RECOMMENDED_CAP_RATIO = 0;
 
 export const DEFAULT_COMPRESS_OPTIONS: Required<CompressOptions> = {
   method: 'constant', skipFraction: 0.2, estimator: 'median', trimFraction: 0.1, knots: 6,
@@ -150,7 +157,7 @@ export function withRecommendedDefaults(o: Partial<CompressOptions> = {}): Parti
   const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const eps = preconditioner === 'factored' ? { preconditionerEps: o.preconditionerEps ?? RECOMMENDED_PRECONDITIONER_EPS } : {};
   const capRatio = o.capRatio ?? (target === 'stepNorm' ? RECOMMENDED_CAP_RATIO : 0);
-  return { ...given, target, preconditioner, ...eps, capRatio };
+  return { ...given, method: o.method ?? RECOMMENDED_METHOD, target, preconditioner, ...eps, capRatio };
 }
 
 /** Returns the options with defaults filled in, or throws naming the bad value and the allowed range. */

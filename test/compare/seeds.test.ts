@@ -96,7 +96,7 @@ describe('compare over seeds (fake runs)', () => {
     expect(report.tuneSeeds).toEqual([0]);
     // Rank by mean held-out: adam (4.0+4.2+4.1)/3 = 4.1, hybrid 4.3, static 4.6667, graft 5.5, sgd 6.2.
     expect(report.methods.map((m: { method: string }) => m.method)).toEqual(
-      ['adam', 'hybrid tensor-p0.1-constant-skip0.2-cap2-norm', 'static tensor-p0.1-constant-skip0.2-cap2-norm', 'graft', 'sgd']);
+      ['adam', 'hybrid tensor-p0.1-factorized-skip0.2-norm', 'static tensor-p0.1-factorized-skip0.2-norm', 'graft', 'sgd']);
     expect(report.methods.map((m: { stateless: boolean }) => m.stateless)).toEqual([false, false, true, false, true]);
     const st = report.methods[2];
     expect(st.setting).toBe(4);
@@ -119,7 +119,7 @@ describe('compare over seeds (fake runs)', () => {
     expect(st.heldoutAccuracy.mean).toBeCloseTo(0.11, 12);
     expect(st.heldoutAccuracy.sd).toBeCloseTo(0.01, 12);
     expect(st.msPerStep.mean).toBeCloseTo(11, 12);
-    expect(st.artifactBytes).toBe(fs.statSync(path.join(tmp, 'tune-first', 'schedules', 'tensor-p0.1-constant-skip0.2-cap2-norm-s0.graft')).size);
+    expect(st.artifactBytes).toBe(fs.statSync(path.join(tmp, 'tune-first', 'schedules', 'tensor-p0.1-factorized-skip0.2-norm-s0.graft')).size);
     expect(st.optimizerStateBytes).toBe(0);
     const hy = report.methods[1];
     expect([hy.optimizerStateBytes, hy.statefulFraction, hy.hybridAdamLr, hy.artifactBytes]).toEqual([800, 0.1, 2e-3, st.artifactBytes]);
@@ -129,7 +129,7 @@ describe('compare over seeds (fake runs)', () => {
     // Every run is listed; the diverged one last.
     expect(report.ranked.at(-1)).toMatchObject({ name: 'sgd-lr2-s0', seed: 0, error: 'step 3: non-finite gradient' });
     const md = reportMarkdown(result, buildReport(result), 'graftlr compare --seeds 0,1,2');
-    expect(md).toContain('| 3 | static tensor-p0.1-constant-skip0.2-cap2-norm | scale 4 | yes | 3 | 4.6667 ± 0.1528 | 11.0% ± 1.0% |');
+    expect(md).toContain('| 3 | static tensor-p0.1-factorized-skip0.2-norm | scale 4 | yes | 3 | 4.6667 ± 0.1528 | 11.0% ± 1.0% |');
     expect(md.split('\n').slice(0, 6).join('\n')).toContain('graftlr compare --seeds 0,1,2');
   });
 
@@ -142,13 +142,13 @@ describe('compare over seeds (fake runs)', () => {
     const factored = jobs.filter((j) => j.kind === 'train' && String(j.options.schedule).includes('-factored-'))
       .map((j) => j.kind === 'train' && [j.options.seed, j.options.scheduleScale, path.basename(String(j.options.schedule))]);
     expect(factored).toEqual([
-      [0, 2, 'tensor-p0.1-constant-skip0.2-cap2-norm-factored-e0.5-s0.graft'], [0, 4, 'tensor-p0.1-constant-skip0.2-cap2-norm-factored-e0.5-s0.graft'],
-      [1, 2, 'tensor-p0.1-constant-skip0.2-cap2-norm-factored-e0.5-s1.graft'], [2, 2, 'tensor-p0.1-constant-skip0.2-cap2-norm-factored-e0.5-s2.graft'],
+      [0, 2, 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s0.graft'], [0, 4, 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s0.graft'],
+      [1, 2, 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s1.graft'], [2, 2, 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s2.graft'],
     ]);
     const methods = buildReport(result).methods;
     // adam 4.1, factored 4.3, plain step norm 4.6667, sgd 6.2.
     expect(methods.map((m) => [m.method, m.setting])).toEqual([
-      ['adam', 2e-3], ['static tensor-p0.1-constant-skip0.2-cap2-norm-factored-e0.5', 2], ['static tensor-p0.1-constant-skip0.2-cap2-norm', 4], ['sgd', 1]]);
+      ['adam', 2e-3], ['static tensor-p0.1-factorized-skip0.2-norm-factored-e0.5', 2], ['static tensor-p0.1-factorized-skip0.2-norm', 4], ['sgd', 1]]);
     expect(methods[1].heldoutLoss.mean).toBeCloseTo(4.3, 12);
     // The plot's legend names the variants by what differs between them.
     const svg = lossCurvesSvg(result, buildReport(result));
@@ -163,10 +163,10 @@ describe('compare over seeds (fake runs)', () => {
     }, { runJob: fakeRunner(jobs, table) });
     const schedules = [...new Set(jobs.flatMap((j) => (j.kind === 'train' && j.options.schedule ? [String(j.options.schedule)] : [])))];
     expect(schedules.map((f) => path.basename(f))).toEqual([
-      'tensor-p0.1-constant-skip0.2-cap2-norm-factored-s0.graft', 'tensor-p0.1-constant-skip0.2-cap2-norm-factored-e0.1-s0.graft']);
+      'tensor-p0.1-factorized-skip0.2-norm-factored-s0.graft', 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.1-s0.graft']);
     expect(schedules.map((f) => loadArtifact(f).preconditioner?.epsRatio)).toEqual([0.01, 0.1]);
     expect(result.selected.filter((s) => s.family === 'static').map((s) => s.variant)).toEqual([
-      'tensor-p0.1-constant-skip0.2-cap2-norm-factored', 'tensor-p0.1-constant-skip0.2-cap2-norm-factored-e0.1']);
+      'tensor-p0.1-factorized-skip0.2-norm-factored', 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.1']);
   });
 
   it('a run killed by a signal stops the comparison (finished runs kept, the next run\'s folder untouched), unlike a diverged setting', async () => {
@@ -216,6 +216,6 @@ describe('compare over seeds (fake runs)', () => {
     const statics = jobs.filter((j) => j.kind === 'train' && j.options.optimizer === 'static').map((j) => j.kind === 'train' && [j.options.seed, j.options.scheduleScale]);
     expect(statics).toEqual([[0, 2], [0, 4], [1, 2], [1, 4], [2, 2], [2, 4]]);
     expect(result.selected.find((s) => s.family === 'static')?.setting).toBe(4);
-    expect(buildReport(result).methods.map((m) => m.method)).toEqual(['adam', 'static tensor-p0.1-constant-skip0.2-cap2-norm', 'sgd']);
+    expect(buildReport(result).methods.map((m) => m.method)).toEqual(['adam', 'static tensor-p0.1-factorized-skip0.2-norm', 'sgd']);
   });
 });

@@ -3,7 +3,7 @@
  * intact, made with extract's current defaults, at the shape and length they are documented for.
  */
 import { describe, expect, it } from 'vitest';
-import { RECOMMENDED_CAP_RATIO, RECOMMENDED_PRECONDITIONER_EPS } from '../../src/schedule/compress.js';
+import { RECOMMENDED_CAP_RATIO, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER_EPS } from '../../src/schedule/compress.js';
 import { scheduleTarget } from '../../src/schedule/export.js';
 import { loadArtifact } from '../../src/schedule/files.js';
 
@@ -14,13 +14,12 @@ const SHIPPED = [
 
 describe('shipped schedule artifacts', () => {
   for (const s of SHIPPED) {
-    it(`${s.file}: step norms, factored at the default eps ratio, capped at the default ratio, probed at 64 x 16`, () => {
+    it(`${s.file}: extract's default method, step norms, factored at the default eps ratio and cap, probed at 64 x 16`, () => {
       const a = loadArtifact(s.file); // verifies the checksum
       expect(scheduleTarget(a)).toBe('stepNorm');
       expect(a.preconditioner?.epsRatio).toBe(RECOMMENDED_PRECONDITIONER_EPS);
-      expect(a.compression.method).toBe('constant');
+      expect(a.compression.method).toBe(RECOMMENDED_METHOD);
       expect(a.compression.options.capRatio).toBe(RECOMMENDED_CAP_RATIO);
-      expect(a.compression.clamped).toEqual(expect.arrayContaining(['cls.predictions.bias', 'embeddings.word_embeddings']));
       expect([a.probe.batchSize, a.probe.seqLen, a.probe.steps, a.probe.totalSteps, a.probe.seed]).toEqual([64, 16, s.probeSteps, s.totalSteps, 0]);
       expect(a.probe.magnitude.hyperparameters.lr).toBe(s.probeLr);
       expect(a.model.groups).toHaveLength(s.groups);
