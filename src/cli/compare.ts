@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { plotArtifact } from '../plot/artifact-plot.js';
 import { COMPARE_DEFAULTS } from '../compare/options.js';
-import { PRECONDITIONER_KINDS, RECOMMENDED_CAP_RATIO } from '../schedule/compress.js';
+import { PRECONDITIONER_KINDS } from '../schedule/compress.js';
 import { buildReport, lossCurvesSvg, reportMarkdown } from '../compare/report.js';
 import { meanSd } from '../compare/report-md.js';
 import { runCompare, type CompareRun, type ProbeRun } from '../compare/run.js';
@@ -35,10 +35,7 @@ const flags: FlagSpecs = {
   targets: list('schedule targets: multiplier (per-group SGD rates), stepNorm (step lengths on normalised gradients)', d.targets),
   preconditioners: list('fixed per-coordinate preconditioners: none, factored (Adam\'s second moments at the probe end as row/column factors; step-norm targets only)', d.preconditioners),
   'preconditioner-eps': list('factored: eps ratios swept (eps per tensor as a share of sqrt(its typical v~); caps P at 1/ratio times the typical coordinate\'s)', d.preconditionerEps),
-  'cap-ratios': {
-    type: 'list', // no parser default: it depends on the target (RECOMMENDED_CAP_RATIO for step norms, 0 for multipliers)
-    help: `stability caps swept: no group above this multiple of the median group multiplier (step norms: of the median per-coordinate step m/sqrt(size)); 0: off (default: ${RECOMMENDED_CAP_RATIO} for step-norm targets, 0 for multiplier targets)`,
-  },
+  'cap-ratios': list('stability caps swept: no group above this multiple of the median group multiplier (step norms: of the median per-coordinate step m/sqrt(size)); 0: off', d.capRatios),
   'zero-grad-tol': { type: 'number', min: 0, max: 0.99, default: d.zeroGradTol, help: 'groups with gradient RMS below this share of the median group\'s get the fallback multiplier' },
   reuse: { type: 'boolean', default: false, help: 'reuse runs already in --out with identical options, finished or diverged (add variants without rerunning baselines)' },
   'max-multiplier': { type: 'number', min: 0, default: d.maxMultiplier, help: 'clamp multipliers from above' },
@@ -110,7 +107,7 @@ export const compareCommand: Command = {
       probeFractions: numbers(args, 'probe-fractions'), skipFractions: numbers(args, 'skip-fractions'),
       groupings: choices(args, 'groupings', ['tensor', 'block', 'type', 'global'] as const),
       methods: choices(args, 'methods', ['constant', 'piecewise', 'factorized'] as const),
-      targets: choices(args, 'targets', ['multiplier', 'stepNorm'] as const), preconditioners: choices(args, 'preconditioners', PRECONDITIONER_KINDS), preconditionerEps: numbers(args, 'preconditioner-eps'), capRatios: flag.list(args, 'cap-ratios') ? numbers(args, 'cap-ratios') : undefined, zeroGradTol: flag.num(args, 'zero-grad-tol'), reuse: flag.bool(args, 'reuse'),
+      targets: choices(args, 'targets', ['multiplier', 'stepNorm'] as const), preconditioners: choices(args, 'preconditioners', PRECONDITIONER_KINDS), preconditionerEps: numbers(args, 'preconditioner-eps'), capRatios: numbers(args, 'cap-ratios'), zeroGradTol: flag.num(args, 'zero-grad-tol'), reuse: flag.bool(args, 'reuse'),
       maxMultiplier: flag.num(args, 'max-multiplier'), minMultiplier: flag.num(args, 'min-multiplier'),
       evalPoints: flag.int(args, 'eval-points'), includeGraft: flag.bool(args, 'graft'), outDir,
       seeds: flag.list(args, 'seeds') === undefined ? undefined : numbers(args, 'seeds'), tuneSeedOnly: flag.bool(args, 'tune-seed-only'),

@@ -1,7 +1,7 @@
 /**
  * Flags of the compression step, shared by `extract` and `compress`.
  */
-import { DEFAULT_COMPRESS_OPTIONS, PRECONDITIONER_KINDS, RECOMMENDED_CAP_RATIO, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, withRecommendedDefaults, type CompressMethod, type CompressOptions } from '../schedule/compress.js';
+import { DEFAULT_COMPRESS_OPTIONS, PRECONDITIONER_KINDS, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, withRecommendedDefaults, type CompressMethod, type CompressOptions } from '../schedule/compress.js';
 import { flag, type FlagSpecs, type ParsedArgs } from './args.js';
 
 const d = DEFAULT_COMPRESS_OPTIONS;
@@ -23,9 +23,8 @@ export const compressFlags: FlagSpecs = {
     help: 'multiplier: per-group SGD rates c = |u_Adam|/(eta |g|); stepNorm: step lengths m = |u_Adam|/eta applied to the group-normalised gradient',
   },
   'cap-ratio': {
-    // No parser default: it depends on the target (withRecommendedDefaults).
-    type: 'number', min: 0,
-    help: `stability cap: no group above this multiple of the median group multiplier (step norms: of the median per-coordinate step m/sqrt(size)); 0: off (default: ${RECOMMENDED_CAP_RATIO} with --target stepNorm, 0 with multiplier)`,
+    type: 'number', min: 0, default: d.capRatio,
+    help: 'stability cap: no group above this multiple of the median group multiplier (step norms: of the median per-coordinate step m/sqrt(size)); 0: off',
   },
   'zero-grad-tol': {
     type: 'number', min: 0, max: 0.99, default: d.zeroGradTol,

@@ -37,11 +37,8 @@ export interface CompareOptions extends RunOptions {
   preconditioners: PreconditionerKind[];
   /** eps ratios tried for the factored preconditioner (eps_T / sqrt(typical v of T); each in (0, 100]). */
   preconditionerEps: number[];
-  /**
-   * Stability caps tried (multiples of the median group multiplier, or per-coordinate step for step norms; 0 = no
-   * cap). Unset: RECOMMENDED_CAP_RATIO for step-norm variants, 0 for multiplier variants.
-   */
-  capRatios?: number[];
+  /** Stability caps tried (multiples of the median group multiplier, or per-coordinate step for step norms; 0 = no cap). */
+  capRatios: number[];
   /** Relative gradient RMS below which a group counts as zero-gradient (no data). */
   zeroGradTol: number;
   /** Reuse runs already finished in outDir with identical options (each run caches its result there). */
@@ -75,7 +72,7 @@ export const COMPARE_DEFAULTS = {
   steps: 300, warmup: 0.05, decay: 'linear' as Decay,
   adamLrs: [1e-3, 2e-3, 4e-3], sgdLrs: [0.125, 0.25, 0.5], staticScales: [2, 4, 8],
   probeFractions: [0.1], groupings: ['tensor'] as GroupingName[], methods: [RECOMMENDED_METHOD] as CompressMethod[],
-  skipFractions: [0.2], targets: [RECOMMENDED_TARGET] as CompressTarget[], preconditioners: [RECOMMENDED_PRECONDITIONER] as PreconditionerKind[], preconditionerEps: [RECOMMENDED_PRECONDITIONER_EPS], zeroGradTol: 1e-6, reuse: false, maxMultiplier: 1e4, minMultiplier: 1e-3, evalPoints: 5, includeGraft: true,
+  skipFractions: [0.2], targets: [RECOMMENDED_TARGET] as CompressTarget[], preconditioners: [RECOMMENDED_PRECONDITIONER] as PreconditionerKind[], preconditionerEps: [RECOMMENDED_PRECONDITIONER_EPS], capRatios: [0], zeroGradTol: 1e-6, reuse: false, maxMultiplier: 1e4, minMultiplier: 1e-3, evalPoints: 5, includeGraft: true,
   tuneSeedOnly: true, includeHybrid: true,
   outDir: 'runs/compare-tiny',
 };
@@ -94,8 +91,8 @@ export function validateCompareOptions(options: Partial<CompareOptions>): Compar
   checkList('staticScales', o.staticScales, 0, 1e4);
   checkList('probeFractions', o.probeFractions, 0, 1);
   checkList('skipFractions', o.skipFractions.map((x) => x + 1e-9), 0, 0.99);
-  if (o.capRatios !== undefined && (!Array.isArray(o.capRatios) || o.capRatios.length === 0)) throw new Error('compare: capRatios must list at least one value');
-  for (const c of o.capRatios ?? []) if (!(c === 0 || (c >= 1 && Number.isFinite(c)))) throw new Error(`compare: capRatios value ${c} is invalid: expected 0 (off) or a number >= 1`);
+  if (!Array.isArray(o.capRatios) || o.capRatios.length === 0) throw new Error('compare: capRatios must list at least one value');
+  for (const c of o.capRatios) if (!(c === 0 || (c >= 1 && Number.isFinite(c)))) throw new Error(`compare: capRatios value ${c} is invalid: expected 0 (off) or a number >= 1`);
   checkNumber('compare', 'zeroGradTol', o.zeroGradTol, 0, 0.99, true);
   if (o.targets.length === 0 || o.targets.some((t) => t !== 'multiplier' && t !== 'stepNorm')) {
     throw new Error(`compare: targets = ${JSON.stringify(o.targets)} is invalid: expected a list of multiplier, stepNorm`);

@@ -4,7 +4,7 @@
  * changes its artifact, so runs are keyed (and cached) by all of them. Seeds are not part of a variant:
  * seed k trains with the schedule probed with seed k.
  */
-import { RECOMMENDED_CAP_RATIO, RECOMMENDED_PRECONDITIONER_EPS, type CompressOptions } from '../schedule/compress.js';
+import { RECOMMENDED_PRECONDITIONER_EPS, type CompressOptions } from '../schedule/compress.js';
 import type { GroupingName } from '../model/groups.js';
 import type { CompareOptions } from './options.js';
 
@@ -49,7 +49,7 @@ export function staticVariants(o: CompareOptions, probe: ProbeSpec): StaticVaria
   for (const method of o.methods) {
     for (const target of o.targets) {
       for (const skipFraction of o.skipFractions) {
-        for (const capRatio of o.capRatios ?? [target === 'stepNorm' ? RECOMMENDED_CAP_RATIO : 0]) {
+        for (const capRatio of o.capRatios) {
           for (const preconditioner of target === 'stepNorm' ? preconditioners : ['none' as const]) {
             for (const preconditionerEps of preconditioner === 'none' ? [undefined] : epsRatios) {
               const name = `${probe.grouping}-p${fmt(probe.probeFraction)}-${method}-skip${fmt(skipFraction)}` +

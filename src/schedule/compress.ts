@@ -103,13 +103,6 @@ export const RECOMMENDED_PRECONDITIONER_EPS = 0.5;
  */
 export const RECOMMENDED_METHOD: CompressMethod = 'factorized';
 
-/**
- * The stability cap the tools use on step-norm schedules unless told otherwise: 0 (off). A cap at 2x the median
- * per-coordinate step (stability.ts) beat no cap with the constant method on tiny and tied on mini; it has not
- * run with RECOMMENDED_METHOD yet. Multiplier schedules keep 0 too.
- */
-export const RECOMMENDED_CAP_RATIO = 0;
-
 export const DEFAULT_COMPRESS_OPTIONS: Required<CompressOptions> = {
   method: 'constant', skipFraction: 0.2, estimator: 'median', trimFraction: 0.1, knots: 6,
   minMultiplier: 1e-3, maxMultiplier: 1e4, flagSpread: Math.LN2, fallback: 'median',
@@ -156,8 +149,7 @@ export function withRecommendedDefaults(o: Partial<CompressOptions> = {}): Parti
   const preconditioner = o.preconditioner ?? (target === 'stepNorm' ? RECOMMENDED_PRECONDITIONER : 'none');
   const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const eps = preconditioner === 'factored' ? { preconditionerEps: o.preconditionerEps ?? RECOMMENDED_PRECONDITIONER_EPS } : {};
-  const capRatio = o.capRatio ?? (target === 'stepNorm' ? RECOMMENDED_CAP_RATIO : 0);
-  return { ...given, method: o.method ?? RECOMMENDED_METHOD, target, preconditioner, ...eps, capRatio };
+  return { ...given, method: o.method ?? RECOMMENDED_METHOD, target, preconditioner, ...eps };
 }
 
 /** Returns the options with defaults filled in, or throws naming the bad value and the allowed range. */

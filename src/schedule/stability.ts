@@ -27,6 +27,7 @@
  *   m_G / sqrt(size_G) <= capRatio * median over groups with data of m_G(held) / sqrt(size_G)
  *
  * i.e. capLogSchedules with lnUnit_G = ln sqrt(size_G). A multiplier c_G is already per coordinate (lnUnit 0).
+ * The cap is off by default; at 2 it was measured against no cap at the quickstart's shape (artifacts/README.md).
  */
 import { median } from './fit.js';
 import type { GroupSchedule } from './interpolate.js';
