@@ -26,6 +26,10 @@ export const compressFlags: FlagSpecs = {
     type: 'number', min: 0, default: d.capRatio,
     help: 'stability cap: no group above this multiple of the median group multiplier (step norms: of the median per-coordinate step m/sqrt(size)); 0: off',
   },
+  'cap-by': {
+    type: 'string', choices: ['size', 'curvature'], default: d.capBy,
+    help: 'what the cap compares: size (the per-coordinate step, or the multiplier); curvature (each group\'s step over its stability limit, measured at the probe\'s end)',
+  },
   'zero-grad-tol': {
     type: 'number', min: 0, max: 0.99, default: d.zeroGradTol,
     help: 'groups whose gradient RMS is below this share of the median group\'s (round-off, e.g. attention key bias) get the fallback',
@@ -53,6 +57,7 @@ export function compressOptionsFrom(args: ParsedArgs): Partial<CompressOptions> 
     flagSpread: flag.num(args, 'flag-spread'),
     target: flag.str(args, 'target') as CompressOptions['target'],
     capRatio: flag.num(args, 'cap-ratio'),
+    capBy: flag.str(args, 'cap-by') as CompressOptions['capBy'],
     zeroGradTol: flag.num(args, 'zero-grad-tol'),
     preconditioner: flag.str(args, 'preconditioner') as CompressOptions['preconditioner'],
     preconditionerEps: flag.num(args, 'preconditioner-eps'),

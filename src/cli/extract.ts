@@ -53,6 +53,7 @@ export const extractCommand: Command = {
     const log = openMetricsLog(`${stem}.metrics.jsonl`);
     const stop = stopOnSignals(io);
     let bar: ReturnType<typeof progress> | undefined;
+    let lastLoss = NaN;
     try {
       const result = await extractSchedule(
         {
@@ -75,7 +76,13 @@ export const extractCommand: Command = {
           },
           onStep: (r) => {
             log.append(r);
+            lastLoss = r.loss;
             bar?.update(r.step + 1, { loss: r.loss, lr: r.lr });
+          },
+          onMeasureStart: ({ groups, batches }) => {
+            bar?.finish({ loss: lastLoss });
+            bar = undefined;
+            io.err(`measuring each group's stability limit (${groups} groups x ${batches} batches, forward passes only)`);
           },
           shouldStop: stop.shouldStop,
         },

@@ -6,6 +6,7 @@
  */
 import { PRECONDITIONER_KINDS, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER, RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, type CompressMethod, type CompressTarget, type PreconditionerKind } from '../schedule/compress.js';
 import type { GroupingName } from '../model/groups.js';
+import type { CapBasis } from '../schedule/stability.js';
 import { checkInt, checkNumber, stripUndefined, validateRunOptions, type Decay, type RunOptions } from '../train/options.js';
 
 export interface CompareOptions extends RunOptions {
@@ -39,6 +40,8 @@ export interface CompareOptions extends RunOptions {
   preconditionerEps: number[];
   /** Stability caps tried (multiples of the median group multiplier, or per-coordinate step for step norms; 0 = no cap). */
   capRatios: number[];
+  /** What each cap compares (stability.ts): size (default) and/or curvature (the probe's measured limits). */
+  capBases?: CapBasis[];
   /** Relative gradient RMS below which a group counts as zero-gradient (no data). */
   zeroGradTol: number;
   /** Reuse runs already finished in outDir with identical options (each run caches its result there). */
@@ -92,6 +95,9 @@ export function validateCompareOptions(options: Partial<CompareOptions>): Compar
   checkList('probeFractions', o.probeFractions, 0, 1);
   checkList('skipFractions', o.skipFractions.map((x) => x + 1e-9), 0, 0.99);
   if (!Array.isArray(o.capRatios) || o.capRatios.length === 0) throw new Error('compare: capRatios must list at least one value');
+  if (o.capBases !== undefined && (o.capBases.length === 0 || o.capBases.some((b) => b !== 'size' && b !== 'curvature'))) {
+    throw new Error(`compare: capBases = ${JSON.stringify(o.capBases)} is invalid: expected a list of size, curvature`);
+  }
   for (const c of o.capRatios) if (!(c === 0 || (c >= 1 && Number.isFinite(c)))) throw new Error(`compare: capRatios value ${c} is invalid: expected 0 (off) or a number >= 1`);
   checkNumber('compare', 'zeroGradTol', o.zeroGradTol, 0, 0.99, true);
   if (o.targets.length === 0 || o.targets.some((t) => t !== 'multiplier' && t !== 'stepNorm')) {

@@ -181,6 +181,11 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     return run;
   };
 
+  /** A cached trace serves unless a variant caps against measured limits and the trace predates them (version < 3). */
+  const hasWhatVariantsNeed = (spec: ProbeSpec, tracePath: string) =>
+    !variants.some((v) => v.probe.name === spec.name && v.compress.capBy === 'curvature' && (v.compress.capRatio ?? 0) > 0) ||
+    loadTrace(tracePath).stability !== undefined;
+
   /** Probes with `seed` at Adam's best lr; returns the trace path. */
   const probe = async (spec: ProbeSpec, seed: number, adamLr: number): Promise<string> => {
     const name = `${spec.name}-s${seed}`;
@@ -190,7 +195,7 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     const reply = await cachedJob(runJob, `${tracePath}.json`, {
       kind: 'probe', backend: o.backend, tracePath,
       options: { ...shared, seed, totalSteps: o.steps, probeSteps, lr: adamLr, grouping: spec.grouping },
-    }, o.reuse && fs.existsSync(tracePath), hooks.onProgress);
+    }, o.reuse && fs.existsSync(tracePath) && hasWhatVariantsNeed(spec, tracePath), hooks.onProgress);
     if (reply.kind !== 'probe') throw new Error(`compare: probe ${name} answered with a ${reply.kind} reply`);
     const run: ProbeRun = { name, seed, ...reply };
     probes.push(run);

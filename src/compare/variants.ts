@@ -6,6 +6,7 @@
  */
 import { RECOMMENDED_PRECONDITIONER_EPS, type CompressOptions } from '../schedule/compress.js';
 import type { GroupingName } from '../model/groups.js';
+import type { CapBasis } from '../schedule/stability.js';
 import type { CompareOptions } from './options.js';
 
 /** The factored eps ratio that variant names leave out: runs made before the ratio was swept used it. */
@@ -37,7 +38,7 @@ export function probeSpecs(o: CompareOptions): ProbeSpec[] {
 
 /**
  * The variants built on one probe. A cap (capRatio > 0) adds "-cap<ratio>" to the name; for step norms it caps
- * the per-coordinate step (stability.ts). A
+ * the per-coordinate step (stability.ts); a cap against the measured stability limits adds "-curvcap<ratio>". A
  * preconditioner other than none needs a step-norm target (a multiplier target pairs with none alone) and
  * adds its kind to the name ("-factored"), and for an eps ratio other than 0.01 (the first default, so
  * earlier runs stay cached under their names) the ratio too ("-factored-e0.1").
@@ -49,16 +50,16 @@ export function staticVariants(o: CompareOptions, probe: ProbeSpec): StaticVaria
   for (const method of o.methods) {
     for (const target of o.targets) {
       for (const skipFraction of o.skipFractions) {
-        for (const capRatio of o.capRatios) {
+        for (const [capRatio, capBy] of capSettings(o)) {
           for (const preconditioner of target === 'stepNorm' ? preconditioners : ['none' as const]) {
             for (const preconditionerEps of preconditioner === 'none' ? [undefined] : epsRatios) {
               const name = `${probe.grouping}-p${fmt(probe.probeFraction)}-${method}-skip${fmt(skipFraction)}` +
-                `${capRatio > 0 ? `-cap${fmt(capRatio)}` : ''}${target === 'stepNorm' ? '-norm' : ''}${preconditioner !== 'none' ? `-${preconditioner}` : ''}` +
+                `${capRatio > 0 ? `-${capBy === 'curvature' ? 'curv' : ''}cap${fmt(capRatio)}` : ''}${target === 'stepNorm' ? '-norm' : ''}${preconditioner !== 'none' ? `-${preconditioner}` : ''}` +
                 `${preconditionerEps !== undefined && preconditionerEps !== UNNAMED_EPS ? `-e${fmt(preconditionerEps)}` : ''}`;
               out.push({
                 probe, name,
                 compress: {
-                  method, skipFraction, capRatio, target, preconditioner, zeroGradTol: o.zeroGradTol, minMultiplier: o.minMultiplier, maxMultiplier: o.maxMultiplier,
+                  method, skipFraction, capRatio, ...(capBy === 'curvature' ? { capBy } : {}), target, preconditioner, zeroGradTol: o.zeroGradTol, minMultiplier: o.minMultiplier, maxMultiplier: o.maxMultiplier,
                   ...(preconditionerEps !== undefined ? { preconditionerEps } : {}),
                 },
               });
@@ -69,6 +70,12 @@ export function staticVariants(o: CompareOptions, probe: ProbeSpec): StaticVaria
     }
   }
   return out;
+}
+
+/** (capRatio, capBy) pairs: every basis for each cap > 0, and no cap once. */
+function capSettings(o: CompareOptions): [number, CapBasis][] {
+  const bases = o.capBases ?? ['size'];
+  return o.capRatios.flatMap((r) => (r > 0 ? bases.map((b) => [r, b] as [number, CapBasis]) : [[0, 'size'] as [number, CapBasis]]));
 }
 
 /** Every variant of every probe. */

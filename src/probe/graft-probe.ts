@@ -12,7 +12,9 @@
  *   c_G(t) = ||u_Adam[G]|| / (eta(t) ||g[G]||)        (the trace recorder derives ratio, c and validity)
  * With D's rate equal to eta(t), ratio and c coincide; c is what the artifact stores.
  * At the end the trace also gets Adam's bias-corrected second moments, factored (second-moments.ts), from
- * which compression can build a fixed per-coordinate preconditioner.
+ * which compression can build a fixed per-coordinate preconditioner, and each group's stability limit along
+ * its SGD direction (stability-limits.ts), against which compression can cap the steps. A stopped probe
+ * skips the limits.
  */
 import type { MlmBatch } from '../data/batch.js';
 import type { Engine } from '../engine/types.js';
@@ -27,6 +29,7 @@ import { traceRecorder, type GroupStepNorms, type Trace } from '../schedule/trac
 import { trainLoop, type StepRecord } from '../train/loop.js';
 import { disposeState } from '../optim/state.js';
 import { probeSecondMoments } from './second-moments.js';
+import { measureStabilityLimits, peakStepLengths, STABILITY_BATCHES } from './stability-limits.js';
 import { disposeParams } from '../params.js';
 
 export interface AdamHyper {
@@ -52,6 +55,8 @@ export interface GraftProbeOptions {
   model: ModelInfo;
   provenance: Omit<ProbeInfo, 'magnitude' | 'direction' | 'baseSchedule' | 'steps' | 'totalSteps'>;
   onStep?(record: StepRecord): void | Promise<void>;
+  /** Called once before the stability limits are measured (they take a few seconds after the last step). */
+  onMeasureStart?(info: { groups: number; batches: number }): void;
   shouldStop?(): boolean;
 }
 
@@ -113,11 +118,23 @@ export async function runGraftProbe(o: GraftProbeOptions): Promise<GraftProbeRes
       await o.onStep?.(record);
     },
   });
-  disposeParams(result.params);
   const moments = probeSecondMoments(result.optimizerState.magnitude, o.adam.beta2);
   disposeState(result.optimizerState);
   const trace = recorder.finish();
   if (moments) trace.secondMoments = moments;
+  try {
+    if (!result.stopped && trace.steps.length > 0) {
+      const groups = o.model.groups.map((g) => g.name);
+      o.onMeasureStart?.({ groups: groups.length, batches: STABILITY_BATCHES });
+      trace.stability = await measureStabilityLimits({
+        engine: o.engine, params: result.params, groups, groupOf: o.groupOf ?? perTensor,
+        batches: Array.from({ length: STABILITY_BATCHES }, (_, b) => o.batchAt(result.step + b)), firstStep: result.step,
+        stepLength: peakStepLengths(trace, groups.length, spec.peakLr),
+      });
+    }
+  } finally {
+    disposeParams(result.params);
+  }
   if (result.stopped) trace.meta = { ...trace.meta, probe: { ...trace.meta.probe, steps: result.step } };
   return { trace, steps: result.step, stopped: result.stopped };
 }

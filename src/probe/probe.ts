@@ -73,6 +73,8 @@ export function validateProbeOptions(options: Partial<ProbeOptions>): ProbeOptio
 export interface ProbeHooks {
   onStart?(info: { config: BertConfig; engine: string; backend: string; probeSteps: number; totalSteps: number; data: DataStats }): void;
   onStep?(record: StepRecord): void;
+  /** Called once after the last step, before the stability limits are measured (src/probe/stability-limits.ts). */
+  onMeasureStart?(info: { groups: number; batches: number }): void;
   /** Polled after each step; true ends the probe early with the samples recorded so far. */
   shouldStop?(): boolean;
 }
@@ -121,6 +123,7 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
         dataFingerprint: data.fingerprint, backend: o.backend, engine: engine.name,
       },
       onStep: (r) => { records.push(r); hooks.onStep?.(r); },
+      onMeasureStart: hooks.onMeasureStart,
       shouldStop: hooks.shouldStop,
     });
     return {

@@ -25,7 +25,8 @@
  * `zeroGradTol` times the median group's; default 1e-6) is treated as having no data. With `capRatio` > 0,
  * every group's ln schedule is capped at ln(capRatio) + the median over groups of the held ln multiplier
  * (for step norms: of the held per-coordinate step m_G / sqrt(size_G)), before clamping; capped groups are
- * listed in `clamped` too. capRatio = 0 (the default) leaves it off.
+ * listed in `clamped` too. capRatio = 0 (the default) leaves it off. With capBy "curvature" the cap compares each
+ * group's step with its own stability limit measured at the probe's end instead (needs a version-3 trace).
  *
  * Preconditioner (second-moments.ts): with `preconditioner: 'factored'` the result also carries a fixed
  * per-coordinate preconditioner P = 1 / sqrt(v~ + eps_T^2) built from the trace's factored second moments,
@@ -35,7 +36,7 @@
 import { fitPiecewiseLinear, knotGrid, mean, median, piecewiseLinearAt, quantile, trimmedMean } from './fit.js';
 import { multiplierAt, type GroupSchedule } from './interpolate.js';
 import { buildPreconditioner, type Preconditioner } from './second-moments.js';
-import { capLogSchedules, zeroGradientGroups } from './stability.js';
+import { capLogSchedules, capUnits, type CapBasis, zeroGradientGroups } from './stability.js';
 import type { Trace } from './trace.js';
 
 export type CompressMethod = 'constant' | 'piecewise' | 'factorized';
@@ -78,6 +79,7 @@ export interface CompressOptions {
   zeroGradTol?: number;                  // [0, 1): relative gradient RMS below which a group has no data (0: off)
   target?: CompressTarget;               // what is compressed (see CompressTarget)
   capRatio?: number;                     // 0 (off) or >= 1: cap on c_G relative to the median group's
+  capBy?: CapBasis;                      // what the cap compares: size (per coordinate) or curvature (measured limit)
   preconditioner?: PreconditionerKind;   // fixed per-coordinate preconditioner (default none)
   preconditionerEps?: number;            // (0, 100]: eps_T / sqrt(typical v of tensor T), factored only
 }
@@ -106,7 +108,7 @@ export const RECOMMENDED_METHOD: CompressMethod = 'factorized';
 export const DEFAULT_COMPRESS_OPTIONS: Required<CompressOptions> = {
   method: 'constant', skipFraction: 0.2, estimator: 'median', trimFraction: 0.1, knots: 6,
   minMultiplier: 1e-3, maxMultiplier: 1e4, flagSpread: Math.LN2, fallback: 'median',
-  zeroGradTol: 1e-6, capRatio: 0, target: 'multiplier', preconditioner: 'none', preconditionerEps: DEFAULT_PRECONDITIONER_EPS,
+  zeroGradTol: 1e-6, capRatio: 0, capBy: 'size', target: 'multiplier', preconditioner: 'none', preconditionerEps: DEFAULT_PRECONDITIONER_EPS,
 };
 
 /** Quartiles of c and IQR of ln c over the window; `window` = valid samples used; nulls without data. */
@@ -170,6 +172,7 @@ export function resolveCompressOptions(o: Partial<CompressOptions> = {}): Requir
   if (!(r.zeroGradTol >= 0 && r.zeroGradTol < 1)) throw bad('zeroGradTol', r.zeroGradTol, 'a number in [0, 1) (0 turns the test off)');
   if (!['multiplier', 'stepNorm'].includes(r.target)) throw bad('target', r.target, 'multiplier or stepNorm');
   if (!(r.capRatio === 0 || (r.capRatio >= 1 && Number.isFinite(r.capRatio)))) throw bad('capRatio', r.capRatio, '0 (off) or a finite number >= 1');
+  if (!['size', 'curvature'].includes(r.capBy)) throw bad('capBy', r.capBy, 'size or curvature');
   if (!PRECONDITIONER_KINDS.includes(r.preconditioner)) throw bad('preconditioner', r.preconditioner, PRECONDITIONER_KINDS.join(' or '));
   if (!(r.preconditionerEps > 0 && r.preconditionerEps <= 100)) throw bad('preconditionerEps', r.preconditionerEps, 'a number in (0, 100]');
   if (r.preconditioner === 'factored' && r.target !== 'stepNorm') {
@@ -242,6 +245,11 @@ function fitLogSchedules(trace: Trace, samples: Samples[], o: CompressOptions): 
   return { logs: samples.map((s, g) => (s.y.length === 0 ? null : asKnots(prof.map((v) => v + a[g])))), profile };
 }
 
+/** Options as an artifact stores them: capBy only when it is not "size", so a file without it means "size" (files made before it existed). */
+function storedOptions({ capBy, ...rest }: Required<CompressOptions>): CompressOptions {
+  return capBy === 'size' ? rest : { ...rest, capBy };
+}
+
 /** Compresses a trace into per-group schedules with fit statistics (see the module comment). */
 export function compressTrace(trace: Trace, options: Partial<CompressOptions> = {}): Compressed {
   const o = resolveCompressOptions(options);
@@ -253,8 +261,9 @@ export function compressTrace(trace: Trace, options: Partial<CompressOptions> = 
   const samples = groupSamples(trace, o.skipFraction, o.target).map((s, g) => (zero[g] ? { x: [], y: [], inWindow: [] } : s));
   const fitted = fitLogSchedules(trace, samples, o);
   const profile = fitted.profile;
-  const lnUnit = trace.meta.model.groups.map((g) => (o.target === 'stepNorm' ? 0.5 * Math.log(g.size) : 0));
-  const { logs, capped } = o.capRatio > 0 ? capLogSchedules(fitted.logs, o.capRatio, lnUnit) : { logs: fitted.logs, capped: [] };
+  const { logs, capped } = o.capRatio > 0
+    ? capLogSchedules(fitted.logs, o.capRatio, capUnits(trace, o.capBy, o.target))
+    : { logs: fitted.logs, capped: [] };
 
   const clamped: string[] = capped.map((g) => names[g]), noData: string[] = [], flagged: string[] = [];
   const clamp = (name: string, logC: number) => {
@@ -288,7 +297,7 @@ export function compressTrace(trace: Trace, options: Partial<CompressOptions> = 
     if (!schedules[g]) noData.push(name);
     if (!schedules[g] || (spread.iqrLog !== null && spread.iqrLog > o.flagSpread)) flagged.push(name);
   });
-  const compression: CompressionInfo = { method: o.method, options: o, fitError, flagged, clamped, noData };
+  const compression: CompressionInfo = { method: o.method, options: storedOptions(o), fitError, flagged, clamped, noData };
   if (profile) compression.profile = profile;
   const out: Compressed = { compression, groups };
   if (o.preconditioner === 'factored') out.preconditioner = buildPreconditioner(trace.secondMoments!, o.preconditionerEps);

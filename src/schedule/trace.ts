@@ -16,6 +16,7 @@
  */
 import type { ModelInfo, ProbeInfo } from './model-info.js';
 import type { SecondMoments } from './second-moments.js';
+import type { StabilityLimits } from './stability.js';
 
 export interface TraceMeta {
   model: ModelInfo;
@@ -35,6 +36,8 @@ export interface Trace {
   valid: Uint8Array;       // (n*G) 1 = valid, 0 = ignored
   /** Adam's bias-corrected second moments at the probe end, factored (second-moments.ts); absent in version-1 files. */
   secondMoments?: SecondMoments;
+  /** Each group's stability limit at the probe end (src/probe/stability-limits.ts); absent before version 3. */
+  stability?: StabilityLimits;
 }
 
 export const PER_GROUP_COLUMNS = ['uAdamNorm', 'uSgdNorm', 'gradNorm', 'ratio', 'c'] as const;

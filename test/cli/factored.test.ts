@@ -44,6 +44,10 @@ describe('factored preconditioner end to end', () => {
     const capped = await cli('compress', path.join(dir, 'f.trace'), '--cap-ratio', '2', '--out', path.join(dir, 'capped.graft'));
     expect(capped.code, capped.err).toBe(0);
     expect(decodeArtifact(fs.readFileSync(path.join(dir, 'capped.graft'))).compression.options.capRatio).toBe(2);
+    // The trace carries the stability limits the probe measured at its end, so a cap can use them.
+    const curv = await cli('compress', path.join(dir, 'f.trace'), '--cap-ratio', '2', '--cap-by', 'curvature', '--out', path.join(dir, 'curv.graft'));
+    expect(curv.code, curv.err).toBe(0);
+    expect(decodeArtifact(fs.readFileSync(path.join(dir, 'curv.graft'))).compression.options).toMatchObject({ capRatio: 2, capBy: 'curvature' });
     const bad = await cli('compress', path.join(dir, 'f.trace'), '--preconditioner', 'factored', '--target', 'multiplier', '--out', path.join(dir, 'x.graft'));
     expect(bad.code).toBe(1);
     expect(bad.err.trim().split('\n')).toHaveLength(1);

@@ -10,6 +10,15 @@ describe('static variants', () => {
       'tensor-p0.1-constant-skip0.2-norm-factored-e0.5', 'tensor-p0.1-constant-skip0.2-cap2-norm-factored-e0.5']);
     expect(variants.map((v) => [v.compress.capRatio, v.compress.target])).toEqual([[0, 'stepNorm'], [2, 'stepNorm']]);
   });
+
+  it('sweeps cap bases for every cap above 0, naming curvature caps -curvcap<r>; no cap stays one variant', () => {
+    const o = validateCompareOptions({ methods: ['factorized'], capRatios: [0, 2], capBases: ['size', 'curvature'] });
+    expect(allStaticVariants(o).map((v) => [v.name, v.compress.capRatio, v.compress.capBy])).toEqual([
+      ['tensor-p0.1-factorized-skip0.2-norm-factored-e0.5', 0, undefined],
+      ['tensor-p0.1-factorized-skip0.2-cap2-norm-factored-e0.5', 2, undefined],
+      ['tensor-p0.1-factorized-skip0.2-curvcap2-norm-factored-e0.5', 2, 'curvature']]);
+    expect(() => validateCompareOptions({ capBases: ['loss' as 'size'] })).toThrow(/capBases = \["loss"\] is invalid/);
+  });
 });
 
 describe('static variants by default', () => {

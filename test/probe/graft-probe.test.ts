@@ -73,4 +73,19 @@ describe('grafted probe', () => {
     const etas = [0.0025, 0.01, 0.01 * (1 - 2 / 36)];
     etas.forEach((e, i) => expect(trace.eta[i]).toBeCloseTo(e, 15));
   });
+
+  it('measures every group\'s stability limit after the last step, at the length of Adam\'s step at the peak lr', async () => {
+    const { trace } = await probe(7, 3);
+    const s = trace.stability!;
+    expect(s.batches).toBe(4);
+    const G = 4, last = 2;
+    for (let g = 0; g < 3; g++) {
+      expect(s.stepLength[g]).toBeCloseTo((0.01 * trace.uAdamNorm[last * G + g]) / trace.eta[last], 12);
+      expect(s.slope[g]).toBeGreaterThan(0);
+      expect(Number.isNaN(s.limit[g])).toBe(false);
+      expect(s.limit[g]).toBeGreaterThan(0);
+    }
+    expect(s.stepLength[3]).toBeNaN(); // 'unused' never had a valid sample
+    expect(s.limit[3]).toBeNaN();
+  });
 });

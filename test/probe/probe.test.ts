@@ -72,5 +72,6 @@ describe('runProbe', () => {
     expect(result.steps).toBe(3);
     expect(Array.from(result.trace.steps)).toEqual([0, 1, 2]);
     expect(result.trace.meta.probe.steps).toBe(3);
+    expect(result.trace.stability).toBeUndefined(); // a stopped probe skips the stability limits
   });
 });

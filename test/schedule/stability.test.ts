@@ -81,7 +81,7 @@ describe('stability cap', () => {
     expect(compressTrace(trace(), { capRatio: 4, target: 'stepNorm' }).compression.clamped).toEqual([]);
   });
 
-  it('caps every knot of a knot schedule at the cap from the held (last-knot) values', () => {
+  it('scales a knot schedule whose held (last-knot) value is above the cap down as a whole, keeping its profile', () => {
     // held ln values: ln 1000, ln 100, ln 1 -> median ln 100; capRatio 3 -> cap ln 300.
     const logs: (GroupSchedule | null)[] = [
       { knots: [[0, Math.log(10)], [1, Math.log(1000)]] }, { constant: Math.log(100) }, null, { constant: 0 },
@@ -89,8 +89,11 @@ describe('stability cap', () => {
     const { logs: out, capped } = capLogSchedules(logs, 3);
     expect(capped).toEqual([0]);
     const k = (out[0] as { knots: [number, number][] }).knots;
-    expect(k[0][1]).toBeCloseTo(Math.log(10), 12);
+    expect(k[0][1]).toBeCloseTo(Math.log(3), 12); // 10 * 300 / 1000
     expect(k[1][1]).toBeCloseTo(Math.log(300), 12);
+    // A schedule whose early knot is above the cap but whose held value is below it is left alone.
+    const early = capLogSchedules([{ knots: [[0, Math.log(5000)], [1, Math.log(200)]] }, { constant: Math.log(100) }], 3);
+    expect(early.capped).toEqual([]);
     expect(out[1]).toBe(logs[1]);
     expect(out[2]).toBeNull();
     // With per-group units (ln sqrt(size)): per unit held values ln 1000 - ln 10, ln 100 - ln 10, ln 1 - 0 -> median
@@ -98,6 +101,39 @@ describe('stability cap', () => {
     const units = capLogSchedules(logs, 3, [Math.log(10), Math.log(10), 0, 0]);
     expect(units.capped).toEqual([0]);
     expect((units.logs[0] as { knots: [number, number][] }).knots[1][1]).toBeCloseTo(Math.log(300), 12);
+  });
+
+  it('caps against measured stability limits with capBy curvature: m_G / limit_G against the median group\'s', () => {
+    // m_G: CLS 1.6, EMB 2.263, KERNEL 6.4 (above). Limits CLS 16, EMB 2.263, KERNEL 32, BIAS NaN (no data):
+    // m / limit = 0.1, 1, 0.2 -> median 0.2; capRatio 2 -> 0.4, so EMB is capped at 0.4 * 2.263.
+    // (By size it would be KERNEL, the largest per coordinate.)
+    const t = trace();
+    const emb = 100 * 1e-3 * Math.sqrt(512);
+    const limit = Float64Array.from(GROUPS.map((g) => ({ [CLS]: 16, [EMB]: emb, [BIAS]: NaN, [KERNEL]: 32 })[g]));
+    const slope = Float64Array.from(GROUPS.map((g) => RMS[g] * Math.sqrt(t.meta.model.groups.find((x) => x.name === g)!.size)));
+    t.stability = { batches: 1, stepLength: limit.map(() => 1), slope, curvature: limit.map((l, g) => (2 * slope[g]) / l), limit };
+    const r = compressTrace(t, { capRatio: 2, capBy: 'curvature', target: 'stepNorm' });
+    expect(r.compression.clamped).toEqual([EMB]);
+    expect(constantOf(r.groups[EMB])).toBeCloseTo(0.4 * emb, 9);
+    expect(constantOf(r.groups[KERNEL])).toBeCloseTo(6.4, 9);
+    expect(r.compression.options.capBy).toBe('curvature');
+    // A group with no finite limit (Infinity: no curvature seen) is neither counted nor capped: the median of 0.1 and 1
+    // (taken on ln values) is sqrt(0.1).
+    t.stability.limit[GROUPS.indexOf(KERNEL)] = Infinity;
+    const noKernel = compressTrace(t, { capRatio: 1, capBy: 'curvature', target: 'stepNorm' });
+    expect(noKernel.compression.clamped).toEqual([EMB]);
+    expect(constantOf(noKernel.groups[EMB])).toBeCloseTo(Math.sqrt(0.1) * emb, 9);
+    // Multipliers compare c_G * s_G / limit_G = c_G h_G / 2.
+    const multiplier = compressTrace(t, { capRatio: 1, capBy: 'curvature' });
+    expect(multiplier.compression.clamped).toEqual([EMB]);
+    // A cap by size is stored without capBy, as in files made before it existed.
+    expect('capBy' in compressTrace(t, { capRatio: 2 }).compression.options).toBe(false);
+  });
+
+  it('refuses capBy curvature on a trace without measured limits, and an unknown basis', () => {
+    expect(() => compressTrace(trace(), { capRatio: 2, capBy: 'curvature' })).toThrow(/this trace lacks \(traces before version 3 have none\): re-run extract, or pass --cap-by size/);
+    expect(compressTrace(trace(), { capRatio: 0, capBy: 'curvature' }).compression.clamped).toEqual([]); // no cap, no limits needed
+    expect(() => resolveCompressOptions({ capBy: 'loss' as 'size' })).toThrow(/capBy = "loss"/);
   });
 
   it('refuses a cap ratio below 1 and a tolerance outside [0, 1)', () => {

@@ -61,6 +61,19 @@ describe('trace file', () => {
     expect(Object.keys(SHAPES).length).toBe(back.meta.model.groups.length);
   });
 
+  it('round-trips the stability limits, Infinity and NaN included, and checks their length and sign', () => {
+    const t = syntheticTrace(() => 1);
+    const G = t.meta.model.groups.length;
+    const col = (f: (g: number) => number) => Float64Array.from({ length: G }, (_, g) => f(g));
+    const stability = { batches: 4, stepLength: col((g) => 0.01 * (g + 1)), slope: col((g) => g + 0.5), curvature: col((g) => (g === 0 ? -1 : g)), limit: col((g) => (g === 0 ? Infinity : g === 1 ? NaN : 2 / g)) };
+    t.stability = stability;
+    const back = decodeTrace(encodeTrace(t)).stability!;
+    expect(back.batches).toBe(4);
+    for (const k of ['stepLength', 'slope', 'curvature', 'limit'] as const) expect(Array.from(back[k])).toEqual(Array.from(stability[k]));
+    expect(() => decodeTrace(encodeTrace({ ...t, stability: { ...stability, limit: stability.limit.subarray(1) } }))).toThrow(/stability.limit has \d+ entries, expected one per group/);
+    expect(() => decodeTrace(encodeTrace({ ...t, stability: { ...stability, limit: col(() => -1) } }))).toThrow(/stability.limit holds -1/);
+  });
+
   it('rejects a truncated trace and a schedule artifact given as a trace', () => {
     const bytes = encodeTrace(syntheticTrace(() => 1));
     expect(() => decodeTrace(bytes.subarray(0, bytes.length - 10))).toThrow(/probe trace is not readable msgpack \(truncated/);
