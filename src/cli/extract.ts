@@ -3,6 +3,7 @@
  */
 import * as path from 'node:path';
 import { extractSchedule } from '../probe/extract.js';
+import { RECOMMENDED_STABILITY_BATCHES } from '../probe/stability-limits.js';
 import { saveArtifact, saveTrace } from '../schedule/files.js';
 import { artifactSummaryJson, formatArtifactTable } from '../schedule/inspect.js';
 import { openMetricsLog } from '../train/metrics.js';
@@ -24,6 +25,10 @@ const flags: FlagSpecs = {
   decay: { type: 'string', choices: ['linear', 'cosine', 'constant', 'inverse-sqrt'], default: 'linear', help: 'base schedule after warmup' },
   grouping: { type: 'string', choices: ['tensor', 'block', 'type', 'global'], default: 'tensor', help: 'parameter groups that get one multiplier each' },
   'record-every': { type: 'int', min: 1, default: 1, help: 'record a trace sample every k steps' },
+  'stability-batches': {
+    type: 'int', min: 0, max: 64, default: RECOMMENDED_STABILITY_BATCHES,
+    help: 'after the probe, measure each group\'s stability limit on this many batches (one forward pass per group and batch; --cap-by curvature needs it); 0 skips it',
+  },
   ...compressFlags,
   out: { type: 'string', help: 'artifact file (default runs/<preset>.graft; the trace goes beside it as .trace)' },
   json: { type: 'boolean', help: 'print the artifact summary as JSON instead of a table' },
@@ -66,6 +71,7 @@ export const extractCommand: Command = {
           decay: flag.str(args, 'decay') as 'linear',
           grouping: flag.str(args, 'grouping') as 'tensor',
           recordEvery: flag.int(args, 'record-every'),
+          stabilityBatches: flag.int(args, 'stability-batches'),
           compress: compressOptionsFrom(args),
         },
         {

@@ -16,6 +16,7 @@ import { heldoutCountBaselines, type CountBaselines } from '../eval/count-baseli
 import type { HeldoutSplit } from '../train/setup.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { prepareData } from '../data/prepare.js';
+import { RECOMMENDED_STABILITY_BATCHES } from '../probe/stability-limits.js';
 import { buildArtifact } from '../schedule/artifact.js';
 import { compressTrace } from '../schedule/compress.js';
 import { loadTrace, saveArtifact } from '../schedule/files.js';
@@ -181,10 +182,12 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     return run;
   };
 
-  /** A cached trace serves unless a variant caps against measured limits and the trace predates them (version < 3). */
-  const hasWhatVariantsNeed = (spec: ProbeSpec, tracePath: string) =>
-    !variants.some((v) => v.probe.name === spec.name && v.compress.capBy === 'curvature' && (v.compress.capRatio ?? 0) > 0) ||
-    loadTrace(tracePath).stability !== undefined;
+  /**
+   * A probe measures stability limits only if one of its variants caps against them; a cached trace without them
+   * (from a probe that did not measure, or from before version 3) is then probed again.
+   */
+  const needsLimits = (spec: ProbeSpec) =>
+    variants.some((v) => v.probe.name === spec.name && v.compress.capBy === 'curvature' && (v.compress.capRatio ?? 0) > 0);
 
   /** Probes with `seed` at Adam's best lr; returns the trace path. */
   const probe = async (spec: ProbeSpec, seed: number, adamLr: number): Promise<string> => {
@@ -194,8 +197,11 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     hooks.onRunStart?.(name, index++, total, probeSteps);
     const reply = await cachedJob(runJob, `${tracePath}.json`, {
       kind: 'probe', backend: o.backend, tracePath,
-      options: { ...shared, seed, totalSteps: o.steps, probeSteps, lr: adamLr, grouping: spec.grouping },
-    }, o.reuse && fs.existsSync(tracePath) && hasWhatVariantsNeed(spec, tracePath), hooks.onProgress);
+      options: {
+        ...shared, seed, totalSteps: o.steps, probeSteps, lr: adamLr, grouping: spec.grouping,
+        ...(needsLimits(spec) ? { stabilityBatches: RECOMMENDED_STABILITY_BATCHES } : {}),
+      },
+    }, o.reuse && fs.existsSync(tracePath) && (!needsLimits(spec) || loadTrace(tracePath).stability !== undefined), hooks.onProgress);
     if (reply.kind !== 'probe') throw new Error(`compare: probe ${name} answered with a ${reply.kind} reply`);
     const run: ProbeRun = { name, seed, ...reply };
     probes.push(run);

@@ -20,6 +20,9 @@ export interface ExtractResult {
 
 export async function extractSchedule(options: Partial<ExtractOptions>, hooks: ProbeHooks = {}): Promise<ExtractResult> {
   const compressOptions = resolveCompressOptions(withRecommendedDefaults(options.compress)); // fail before probing
+  if (compressOptions.capRatio > 0 && compressOptions.capBy === 'curvature' && !(options.stabilityBatches! > 0)) {
+    throw new Error('extract: capBy "curvature" caps against the stability limits the probe measures at its end: pass --stability-batches 1 or more (default 4), or --cap-by size');
+  }
   const probe = await runProbe(options, hooks);
   const compressed = compressTrace(probe.trace, compressOptions);
   return { probe, compressed, artifact: buildArtifact({ trace: probe.trace, compressed }) };

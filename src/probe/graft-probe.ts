@@ -13,8 +13,8 @@
  * With D's rate equal to eta(t), ratio and c coincide; c is what the artifact stores.
  * At the end the trace also gets Adam's bias-corrected second moments, factored (second-moments.ts), from
  * which compression can build a fixed per-coordinate preconditioner, and each group's stability limit along
- * its SGD direction (stability-limits.ts), against which compression can cap the steps. A stopped probe
- * skips the limits.
+ * its SGD direction (stability-limits.ts), against which compression can cap the steps, when asked
+ * (stabilityBatches > 0; a stopped probe skips them).
  */
 import type { MlmBatch } from '../data/batch.js';
 import type { Engine } from '../engine/types.js';
@@ -29,7 +29,7 @@ import { traceRecorder, type GroupStepNorms, type Trace } from '../schedule/trac
 import { trainLoop, type StepRecord } from '../train/loop.js';
 import { disposeState } from '../optim/state.js';
 import { probeSecondMoments } from './second-moments.js';
-import { measureStabilityLimits, peakStepLengths, STABILITY_BATCHES } from './stability-limits.js';
+import { measureStabilityLimits, peakStepLengths } from './stability-limits.js';
 import { disposeParams } from '../params.js';
 
 export interface AdamHyper {
@@ -55,6 +55,8 @@ export interface GraftProbeOptions {
   model: ModelInfo;
   provenance: Omit<ProbeInfo, 'magnitude' | 'direction' | 'baseSchedule' | 'steps' | 'totalSteps'>;
   onStep?(record: StepRecord): void | Promise<void>;
+  /** Batches the stability limits are averaged over (stability-limits.ts); 0 (default) skips them. */
+  stabilityBatches?: number;
   /** Called once before the stability limits are measured (they take a few seconds after the last step). */
   onMeasureStart?(info: { groups: number; batches: number }): void;
   shouldStop?(): boolean;
@@ -123,12 +125,13 @@ export async function runGraftProbe(o: GraftProbeOptions): Promise<GraftProbeRes
   const trace = recorder.finish();
   if (moments) trace.secondMoments = moments;
   try {
-    if (!result.stopped && trace.steps.length > 0) {
+    const batches = o.stabilityBatches ?? 0;
+    if (batches > 0 && !result.stopped && trace.steps.length > 0) {
       const groups = o.model.groups.map((g) => g.name);
-      o.onMeasureStart?.({ groups: groups.length, batches: STABILITY_BATCHES });
+      o.onMeasureStart?.({ groups: groups.length, batches });
       trace.stability = await measureStabilityLimits({
         engine: o.engine, params: result.params, groups, groupOf: o.groupOf ?? perTensor,
-        batches: Array.from({ length: STABILITY_BATCHES }, (_, b) => o.batchAt(result.step + b)), firstStep: result.step,
+        batches: Array.from({ length: batches }, (_, b) => o.batchAt(result.step + b)), firstStep: result.step,
         stepLength: peakStepLengths(trace, groups.length, spec.peakLr),
       });
     }

@@ -38,11 +38,14 @@ export interface ProbeOptions extends RunOptions {
   recordEvery: number;
   /** Parameter groups of the schedule: tensor (default), block, type or global (src/model/groups.ts). */
   grouping: GroupingName;
+  /** Batches each group's stability limit is averaged over at the probe's end (stability-limits.ts); 0 (default): none. */
+  stabilityBatches: number;
 }
 
 export const PROBE_DEFAULTS = {
   totalSteps: 1000, probeFraction: 0.1, lr: 1e-3, warmup: 0.05, decay: 'linear' as Decay, endLr: 0,
   beta1: 0.9, beta2: 0.999, eps: 1e-8, recordEvery: 1, grouping: 'tensor' as GroupingName,
+  stabilityBatches: 0,
 };
 
 /** Options with defaults filled in; throws a one-line error naming a bad value and the allowed range. */
@@ -64,6 +67,7 @@ export function validateProbeOptions(options: Partial<ProbeOptions>): ProbeOptio
   checkNumber(who, 'beta2', o.beta2, 0, 1 - Number.EPSILON, true);
   checkNumber(who, 'eps', o.eps, 0, 1);
   checkInt(who, 'recordEvery', o.recordEvery, 1);
+  checkInt(who, 'stabilityBatches', o.stabilityBatches, 0, 64);
   if (!isGroupingName(o.grouping)) {
     throw new Error(`${who}: grouping = ${JSON.stringify(o.grouping)} is invalid: expected one of ${groupingNames.join(', ')}`);
   }
@@ -123,6 +127,7 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
         dataFingerprint: data.fingerprint, backend: o.backend, engine: engine.name,
       },
       onStep: (r) => { records.push(r); hooks.onStep?.(r); },
+      stabilityBatches: o.stabilityBatches,
       onMeasureStart: hooks.onMeasureStart,
       shouldStop: hooks.shouldStop,
     });

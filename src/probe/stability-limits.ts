@@ -25,8 +25,11 @@ import type { Engine } from '../engine/types.js';
 import { sumSquares64, type GroupOf, type ParamMap } from '../params.js';
 import type { StabilityLimits } from '../schedule/stability.js';
 
-/** Batches each limit is averaged over: the probe's next k batches. */
-export const STABILITY_BATCHES = 4;
+/**
+ * Batches each limit is averaged over (the probe's next k) where the tools measure them: `extract` by default, and
+ * `compare` for probes whose variants cap by curvature. The library's probe measures none unless asked (0).
+ */
+export const RECOMMENDED_STABILITY_BATCHES = 4;
 
 export interface StabilityMeasureOptions {
   engine: Engine;

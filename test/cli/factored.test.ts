@@ -15,8 +15,10 @@ describe('factored preconditioner end to end', () => {
 
   beforeAll(async () => {
     // No --preconditioner: factored (eps ratio 0.5) is extract's default with a step-norm target.
-    const r = await cli('extract', ...run, '--engine', 'tfjs', '--steps', '3', '--total-steps', '30', '--out', artifact);
+    // One batch for the stability limits (the default is 4) keeps this fast on the test's cpu backend.
+    const r = await cli('extract', ...run, '--engine', 'tfjs', '--steps', '3', '--total-steps', '30', '--stability-batches', '1', '--out', artifact);
     expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('measuring each group\'s stability limit');
   });
 
   it('the artifact carries row/column factors for every matrix and the trace re-compresses to the same factors', async () => {
@@ -48,6 +50,11 @@ describe('factored preconditioner end to end', () => {
     const curv = await cli('compress', path.join(dir, 'f.trace'), '--cap-ratio', '2', '--cap-by', 'curvature', '--out', path.join(dir, 'curv.graft'));
     expect(curv.code, curv.err).toBe(0);
     expect(decodeArtifact(fs.readFileSync(path.join(dir, 'curv.graft'))).compression.options).toMatchObject({ capRatio: 2, capBy: 'curvature' });
+    // extract refuses a curvature cap without the measurement before it probes.
+    const unmeasured = await cli('extract', ...run, '--engine', 'tfjs', '--cap-ratio', '2', '--cap-by', 'curvature', '--stability-batches', '0', '--out', path.join(dir, 'u.graft'));
+    expect(unmeasured.code).toBe(1);
+    expect(unmeasured.err).toMatch(/pass --stability-batches 1 or more/);
+    expect(fs.existsSync(path.join(dir, 'u.trace'))).toBe(false);
     const bad = await cli('compress', path.join(dir, 'f.trace'), '--preconditioner', 'factored', '--target', 'multiplier', '--out', path.join(dir, 'x.graft'));
     expect(bad.code).toBe(1);
     expect(bad.err.trim().split('\n')).toHaveLength(1);

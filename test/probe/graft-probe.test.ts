@@ -14,11 +14,11 @@ function params(): Record<string, tf.Tensor> {
   return { ...toyParams(SEED), unused: tf.zeros([3]) };
 }
 
-async function probe(probeSteps: number, recordEvery = 1) {
+async function probe(probeSteps: number, recordEvery = 1, stabilityBatches = 0) {
   const p = params();
   const shapes = Object.fromEntries(Object.entries(p).map(([n, t]) => [n, t.shape]));
   return runGraftProbe({
-    engine: toyEngine(), params: p, batchAt: (t) => toyBatch(SEED, t), probeSteps, schedule, adam: adamHyper, recordEvery,
+    engine: toyEngine(), params: p, batchAt: (t) => toyBatch(SEED, t), probeSteps, schedule, adam: adamHyper, recordEvery, stabilityBatches,
     model: describeModel('toy', { ...toyConfig }, shapes),
     provenance: { grouping: 'per-tensor', batchSize: 2, seqLen: 4, seed: SEED, dataFingerprint: 'toy', backend: 'cpu', engine: 'tfjs' },
   });
@@ -75,7 +75,8 @@ describe('grafted probe', () => {
   });
 
   it('measures every group\'s stability limit after the last step, at the length of Adam\'s step at the peak lr', async () => {
-    const { trace } = await probe(7, 3);
+    expect((await probe(2)).trace.stability).toBeUndefined(); // not asked for
+    const { trace } = await probe(7, 3, 4);
     const s = trace.stability!;
     expect(s.batches).toBe(4);
     const G = 4, last = 2;
