@@ -1,7 +1,7 @@
 /**
  * Flags of the compression step, shared by `extract` and `compress`.
  */
-import { DEFAULT_COMPRESS_OPTIONS, PRECONDITIONER_KINDS, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, withRecommendedDefaults, type CompressMethod, type CompressOptions } from '../schedule/compress.js';
+import { DEFAULT_COMPRESS_OPTIONS, PRECONDITIONER_KINDS, RECOMMENDED_CAP_RATIO, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, withRecommendedDefaults, type CompressMethod, type CompressOptions } from '../schedule/compress.js';
 import { flag, type FlagSpecs, type ParsedArgs } from './args.js';
 
 const d = DEFAULT_COMPRESS_OPTIONS;
@@ -23,7 +23,7 @@ export const compressFlags: FlagSpecs = {
     help: 'multiplier: per-group SGD rates c = |u_Adam|/(eta |g|); stepNorm: step lengths m = |u_Adam|/eta applied to the group-normalised gradient',
   },
   'cap-ratio': {
-    type: 'number', min: 0, default: d.capRatio,
+    type: 'number', min: 0, default: RECOMMENDED_CAP_RATIO,
     help: 'stability cap: no group above this multiple of the median group multiplier (step norms: of the median per-coordinate step m/sqrt(size)); 0: off',
   },
   'cap-by': {

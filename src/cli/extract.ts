@@ -45,6 +45,8 @@ export const extractCommand: Command = {
     'group-normalised gradient (--target stepNorm); or the implied SGD multiplier c = ||u_Adam|| / (eta(t) ||g||).',
     'With --preconditioner factored the artifact also keeps Adam\'s second moments at the probe end as row and column',
     'factors per matrix (whole vectors for biases and LayerNorm), and training steps along P * g, P = 1/sqrt(v~ + eps^2).',
+    'By default no group\'s held per-coordinate step exceeds 2x the median group\'s (--cap-ratio; 0 turns it off). After the',
+    'probe it measures each group\'s stability limit (--stability-batches) into the trace, for --cap-by curvature.',
     'Writes <out> (artifact), <out minus .graft>.trace (raw trace, re-compress with `graftlr compress`) and',
     '<out minus .graft>.metrics.jsonl (probe loss per step).',
   ].join('\n'),

@@ -4,7 +4,7 @@
  * multipliers) for static SGD. The knobs that decide whether a static schedule works are lists, so one
  * call can rank several variants.
  */
-import { PRECONDITIONER_KINDS, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER, RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, type CompressMethod, type CompressTarget, type PreconditionerKind } from '../schedule/compress.js';
+import { PRECONDITIONER_KINDS, RECOMMENDED_CAP_RATIO, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER, RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, type CompressMethod, type CompressTarget, type PreconditionerKind } from '../schedule/compress.js';
 import type { GroupingName } from '../model/groups.js';
 import type { CapBasis } from '../schedule/stability.js';
 import { checkInt, checkNumber, stripUndefined, validateRunOptions, type Decay, type RunOptions } from '../train/options.js';
@@ -75,7 +75,7 @@ export const COMPARE_DEFAULTS = {
   steps: 300, warmup: 0.05, decay: 'linear' as Decay,
   adamLrs: [1e-3, 2e-3, 4e-3], sgdLrs: [0.125, 0.25, 0.5], staticScales: [2, 4, 8],
   probeFractions: [0.1], groupings: ['tensor'] as GroupingName[], methods: [RECOMMENDED_METHOD] as CompressMethod[],
-  skipFractions: [0.2], targets: [RECOMMENDED_TARGET] as CompressTarget[], preconditioners: [RECOMMENDED_PRECONDITIONER] as PreconditionerKind[], preconditionerEps: [RECOMMENDED_PRECONDITIONER_EPS], capRatios: [0], zeroGradTol: 1e-6, reuse: false, maxMultiplier: 1e4, minMultiplier: 1e-3, evalPoints: 5, includeGraft: true,
+  skipFractions: [0.2], targets: [RECOMMENDED_TARGET] as CompressTarget[], preconditioners: [RECOMMENDED_PRECONDITIONER] as PreconditionerKind[], preconditionerEps: [RECOMMENDED_PRECONDITIONER_EPS], capRatios: [RECOMMENDED_CAP_RATIO], zeroGradTol: 1e-6, reuse: false, maxMultiplier: 1e4, minMultiplier: 1e-3, evalPoints: 5, includeGraft: true,
   tuneSeedOnly: true, includeHybrid: true,
   outDir: 'runs/compare-tiny',
 };

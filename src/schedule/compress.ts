@@ -105,6 +105,14 @@ export const RECOMMENDED_PRECONDITIONER_EPS = 0.5;
  */
 export const RECOMMENDED_METHOD: CompressMethod = 'factorized';
 
+/**
+ * The stability cap the tools use unless told otherwise: 2, by size (no group's held per-coordinate step above twice
+ * the median group's). With the factorized method it ranked first at the quickstart's shape on tiny and mini over
+ * 3 seeds, above no cap; a cap against the measured stability limits (capBy "curvature") did far worse
+ * (artifacts/README.md). compressTrace's own default stays 0 (off).
+ */
+export const RECOMMENDED_CAP_RATIO = 2;
+
 export const DEFAULT_COMPRESS_OPTIONS: Required<CompressOptions> = {
   method: 'constant', skipFraction: 0.2, estimator: 'median', trimFraction: 0.1, knots: 6,
   minMultiplier: 1e-3, maxMultiplier: 1e4, flagSpread: Math.LN2, fallback: 'median',
@@ -142,8 +150,8 @@ export interface Compressed {
 }
 
 /**
- * `o` with the recommended target, preconditioner and eps ratio where it names none: step norms with the
- * factored preconditioner at RECOMMENDED_PRECONDITIONER_EPS; a multiplier target gets no preconditioner (the
+ * `o` with the recommended method, cap, target, preconditioner and eps ratio where it names none: factorized, cap 2,
+ * step norms with the factored preconditioner at RECOMMENDED_PRECONDITIONER_EPS; a multiplier target gets no preconditioner (the
  * two do not pair) unless one is asked for.
  */
 export function withRecommendedDefaults(o: Partial<CompressOptions> = {}): Partial<CompressOptions> {
@@ -151,7 +159,7 @@ export function withRecommendedDefaults(o: Partial<CompressOptions> = {}): Parti
   const preconditioner = o.preconditioner ?? (target === 'stepNorm' ? RECOMMENDED_PRECONDITIONER : 'none');
   const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const eps = preconditioner === 'factored' ? { preconditionerEps: o.preconditionerEps ?? RECOMMENDED_PRECONDITIONER_EPS } : {};
-  return { ...given, method: o.method ?? RECOMMENDED_METHOD, target, preconditioner, ...eps };
+  return { ...given, method: o.method ?? RECOMMENDED_METHOD, capRatio: o.capRatio ?? RECOMMENDED_CAP_RATIO, target, preconditioner, ...eps };
 }
 
 /** Returns the options with defaults filled in, or throws naming the bad value and the allowed range. */

@@ -25,7 +25,7 @@ describe('factored preconditioner end to end', () => {
     const a = decodeArtifact(fs.readFileSync(artifact));
     expect(a.version).toBe(2);
     expect(a.preconditioner?.epsRatio).toBe(0.5);
-    expect(a.compression.options.capRatio).toBe(0); // the stability cap is off by default
+    expect(a.compression.options.capRatio).toBe(2); // the stability cap's default (by size)
     const word = a.preconditioner!.params['embeddings.word_embeddings'] as { rows: Float32Array; cols: Float32Array };
     const shape = a.model.params.find((p) => p.name === 'embeddings.word_embeddings')!.shape;
     expect([word.rows.length, word.cols.length]).toEqual(shape);

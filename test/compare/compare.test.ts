@@ -25,10 +25,10 @@ describe('graftlr compare (2 steps per run)', () => {
       '--adam-lrs', '1e-3', '--sgd-lrs', '1', '--static-scales', '1', '--no-graft', '--out', out, '--json');
     expect(r.code, r.err).toBe(0);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
-    // 1 adam + 1 sgd + 1 static (the default: step norm + factored preconditioner, eps ratio 0.5) + 1 hybrid
+    // 1 adam + 1 sgd + 1 static (the default: factorized, cap 2, step norm + factored preconditioner at eps ratio 0.5) + 1 hybrid
     // = 4 training runs (seed 0), each with a finite held-out loss.
     expect(report.ranked.map((x: { name: string }) => x.name).sort()).toEqual(
-      ['adam-lr0.001-s0', 'hybrid-tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-x1-a0.001-s0', 'sgd-lr1-s0', 'static-tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-x1-s0']);
+      ['adam-lr0.001-s0', 'hybrid-tensor-p0.1-factorized-skip0.2-cap2-norm-factored-e0.5-x1-a0.001-s0', 'sgd-lr1-s0', 'static-tensor-p0.1-factorized-skip0.2-cap2-norm-factored-e0.5-x1-s0']);
     for (const run of report.ranked) expect(Number.isFinite(run.heldoutLoss)).toBe(true);
     // The loss at [MASK] inputs travels from each child's summary into the report, with its count baselines
     // on a strict subset of the in-domain positions.
@@ -37,7 +37,7 @@ describe('graftlr compare (2 steps per run)', () => {
     expect(counts.heldoutAtMask.tokens).toBeGreaterThan(0);
     expect(counts.heldoutAtMask.tokens).toBeLessThan(counts.heldout.tokens);
     const byName = Object.fromEntries(report.ranked.map((x: { name: string }) => [x.name, x]));
-    expect(byName['static-tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-x1-s0'].optimizerStateBytes).toBe(0);
+    expect(byName['static-tensor-p0.1-factorized-skip0.2-cap2-norm-factored-e0.5-x1-s0'].optimizerStateBytes).toBe(0);
     expect(byName['sgd-lr1-s0'].optimizerStateBytes).toBe(0);
     // fastRunFlags: tiny preset (H 128, 2 layers, I 512), vocabulary 300, 32 positions. Adam keeps 2 x 4 bytes per
     // parameter; the hybrid only for biases and LayerNorm: 2 (9H + I) + 5H + V = 2 * 1664 + 640 + 300 = 4268 parameters.
@@ -47,7 +47,7 @@ describe('graftlr compare (2 steps per run)', () => {
     expect(hybrid.stateless).toBe(false);
     expect(hybrid.statefulFraction).toBeCloseTo(4268 / (adam.optimizerStateBytes / 8), 12);
     const st = report.methods.find((m: { family: string }) => m.family === 'static');
-    expect(st.artifactBytes).toBe(fs.statSync(path.join(out, 'schedules', 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s0.graft')).size);
+    expect(st.artifactBytes).toBe(fs.statSync(path.join(out, 'schedules', 'tensor-p0.1-factorized-skip0.2-cap2-norm-factored-e0.5-s0.graft')).size);
     // The command at the top of the report: every flag that differs from its default, no --json.
     expect(report.command).toMatch(/^graftlr compare /);
     for (const part of ['--engine tfjs', '--steps 2', '--static-scales 1', '--no-graft', `--out ${out}`]) expect(report.command).toContain(part);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateCompareOptions } from '../../src/compare/options.js';
 import { allStaticVariants } from '../../src/compare/variants.js';
-import { RECOMMENDED_METHOD } from '../../src/schedule/compress.js';
+import { RECOMMENDED_CAP_RATIO, RECOMMENDED_METHOD } from '../../src/schedule/compress.js';
 
 describe('static variants', () => {
   it('sweeps stability caps for step-norm schedules too, naming them by the cap; cap 0 keeps the uncapped name', () => {
@@ -22,11 +22,11 @@ describe('static variants', () => {
 });
 
 describe('static variants by default', () => {
-  it('use the recommended method, step norms with the factored preconditioner, and no cap', () => {
+  it('use the recommended method, step norms with the factored preconditioner, and the cap at 2', () => {
     const variants = allStaticVariants(validateCompareOptions({ targets: ['multiplier', 'stepNorm'] }));
     expect(variants.map((v) => [v.name, v.compress.method, v.compress.capRatio])).toEqual([
-      ['tensor-p0.1-factorized-skip0.2', 'factorized', 0],
-      ['tensor-p0.1-factorized-skip0.2-norm-factored-e0.5', 'factorized', 0]]);
-    expect(RECOMMENDED_METHOD).toBe('factorized');
+      ['tensor-p0.1-factorized-skip0.2-cap2', 'factorized', 2],
+      ['tensor-p0.1-factorized-skip0.2-cap2-norm-factored-e0.5', 'factorized', 2]]);
+    expect([RECOMMENDED_METHOD, RECOMMENDED_CAP_RATIO]).toEqual(['factorized', 2]);
   });
 });

@@ -3,7 +3,7 @@
  * intact, made with extract's current defaults, at the shape and length they are documented for.
  */
 import { describe, expect, it } from 'vitest';
-import { RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER_EPS } from '../../src/schedule/compress.js';
+import { RECOMMENDED_CAP_RATIO, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER_EPS } from '../../src/schedule/compress.js';
 import { scheduleTarget } from '../../src/schedule/export.js';
 import { loadArtifact } from '../../src/schedule/files.js';
 
@@ -19,7 +19,7 @@ describe('shipped schedule artifacts', () => {
       expect(scheduleTarget(a)).toBe('stepNorm');
       expect(a.preconditioner?.epsRatio).toBe(RECOMMENDED_PRECONDITIONER_EPS);
       expect(a.compression.method).toBe(RECOMMENDED_METHOD);
-      expect(a.compression.options.capRatio).toBe(0);
+      expect(a.compression.options.capRatio).toBe(RECOMMENDED_CAP_RATIO);
       expect([a.probe.batchSize, a.probe.seqLen, a.probe.steps, a.probe.totalSteps, a.probe.seed]).toEqual([64, 16, s.probeSteps, s.totalSteps, 0]);
       expect(a.probe.magnitude.hyperparameters.lr).toBe(s.probeLr);
       expect(a.model.groups).toHaveLength(s.groups);
