@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { plotArtifact } from '../plot/artifact-plot.js';
 import { COMPARE_DEFAULTS } from '../compare/options.js';
 import { PRECONDITIONER_KINDS } from '../schedule/compress.js';
+import { CAP_BASES } from '../schedule/stability.js';
 import { buildReport, lossCurvesSvg, reportMarkdown } from '../compare/report.js';
 import { meanSd } from '../compare/report-md.js';
 import { runCompare, type CompareRun, type ProbeRun } from '../compare/run.js';
@@ -108,7 +109,7 @@ export const compareCommand: Command = {
       probeFractions: numbers(args, 'probe-fractions'), skipFractions: numbers(args, 'skip-fractions'),
       groupings: choices(args, 'groupings', ['tensor', 'block', 'type', 'global'] as const),
       methods: choices(args, 'methods', ['constant', 'piecewise', 'factorized'] as const),
-      targets: choices(args, 'targets', ['multiplier', 'stepNorm'] as const), preconditioners: choices(args, 'preconditioners', PRECONDITIONER_KINDS), preconditionerEps: numbers(args, 'preconditioner-eps'), capRatios: numbers(args, 'cap-ratios'), capBases: choices(args, 'cap-by', ['size', 'curvature'] as const), zeroGradTol: flag.num(args, 'zero-grad-tol'), reuse: flag.bool(args, 'reuse'),
+      targets: choices(args, 'targets', ['multiplier', 'stepNorm'] as const), preconditioners: choices(args, 'preconditioners', PRECONDITIONER_KINDS), preconditionerEps: numbers(args, 'preconditioner-eps'), capRatios: numbers(args, 'cap-ratios'), capBases: choices(args, 'cap-by', CAP_BASES), zeroGradTol: flag.num(args, 'zero-grad-tol'), reuse: flag.bool(args, 'reuse'),
       maxMultiplier: flag.num(args, 'max-multiplier'), minMultiplier: flag.num(args, 'min-multiplier'),
       evalPoints: flag.int(args, 'eval-points'), includeGraft: flag.bool(args, 'graft'), outDir,
       seeds: flag.list(args, 'seeds') === undefined ? undefined : numbers(args, 'seeds'), tuneSeedOnly: flag.bool(args, 'tune-seed-only'),

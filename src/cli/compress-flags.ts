@@ -2,6 +2,7 @@
  * Flags of the compression step, shared by `extract` and `compress`.
  */
 import { DEFAULT_COMPRESS_OPTIONS, PRECONDITIONER_KINDS, RECOMMENDED_CAP_RATIO, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, withRecommendedDefaults, type CompressMethod, type CompressOptions } from '../schedule/compress.js';
+import { CAP_BASES } from '../schedule/stability.js';
 import { flag, type FlagSpecs, type ParsedArgs } from './args.js';
 
 const d = DEFAULT_COMPRESS_OPTIONS;
@@ -27,7 +28,7 @@ export const compressFlags: FlagSpecs = {
     help: 'stability cap: no group above this multiple of the median group multiplier (step norms: of the median per-coordinate step m/sqrt(size)); 0: off',
   },
   'cap-by': {
-    type: 'string', choices: ['size', 'curvature'], default: d.capBy,
+    type: 'string', choices: [...CAP_BASES], default: d.capBy,
     help: 'what the cap compares: size (the per-coordinate step, or the multiplier); curvature (each group\'s step over its stability limit, measured at the probe\'s end)',
   },
   'zero-grad-tol': {

@@ -6,7 +6,7 @@
  */
 import { PRECONDITIONER_KINDS, RECOMMENDED_CAP_RATIO, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER, RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, type CompressMethod, type CompressTarget, type PreconditionerKind } from '../schedule/compress.js';
 import type { GroupingName } from '../model/groups.js';
-import type { CapBasis } from '../schedule/stability.js';
+import { CAP_BASES, type CapBasis } from '../schedule/stability.js';
 import { checkInt, checkNumber, stripUndefined, validateRunOptions, type Decay, type RunOptions } from '../train/options.js';
 
 export interface CompareOptions extends RunOptions {
@@ -95,7 +95,7 @@ export function validateCompareOptions(options: Partial<CompareOptions>): Compar
   checkList('probeFractions', o.probeFractions, 0, 1);
   checkList('skipFractions', o.skipFractions.map((x) => x + 1e-9), 0, 0.99);
   if (!Array.isArray(o.capRatios) || o.capRatios.length === 0) throw new Error('compare: capRatios must list at least one value');
-  if (o.capBases !== undefined && (o.capBases.length === 0 || o.capBases.some((b) => b !== 'size' && b !== 'curvature'))) {
+  if (o.capBases !== undefined && (o.capBases.length === 0 || o.capBases.some((b) => !CAP_BASES.includes(b)))) {
     throw new Error(`compare: capBases = ${JSON.stringify(o.capBases)} is invalid: expected a list of size, curvature`);
   }
   for (const c of o.capRatios) if (!(c === 0 || (c >= 1 && Number.isFinite(c)))) throw new Error(`compare: capRatios value ${c} is invalid: expected 0 (off) or a number >= 1`);

@@ -19,6 +19,7 @@ import { prepareData } from '../data/prepare.js';
 import { RECOMMENDED_STABILITY_BATCHES } from '../probe/stability-limits.js';
 import { buildArtifact } from '../schedule/artifact.js';
 import { compressTrace } from '../schedule/compress.js';
+import { capsByCurvature } from '../schedule/stability.js';
 import { loadTrace, saveArtifact } from '../schedule/files.js';
 import type { TrainSummary } from '../train/run.js';
 import type { TrainOptions } from '../train/train-options.js';
@@ -186,22 +187,22 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
    * A probe measures stability limits only if one of its variants caps against them; a cached trace without them
    * (from a probe that did not measure, or from before version 3) is then probed again.
    */
-  const needsLimits = (spec: ProbeSpec) =>
-    variants.some((v) => v.probe.name === spec.name && v.compress.capBy === 'curvature' && (v.compress.capRatio ?? 0) > 0);
+  const needsLimits = (spec: ProbeSpec) => variants.some((v) => v.probe.name === spec.name && capsByCurvature(v.compress));
 
   /** Probes with `seed` at Adam's best lr; returns the trace path. */
   const probe = async (spec: ProbeSpec, seed: number, adamLr: number): Promise<string> => {
     const name = `${spec.name}-s${seed}`;
     const tracePath = path.join(o.outDir, 'schedules', `${name}.trace`);
     const probeSteps = Math.max(1, Math.round(spec.probeFraction * o.steps));
+    const limits = needsLimits(spec);
     hooks.onRunStart?.(name, index++, total, probeSteps);
     const reply = await cachedJob(runJob, `${tracePath}.json`, {
       kind: 'probe', backend: o.backend, tracePath,
       options: {
         ...shared, seed, totalSteps: o.steps, probeSteps, lr: adamLr, grouping: spec.grouping,
-        ...(needsLimits(spec) ? { stabilityBatches: RECOMMENDED_STABILITY_BATCHES } : {}),
+        ...(limits ? { stabilityBatches: RECOMMENDED_STABILITY_BATCHES } : {}),
       },
-    }, o.reuse && fs.existsSync(tracePath) && (!needsLimits(spec) || loadTrace(tracePath).stability !== undefined), hooks.onProgress);
+    }, o.reuse && fs.existsSync(tracePath) && (!limits || loadTrace(tracePath).stability !== undefined), hooks.onProgress);
     if (reply.kind !== 'probe') throw new Error(`compare: probe ${name} answered with a ${reply.kind} reply`);
     const run: ProbeRun = { name, seed, ...reply };
     probes.push(run);

@@ -5,6 +5,7 @@
  */
 import { buildArtifact, type ArtifactBody } from '../schedule/artifact.js';
 import { compressTrace, resolveCompressOptions, withRecommendedDefaults, type CompressOptions, type Compressed } from '../schedule/compress.js';
+import { capsByCurvature } from '../schedule/stability.js';
 import { runProbe, type ProbeHooks, type ProbeOptions, type ProbeResult } from './probe.js';
 
 export interface ExtractOptions extends ProbeOptions {
@@ -20,7 +21,7 @@ export interface ExtractResult {
 
 export async function extractSchedule(options: Partial<ExtractOptions>, hooks: ProbeHooks = {}): Promise<ExtractResult> {
   const compressOptions = resolveCompressOptions(withRecommendedDefaults(options.compress)); // fail before probing
-  if (compressOptions.capRatio > 0 && compressOptions.capBy === 'curvature' && !(options.stabilityBatches! > 0)) {
+  if (capsByCurvature(compressOptions) && !(options.stabilityBatches! > 0)) {
     throw new Error('extract: capBy "curvature" caps against the stability limits the probe measures at its end: pass --stability-batches 1 or more (default 4), or --cap-by size');
   }
   const probe = await runProbe(options, hooks);

@@ -22,7 +22,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MlmBatch } from '../data/batch.js';
 import type { Engine } from '../engine/types.js';
-import { sumSquares64, type GroupOf, type ParamMap } from '../params.js';
+import { disposeParams, groupNorms, type GroupOf, type ParamMap } from '../params.js';
 import type { StabilityLimits } from '../schedule/stability.js';
 
 /**
@@ -61,15 +61,15 @@ function stepAlongGroup(params: ParamMap, grads: Record<string, tf.Tensor>, inGr
 export async function measureStabilityLimits(o: StabilityMeasureOptions): Promise<StabilityLimits> {
   const G = o.groups.length;
   const slopeSum = new Float64Array(G), curvatureSum = new Float64Array(G), counts = new Float64Array(G);
-  const names = Object.keys(o.params);
   for (let b = 0; b < o.batches.length; b++) {
     const batch = o.batches[b];
     const { grads } = await o.engine.lossAndGrads(o.params, batch, o.firstStep + b);
     try {
       const l0 = (await o.engine.evaluate(o.params, [batch])).loss;
+      const gradNorms = groupNorms(grads, o.groupOf);
       for (let g = 0; g < G; g++) {
         const inGroup = (name: string) => o.groupOf(name) === o.groups[g];
-        const s = Math.sqrt(names.filter(inGroup).reduce((acc, name) => acc + sumSquares64(grads[name]), 0));
+        const s = gradNorms[o.groups[g]] ?? 0;
         const alpha = o.stepLength[g];
         if (!(s > 0 && Number.isFinite(s) && alpha > 0 && Number.isFinite(alpha))) continue;
         const { moved, created } = stepAlongGroup(o.params, grads, inGroup, alpha / s);
@@ -83,7 +83,7 @@ export async function measureStabilityLimits(o: StabilityMeasureOptions): Promis
         }
       }
     } finally {
-      for (const t of Object.values(grads)) t.dispose();
+      disposeParams(grads);
     }
   }
   const slope = new Float64Array(G), curvature = new Float64Array(G), limit = new Float64Array(G);

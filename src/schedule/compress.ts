@@ -36,7 +36,7 @@
 import { fitPiecewiseLinear, knotGrid, mean, median, piecewiseLinearAt, quantile, trimmedMean } from './fit.js';
 import { multiplierAt, type GroupSchedule } from './interpolate.js';
 import { buildPreconditioner, type Preconditioner } from './second-moments.js';
-import { capLogSchedules, capUnits, type CapBasis, zeroGradientGroups } from './stability.js';
+import { CAP_BASES, capLogSchedules, capUnits, type CapBasis, zeroGradientGroups } from './stability.js';
 import type { Trace } from './trace.js';
 
 export type CompressMethod = 'constant' | 'piecewise' | 'factorized';
@@ -180,7 +180,7 @@ export function resolveCompressOptions(o: Partial<CompressOptions> = {}): Requir
   if (!(r.zeroGradTol >= 0 && r.zeroGradTol < 1)) throw bad('zeroGradTol', r.zeroGradTol, 'a number in [0, 1) (0 turns the test off)');
   if (!['multiplier', 'stepNorm'].includes(r.target)) throw bad('target', r.target, 'multiplier or stepNorm');
   if (!(r.capRatio === 0 || (r.capRatio >= 1 && Number.isFinite(r.capRatio)))) throw bad('capRatio', r.capRatio, '0 (off) or a finite number >= 1');
-  if (!['size', 'curvature'].includes(r.capBy)) throw bad('capBy', r.capBy, 'size or curvature');
+  if (!CAP_BASES.includes(r.capBy)) throw bad('capBy', r.capBy, CAP_BASES.join(' or '));
   if (!PRECONDITIONER_KINDS.includes(r.preconditioner)) throw bad('preconditioner', r.preconditioner, PRECONDITIONER_KINDS.join(' or '));
   if (!(r.preconditionerEps > 0 && r.preconditionerEps <= 100)) throw bad('preconditionerEps', r.preconditionerEps, 'a number in (0, 100]');
   if (r.preconditioner === 'factored' && r.target !== 'stepNorm') {

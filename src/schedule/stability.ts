@@ -74,6 +74,12 @@ export interface StabilityLimits {
 }
 
 export type CapBasis = 'size' | 'curvature';
+export const CAP_BASES: readonly CapBasis[] = ['size', 'curvature'];
+
+/** True iff these compression options cap against measured limits, so the trace must carry them. */
+export function capsByCurvature(o: { capRatio?: number; capBy?: CapBasis }): boolean {
+  return (o.capRatio ?? 0) > 0 && o.capBy === 'curvature';
+}
 
 /**
  * lnUnit_G of capLogSchedules for a basis and target: "size" is ln sqrt(size_G) for step norms and 0 for
