@@ -16,12 +16,13 @@ import onnxProto from 'onnx-proto';
 
 export const onnx = onnxProto.onnx;
 
-export type DType = 'float32' | 'int64' | 'int32' | 'bool';
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool';
 /** A dimension: a fixed size, or a name for a dynamic (symbolic) size such as 'batch'. */
 export type Dim = number | string;
 
 const DATA_TYPE: Record<DType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
+  float64: onnx.TensorProto.DataType.DOUBLE,
   int32: onnx.TensorProto.DataType.INT32,
   int64: onnx.TensorProto.DataType.INT64,
   bool: onnx.TensorProto.DataType.BOOL,
@@ -50,7 +51,7 @@ export const attr = {
   tensor: (value: onnxProto.onnx.ITensorProto): Attr => ({ kind: 'tensor', value }),
 };
 
-export type TensorData = Float32Array | Int32Array | BigInt64Array | Uint8Array;
+export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 
 /** A TensorProto holding `data` as raw little-endian bytes. int64 data may be given as a number[]. */
 export function tensorProto(name: string, dtype: DType, dims: number[], data: TensorData | number[]): onnxProto.onnx.ITensorProto {
@@ -65,6 +66,7 @@ export function tensorProto(name: string, dtype: DType, dims: number[], data: Te
 
 function toTyped(dtype: DType, values: number[]): TensorData {
   if (dtype === 'float32') return Float32Array.from(values);
+  if (dtype === 'float64') return Float64Array.from(values);
   if (dtype === 'int32') return Int32Array.from(values);
   if (dtype === 'int64') return BigInt64Array.from(values.map((v) => BigInt(v)));
   return Uint8Array.from(values);
@@ -184,6 +186,11 @@ export class GraphBuilder {
     if (domain !== '' && !this.extraDomains.has(domain)) this.extraDomains.set(domain, 1);
     this.nodes.push({ name: this.uniqueName(`${hint}_node`), opType, input: inputs, output: outputs, attribute, domain });
     return outputs;
+  }
+
+  /** The nodes added so far, in order (read-only: for analyses such as "who reads this value"). */
+  get nodeList(): readonly Readonly<onnxProto.onnx.INodeProto>[] {
+    return this.nodes;
   }
 
   /** Adds a single-output node; returns the output name. */

@@ -102,7 +102,7 @@ export interface RunStepper extends Stepper {
 }
 
 export interface FusedStepperOptions {
-  /** Initial parameters (copied by the trainer). */
+  /** Initial parameters: ADOPTED by the trainer, which updates these arrays in place (one set of parameters). */
   initial: HostParams;
   /** The optimizer state at the first step (step counts only), as stored in checkpoints. */
   state: HostTree;
@@ -111,11 +111,16 @@ export interface FusedStepperOptions {
   evaluator: HostEvaluator;
 }
 
-/** Builds the fused trainer for `plan` as a RunStepper. Takes ownership of `o.evaluator`. */
+/**
+ * Builds the fused trainer for `plan` as a RunStepper. Takes ownership of `o.initial` (updated in place)
+ * and `o.evaluator`. A step whose loss or gradient is not finite throws NonFiniteError; the parameters in
+ * memory are then partly updated (sgd-trainer.ts inPlace) and the run must stop, as runTraining does.
+ */
 export async function createFusedStepper(config: BertConfig, plan: FusedPlan, o: FusedStepperOptions): Promise<RunStepper> {
   advanceCounts(o.state, 0); // refuse a state that is not counts only, before any work
   const trainer: OrtSgdTrainer = await createOrtSgdTrainer(config, o.initial, {
     clipNorm: plan.clipNorm, weightDecay: plan.weightDecay > 0, seed: o.seed, normalizeBy: plan.groupOf, preconditioner: plan.preconditioner,
+    inPlace: true,
   });
   const names = Object.keys(o.initial);
   let taken = 0;
@@ -132,12 +137,8 @@ export async function createFusedStepper(config: BertConfig, plan: FusedPlan, o:
       taken++;
       return { loss: r.loss, accuracy: r.accuracy };
     },
-    snapshot() {
-      const p = trainer.getParams(); // reused by later steps: copy
-      const params: HostParams = {};
-      for (const name of names) params[name] = { shape: [...p[name].shape], data: Float32Array.from(p[name].data) };
-      return { params, optimizerState: advanceCounts(o.state, taken) };
-    },
+    // Borrowed: the trainer's own arrays, valid until the next step (a checkpoint is written before it).
+    snapshot: () => ({ params: trainer.getParams(), optimizerState: advanceCounts(o.state, taken) }),
     evaluateHeldout: () => o.evaluator.evaluate(trainer.getParams()),
     stateBytes: () => 0,
     async dispose() {

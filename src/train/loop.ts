@@ -35,7 +35,7 @@ export interface StepRecord {
   eval?: Record<string, number>;
 }
 
-/** A host copy of everything needed to resume: written by the caller as a checkpoint. */
+/** Everything needed to resume, as host arrays valid until the next step: written by the caller as a checkpoint. */
 export interface LoopSnapshot {
   /** Number of steps completed; resuming starts at this step. */
   step: number;
@@ -105,7 +105,11 @@ export interface Stepper {
   step(batch: MlmBatch, step: number): Promise<{ loss: number; accuracy: number }>;
   /** Held-out metrics of the current parameters (needed with evalEvery). */
   evaluate?(): Promise<Record<string, number>>;
-  /** Host copies of the current parameters and optimizer state (for a checkpoint). */
+  /**
+   * The current parameters and optimizer state as host arrays (for a checkpoint): copies, or views of the
+   * stepper's own arrays that stay valid until its next step (the fused step's, so that a checkpoint of a
+   * large model does not hold a second copy of it).
+   */
   snapshot(): { params: HostParams; optimizerState: HostTree };
 }
 

@@ -34,6 +34,14 @@ export interface OrtSgdOptions extends SessionOptions {
    * before the group norms (src/optim/precondition.ts; factors for every parameter).
    */
   preconditioner?: Readonly<Record<string, CoordinateFactors>>;
+  /**
+   * Update the parameters in place (graphs.ts `inPlace`): the trainer ADOPTS the arrays of `initial`
+   * (no copy) and each run writes the new values into them, so one set of parameters exists. A step whose
+   * loss or gradient is not finite then leaves the tensors with a non-finite gradient unchanged but has
+   * already updated the others (applied: false; stop the run and resume from a checkpoint). Default
+   * false: the trainer copies `initial` and keeps two sets, so a failed step changes nothing.
+   */
+  inPlace?: boolean;
 }
 
 export interface OrtSgdStepOptions {
@@ -48,7 +56,10 @@ export interface OrtSgdStepResult {
   accuracy: number;
   /** Global gradient norm before clipping, ||g|| over all parameters. */
   gradNorm: number;
-  /** False when the loss or gradNorm is not finite: the parameters were left unchanged. */
+  /**
+   * False when the loss or gradNorm is not finite: the parameters were left unchanged (in place: only
+   * those whose gradient was not finite; see OrtSgdOptions.inPlace).
+   */
   applied: boolean;
   /** Parameters whose gradient holds a NaN or an Infinity (sum of squares not finite), sorted; [] when applied. */
   nonFinite: string[];
@@ -80,11 +91,14 @@ function perParam(names: string[], values: Readonly<Record<string, number>>, wha
   });
 }
 
-/** Copies `initial` (the trainer owns its arrays) and loads the SGD graph for `config`. */
+/**
+ * Loads the SGD graph for `config`. Copies `initial` into two sets of arrays owned by the trainer, or
+ * with `inPlace` adopts the arrays of `initial` and updates them in place.
+ */
 export async function createOrtSgdTrainer(config: BertConfig, initial: HostParams, options: OrtSgdOptions = {}): Promise<OrtSgdTrainer> {
   checkOrtConfig(config);
   checkHostParams(config, initial);
-  const { clipNorm, weightDecay = false, seed = 0, normalizeBy, preconditioner } = options;
+  const { clipNorm, weightDecay = false, seed = 0, normalizeBy, preconditioner, inPlace = false } = options;
   if (preconditioner && !normalizeBy) throw new Error('a preconditioner needs normalizeBy: it is applied with the step-norm target only');
   if (clipNorm !== undefined && !(clipNorm > 0)) throw new Error(`clipNorm = ${clipNorm} is invalid: expected a number > 0`);
   if (clipNorm !== undefined && normalizeBy) throw new Error('clipNorm and normalizeBy exclude each other: normalising by group norms undoes clipping');
@@ -94,10 +108,14 @@ export async function createOrtSgdTrainer(config: BertConfig, initial: HostParam
   const groups = groupNames?.map((g) => groupNames.indexOf(g)); // group index = first member's position
   const copy = (from: (name: string) => Float32Array): HostParams =>
     Object.fromEntries(names.map((name) => [name, { shape: [...shapes[name]], data: Float32Array.from(from(name)) }]));
-  let params = copy((name) => initial[name].data); // current
-  let spare = copy((name) => new Float32Array(initial[name].data.length)); // written by the next step
+  // In place: the adopted arrays are read and written by every run. Otherwise: the current set and the
+  // set the next run writes, swapped after each applied step.
+  let params: HostParams = inPlace
+    ? Object.fromEntries(names.map((name) => [name, { shape: [...shapes[name]], data: initial[name].data }]))
+    : copy((name) => initial[name].data);
+  let spare = inPlace ? params : copy((name) => new Float32Array(initial[name].data.length));
   const precond = preconditioner ? preconditionFeeds(shapes, preconditioner) : undefined;
-  const bytes = buildSgdGraph(config, { clip: clipNorm !== undefined, weightDecay, groups, preconditioned: precond?.preconditioned });
+  const bytes = buildSgdGraph(config, { clip: clipNorm !== undefined, weightDecay, groups, preconditioned: precond?.preconditioned, inPlace });
   const session = await OrtSession.create(bytes, { ...TRAINING_SESSION, ...options }, 'the ort SGD graph');
   const fetch = ['loss', 'accuracy', 'grad_norm', 'grad_sq'];
   let taken = 0;
@@ -121,7 +139,7 @@ export async function createOrtSgdTrainer(config: BertConfig, initial: HostParam
       const gradNorm = out.grad_norm.data[0] as number;
       const loss = out.loss.data[0] as number;
       const applied = Number.isFinite(gradNorm) && Number.isFinite(loss);
-      if (applied) [params, spare] = [spare, params]; // else the spare set holds a discarded update
+      if (applied && !inPlace) [params, spare] = [spare, params]; // else the spare set holds a discarded update
       const squares = out.grad_sq.data as Float32Array;
       const nonFinite = applied ? [] : names.filter((_, i) => !Number.isFinite(squares[i])).sort();
       return { loss, accuracy: out.accuracy.data[0] as number, gradNorm, applied, nonFinite };
