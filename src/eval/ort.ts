@@ -13,8 +13,8 @@ export type Feed =
   | { dtype: 'int64'; data: BigInt64Array; dims: number[] }
   | { dtype: 'float32'; data: Float32Array; dims: number[] };
 
-/** A fetched output: float32 or int64 data with its dims. */
-export interface Fetched { dims: number[]; data: Float32Array | BigInt64Array }
+/** A fetched output: float32, float64 or int64 data with its dims. */
+export interface Fetched { dims: number[]; data: Float32Array | Float64Array | BigInt64Array }
 
 /** int64 feed from int32 or plain numbers (ids, masks, positions). */
 export function int64Feed(data: Int32Array | number[] | BigInt64Array, dims: number[]): Feed {
@@ -53,13 +53,13 @@ function toOrtTensors(feeds: Record<string, Feed>): Record<string, ort.Tensor> {
   return out;
 }
 
-/** The named outputs of a run as host arrays; float32 and int64 only. */
+/** The named outputs of a run as host arrays; float32, float64 and int64 only. */
 function fetched(results: Record<string, ort.Tensor>, names: readonly string[]): Record<string, Fetched> {
   const out: Record<string, Fetched> = {};
   for (const name of names) {
     const t = results[name];
-    if (t.type !== 'float32' && t.type !== 'int64') throw new Error(`output "${name}" has type ${t.type}: expected float32 or int64`);
-    out[name] = { dims: [...t.dims], data: t.data as Float32Array | BigInt64Array };
+    if (t.type !== 'float32' && t.type !== 'float64' && t.type !== 'int64') throw new Error(`output "${name}" has type ${t.type}: expected float32, float64 or int64`);
+    out[name] = { dims: [...t.dims], data: t.data as Fetched['data'] };
   }
   return out;
 }
