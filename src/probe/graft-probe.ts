@@ -23,12 +23,14 @@ import type { Schedule } from '../optim/base.js';
 import { graft, type GraftState } from '../optim/graft.js';
 import { baseSchedule, type BaseScheduleOptions } from '../optim/schedule-spec.js';
 import type { BaseScheduleSpec } from '../optim/schedules.js';
-import { perTensor, type GroupOf, type ParamMap } from '../params.js';
+import { fromHost, perTensor, type GroupOf, type HostParams, type ParamMap } from '../params.js';
 import type { ModelInfo, PlainRecord, ProbeInfo } from '../schedule/model-info.js';
 import { traceRecorder, type GroupStepNorms, type Trace } from '../schedule/trace.js';
-import { trainLoop, type StepRecord } from '../train/loop.js';
+import { NonFiniteError, nonFiniteMessage, runSteps, trainLoop, type StepRecord } from '../train/loop.js';
+import { createOrtStepTrainer } from '../engine/ort/step-trainer.js';
+import type { BertConfig } from '../model/config.js';
 import { disposeState } from '../optim/state.js';
-import { probeSecondMoments } from './second-moments.js';
+import { hostSecondMoments, probeSecondMoments } from './second-moments.js';
 import { measureStabilityLimits, peakStepLengths } from './stability-limits.js';
 import { disposeParams } from '../params.js';
 
@@ -87,13 +89,12 @@ function checkInt(name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new Error(`probe: ${name} = ${v} is invalid: expected an integer >= ${min}`);
 }
 
-/** Runs the probe and returns its trace. See the file comment. */
-export async function runGraftProbe(o: GraftProbeOptions): Promise<GraftProbeResult> {
+/** What both probe paths share: options checked, the base schedule, and the trace recorder with its provenance. */
+function startProbe(o: Omit<GraftProbeOptions, 'engine' | 'params'>) {
   checkInt('probeSteps', o.probeSteps, 1);
   const every = o.recordEvery ?? 1;
   checkInt('recordEvery', every, 1);
   const eta = baseSchedule(o.schedule);
-  const optimizer = probeOptimizer(eta, o.adam, o.groupOf);
   const spec = eta.spec as BaseScheduleSpec;
   const probe: ProbeInfo = {
     ...o.provenance,
@@ -103,7 +104,19 @@ export async function runGraftProbe(o: GraftProbeOptions): Promise<GraftProbeRes
     steps: o.probeSteps,
     totalSteps: spec.totalSteps,
   };
-  const recorder = traceRecorder({ model: o.model, probe });
+  return { every, eta, spec, recorder: traceRecorder({ model: o.model, probe }) };
+}
+
+/** Marks a stopped probe's trace with the steps it ran. */
+function finishTrace(trace: Trace, steps: number, stopped: boolean): GraftProbeResult {
+  if (stopped) trace.meta = { ...trace.meta, probe: { ...trace.meta.probe, steps } };
+  return { trace, steps, stopped };
+}
+
+/** Runs the probe on the generic loop (tfjs optimizers; any engine) and returns its trace. See the file comment. */
+export async function runGraftProbe(o: GraftProbeOptions): Promise<GraftProbeResult> {
+  const { every, eta, spec, recorder } = startProbe(o);
+  const optimizer = probeOptimizer(eta, o.adam, o.groupOf);
   const result = await trainLoop({
     engine: o.engine,
     params: o.params,
@@ -138,6 +151,69 @@ export async function runGraftProbe(o: GraftProbeOptions): Promise<GraftProbeRes
   } finally {
     disposeParams(result.params);
   }
-  if (result.stopped) trace.meta = { ...trace.meta, probe: { ...trace.meta.probe, steps: result.step } };
-  return { trace, steps: result.step, stopped: result.stopped };
+  return finishTrace(trace, result.step, result.stopped);
+}
+
+export interface FusedGraftProbeOptions extends Omit<GraftProbeOptions, 'engine' | 'params'> {
+  config: BertConfig;
+  /** Initial parameters: ADOPTED and updated in place. */
+  initial: HostParams;
+  /** Seeds dropout. */
+  seed: number;
+  /** The engine the stability limits are measured with (made only when they are asked for). */
+  stabilityEngine(): Promise<Engine>;
+}
+
+/**
+ * The same probe on the ort runtime (src/engine/ort/step-trainer.ts, rule 'graft'): one onnxruntime run per
+ * step computes the gradient, Adam's moments and step length, and the grafted update; parameters and moments
+ * live once, in host arrays. The per-group norms come out of that run (float64 sums); nothing passes through
+ * tfjs. Same trace, second moments and stability limits as runGraftProbe.
+ */
+export async function runFusedGraftProbe(o: FusedGraftProbeOptions): Promise<GraftProbeResult> {
+  const { every, eta, spec, recorder } = startProbe(o);
+  const groupOf = o.groupOf ?? perTensor;
+  const trainer = await createOrtStepTrainer(o.config, o.initial, { ruleOf: () => 'graft', adam: o.adam, groupOf, seed: o.seed, inPlace: true });
+  const names = Object.keys(o.initial);
+  let result;
+  try {
+    result = await runSteps({ batchAt: o.batchAt, steps: o.probeSteps, lrAt: eta, onStep: o.onStep, shouldStop: o.shouldStop }, {
+      async step(batch, t) {
+        const rate = eta(t);
+        const r = await trainer.step(batch, Object.fromEntries(names.map((n) => [n, rate])), { step: t });
+        if (!r.applied) throw new NonFiniteError(t, r.nonFinite, nonFiniteMessage(t, r.loss, r.nonFinite, groupOf, true));
+        if (t % every === 0) {
+          const groups: Record<string, GroupStepNorms> = {};
+          for (const [group, n] of Object.entries(r.graftNorms)) groups[group] = { uAdamNorm: n.magnitude, uSgdNorm: rate * n.grad, gradNorm: n.grad };
+          recorder.record({ step: t, loss: r.loss, eta: rate, groups });
+        }
+        return { loss: r.loss, accuracy: r.accuracy };
+      },
+      snapshot: () => { throw new Error('the probe writes no checkpoints'); },
+    });
+    const trace = recorder.finish();
+    const moments = trainer.getMoments()!;
+    const factored = hostSecondMoments(moments.v, moments.count, o.adam.beta2);
+    if (factored) trace.secondMoments = factored;
+    const batches = o.stabilityBatches ?? 0;
+    if (batches > 0 && !result.stopped && trace.steps.length > 0) {
+      const groups = o.model.groups.map((g) => g.name);
+      o.onMeasureStart?.({ groups: groups.length, batches });
+      const measureWith = await o.stabilityEngine();
+      const params = fromHost(trainer.getParams());
+      try {
+        trace.stability = await measureStabilityLimits({
+          engine: measureWith, params, groups, groupOf,
+          batches: Array.from({ length: batches }, (_, b) => o.batchAt(result!.step + b)), firstStep: result.step,
+          stepLength: peakStepLengths(trace, groups.length, spec.peakLr),
+        });
+      } finally {
+        disposeParams(params);
+        await measureWith.dispose();
+      }
+    }
+    return finishTrace(trace, result.step, result.stopped);
+  } finally {
+    await trainer.dispose();
+  }
 }

@@ -16,7 +16,11 @@ import {
 } from '../train/options.js';
 import { runBatches, runConfig, runData, runEngine } from '../train/setup.js';
 import { runSummaryStats, type StepStats } from '../train/summary.js';
-import { runGraftProbe } from './graft-probe.js';
+import { runFusedGraftProbe, runGraftProbe } from './graft-probe.js';
+import { initValues } from '../model/init.js';
+
+/** The engine line of a probe on the ort runtime. */
+export const FUSED_PROBE_ENGINE = 'ort (fused graft step)';
 
 export interface ProbeOptions extends RunOptions {
   /** Planned length of the training the schedule is for; the base schedule is laid out over it (default 1000). */
@@ -104,35 +108,38 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
   const o = validateProbeOptions(options);
   const config = runConfig(o, 'extract');
   const data = runData(o, config, 'extract');
-  const engine = await runEngine(o, config, 'extract');
   const groupOf = makeGroupOf(o.grouping);
   const model = describeModel('bert-mlm', { ...config } as unknown as PlainRecord, paramShapes(config), groupOf);
-  hooks.onStart?.({ config, engine: engine.name, backend: o.backend, probeSteps: o.probeSteps, totalSteps: o.totalSteps, data: data.stats });
   const records: StepRecord[] = [];
+  const fused = o.engine === 'ort'; // the ort runtime: one onnxruntime run per step, nothing through tfjs
+  const engine = fused ? undefined : await runEngine(o, config, 'extract');
+  const engineName = fused ? FUSED_PROBE_ENGINE : engine!.name;
+  hooks.onStart?.({ config, engine: engineName, backend: o.backend, probeSteps: o.probeSteps, totalSteps: o.totalSteps, data: data.stats });
+  const common = {
+    batchAt: runBatches(o, data),
+    probeSteps: o.probeSteps,
+    schedule: {
+      peakLr: o.lr, totalSteps: o.totalSteps, warmupSteps: Math.round(o.warmup * o.totalSteps), decay: o.decay, endLr: o.endLr,
+    },
+    adam: { beta1: o.beta1, beta2: o.beta2, eps: o.eps },
+    groupOf,
+    recordEvery: o.recordEvery,
+    model,
+    provenance: {
+      grouping: o.grouping, batchSize: o.batchSize, seqLen: o.seqLen, seed: o.seed,
+      dataFingerprint: data.fingerprint, backend: o.backend, engine: engineName,
+    },
+    onStep: (r: StepRecord) => { records.push(r); hooks.onStep?.(r); },
+    stabilityBatches: o.stabilityBatches,
+    onMeasureStart: hooks.onMeasureStart,
+    shouldStop: hooks.shouldStop,
+  };
   try {
-    const result = await runGraftProbe({
-      engine,
-      params: initParams(config, o.seed),
-      batchAt: runBatches(o, data),
-      probeSteps: o.probeSteps,
-      schedule: {
-        peakLr: o.lr, totalSteps: o.totalSteps, warmupSteps: Math.round(o.warmup * o.totalSteps), decay: o.decay, endLr: o.endLr,
-      },
-      adam: { beta1: o.beta1, beta2: o.beta2, eps: o.eps },
-      groupOf,
-      recordEvery: o.recordEvery,
-      model,
-      provenance: {
-        grouping: o.grouping, batchSize: o.batchSize, seqLen: o.seqLen, seed: o.seed,
-        dataFingerprint: data.fingerprint, backend: o.backend, engine: engine.name,
-      },
-      onStep: (r) => { records.push(r); hooks.onStep?.(r); },
-      stabilityBatches: o.stabilityBatches,
-      onMeasureStart: hooks.onMeasureStart,
-      shouldStop: hooks.shouldStop,
-    });
+    const result = fused
+      ? await runFusedGraftProbe({ ...common, config, initial: initValues(config, o.seed), seed: o.seed, stabilityEngine: () => runEngine(o, config, 'extract') })
+      : await runGraftProbe({ ...common, engine: engine!, params: initParams(config, o.seed) });
     return {
-      trace: result.trace, config, steps: result.steps, stopped: result.stopped, engine: engine.name, backend: o.backend,
+      trace: result.trace, config, steps: result.steps, stopped: result.stopped, engine: engineName, backend: o.backend,
       ...runSummaryStats(records),
       wallSeconds: (performance.now() - started) / 1000,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -140,6 +147,6 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
       tokenizerJson: data.tokenizerJson,
     };
   } finally {
-    await engine.dispose();
+    await engine?.dispose();
   }
 }

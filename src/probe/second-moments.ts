@@ -24,16 +24,25 @@ function adamMoments(magnitude: unknown): AdamMomentsState {
  */
 export function probeSecondMoments(magnitudeState: unknown, beta2: number): SecondMoments | undefined {
   const adam = adamMoments(magnitudeState);
-  const t = adam.count;
-  if (t < 1) return undefined;
-  const correction = 1 - beta2 ** t;
+  const v = Object.fromEntries(Object.entries(adam.nu).map(([name, t]: [string, tf.Tensor]) => [name, { shape: t.shape, data: t.dataSync() as Float32Array }]));
+  return hostSecondMoments(v, adam.count, beta2);
+}
+
+/**
+ * The same from host arrays (the ort runtime's moments): v per parameter after `count` Adam updates.
+ * Borrows the arrays. Undefined before the first update.
+ */
+export function hostSecondMoments(
+  v: Readonly<Record<string, { shape: readonly number[]; data: Float32Array }>>, count: number, beta2: number,
+): SecondMoments | undefined {
+  if (count < 1) return undefined;
+  const correction = 1 - beta2 ** count;
   const params: Record<string, MomentFactors> = {};
-  for (const name of Object.keys(adam.nu).sort()) {
-    const v: tf.Tensor = adam.nu[name];
-    const raw = v.dataSync() as Float32Array;
+  for (const name of Object.keys(v).sort()) {
+    const raw = v[name].data;
     const vhat = new Float64Array(raw.length);
     for (let i = 0; i < raw.length; i++) vhat[i] = raw[i] / correction;
-    params[name] = factorSecondMoment(vhat, v.shape);
+    params[name] = factorSecondMoment(vhat, v[name].shape);
   }
-  return { step: t, beta2, params };
+  return { step: count, beta2, params };
 }

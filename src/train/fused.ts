@@ -1,57 +1,67 @@
 /**
- * The fused training step: with the ort engine and a stateless SGD optimizer, one onnxruntime run computes
- * the loss, the gradients and the updated parameters (src/engine/ort/sgd-trainer.ts), instead of the
- * generic step (gradients copied into tfjs, optimizer arithmetic in tfjs). The parameters stay host arrays
- * owned by the trainer. The same loop control runs both (runSteps in loop.ts): records, evaluation,
- * checkpoints, stop requests and the non-finite stop behave alike.
+ * The fused training step: with the ort engine, one onnxruntime run computes the loss, the gradients and
+ * the updated parameters (src/engine/ort/step-trainer.ts), for every optimizer but static with momentum.
+ * Parameters and Adam's moments live once, in host arrays owned by the trainer and updated in place;
+ * nothing passes through tfjs. The same loop control runs the fused and the generic step (runSteps in
+ * loop.ts): records, evaluation, checkpoints, stop requests and the non-finite stop behave alike.
  *
- * Fusable runs and what one step computes (eta(t) the base schedule, s the schedule scale):
+ * What one step computes (eta(t) the base schedule, s the schedule scale, wd the weight decay):
  *   sgd:                       w <- w (1 - eta wd) - eta clip(g)
  *   static, target multiplier: w[G] <- w[G] (1 - eta wd) - eta s c_G(t) clip(g)[G]
- *   static, target stepNorm:   w[G] <- w[G] (1 - eta wd) - eta s m_G(t) g[G] / ||g[G]||   (no clipping, as the generic path)
- *   static, stepNorm with the artifact's factored preconditioner P (fixed):
- *                              d = P * g;  w[G] <- w[G] (1 - eta wd) - eta s m_G(t) d[G] / ||d[G]||
+ *   static, target stepNorm:   w[G] <- w[G] (1 - eta wd) - eta s m_G(t) d[G] / ||d[G]||   d = P g (P = 1 without
+ *                              the artifact's factored preconditioner; no clipping, as the generic path)
+ *   adam:                      Adam (AdamW when wd > 0) at eta(t) on clip(g)
+ *   graft:                     Adam#SGD per tensor at eta(t) on clip(g)
+ *   hybrid:                    Adam at eta(t) a / eta_peak for LayerNorm and biases, static for the rest
  */
 import type { MlmBatch } from '../data/batch.js';
 import type { PreparedData } from '../data/prepare.js';
 import { createOrtEvaluator } from '../engine/ort/evaluator.js';
-import { createOrtSgdTrainer, type OrtSgdTrainer } from '../engine/ort/sgd-trainer.js';
+import type { AdamHyper, UpdateRule } from '../engine/ort/step-graph.js';
+import { createOrtStepTrainer, type AdamMoments, type OrtStepResult } from '../engine/ort/step-trainer.js';
 import type { BertConfig } from '../model/config.js';
 import type { Schedule } from '../optim/base.js';
 import type { CoordinateFactors } from '../optim/precondition.js';
-import type { GroupOf, HostParams } from '../params.js';
+import { perTensor, type GroupOf, type HostParams } from '../params.js';
 import type { Artifact } from '../schedule/artifact.js';
 import { artifactGroupOf, multiplierFn } from '../schedule/interpolate.js';
 import { NonFiniteError, nonFiniteMessage, type Stepper } from './loop.js';
 import { evaluateSplits, heldoutBatches, type HeldoutMetrics } from './setup.js';
-import type { HostTree } from './state.js';
-import { groupScale, type TrainOptions } from './train-options.js';
+import { checkHostArray, hostArrayValues, type HostArray, type HostTree } from './state.js';
+import { groupScale, isVectorParam, type TrainOptimizerName, type TrainOptions } from './train-options.js';
 
-/** What the engine line says for a fused run. */
+/** What the engine line says for a fused stateless run (sgd, static). */
 export const FUSED_ENGINE = 'ort (fused SGD step)';
 
+/** The engine line of a fused run: FUSED_ENGINE, or 'ort (fused adam step)' etc. for the stateful ones. */
+export function fusedEngineName(plan: FusedPlan): string {
+  return plan.stateful ? `ort (fused ${plan.optimizer} step)` : FUSED_ENGINE;
+}
+
 export interface FusedPlan {
-  /** 'gradient': the step follows (clipped) g; 'stepNorm': g[G] / ||g[G]||. */
-  target: 'gradient' | 'stepNorm';
+  optimizer: TrainOptimizerName;
+  /** True when some parameter keeps Adam's moments (adam, graft, hybrid). */
+  stateful: boolean;
+  /** The update rule of each parameter (src/engine/ort/step-graph.ts). */
+  ruleOf(name: string): UpdateRule;
+  adam?: AdamHyper;
   clipNorm?: number;
-  weightDecay: number;
-  /** Parameter -> group, for the step-norm target. */
+  /** Parameter -> group: step-norm groups of the static schedule, graft groups. */
   groupOf?: GroupOf;
   /** The artifact's fixed per-coordinate preconditioner (step-norm target only). */
   preconditioner?: Readonly<Record<string, CoordinateFactors>>;
-  /** The per-parameter learning rate at step t: eta(t) for sgd, eta(t) s c_G(t) for static. */
+  /** The per-parameter learning rate at step t: eta(t) for sgd/adam/graft, eta(t) s c_G(t) for static. */
   lrAt(name: string, step: number): number;
-  /** The base schedule eta(t) (the decay rate is eta(t) wd). */
+  /** The per-parameter decoupled decay at step t (e.g. eta(t) wd), or undefined without weight decay. */
+  decayAt?(name: string, step: number): number;
+  /** The base schedule eta(t). */
   eta: Schedule;
 }
 
-/** The plan of a fused run, or undefined when the run needs the generic step (see the file comment). */
-export function fusedStepPlan(o: TrainOptions, eta: Schedule, artifact?: Artifact): FusedPlan | undefined {
-  if (o.engine !== 'ort') return undefined;
-  if (o.optimizer === 'sgd') {
-    return { target: 'gradient', clipNorm: o.clipNorm, weightDecay: o.weightDecay, lrAt: (_, t) => eta(t), eta };
-  }
-  if (o.optimizer !== 'static' || artifact === undefined || o.momentum !== undefined) return undefined; // momentum: a buffer, the generic step
+type StaticPart = Pick<FusedPlan, 'groupOf' | 'preconditioner' | 'lrAt' | 'clipNorm'>;
+
+/** The static schedule's part of a plan (static, hybrid), or undefined when only the generic path runs it. */
+function staticPart(o: TrainOptions, eta: Schedule, artifact: Artifact): StaticPart | undefined {
   const options = artifact.compression.options as { target?: string; preconditioner?: string };
   const factored = options.preconditioner !== undefined && options.preconditioner !== 'none';
   if (factored && (options.target !== 'stepNorm' || !artifact.preconditioner)) return undefined; // the generic path explains
@@ -64,10 +74,40 @@ export function fusedStepPlan(o: TrainOptions, eta: Schedule, artifact?: Artifac
     }
     return eta(t) * groupScale(o, groupOf(name)) * m;
   };
-  if (options.target === 'stepNorm') {
-    return { target: 'stepNorm', weightDecay: o.weightDecay, groupOf, lrAt, eta, preconditioner: factored ? artifact.preconditioner!.params : undefined };
+  if (options.target === 'stepNorm') return { groupOf, lrAt, preconditioner: factored ? artifact.preconditioner!.params : undefined };
+  return { lrAt, clipNorm: o.clipNorm };
+}
+
+/** The plan of a fused run, or undefined when the run needs the generic step (tfjs engine, momentum). */
+export function fusedStepPlan(o: TrainOptions, eta: Schedule, artifact?: Artifact): FusedPlan | undefined {
+  if (o.engine !== 'ort' || o.momentum !== undefined) return undefined; // momentum: a buffer, the generic step
+  const adam: AdamHyper = { beta1: o.beta1, beta2: o.beta2, eps: o.eps };
+  const decayAt = o.weightDecay > 0 ? (_: string, t: number) => eta(t) * o.weightDecay : undefined; // every parameter, as addDecayedWeights' default
+  const base = { optimizer: o.optimizer, eta, decayAt };
+  switch (o.optimizer) {
+    case 'sgd':
+      return { ...base, stateful: false, ruleOf: () => 'sgd', clipNorm: o.clipNorm, lrAt: (_, t) => eta(t) };
+    case 'adam':
+      return { ...base, stateful: true, ruleOf: () => 'adam', adam, clipNorm: o.clipNorm, lrAt: (_, t) => eta(t) };
+    case 'graft':
+      return { ...base, stateful: true, ruleOf: () => 'graft', adam, clipNorm: o.clipNorm, groupOf: perTensor, lrAt: (_, t) => eta(t) };
+    case 'static': {
+      const part = artifact && staticPart(o, eta, artifact);
+      return part && { ...base, stateful: false, ruleOf: () => 'sgd', ...part };
+    }
+    case 'hybrid': {
+      const part = artifact && staticPart(o, eta, artifact);
+      const peak = (eta as { spec?: { peakLr?: number } }).spec?.peakLr;
+      if (!part || !(typeof peak === 'number' && peak > 0)) return undefined; // the generic path explains
+      const adamRate = (t: number) => (eta(t) * o.hybridAdamLr!) / peak; // eta(t) a / eta_peak
+      return {
+        ...base, stateful: true, adam, ...part, clipNorm: o.clipNorm,
+        ruleOf: (n) => (isVectorParam(n) ? 'adam' : 'sgd'),
+        lrAt: (n, t) => (isVectorParam(n) ? adamRate(t) : part.lrAt(n, t)),
+        decayAt: o.weightDecay > 0 ? (n, t) => (isVectorParam(n) ? adamRate(t) : eta(t)) * o.weightDecay : undefined,
+      };
+    }
   }
-  return { target: 'gradient', clipNorm: o.clipNorm, weightDecay: o.weightDecay, lrAt, eta };
 }
 
 /**
@@ -95,8 +135,11 @@ export interface RunStepper extends Stepper {
   readonly engine: string;
   /** Held-out metrics of the current parameters. */
   evaluateHeldout(): Promise<HeldoutMetrics>;
-  /** Bytes of tensors in the current optimizer state (0 on the fused path). */
+  /** Bytes of per-parameter optimizer state (0 for stateless optimizers). */
   stateBytes(): number;
+  /** The fused path's host parameters and Adam state (borrowed); undefined on the generic path. */
+  hostParams?(): HostParams;
+  hostMoments?(): AdamMoments | undefined;
   /** Frees parameters, state, sessions. */
   dispose(): Promise<void>;
 }
@@ -104,43 +147,80 @@ export interface RunStepper extends Stepper {
 export interface FusedStepperOptions {
   /** Initial parameters: ADOPTED by the trainer, which updates these arrays in place (one set of parameters). */
   initial: HostParams;
-  /** The optimizer state at the first step (step counts only), as stored in checkpoints. */
-  state: HostTree;
+  /**
+   * The optimizer state at the first step, as stored in checkpoints: step counts only for a stateless
+   * plan, or the Adam state of a stateful one (fusedAdamState); undefined for a new stateful run.
+   */
+  state?: HostTree;
   /** Seeds dropout, as the ort engine does. */
   seed: number;
   evaluator: HostEvaluator;
+  /** Called after every applied step with its result (the probe reads the graft norms here). */
+  onResult?(step: number, result: OrtStepResult): void;
+}
+
+/** Marker key of the fused Adam state in a checkpoint's optimizer state. */
+const FUSED_STATE = 'fusedAdam';
+
+/** The fused Adam state as a checkpoint tree: {fusedAdam: {count, m: {name: tensor}, v: {...}}}; borrows the arrays. */
+function fusedAdamState(moments: AdamMoments): HostTree {
+  const tensors = (p: HostParams): HostTree => Object.fromEntries(Object.keys(p).sort().map((name) => {
+    const { shape, data } = p[name];
+    const array: HostArray = { dtype: 'f32', shape: [...shape], data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    return [name, { $tensor: array as unknown as HostTree }];
+  }));
+  return { [FUSED_STATE]: { count: moments.count, m: tensors(moments.m), v: tensors(moments.v) } };
+}
+
+/** The Adam state stored by fusedAdamState; throws a one-line error for any other tree. */
+function readFusedAdamState(tree: HostTree): AdamMoments {
+  const refuse = (): never => { throw new Error('the checkpoint holds no fused Adam state (it was written by another engine or optimizer): start a new run'); };
+  const body = (tree as Record<string, HostTree> | null)?.[FUSED_STATE] as Record<string, HostTree> | undefined;
+  if (!body || typeof body !== 'object' || !Number.isInteger(body.count)) refuse();
+  const arrays = (part: 'm' | 'v'): HostParams => Object.fromEntries(Object.entries((body![part] ?? refuse()) as Record<string, HostTree>).map(([name, node]) => {
+    const a = checkHostArray((node as Record<string, unknown>).$tensor, `optimizerState.${part}.${name}`);
+    return [name, { shape: a.shape, data: hostArrayValues(a) as Float32Array }];
+  }));
+  return { count: body!.count as number, m: arrays('m'), v: arrays('v') };
 }
 
 /**
  * Builds the fused trainer for `plan` as a RunStepper. Takes ownership of `o.initial` (updated in place)
  * and `o.evaluator`. A step whose loss or gradient is not finite throws NonFiniteError; the parameters in
- * memory are then partly updated (sgd-trainer.ts inPlace) and the run must stop, as runTraining does.
+ * memory are then partly updated (step-trainer.ts) and the run must stop, as runTraining does.
  */
 export async function createFusedStepper(config: BertConfig, plan: FusedPlan, o: FusedStepperOptions): Promise<RunStepper> {
-  advanceCounts(o.state, 0); // refuse a state that is not counts only, before any work
-  const trainer: OrtSgdTrainer = await createOrtSgdTrainer(config, o.initial, {
-    clipNorm: plan.clipNorm, weightDecay: plan.weightDecay > 0, seed: o.seed, normalizeBy: plan.groupOf, preconditioner: plan.preconditioner,
-    inPlace: true,
+  if (!plan.stateful && o.state !== undefined) advanceCounts(o.state, 0); // refuse a state that is not counts only, before any work
+  const stored = plan.stateful && o.state !== undefined ? readFusedAdamState(o.state) : undefined;
+  const trainer = await createOrtStepTrainer(config, o.initial, {
+    ruleOf: plan.ruleOf, adam: plan.adam, clipNorm: plan.clipNorm, weightDecay: plan.decayAt !== undefined, seed: o.seed,
+    groupOf: plan.groupOf, preconditioner: plan.preconditioner, moments: stored, inPlace: true,
   });
   const names = Object.keys(o.initial);
   let taken = 0;
   return {
-    engine: FUSED_ENGINE,
+    engine: fusedEngineName(plan),
     async step(batch: MlmBatch, t: number) {
       const lr: Record<string, number> = {}, decay: Record<string, number> = {};
       for (const name of names) {
         lr[name] = plan.lrAt(name, t);
-        decay[name] = plan.eta(t) * plan.weightDecay; // eta(t) wd for every parameter, as addDecayedWeights' default
+        if (plan.decayAt) decay[name] = plan.decayAt(name, t);
       }
-      const r = await trainer.step(batch, lr, { decayByParam: plan.weightDecay > 0 ? decay : undefined, step: t });
-      if (!r.applied) throw new NonFiniteError(t, r.nonFinite, nonFiniteMessage(t, r.loss, r.nonFinite));
+      const r = await trainer.step(batch, lr, { decayByParam: plan.decayAt ? decay : undefined, step: t });
+      if (!r.applied) throw new NonFiniteError(t, r.nonFinite, nonFiniteMessage(t, r.loss, r.nonFinite, undefined, true));
       taken++;
+      o.onResult?.(t, r);
       return { loss: r.loss, accuracy: r.accuracy };
     },
     // Borrowed: the trainer's own arrays, valid until the next step (a checkpoint is written before it).
-    snapshot: () => ({ params: trainer.getParams(), optimizerState: advanceCounts(o.state, taken) }),
+    snapshot: () => ({
+      params: trainer.getParams(),
+      optimizerState: plan.stateful ? fusedAdamState(trainer.getMoments()!) : advanceCounts(o.state ?? {}, taken),
+    }),
     evaluateHeldout: () => o.evaluator.evaluate(trainer.getParams()),
-    stateBytes: () => 0,
+    stateBytes: () => trainer.stateBytes(),
+    hostParams: () => trainer.getParams(),
+    hostMoments: () => trainer.getMoments(),
     async dispose() {
       await trainer.dispose();
       await o.evaluator.dispose();

@@ -141,13 +141,18 @@ function checkOptions(o: StepControl, startStep: number, canEvaluate: boolean): 
   if (o.evalEvery !== undefined && !canEvaluate) throw new Error('trainLoop: evalEvery needs an evaluate function');
 }
 
-/** The step-failure message; `groupOf` names the group of each bad parameter. */
-export function nonFiniteMessage(step: number, loss: number, bad: string[], groupOf?: GroupOf): string {
-  if (bad.length === 0) return `step ${step}: the loss is ${loss}; stopped before applying the step`;
+/**
+ * The step-failure message; `groupOf` names the group of each bad parameter. `inPlace`: the step updated
+ * the parameters in place (the fused ort step), so the tensors with a finite gradient already moved in
+ * memory; nothing of it is saved.
+ */
+export function nonFiniteMessage(step: number, loss: number, bad: string[], groupOf?: GroupOf, inPlace = false): string {
+  const stopped = inPlace ? 'stopped (that step is not saved)' : 'stopped before applying the step';
+  if (bad.length === 0) return `step ${step}: the loss is ${loss}; ${stopped}`;
   const named = bad.slice(0, 4).map((n) => (groupOf && groupOf(n) !== n ? `${n} (group ${groupOf(n)})` : n));
   const more = bad.length > 4 ? ` and ${bad.length - 4} more` : '';
   return `step ${step}: non-finite gradient (NaN or Infinity) in ${named.join(', ')}${more}; loss ${loss}; ` +
-    'stopped before applying the step: lower the learning rate or resume from the last checkpoint';
+    `${stopped}: lower the learning rate or resume from the last checkpoint`;
 }
 
 /**

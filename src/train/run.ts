@@ -20,7 +20,7 @@ import { disposeState, stateBytes } from '../optim/state.js';
 import { disposeParams, fromHost, type HostParams } from '../params.js';
 import { checkArtifactMatchesModel, decodeArtifact, type Artifact } from '../schedule/artifact.js';
 import { checkParamShapes, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
-import { createFusedStepper, FUSED_ENGINE, fusedStepPlan, hostEvaluator, type RunStepper } from './fused.js';
+import { createFusedStepper, fusedEngineName, fusedStepPlan, hostEvaluator, type RunStepper } from './fused.js';
 import { genericStepper, NonFiniteError, runSteps, type StepRecord } from './loop.js';
 import { openMetricsLog } from './metrics.js';
 import { trainBaseSchedule, trainOptimizer } from './optimizers.js';
@@ -107,7 +107,7 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   const eta = trainBaseSchedule(o, artifact);
   const optimizer = trainOptimizer(o, eta, artifact);
   const fused = fusedStepPlan(o, eta, artifact); // undefined: the generic step
-  const engineName = fused ? FUSED_ENGINE : typeof o.engine === 'function' ? 'custom' : o.engine;
+  const engineName = fused ? fusedEngineName(fused) : typeof o.engine === 'function' ? 'custom' : o.engine;
   // What must be equal for a resumed run to continue bit-identically (compared on resume).
   const sameRun = {
     optimizer: o.optimizer, steps: o.steps, batchSize: o.batchSize, seqLen: o.seqLen, baseSchedule: eta.spec,
@@ -144,8 +144,9 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   const stepper = fused
     ? await createFusedStepper(config, fused, {
       initial, seed: o.seed, evaluator: hostEvaluator(o, data, config),
-      // A stateless optimizer's init reads no parameters: its state is step counts only.
-      state: ckpt?.optimizerState ?? toHostTree(optimizer.init({})),
+      // A stateless optimizer's init reads no parameters: its state is step counts only. A stateful
+      // fused run starts from zero moments or the checkpoint's.
+      state: ckpt?.optimizerState ?? (fused.stateful ? undefined : toHostTree(optimizer.init({}))),
     })
     : await genericRunStepper(o, config, data, optimizer, initial, ckpt?.optimizerState);
   const optimizerStateBytes = stepper.stateBytes();

@@ -14,7 +14,7 @@ import { runProbe } from '../../src/probe/probe.js';
 import { buildArtifact, decodeArtifact, encodeArtifact, type Artifact } from '../../src/schedule/artifact.js';
 import { compressTrace } from '../../src/schedule/compress.js';
 import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
-import { advanceCounts, FUSED_ENGINE, fusedStepPlan } from '../../src/train/fused.js';
+import { advanceCounts, FUSED_ENGINE, fusedEngineName, fusedStepPlan } from '../../src/train/fused.js';
 import type { StepRecord } from '../../src/train/loop.js';
 import type { RunOptions } from '../../src/train/options.js';
 import { runTraining, type TrainSummary } from '../../src/train/run.js';
@@ -53,7 +53,12 @@ const cases: [string, Partial<TrainOptions>, ('multiplier' | 'stepNorm' | 'facto
   ['sgd with clipping and weight decay', { optimizer: 'sgd', lr: 4, clipNorm: 1, weightDecay: 0.05 }],
   ['static, multiplier target', { optimizer: 'static', scheduleScale: 4 }, 'multiplier'],
   ['static, step-norm target (group norms over several tensors)', { optimizer: 'static', scheduleScale: 8, weightDecay: 0.05 }, 'stepNorm'],
+  ['adam (AdamW) with clipping', { optimizer: 'adam', lr: 3e-3, clipNorm: 1, weightDecay: 0.05 }],
+  ['graft (online Adam#SGD) with clipping', { optimizer: 'graft', lr: 6e-3, clipNorm: 1 }],
+  ['hybrid: Adam for LayerNorm and biases, the step-norm schedule elsewhere', { optimizer: 'hybrid', scheduleScale: 8, hybridAdamLr: 3e-3, weightDecay: 0.05 }, 'stepNorm'],
 ];
+/** Per-parameter optimizer state of each optimizer on the fused path: Adam's m and v (8 bytes) where kept. */
+const stateBytesPerParam: Partial<Record<string, 'all' | 'vectors'>> = { adam: 'all', graft: 'all', hybrid: 'vectors' };
 
 describe('fused ort step in runTraining', () => {
   for (const [label, extra, target] of cases) {
@@ -61,9 +66,14 @@ describe('fused ort step in runTraining', () => {
       const o = () => ({ ...base, ...extra, schedule: target && artifacts[target], steps: 12, evalEvery: 6 });
       const fused = await curve({ ...o(), engine: 'ort' });
       const generic = await curve({ ...o(), engine: genericOrt });
-      expect(fused.summary.engine).toBe(FUSED_ENGINE);
+      const optimizer = extra.optimizer!;
+      expect(fused.summary.engine).toBe(optimizer in stateBytesPerParam ? `ort (fused ${optimizer} step)` : FUSED_ENGINE);
       expect(generic.summary.engine).toBe('ort');
-      expect(fused.summary.optimizerStateBytes).toBe(0);
+      // The fused path keeps Adam's two moments as float32 host arrays: the generic path's tfjs state in bytes.
+      expect(fused.summary.optimizerStateBytes).toBe(generic.summary.optimizerStateBytes);
+      expect(fused.summary.optimizerStateBytes).toBe(8 * fused.summary.statefulParams);
+      if (stateBytesPerParam[optimizer] === 'all') expect(fused.summary.statefulParams).toBe(fused.summary.paramCount);
+      if (stateBytesPerParam[optimizer] === undefined) expect(fused.summary.optimizerStateBytes).toBe(0);
       fused.losses.forEach((l, t) => expect(Math.abs(l - generic.losses[t]), `step ${t}`).toBeLessThan(2e-5));
       expect(generic.losses[0] - Math.min(...generic.losses)).toBeGreaterThan(0.1); // the run moves
       expect(Math.abs(fused.summary.heldout!.loss - generic.summary.heldout!.loss)).toBeLessThan(2e-5);
@@ -126,22 +136,45 @@ describe('fused ort step in runTraining', () => {
       .rejects.toThrow(/^train: step 1: non-finite gradient \(NaN or Infinity\) in cls\.predictions\.bias, .* and \d+ more; .*the last good checkpoint \(step 1\) is in /);
   }, 60_000);
 
-  it('fuses only the ort engine with sgd or a static schedule (factored: with its factors)', () => {
-    const eta = () => 0.1;
+  it('fuses every optimizer on the ort engine but static with momentum (factored: with its factors)', () => {
+    const eta = Object.assign(() => 0.1, { spec: { peakLr: 0.1 } });
     const plan = (o: Partial<TrainOptions>, a?: Artifact) => fusedStepPlan(validateTrainOptions({ ...base, ...o }), eta, a);
-    expect(plan({ engine: 'ort', optimizer: 'sgd' })?.target).toBe('gradient');
-    expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, artifacts.stepNorm)?.target).toBe('stepNorm');
+    const rule = 'encoder.layer.0.output.dense.kernel', vector = 'encoder.layer.0.output.dense.bias';
+    expect(plan({ engine: 'ort', optimizer: 'sgd' })?.ruleOf(rule)).toBe('sgd');
+    expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, artifacts.stepNorm)?.groupOf).toBeDefined();
+    expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.multiplier }, artifacts.multiplier)?.groupOf).toBeUndefined();
     expect(plan({ engine: 'tfjs', optimizer: 'sgd' })).toBeUndefined();
     expect(plan({ engine: genericOrt, optimizer: 'sgd' })).toBeUndefined();
-    expect(plan({ engine: 'ort', optimizer: 'adam' })).toBeUndefined();
+    expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm, momentum: 0.9 }, artifacts.stepNorm)).toBeUndefined();
+    expect(plan({ engine: 'ort', optimizer: 'adam' })?.ruleOf(rule)).toBe('adam');
+    expect(plan({ engine: 'ort', optimizer: 'graft' })?.ruleOf(rule)).toBe('graft');
+    const hybrid = plan({ engine: 'ort', optimizer: 'hybrid', schedule: artifacts.stepNorm }, artifacts.stepNorm)!;
+    expect([hybrid.ruleOf(rule), hybrid.ruleOf(vector), fusedEngineName(hybrid)]).toEqual(['sgd', 'adam', 'ort (fused hybrid step)']);
     const withPreconditioner = (p: string): Artifact => ({ ...artifacts.stepNorm, compression: { ...artifacts.stepNorm.compression, options: { ...artifacts.stepNorm.compression.options, preconditioner: p } as never } });
-    expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, withPreconditioner('none'))?.target).toBe('stepNorm');
+    expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, withPreconditioner('none'))?.groupOf).toBeDefined();
     // 'factored' without stored factors cannot be fused (the generic path refuses it with a message).
     expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, withPreconditioner('factored'))).toBeUndefined();
     const factored = plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.factored }, artifacts.factored);
-    expect(factored?.target).toBe('stepNorm');
     expect(Object.keys(factored?.preconditioner ?? {}).sort()).toEqual(Object.keys(artifacts.factored.preconditioner!.params).sort());
   });
+
+  it('a stateful fused run (adam) resumes bit-identically from its stored moments', async () => {
+    const opts = { ...base, engine: 'ort' as const, optimizer: 'adam' as const, lr: 3e-3, steps: 6, evalEvery: 0, checkpointEvery: 2 };
+    const full = await runTraining({ ...opts, outDir: out('adam-full') });
+    const stop = stopRequest();
+    await runTraining({ ...opts, outDir: out('adam-split') }, { onStep: (r) => { if (r.step === 2) stop.requestStop(); }, shouldStop: stop.shouldStop });
+    const stored = loadCheckpoint(out('adam-split'));
+    expect(stored.engine).toBe('ort (fused adam step)');
+    expect((stored.optimizerState as { fusedAdam: { count: number } }).fusedAdam.count).toBe(3);
+    const second = await runTraining({ ...opts, outDir: out('adam-split'), resume: true });
+    expect(second).toMatchObject({ stopped: false, step: 6, resumedFrom: 3 });
+    const bytes = (dir: string): string => {
+      const { params } = loadCheckpoint(dir);
+      return Object.keys(params).sort().map((n) => Buffer.from(params[n].data.buffer, params[n].data.byteOffset, params[n].data.byteLength).toString('hex')).join('|');
+    };
+    expect(bytes(out('adam-split'))).toBe(bytes(out('adam-full')));
+    expect(second.heldout!.loss).toBe(full.heldout!.loss);
+  }, 60_000);
 
   it('advances the step counts of a stateless state and refuses anything else', () => {
     expect(advanceCounts([{ count: 2 }, {}, [{ count: 2 }]], 3)).toEqual([{ count: 5 }, {}, [{ count: 5 }]]);
