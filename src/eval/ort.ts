@@ -39,6 +39,8 @@ export interface SessionOptions {
   memoryArena?: boolean;
   /** Pre-planned memory pattern for repeated input shapes (default true). */
   memoryPattern?: boolean;
+  /** Graph optimisers to leave out, by onnxruntime's name (e.g. 'CommonSubexpressionElimination'). */
+  disabledOptimizers?: readonly string[];
 }
 
 /** Describes the engine for the CLI's "which backend runs" line. */
@@ -80,6 +82,9 @@ export class OrtSession {
       executionMode: 'sequential',
       enableCpuMemArena: options.memoryArena ?? true,
       enableMemPattern: options.memoryPattern ?? true,
+      ...(options.disabledOptimizers?.length
+        ? { extra: { optimization: { disable_specified_optimizers: options.disabledOptimizers.join(',') } } }
+        : {}),
     };
     try {
       const session = typeof model === 'string'
