@@ -140,20 +140,20 @@ export function decodeArtifact(bytes: Uint8Array): Artifact {
     checksum,
   };
   if (version >= 2 && b.preconditioner !== undefined) out.preconditioner = unpackPreconditioner(check, b.preconditioner, model);
-  const wantsPreconditioner = (out.compression.options as { preconditioner?: string }).preconditioner === 'factored';
+  const wantsPreconditioner = out.compression.options.preconditioner === 'factored';
   if (wantsPreconditioner !== (out.preconditioner !== undefined)) {
     check.fail('preconditioner', wantsPreconditioner ? 'is missing but compression.options.preconditioner is "factored"' : 'is present but compression.options.preconditioner is not "factored"');
   }
   if (b.trace !== undefined) {
     const t = checkArtifactTrace(check, b.trace);
+    const fraction = unpackArray(t.fraction, 'schedule artifact field trace.fraction', ['f64'], [null]) as Float64Array;
+    const m = fraction.length;
     out.trace = {
       stepsPerPoint: t.stepsPerPoint,
-      fraction: unpackArray(t.fraction, 'schedule artifact field trace.fraction', ['f64']) as Float64Array,
-      loss: unpackArray(t.loss, 'schedule artifact field trace.loss', ['f32']) as Float32Array,
-      c: unpackArray(t.c, 'schedule artifact field trace.c', ['f32']) as Float32Array,
+      fraction,
+      loss: unpackArray(t.loss, 'schedule artifact field trace.loss', ['f32'], [m]) as Float32Array,
+      c: unpackArray(t.c, 'schedule artifact field trace.c', ['f32'], [m, G]) as Float32Array,
     };
-    const m = out.trace.fraction.length;
-    if (out.trace.loss.length !== m || out.trace.c.length !== m * G) check.fail('trace', `arrays disagree: ${m} points need loss (${m}) and c (${m} x ${G})`);
   }
   return out;
 }

@@ -20,7 +20,7 @@ function packFactors(f: MomentFactors): Record<string, unknown> {
 function unpackFactors(check: FieldChecker, x: unknown, at: string, shape: number[]): MomentFactors {
   const o = check.object(x, at);
   const arr = (key: string, n: number) => {
-    const a = unpackArray(o[key], `${at}.${key}`, ['f32']) as Float32Array;
+    const a = unpackArray(o[key], `${at}.${key}`, ['f32'], [null]) as Float32Array;
     if (a.length !== n) check.fail(`${at}.${key}`, `has ${a.length} values, expected ${n} for shape [${shape}]`);
     for (const v of a) if (!(v >= 0 && Number.isFinite(v))) check.fail(`${at}.${key}`, `holds ${v}: second moments are finite and >= 0`);
     return a;

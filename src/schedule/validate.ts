@@ -2,8 +2,18 @@
  * Type checks for decoded files. A file that passed its checksum was written as-is, but by whom?
  * These checks turn "not what graftlr writes" into a one-line error naming the field.
  */
+import { DECAYS } from '../optim/schedule-spec.js';
+import type { BaseScheduleSpec } from '../optim/schedules.js';
 import { isPlainObject } from './codec.js';
 import type { GroupInfo, ModelInfo, OptimizerSpec, ParamInfo, PlainRecord, ProbeInfo } from './model-info.js';
+
+/**
+ * The base-schedule ranges a file may hold (artifacts/FORMAT.md). A probe's peak learning rate above 10 has
+ * no use for SGD or Adam on these models (the tools' defaults are 1e-3 to 0.1); such a value is a corrupted or
+ * edited file, and training with it diverges at the first step. A run of more than a billion steps likewise.
+ */
+export const MAX_PEAK_LR = 10;
+export const MAX_TOTAL_STEPS = 1_000_000_000;
 
 /** Builds field errors for one file: "<what> field <path> <problem>: <remedy>". */
 export class FieldChecker {
@@ -83,17 +93,43 @@ export class FieldChecker {
     return { name: this.string(o.name, `${path}.name`), hyperparameters: this.plainRecord(o.hyperparameters, `${path}.hyperparameters`) };
   }
 
+  /**
+   * The probe's base schedule eta(t), in the ranges train accepts: kind "base", peakLr in (0, MAX_PEAK_LR],
+   * totalSteps an integer in [1, MAX_TOTAL_STEPS], warmupSteps an integer in [0, totalSteps], decay one of
+   * DECAYS, endLr in [0, peakLr]. Returns a copy holding exactly those fields.
+   */
+  baseSchedule(x: unknown, path: string): BaseScheduleSpec {
+    const o = this.object(x, path);
+    if (o.kind !== 'base') this.fail(`${path}.kind`, `must be "base", got ${describe(o.kind)}`);
+    const peakLr = this.number(o.peakLr, `${path}.peakLr`);
+    if (!(peakLr > 0 && peakLr <= MAX_PEAK_LR)) this.fail(`${path}.peakLr`, `must be in (0, ${MAX_PEAK_LR}], got ${peakLr}`);
+    const totalSteps = this.int(o.totalSteps, `${path}.totalSteps`, 1);
+    if (totalSteps > MAX_TOTAL_STEPS) this.fail(`${path}.totalSteps`, `must be at most ${MAX_TOTAL_STEPS}, got ${totalSteps}`);
+    const warmupSteps = this.int(o.warmupSteps, `${path}.warmupSteps`, 0);
+    if (warmupSteps > totalSteps) this.fail(`${path}.warmupSteps`, `must be at most totalSteps (${totalSteps}), got ${warmupSteps}`);
+    const decay = this.string(o.decay, `${path}.decay`);
+    if (!(DECAYS as readonly string[]).includes(decay)) this.fail(`${path}.decay`, `is "${decay}", expected one of ${DECAYS.join(', ')}`);
+    const endLr = this.number(o.endLr, `${path}.endLr`, 0);
+    if (endLr > peakLr) this.fail(`${path}.endLr`, `must be at most peakLr (${peakLr}), got ${endLr}`);
+    return { kind: 'base', peakLr, warmupSteps, totalSteps, decay: decay as BaseScheduleSpec['decay'], endLr };
+  }
+
   probe(x: unknown, path: string): ProbeInfo {
     const o = this.object(x, path);
+    const baseSchedule = this.baseSchedule(o.baseSchedule, `${path}.baseSchedule`);
+    const totalSteps = this.int(o.totalSteps, `${path}.totalSteps`, 1);
+    if (totalSteps !== baseSchedule.totalSteps) {
+      this.fail(`${path}.totalSteps`, `is ${totalSteps} but ${path}.baseSchedule.totalSteps is ${baseSchedule.totalSteps}: the base schedule is laid out for the planned run`);
+    }
     return {
       magnitude: this.optimizer(o.magnitude, `${path}.magnitude`),
       direction: this.optimizer(o.direction, `${path}.direction`),
-      baseSchedule: this.plainRecord(o.baseSchedule, `${path}.baseSchedule`),
+      baseSchedule,
       grouping: this.string(o.grouping, `${path}.grouping`),
       batchSize: this.int(o.batchSize, `${path}.batchSize`, 1),
       seqLen: this.int(o.seqLen, `${path}.seqLen`, 1),
       steps: this.int(o.steps, `${path}.steps`, 0),
-      totalSteps: this.int(o.totalSteps, `${path}.totalSteps`, 1),
+      totalSteps,
       seed: this.int(o.seed, `${path}.seed`, 0),
       dataFingerprint: this.string(o.dataFingerprint, `${path}.dataFingerprint`),
       backend: this.string(o.backend, `${path}.backend`),

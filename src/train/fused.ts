@@ -52,7 +52,7 @@ export function fusedStepPlan(o: TrainOptions, eta: Schedule, artifact?: Artifac
     return { target: 'gradient', clipNorm: o.clipNorm, weightDecay: o.weightDecay, lrAt: (_, t) => eta(t), eta };
   }
   if (o.optimizer !== 'static' || artifact === undefined || o.momentum !== undefined) return undefined; // momentum: a buffer, the generic step
-  const options = artifact.compression.options as { target?: string; preconditioner?: string };
+  const options = artifact.compression.options;
   const factored = options.preconditioner !== undefined && options.preconditioner !== 'none';
   if (factored && (options.target !== 'stepNorm' || !artifact.preconditioner)) return undefined; // the generic path explains
   const c = multiplierFn(artifact, o.steps);
