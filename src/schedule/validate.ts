@@ -78,7 +78,17 @@ export class FieldChecker {
     });
     const groupNames = new Set(groups.map((g) => g.name));
     if (groupNames.size !== groups.length) this.fail(`${path}.groups`, 'has a repeated group name');
-    for (const p of params) if (!groupNames.has(p.group)) this.fail(`${path}.params`, `puts "${p.name}" in unknown group "${p.group}"`);
+    if (new Set(params.map((p) => p.name)).size !== params.length) this.fail(`${path}.params`, 'has a repeated parameter name');
+    for (const p of params) {
+      if (!groupNames.has(p.group)) this.fail(`${path}.params`, `puts "${p.name}" in unknown group "${p.group}"`);
+      if (p.size !== p.shape.reduce((n, d) => n * d, 1)) this.fail(`${path}.params`, `gives "${p.name}" size ${p.size} but shape [${p.shape}]`);
+    }
+    // Each group lists exactly its parameters (in model order) and holds their values (describeModel).
+    for (const g of groups) {
+      const members = params.filter((p) => p.group === g.name);
+      if (members.map((p) => p.name).join('\n') !== g.params.join('\n')) this.fail(`${path}.groups`, `lists parameters of "${g.name}" that model.params does not put in it`);
+      if (g.size !== members.reduce((n, p) => n + p.size, 0)) this.fail(`${path}.groups`, `gives "${g.name}" size ${g.size}, but its parameters hold ${members.reduce((n, p) => n + p.size, 0)} values`);
+    }
     return {
       architecture: this.string(o.architecture, `${path}.architecture`),
       config: this.plainRecord(o.config, `${path}.config`),
