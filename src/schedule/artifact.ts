@@ -7,7 +7,7 @@
  * Version 2 added `preconditioner`. Version 1 files are migrated on reading: they are version 2 files without
  * a preconditioner (the body keeps `version: 1`, so re-encoding one gives back the same bytes).
  */
-import { decodeContainer, encodeContainer, packArray, shortHash, unpackArray, type ContainerSpec } from './codec.js';
+import { decodeContainer, encodeContainer, packArray, shortHash, type ContainerSpec } from './codec.js';
 import type { CompressionInfo, Compressed, GroupEntry } from './compress.js';
 import { median } from './fit.js';
 import { packPreconditioner, unpackPreconditioner } from './moments-codec.js';
@@ -146,13 +146,13 @@ export function decodeArtifact(bytes: Uint8Array): Artifact {
   }
   if (b.trace !== undefined) {
     const t = checkArtifactTrace(check, b.trace);
-    const fraction = unpackArray(t.fraction, 'schedule artifact field trace.fraction', ['f64'], [null]) as Float64Array;
+    const fraction = check.numbers(t.fraction, 'trace.fraction', ['f64'], [null]) as Float64Array;
     const m = fraction.length;
     out.trace = {
       stepsPerPoint: t.stepsPerPoint,
       fraction,
-      loss: unpackArray(t.loss, 'schedule artifact field trace.loss', ['f32'], [m]) as Float32Array,
-      c: unpackArray(t.c, 'schedule artifact field trace.c', ['f32'], [m, G]) as Float32Array,
+      loss: check.numbers(t.loss, 'trace.loss', ['f32'], [m]) as Float32Array,
+      c: check.numbers(t.c, 'trace.c', ['f32'], [m, G]) as Float32Array, // (m, G): point-major
     };
   }
   return out;

@@ -4,7 +4,7 @@
  */
 import { DECAYS } from '../optim/schedule-spec.js';
 import type { BaseScheduleSpec } from '../optim/schedules.js';
-import { isPlainObject } from './codec.js';
+import { isPlainObject, unpackArray, type DType, type NumericArray } from './codec.js';
 import type { GroupInfo, ModelInfo, OptimizerSpec, ParamInfo, PlainRecord, ProbeInfo } from './model-info.js';
 
 /**
@@ -34,7 +34,7 @@ export class FieldChecker {
   }
 
   number(x: unknown, path: string, min = -Infinity): number {
-    if (typeof x !== 'number' || !Number.isFinite(x) || x < min) this.fail(path, `must be a finite number >= ${min}, got ${describe(x)}`);
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < min) this.fail(path, `must be a finite number${min === -Infinity ? '' : ` >= ${min}`}, got ${describe(x)}`);
     return x;
   }
 
@@ -45,6 +45,15 @@ export class FieldChecker {
 
   numberOrNull(x: unknown, path: string): number | null {
     return x === null ? null : this.number(x, path);
+  }
+
+  /** A numeric array record (codec.ts unpackArray) of one of `dtypes` and the expected shape (null: any length). */
+  numbers(x: unknown, path: string, dtypes: DType[], shape: readonly (number | null)[]): NumericArray {
+    try {
+      return unpackArray(x, `${this.what} field ${path}`, dtypes, shape);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}: ${this.remedy}`);
+    }
   }
 
   array(x: unknown, path: string): unknown[] {
@@ -111,16 +120,16 @@ export class FieldChecker {
   baseSchedule(x: unknown, path: string): BaseScheduleSpec {
     const o = this.object(x, path);
     if (o.kind !== 'base') this.fail(`${path}.kind`, `must be "base", got ${describe(o.kind)}`);
-    const peakLr = this.number(o.peakLr, `${path}.peakLr`);
-    if (!(peakLr > 0 && peakLr <= MAX_PEAK_LR)) this.fail(`${path}.peakLr`, `must be in (0, ${MAX_PEAK_LR}], got ${peakLr}`);
+    const peakLr = o.peakLr;
+    if (typeof peakLr !== 'number' || !(peakLr > 0 && peakLr <= MAX_PEAK_LR)) this.fail(`${path}.peakLr`, `must be a number in (0, ${MAX_PEAK_LR}], got ${describe(peakLr)}`);
     const totalSteps = this.int(o.totalSteps, `${path}.totalSteps`, 1);
     if (totalSteps > MAX_TOTAL_STEPS) this.fail(`${path}.totalSteps`, `must be at most ${MAX_TOTAL_STEPS}, got ${totalSteps}`);
     const warmupSteps = this.int(o.warmupSteps, `${path}.warmupSteps`, 0);
     if (warmupSteps > totalSteps) this.fail(`${path}.warmupSteps`, `must be at most totalSteps (${totalSteps}), got ${warmupSteps}`);
     const decay = this.string(o.decay, `${path}.decay`);
     if (!(DECAYS as readonly string[]).includes(decay)) this.fail(`${path}.decay`, `is "${decay}", expected one of ${DECAYS.join(', ')}`);
-    const endLr = this.number(o.endLr, `${path}.endLr`, 0);
-    if (endLr > peakLr) this.fail(`${path}.endLr`, `must be at most peakLr (${peakLr}), got ${endLr}`);
+    const endLr = o.endLr;
+    if (typeof endLr !== 'number' || !(endLr >= 0 && endLr <= peakLr)) this.fail(`${path}.endLr`, `must be a number in [0, peakLr = ${peakLr}], got ${describe(endLr)}`);
     return { kind: 'base', peakLr, warmupSteps, totalSteps, decay: decay as BaseScheduleSpec['decay'], endLr };
   }
 
