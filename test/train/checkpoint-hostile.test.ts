@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { Packr, Unpackr } from 'msgpackr';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHECKPOINT_FILE, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, type Checkpoint } from '../../src/train/checkpoint.js';
+import type { HostTree } from '../../src/train/state.js';
 import { toyConfig } from './toy.js';
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -18,7 +19,8 @@ const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-ckpt-hostile-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const f32 = (values: number[], shape: number[]) => ({ dtype: 'f32' as const, shape, data: new Uint8Array(Float32Array.from(values).buffer) });
+/** A tensor node's host array (the tree type has no bytes: toHostTree casts the same way). */
+const f32 = (values: number[], shape: number[]) => ({ dtype: 'f32', shape, data: new Uint8Array(Float32Array.from(values).buffer) }) as unknown as HostTree;
 
 /** A small checkpoint: one 2 x 2 parameter, an Adam-like state with one tensor and a count. */
 export function smallCheckpoint(): Checkpoint {
