@@ -223,7 +223,8 @@ export function decodeContainer(bytes: Uint8Array, spec: ContainerSpec): { body:
   const obj = raw as Record<string, unknown>;
   const version = obj.version;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-    throw new Error(`${spec.what} has an invalid version ${JSON.stringify(version)}: the file is corrupted; ${spec.remedy}`);
+    const shown = typeof version === 'bigint' ? `${version} (a 64-bit integer)` : JSON.stringify(version) ?? String(version); // JSON.stringify throws on a BigInt
+    throw new Error(`${spec.what} has an invalid version ${shown.slice(0, 40)}: the file is corrupted; ${spec.remedy}`);
   }
   if (version > spec.version) {
     throw new Error(`${spec.what} version ${version} was made by a newer graftlr (this one reads version ${spec.version}): upgrade graftlr`);

@@ -4,44 +4,17 @@
  * such file must be refused by decodeCheckpoint in one line naming the file, before anything compares or
  * allocates from it.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Packr, Unpackr } from 'msgpackr';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHECKPOINT_FILE, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, type Checkpoint } from '../../src/train/checkpoint.js';
-import type { HostTree } from '../../src/train/state.js';
+import { checkpointPackr, checkpointUnpackr, editedCheckpoint, smallCheckpoint } from '../fixtures/fixture-checkpoint.js';
 import { toyConfig } from './toy.js';
 
-const packr = new Packr({ useRecords: false, moreTypes: false });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+const packr = checkpointPackr, unpackr = checkpointUnpackr;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-ckpt-hostile-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-/** A tensor node's host array (the tree type has no bytes: toHostTree casts the same way). */
-const f32 = (values: number[], shape: number[]) => ({ dtype: 'f32', shape, data: new Uint8Array(Float32Array.from(values).buffer) }) as unknown as HostTree;
-
-/** A small checkpoint: one 2 x 2 parameter, an Adam-like state with one tensor and a count. */
-export function smallCheckpoint(): Checkpoint {
-  return {
-    step: 3, createdAt: '2024-01-01T00:00:00Z', model: { config: toyConfig, preset: 'toy' },
-    optimizer: { name: 'adam', hyperparameters: { lr: 0.05, beta1: 0.9 } }, run: { steps: 9, batchSize: 2, clipNorm: null },
-    dataFingerprint: 'data-1', seed: 5, backend: 'cpu', engine: 'tfjs',
-    params: { w: { shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) } },
-    optimizerState: { count: 3, m: { w: { $tensor: f32([0.5, 0.25, 0.125, 1], [2, 2]) } } },
-  };
-}
-
-/** The checkpoint's bytes with `edit` applied to its decoded payload and a valid checksum. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function editedCheckpoint(bytes: Uint8Array, edit: (payload: any) => void): Uint8Array {
-  const outer = unpackr.unpack(bytes) as Record<string, unknown>;
-  const body = unpackr.unpack(outer.payload as Uint8Array);
-  edit(body);
-  const payload = packr.pack(body);
-  return packr.pack({ ...outer, checksum: createHash('sha256').update(payload).digest('hex'), payload });
-}
 
 const GOOD = encodeCheckpoint(smallCheckpoint());
 
