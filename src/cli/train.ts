@@ -2,8 +2,10 @@
  * graftlr train: stateless SGD scaled per group by a schedule artifact (or a baseline optimizer).
  */
 import * as path from 'node:path';
+import { scheduleDataNotice } from '../schedule/data-notice.js';
+import { loadArtifact } from '../schedule/files.js';
 import { runTraining, type TrainSummary } from '../train/run.js';
-import type { TrainOptimizerName } from '../train/train-options.js';
+import { usesSchedule, type TrainOptimizerName } from '../train/train-options.js';
 import { flag, type FlagSpecs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { setupBackend } from './common.js';
@@ -59,15 +61,21 @@ export function formatSummary(s: TrainSummary): string {
   return lines.join('\n');
 }
 
-/** Runs training with a progress bar on stderr; shared by `train` and the main job. */
+/**
+ * Runs training with a progress bar on stderr; shared by `train` and the main job. A schedule given as a path
+ * is read here (errors name the file), so the start line can say when it was extracted on other data.
+ */
 export async function trainWithProgress(options: Parameters<typeof runTraining>[0], io: CommandIo, label = 'train'): Promise<TrainSummary> {
+  const schedule = typeof options.schedule === 'string' && usesSchedule(options.optimizer ?? 'static') ? loadArtifact(options.schedule) : options.schedule;
   const stop = stopOnSignals(io);
   let bar: ReturnType<typeof progress> | undefined;
   try {
-    const summary = await runTraining(options, {
+    const summary = await runTraining({ ...options, schedule }, {
       onStart: (info) => {
         io.err(`engine: ${info.engine}; ${info.paramCount} parameters; optimizer state: ${info.optimizerStateBytes} bytes` +
           (info.startStep > 0 ? `; resuming at step ${info.startStep}` : ''));
+        const notice = typeof schedule === 'object' ? scheduleDataNotice(schedule.probe.dataFingerprint, info.dataFingerprint) : undefined;
+        if (notice) io.err(notice);
         bar = progress(label, info.steps, io.err, { isTTY: process.stderr.isTTY });
       },
       onStep: (r) => {

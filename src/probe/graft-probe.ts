@@ -24,7 +24,7 @@ import { graft, type GraftState } from '../optim/graft.js';
 import { baseSchedule, type BaseScheduleOptions } from '../optim/schedule-spec.js';
 import type { BaseScheduleSpec } from '../optim/schedules.js';
 import { fromHost, perTensor, type GroupOf, type HostParams, type ParamMap } from '../params.js';
-import type { ModelInfo, PlainRecord, ProbeInfo } from '../schedule/model-info.js';
+import type { ModelInfo, ProbeInfo } from '../schedule/model-info.js';
 import { traceRecorder, type GroupStepNorms, type Trace } from '../schedule/trace.js';
 import { NonFiniteError, nonFiniteMessage, runSteps, trainLoop, type StepRecord } from '../train/loop.js';
 import { createOrtStepTrainer } from '../engine/ort/step-trainer.js';
@@ -100,7 +100,7 @@ function startProbe(o: Omit<GraftProbeOptions, 'engine' | 'params'>) {
     ...o.provenance,
     magnitude: { name: 'adam', hyperparameters: { lr: spec.peakLr, lrSchedule: 'baseSchedule', ...o.adam, weightDecay: 0 } },
     direction: { name: 'sgd', hyperparameters: { lr: spec.peakLr, lrSchedule: 'baseSchedule', momentum: 0 } },
-    baseSchedule: { ...spec } as unknown as PlainRecord,
+    baseSchedule: { ...spec },
     steps: o.probeSteps,
     totalSteps: spec.totalSteps,
   };

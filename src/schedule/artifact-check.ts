@@ -1,11 +1,48 @@
 /**
  * Type checks for the schedule-specific fields of a decoded artifact (compression, groups, trace).
  */
-import type { CompressMethod, CompressOptions, CompressionInfo, GroupEntry, SpreadStats } from './compress.js';
+import { resolveCompressOptions, type CompressMethod, type CompressOptions, type CompressionInfo, type GroupEntry, type SpreadStats } from './compress.js';
 import type { ModelInfo } from './model-info.js';
 import type { FieldChecker } from './validate.js';
 
 const METHODS: CompressMethod[] = ['constant', 'piecewise', 'factorized'];
+
+/** Options stored as numbers; any other stored type is refused (a boolean would pass some range tests). */
+const NUMBER_OPTIONS = ['skipFraction', 'trimFraction', 'knots', 'minMultiplier', 'maxMultiplier', 'flagSpread', 'zeroGradTol', 'capRatio', 'preconditionerEps'] as const;
+const STRING_OPTIONS = ['method', 'estimator', 'target', 'capBy', 'preconditioner'] as const;
+/** Options every graftlr has written (the others came later: absent means their default). */
+const REQUIRED_OPTIONS = ['method', 'skipFraction', 'estimator', 'trimFraction', 'knots', 'minMultiplier', 'maxMultiplier', 'flagSpread', 'fallback'] as const;
+
+/**
+ * Options that graftlr wrote only alongside `target` (target came first): a file holding one of them without
+ * `target` was edited, and reading it as the default "multiplier" would apply step norms as SGD multipliers.
+ */
+const WRITTEN_WITH_TARGET = ['preconditioner', 'preconditionerEps', 'capBy'] as const;
+
+/**
+ * compression.options, in the ranges compression itself accepts (resolveCompressOptions): every known option
+ * has the right type and range, those added later may be absent (files from older writers: their defaults), and
+ * `method` matches compression.method. Unknown keys are kept (readers ignore them; re-encoding keeps the bytes).
+ */
+export function checkCompressOptions(check: FieldChecker, x: unknown, method: CompressMethod): CompressOptions {
+  const o = check.plainRecord(x, 'compression.options');
+  for (const key of REQUIRED_OPTIONS) if (o[key] === undefined) check.fail(`compression.options.${key}`, 'is missing');
+  for (const key of NUMBER_OPTIONS) if (o[key] !== undefined) check.number(o[key], `compression.options.${key}`);
+  for (const key of STRING_OPTIONS) if (o[key] !== undefined) check.string(o[key], `compression.options.${key}`);
+  if (o.fallback !== undefined && o.fallback !== 'median') check.number(o.fallback, 'compression.options.fallback');
+  if (o.method !== undefined && o.method !== method) check.fail('compression.options.method', `is "${o.method}" but compression.method is "${method}"`);
+  if (o.target === undefined) {
+    const later = WRITTEN_WITH_TARGET.find((key) => o[key] !== undefined);
+    if (later) check.fail('compression.options.target', `is missing although options.${later} is present (graftlr writes target with it), so the meaning of the group values is unknown`);
+  }
+  const options = o as unknown as Partial<CompressOptions>; // every known key's type was checked above
+  try {
+    resolveCompressOptions({ ...options, method });
+  } catch (err) {
+    check.fail('compression.options', `is invalid: ${(err as Error).message.replace(/^compression option /, '').replace(/: pass --target stepNorm$/, '')}`);
+  }
+  return options as CompressOptions;
+}
 
 export function checkCompression(check: FieldChecker, x: unknown, model: ModelInfo): CompressionInfo {
   const o = check.object(x, 'compression');
@@ -22,7 +59,7 @@ export function checkCompression(check: FieldChecker, x: unknown, model: ModelIn
   };
   const out: CompressionInfo = {
     method,
-    options: check.plainRecord(o.options, 'compression.options') as unknown as CompressOptions,
+    options: checkCompressOptions(check, o.options, method),
     fitError,
     flagged: names('flagged'),
     clamped: names('clamped'),

@@ -7,7 +7,7 @@
  * Version 2 added `preconditioner`. Version 1 files are migrated on reading: they are version 2 files without
  * a preconditioner (the body keeps `version: 1`, so re-encoding one gives back the same bytes).
  */
-import { decodeContainer, encodeContainer, packArray, shortHash, unpackArray, type ContainerSpec } from './codec.js';
+import { decodeContainer, encodeContainer, packArray, shortHash, type ContainerSpec } from './codec.js';
 import type { CompressionInfo, Compressed, GroupEntry } from './compress.js';
 import { median } from './fit.js';
 import { packPreconditioner, unpackPreconditioner } from './moments-codec.js';
@@ -140,20 +140,20 @@ export function decodeArtifact(bytes: Uint8Array): Artifact {
     checksum,
   };
   if (version >= 2 && b.preconditioner !== undefined) out.preconditioner = unpackPreconditioner(check, b.preconditioner, model);
-  const wantsPreconditioner = (out.compression.options as { preconditioner?: string }).preconditioner === 'factored';
+  const wantsPreconditioner = out.compression.options.preconditioner === 'factored';
   if (wantsPreconditioner !== (out.preconditioner !== undefined)) {
     check.fail('preconditioner', wantsPreconditioner ? 'is missing but compression.options.preconditioner is "factored"' : 'is present but compression.options.preconditioner is not "factored"');
   }
   if (b.trace !== undefined) {
     const t = checkArtifactTrace(check, b.trace);
+    const fraction = check.numbers(t.fraction, 'trace.fraction', ['f64'], [null]) as Float64Array;
+    const m = fraction.length;
     out.trace = {
       stepsPerPoint: t.stepsPerPoint,
-      fraction: unpackArray(t.fraction, 'schedule artifact field trace.fraction', ['f64']) as Float64Array,
-      loss: unpackArray(t.loss, 'schedule artifact field trace.loss', ['f32']) as Float32Array,
-      c: unpackArray(t.c, 'schedule artifact field trace.c', ['f32']) as Float32Array,
+      fraction,
+      loss: check.numbers(t.loss, 'trace.loss', ['f32'], [m]) as Float32Array,
+      c: check.numbers(t.c, 'trace.c', ['f32'], [m, G]) as Float32Array, // (m, G): point-major
     };
-    const m = out.trace.fraction.length;
-    if (out.trace.loss.length !== m || out.trace.c.length !== m * G) check.fail('trace', `arrays disagree: ${m} points need loss (${m}) and c (${m} x ${G})`);
   }
   return out;
 }

@@ -24,6 +24,9 @@ export interface PackedArray {
 
 const BYTES: Record<DType, number> = { f32: 4, f64: 8, i32: 4, u8: 1 };
 
+/** The largest length along one axis a file may declare (int32, as tensor shapes): larger is a corrupted file. */
+export const MAX_DIMENSION = 0x7fffffff;
+
 function dtypeOf(a: NumericArray): DType {
   if (a instanceof Float32Array) return 'f32';
   if (a instanceof Float64Array) return 'f64';
@@ -49,15 +52,22 @@ export function packArray(a: NumericArray, shape: number[] = [a.length]): Packed
 
 /**
  * Checks a decoded `{dtype, shape, data}` value and returns its typed array (a copy).
- * `where` names the field in error messages; `expected` restricts the dtype.
+ * `where` names the field in error messages; `expected` restricts the dtype; `expectedShape` the shape
+ * (null = any length along that axis), so a [G, m] array is refused where [m, G] is meant, although both
+ * hold the same number of elements.
  */
-export function unpackArray(x: unknown, where: string, expected?: DType[]): NumericArray {
+export function unpackArray(x: unknown, where: string, expected?: DType[], expectedShape?: readonly (number | null)[]): NumericArray {
   const bad = (why: string) => new Error(`${where}: ${why}`);
   if (!isPlainObject(x)) throw bad('expected an array record {dtype, shape, data}');
   const { dtype, shape, data } = x as Record<string, unknown>;
   if (typeof dtype !== 'string' || !(dtype in BYTES)) throw bad(`unknown dtype ${JSON.stringify(dtype)}`);
   if (expected && !expected.includes(dtype as DType)) throw bad(`dtype ${dtype}, expected ${expected.join(' or ')}`);
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw bad('shape must be a list of integers >= 0');
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0 && d <= MAX_DIMENSION)) {
+    throw bad(`shape must be a list of integers in [0, ${MAX_DIMENSION}]`);
+  }
+  if (expectedShape && (shape.length !== expectedShape.length || expectedShape.some((d, i) => d !== null && d !== shape[i]))) {
+    throw bad(`shape [${shape}] is not the expected [${expectedShape.map((d) => d ?? 'any').join(',')}]`);
+  }
   if (!(data instanceof Uint8Array)) throw bad('data must be bytes');
   const n = (shape as number[]).reduce((p, d) => p * d, 1);
   const size = BYTES[dtype as DType];
@@ -213,7 +223,8 @@ export function decodeContainer(bytes: Uint8Array, spec: ContainerSpec): { body:
   const obj = raw as Record<string, unknown>;
   const version = obj.version;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-    throw new Error(`${spec.what} has an invalid version ${JSON.stringify(version)}: the file is corrupted; ${spec.remedy}`);
+    const shown = typeof version === 'bigint' ? `${version} (a 64-bit integer)` : JSON.stringify(version) ?? String(version); // JSON.stringify throws on a BigInt
+    throw new Error(`${spec.what} has an invalid version ${shown.slice(0, 40)}: the file is corrupted; ${spec.remedy}`);
   }
   if (version > spec.version) {
     throw new Error(`${spec.what} version ${version} was made by a newer graftlr (this one reads version ${spec.version}): upgrade graftlr`);

@@ -7,11 +7,10 @@
  */
 import { hfName } from '../io/hf.js';
 import { stretchSchedule } from '../optim/schedule-spec.js';
-import type { ScheduleSpec } from '../optim/schedules.js';
+import type { BaseScheduleSpec } from '../optim/schedules.js';
 import type { ArtifactBody } from './artifact.js';
 import type { CompressTarget } from './compress.js';
 import type { GroupSchedule } from './interpolate.js';
-import type { PlainRecord } from './model-info.js';
 import type { Preconditioner } from './second-moments.js';
 
 /**
@@ -53,7 +52,14 @@ export interface ExportSource {
 export type ScheduleTarget = CompressTarget;
 
 export function scheduleTarget(a: ArtifactBody): ScheduleTarget {
-  return (a.compression.options as { target?: ScheduleTarget }).target ?? 'multiplier';
+  return a.compression.options.target ?? 'multiplier'; // decodeArtifact refuses a missing target that cannot mean this
+}
+
+/** The probe's base schedule over `totalSteps` steps, warmup scaled with it (stretchSchedule). */
+function stretchBase(base: BaseScheduleSpec, totalSteps: number): BaseScheduleSpec {
+  const spec = stretchSchedule(base, totalSteps).spec;
+  if (spec.kind !== 'base') throw new Error(`stretching a base schedule gave kind "${spec.kind}"`); // stretchSchedule keeps the kind
+  return spec;
 }
 
 /** Framework-neutral export keyed by graftlr names. */
@@ -67,7 +73,7 @@ export interface ScheduleJsonExport {
   timeUnit: 'fraction' | 'step';
   /** The run length the step times and baseSchedule are laid out for (the probe's plan for "fraction"). */
   totalSteps: number;
-  baseSchedule: PlainRecord;
+  baseSchedule: BaseScheduleSpec;
   groups: Record<string, GroupSchedule>;
   /** parameter name -> group */
   params: Record<string, string>;
@@ -83,7 +89,7 @@ export interface TorchScheduleExport {
   /** How to apply the values (see ScheduleTarget). */
   target: ScheduleTarget;
   /** Base schedule as probed, laid out for `baseScheduleTotalSteps`; the recipe stretches it. */
-  baseSchedule: PlainRecord;
+  baseSchedule: BaseScheduleSpec;
   baseScheduleTotalSteps: number;
   /** HF name -> its group and schedule (knot times are fractions of training). */
   params: Record<string, { group: string } & GroupSchedule>;
@@ -123,8 +129,7 @@ export function exportScheduleJson(artifact: ArtifactBody & { checksum?: string 
     target: scheduleTarget(artifact),
     timeUnit: totalSteps === undefined ? 'fraction' : 'step',
     totalSteps: totalSteps ?? artifact.probe.totalSteps,
-    baseSchedule: totalSteps === undefined || base.kind === 'constant' ? base
-      : (stretchSchedule(base as unknown as ScheduleSpec, totalSteps).spec as unknown as PlainRecord),
+    baseSchedule: totalSteps === undefined ? base : stretchBase(base, totalSteps),
     groups,
     params: Object.fromEntries(artifact.model.params.map((p) => [p.name, p.group])),
   };

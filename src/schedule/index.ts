@@ -13,5 +13,6 @@ export {
   type Artifact, type ArtifactBody, type ArtifactTrace,
 } from './artifact.js';
 export { loadArtifact, loadTrace, saveArtifact, saveTrace } from './files.js';
+export { scheduleDataNotice } from './data-notice.js';
 export { artifactSummaryJson, formatArtifactTable, type ArtifactSummary } from './inspect.js';
 export { exportScheduleJson, exportScheduleTorch, type ScheduleJsonExport, type TorchScheduleExport } from './export.js';

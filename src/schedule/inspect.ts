@@ -4,7 +4,7 @@
 import type { Artifact, ArtifactBody } from './artifact.js';
 import { scheduleTarget, type ScheduleTarget } from './export.js';
 import { shortHash } from './codec.js';
-import type { SpreadStats } from './compress.js';
+import type { CompressOptions, SpreadStats } from './compress.js';
 import { multiplierAt, type GroupSchedule } from './interpolate.js';
 import type { PlainRecord, ProbeInfo } from './model-info.js';
 import { factorCount, preconditionerSpread, type Preconditioner } from './second-moments.js';
@@ -50,7 +50,7 @@ export function formatNumber(v: number | null): string {
   return String(Number(v.toPrecision(3)));
 }
 
-function formatRecord(r: PlainRecord): string {
+function formatRecord(r: object): string {
   return Object.entries(r).map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
 }
 
@@ -72,8 +72,7 @@ function flagsOf(a: ArtifactBody, group: string): string[] {
   return out;
 }
 
-function withoutMethod(r: PlainRecord): PlainRecord {
-  const { method: _, ...rest } = r;
+function withoutMethod({ method: _, ...rest }: CompressOptions): Omit<CompressOptions, 'method'> {
   return rest;
 }
 
@@ -98,7 +97,7 @@ export function formatArtifactTable(a: ArtifactBody & { checksum?: string }): st
     `precond:     ${a.preconditioner
       ? `factored, ${preconditionerSummary(a)!.values.toLocaleString('en-US')} float32 factors (${preconditionerSummary(a)!.bytes.toLocaleString('en-US')} bytes), eps ratio ${formatNumber(a.preconditioner.epsRatio)}; train on d = P * g`
       : 'none'}`,
-    `compression: ${c.method} (${formatRecord(withoutMethod(c.options as unknown as PlainRecord))})`,
+    `compression: ${c.method} (${formatRecord(withoutMethod(c.options))})`,
     `             ${c.flagged.length} flagged (IQR of ln ${scheduleTarget(a) === 'stepNorm' ? 'm' : 'c'} > ${formatNumber(c.options.flagSpread)} or no data), ${c.clamped.length} clamped, ${c.noData.length} without data`,
     '',
   ];
@@ -151,7 +150,7 @@ export function artifactSummaryJson(a: ArtifactBody & { checksum?: string }): Ar
       groups: a.model.groups.length, size: a.model.groups.reduce((n, g) => n + g.size, 0), config: a.model.config,
     },
     probe: a.probe,
-    compression: { method: c.method, options: c.options as unknown as PlainRecord, flagged: c.flagged, clamped: c.clamped, noData: c.noData },
+    compression: { method: c.method, options: { ...c.options }, flagged: c.flagged, clamped: c.clamped, noData: c.noData },
     target: scheduleTarget(a),
     preconditioner: preconditionerSummary(a),
     groups: a.model.groups.map((g) => {

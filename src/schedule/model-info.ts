@@ -3,6 +3,7 @@
  * Everything here is JSON/msgpack-safe: no tensors, no functions, no undefined.
  */
 import { createHash } from 'node:crypto';
+import type { BaseScheduleSpec } from '../optim/schedules.js';
 
 /** Any value that survives msgpack and JSON unchanged. Numbers must be finite. */
 export type PlainValue = null | boolean | number | string | PlainValue[] | { [key: string]: PlainValue };
@@ -41,11 +42,14 @@ export interface OptimizerSpec {
   hyperparameters: PlainRecord;
 }
 
-/** How the probe ran. `baseSchedule` is the base learning-rate schedule eta(t) as plain data. */
+/**
+ * How the probe ran. `baseSchedule` is the base learning-rate schedule eta(t) as plain data, laid out for
+ * `totalSteps` (decoders check the ranges: FieldChecker.baseSchedule).
+ */
 export interface ProbeInfo {
   magnitude: OptimizerSpec;
   direction: OptimizerSpec;
-  baseSchedule: PlainRecord;
+  baseSchedule: BaseScheduleSpec;
   grouping: string;        // name of the groupOf function, e.g. "per-tensor"
   batchSize: number;
   seqLen: number;

@@ -7,7 +7,7 @@
  * Every parameter of the model has an entry; a 2-D parameter has rows/cols of its two dimensions, any other
  * has values of its size. Decoding checks all of this against model.params.
  */
-import { packArray, unpackArray } from './codec.js';
+import { packArray } from './codec.js';
 import type { ModelInfo } from './model-info.js';
 import type { MomentFactors, Preconditioner, PreconditionerFactors, SecondMoments } from './second-moments.js';
 import type { FieldChecker } from './validate.js';
@@ -20,7 +20,7 @@ function packFactors(f: MomentFactors): Record<string, unknown> {
 function unpackFactors(check: FieldChecker, x: unknown, at: string, shape: number[]): MomentFactors {
   const o = check.object(x, at);
   const arr = (key: string, n: number) => {
-    const a = unpackArray(o[key], `${at}.${key}`, ['f32']) as Float32Array;
+    const a = check.numbers(o[key], `${at}.${key}`, ['f32'], [null]) as Float32Array;
     if (a.length !== n) check.fail(`${at}.${key}`, `has ${a.length} values, expected ${n} for shape [${shape}]`);
     for (const v of a) if (!(v >= 0 && Number.isFinite(v))) check.fail(`${at}.${key}`, `holds ${v}: second moments are finite and >= 0`);
     return a;

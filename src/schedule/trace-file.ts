@@ -31,9 +31,7 @@ function packStability(s: StabilityLimits): Record<string, unknown> {
 function unpackStability(check: FieldChecker, x: unknown, G: number): StabilityLimits {
   const o = check.object(x, 'stability');
   const column = (key: (typeof STABILITY_COLUMNS)[number]) => {
-    const a = unpackArray(o[key], `probe trace field stability.${key}`, ['f64']) as Float64Array;
-    if (a.length !== G) check.fail(`stability.${key}`, `has ${a.length} entries, expected one per group (${G})`);
-    return a;
+    return unpackArray(o[key], `probe trace field stability.${key}`, ['f64'], [G]) as Float64Array; // one per group
   };
   const out: StabilityLimits = {
     batches: check.int(o.batches, 'stability.batches', 1),
@@ -73,17 +71,15 @@ export function decodeTrace(bytes: Uint8Array): Trace {
   const check = new FieldChecker('probe trace', 'the file is corrupted or was not written by graftlr; re-run extract');
   const model = check.model(body.model, 'model');
   const probe = check.probe(body.probe, 'probe');
-  const steps = unpackArray(body.steps, 'probe trace field steps', ['i32']) as Int32Array;
+  const steps = unpackArray(body.steps, 'probe trace field steps', ['i32'], [null]) as Int32Array;
   const n = steps.length;
   const G = model.groups.length;
   const perStep = (key: string) => {
-    const a = unpackArray(body[key], `probe trace field ${key}`, ['f64']) as Float64Array;
-    if (a.length !== n) check.fail(key, `has ${a.length} entries but steps has ${n}`);
+    const a = unpackArray(body[key], `probe trace field ${key}`, ['f64'], [n]) as Float64Array;
     return a;
   };
   const perGroup = (key: string, dtype: 'f64' | 'u8') => {
-    const a = unpackArray(body[key], `probe trace field ${key}`, [dtype]);
-    if (a.length !== n * G) check.fail(key, `has ${a.length} entries, expected steps x groups = ${n} x ${G}`);
+    const a = unpackArray(body[key], `probe trace field ${key}`, [dtype], [n, G]);
     return a;
   };
   const trace: Trace = {

@@ -14,6 +14,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import { readFileChecked, writeFileAtomic } from '../io/atomic.js';
 import type { BertConfig } from '../model/config.js';
 import type { HostParams } from '../params.js';
+import { checkCheckpointFields, describeValue } from './checkpoint-check.js';
 import { checkHostArray, hostArrayValues, type HostArray, type HostTree } from './state.js';
 
 export const CHECKPOINT_FORMAT = 'graftlr.checkpoint';
@@ -58,7 +59,7 @@ function encodeParams(params: HostParams): Record<string, HostArray> {
 }
 
 function decodeParams(stored: unknown): HostParams {
-  if (stored === null || typeof stored !== 'object') throw new Error('params: missing');
+  if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) throw new Error('params must be a map of arrays');
   const out: HostParams = {};
   for (const [name, a] of Object.entries(stored as Record<string, unknown>)) {
     const arr = checkHostArray(a, `params.${name}`);
@@ -95,11 +96,11 @@ export function decodeCheckpoint(bytes: Uint8Array, where = 'checkpoint'): Check
     throw corrupt(`cannot decode: ${(e as Error).message}`);
   }
   if (outer === null || typeof outer !== 'object' || outer.format !== CHECKPOINT_FORMAT) {
-    throw new Error(`${where} is not a graftlr checkpoint (format ${JSON.stringify(outer?.format)}): check the path`);
+    throw new Error(`${where} is not a graftlr checkpoint (format ${describeValue(outer?.format)}): check the path`);
   }
   if (outer.version !== CHECKPOINT_VERSION) {
     throw new Error(
-      `${where} has checkpoint version ${outer.version}, this graftlr reads version ${CHECKPOINT_VERSION}: ` +
+      `${where} has checkpoint version ${describeValue(outer.version)}, this graftlr reads version ${CHECKPOINT_VERSION}: ` +
         'use the graftlr version that wrote it, or start the run again',
     );
   }
@@ -113,8 +114,8 @@ export function decodeCheckpoint(bytes: Uint8Array, where = 'checkpoint'): Check
     throw corrupt(`cannot decode payload: ${(e as Error).message}`);
   }
   try {
-    if (!Number.isInteger(body.step) || (body.step as number) < 0) throw new Error(`step = ${body.step}`);
-    return { ...(body as unknown as Checkpoint), params: decodeParams(body.params) };
+    // Every field is checked (checkpoint-check.ts): a value graftlr never writes is refused here, naming the file.
+    return { ...checkCheckpointFields(body), params: decodeParams(body.params) };
   } catch (e) {
     throw corrupt((e as Error).message);
   }

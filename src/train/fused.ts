@@ -62,7 +62,7 @@ type StaticPart = Pick<FusedPlan, 'groupOf' | 'preconditioner' | 'lrAt' | 'clipN
 
 /** The static schedule's part of a plan (static, hybrid), or undefined when only the generic path runs it. */
 function staticPart(o: TrainOptions, eta: Schedule, artifact: Artifact): StaticPart | undefined {
-  const options = artifact.compression.options as { target?: string; preconditioner?: string };
+  const options = artifact.compression.options;
   const factored = options.preconditioner !== undefined && options.preconditioner !== 'none';
   if (factored && (options.target !== 'stepNorm' || !artifact.preconditioner)) return undefined; // the generic path explains
   const c = multiplierFn(artifact, o.steps);

@@ -36,10 +36,8 @@ import { DEFAULT_LR, DEFAULT_WARMUP, groupScale, type TrainOptions } from './tra
 export function trainBaseSchedule(o: TrainOptions, artifact?: Artifact): DescribedSchedule {
   let from: Omit<BaseScheduleSpec, 'kind' | 'totalSteps' | 'warmupSteps'> & { warmup: number };
   if (o.optimizer === 'static' || o.optimizer === 'hybrid') {
-    const spec = artifact?.probe.baseSchedule as unknown as BaseScheduleSpec | undefined;
-    if (!spec || spec.kind !== 'base') {
-      throw new Error(`train: the schedule artifact has no base schedule of kind "base" (got ${JSON.stringify(spec?.kind)}): re-run extract`);
-    }
+    if (!artifact) throw new Error(`train: optimizer "${o.optimizer}" needs a schedule artifact`);
+    const spec = artifact.probe.baseSchedule; // in range: decodeArtifact checked it
     from = { peakLr: spec.peakLr, warmup: spec.warmupSteps / spec.totalSteps, decay: spec.decay, endLr: spec.endLr };
   } else {
     from = { peakLr: DEFAULT_LR[o.optimizer], warmup: DEFAULT_WARMUP, decay: 'linear', endLr: 0 };
@@ -68,7 +66,7 @@ export function trainOptimizer(o: TrainOptions, eta: DescribedSchedule, artifact
       const c = multiplierFn(artifact, o.steps);
       const s = (group: string) => groupScale(o, group); // scheduleScale, or vectorScale for LayerNorm/bias
       const groupOf = artifactGroupOf(artifact);
-      const stepNorm = (artifact.compression.options as { target?: string }).target === 'stepNorm';
+      const stepNorm = artifact.compression.options.target === 'stepNorm';
       if (artifact.preconditioner && !stepNorm) {
         throw new Error('train: the artifact has a factored preconditioner but its target is not "stepNorm": re-run extract with --target stepNorm');
       }

@@ -16,7 +16,13 @@ export interface HostArray {
 }
 
 /** Marker key of a tensor node inside a host tree: `{ $tensor: HostArray }`. */
-const TENSOR_KEY = '$tensor';
+export const TENSOR_KEY = '$tensor';
+
+/**
+ * The most elements (and the longest axis) a stored tensor may declare: tfjs shapes and typed arrays index with
+ * int32. A larger declared shape is a corrupted file, refused before anything allocates or compares it.
+ */
+export const MAX_TENSOR_ELEMENTS = 0x7fffffff;
 
 export type HostTree = null | boolean | number | string | HostTree[] | { [key: string]: HostTree };
 
@@ -43,16 +49,23 @@ export function tensorToHostArray(t: tf.Tensor): HostArray {
   return { dtype, shape: [...t.shape], data: bytes };
 }
 
-/** Checks a host array's fields and byte length; `where` names it in the error. */
+/**
+ * Checks a host array's fields and byte length; `where` names it in the error. The shape must be a list of
+ * integers in [0, MAX_TENSOR_ELEMENTS] whose product is at most MAX_TENSOR_ELEMENTS (so a 2^40 axis, or a
+ * 64-bit integer that msgpack decodes to a BigInt, is refused here rather than deep inside tfjs or JSON).
+ */
 export function checkHostArray(a: unknown, where: string): HostArray {
   const o = a as HostArray;
   if (o === null || typeof o !== 'object' || !(o.data instanceof Uint8Array) || !Array.isArray(o.shape)) {
     throw new Error(`${where}: not an array record {dtype, shape, data}`);
   }
-  if (!o.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`${where}: bad shape [${o.shape}]`);
+  const axis = (d: unknown): boolean => typeof d === 'number' && Number.isInteger(d) && d >= 0 && d <= MAX_TENSOR_ELEMENTS;
+  if (!o.shape.every(axis)) throw new Error(`${where}: bad shape [${o.shape.map(String)}]: expected integers in [0, ${MAX_TENSOR_ELEMENTS}]`);
+  if (typeof o.dtype !== 'string') throw new Error(`${where}: dtype must be a string (f32, i32 or bool)`);
   const width = o.dtype === 'f32' || o.dtype === 'i32' ? 4 : o.dtype === 'bool' ? 1 : 0;
-  if (width === 0) throw new Error(`${where}: unknown dtype "${o.dtype}" (expected f32, i32 or bool)`);
+  if (width === 0) throw new Error(`${where}: unknown dtype ${JSON.stringify(o.dtype).slice(0, 40)} (expected f32, i32 or bool)`);
   const size = o.shape.reduce((n, d) => n * d, 1);
+  if (size > MAX_TENSOR_ELEMENTS) throw new Error(`${where}: shape [${o.shape}] declares ${size} elements, more than ${MAX_TENSOR_ELEMENTS}`);
   if (o.data.byteLength !== size * width) {
     throw new Error(`${where}: ${o.data.byteLength} bytes do not fit shape [${o.shape}] of ${o.dtype}`);
   }

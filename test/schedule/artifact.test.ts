@@ -145,6 +145,9 @@ describe('corrupted or foreign files', () => {
       'schedule artifact field groups.cls.predictions.bias.constant must be > 0, got -2: the file is corrupted or was not written by graftlr; re-run extract');
     const { checksum: __, ...body2 } = unpack(good);
     body2.model.params[0].shape = [17];
+    expect(() => decodeArtifact(encodeContainer(body2))).toThrow('schedule artifact field model.params gives "cls.predictions.bias" size 16 but shape [17]');
+    Object.assign(body2.model.params[0], { size: 17 });
+    Object.assign(body2.model.groups[0], { shape: [17], size: 17 }); // consistent, but not the model the fingerprint names
     expect(() => decodeArtifact(encodeContainer(body2))).toThrow('schedule artifact field model.fingerprint does not match model.params');
     const { checksum: ___, ...body3 } = unpack(good);
     body3.groups['cls.predictions.bias'] = { knots: [[0.5, 1], [0.25, 2]], spread: body3.groups['cls.predictions.bias'].spread };

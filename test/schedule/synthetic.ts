@@ -9,7 +9,7 @@ import { traceRecorder, type GroupStepNorms, type Trace } from '../../src/schedu
 export const PROBE: ProbeInfo = {
   magnitude: { name: 'adam', hyperparameters: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 } },
   direction: { name: 'sgd', hyperparameters: { lr: 1 } },
-  baseSchedule: { kind: 'constant', peak: 1e-3 },
+  baseSchedule: { kind: 'base', peakLr: 1e-3, warmupSteps: 0, totalSteps: 1000, decay: 'constant', endLr: 0 },
   grouping: 'per-tensor',
   batchSize: 8, seqLen: 32, steps: 100, totalSteps: 1000, seed: 7,
   dataFingerprint: 'sha256:0000', backend: 'cpu', engine: 'tfjs',
@@ -36,7 +36,8 @@ export interface SyntheticOptions {
 /** A trace whose multiplier for group G at step t is c(G, t). */
 export function syntheticTrace(c: (group: string, t: number) => number, o: SyntheticOptions = {}): Trace {
   const shapes = o.shapes ?? SHAPES;
-  const probe = { ...PROBE, totalSteps: o.totalSteps ?? PROBE.totalSteps };
+  const totalSteps = o.totalSteps ?? PROBE.totalSteps;
+  const probe = { ...PROBE, totalSteps, baseSchedule: { ...PROBE.baseSchedule, totalSteps } };
   const steps = o.steps ?? Array.from({ length: probe.steps }, (_, t) => t);
   probe.steps = steps.length;
   const model = describeModel('bert-mlm', { hiddenSize: 8 }, shapes);

@@ -70,7 +70,7 @@ describe('trace file', () => {
     const back = decodeTrace(encodeTrace(t)).stability!;
     expect(back.batches).toBe(4);
     for (const k of ['stepLength', 'slope', 'curvature', 'limit'] as const) expect(Array.from(back[k])).toEqual(Array.from(stability[k]));
-    expect(() => decodeTrace(encodeTrace({ ...t, stability: { ...stability, limit: stability.limit.subarray(1) } }))).toThrow(/stability.limit has \d+ entries, expected one per group/);
+    expect(() => decodeTrace(encodeTrace({ ...t, stability: { ...stability, limit: stability.limit.subarray(1) } }))).toThrow(/stability.limit: shape \[\d+\] is not the expected \[\d+\]/);
     expect(() => decodeTrace(encodeTrace({ ...t, stability: { ...stability, limit: col(() => -1) } }))).toThrow(/stability.limit holds -1/);
   });
 
