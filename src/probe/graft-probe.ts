@@ -28,6 +28,7 @@ import type { ModelInfo, ProbeInfo } from '../schedule/model-info.js';
 import { traceRecorder, type GroupStepNorms, type Trace } from '../schedule/trace.js';
 import { NonFiniteError, nonFiniteMessage, runSteps, trainLoop, type StepRecord } from '../train/loop.js';
 import { createOrtStepTrainer } from '../engine/ort/step-trainer.js';
+import { createHostGraftTrainer } from '../engine/ort/host-graft-trainer.js';
 import type { BertConfig } from '../model/config.js';
 import { disposeState } from '../optim/state.js';
 import { hostSecondMoments, probeSecondMoments } from './second-moments.js';
@@ -162,7 +163,16 @@ export interface FusedGraftProbeOptions extends Omit<GraftProbeOptions, 'engine'
   seed: number;
   /** The engine the stability limits are measured with (made only when they are asked for). */
   stabilityEngine(): Promise<Engine>;
+  /** Where the grafted update runs: inside the onnxruntime run, or in typed-array loops on the host (default). */
+  update?: ProbeUpdate;
 }
+
+/**
+ * Where the ort probe applies Adam#SGD. 'host' (the default): the gradient graph, then typed-array loops
+ * (src/engine/ort/host-graft.ts); 'graph': inside the step graph. Same numbers to float32 round-off;
+ * 'host' peaks lower at BERT sizes because onnxruntime-node copies every output of a run (README, "Memory").
+ */
+export type ProbeUpdate = 'host' | 'graph';
 
 /**
  * The same probe on the ort runtime (src/engine/ort/step-trainer.ts, rule 'graft'): one onnxruntime run per
@@ -173,7 +183,9 @@ export interface FusedGraftProbeOptions extends Omit<GraftProbeOptions, 'engine'
 export async function runFusedGraftProbe(o: FusedGraftProbeOptions): Promise<GraftProbeResult> {
   const { every, eta, spec, recorder } = startProbe(o);
   const groupOf = o.groupOf ?? perTensor;
-  const trainer = await createOrtStepTrainer(o.config, o.initial, { ruleOf: () => 'graft', adam: o.adam, groupOf, seed: o.seed, inPlace: true });
+  const trainer = (o.update ?? 'host') === 'host'
+    ? await createHostGraftTrainer(o.config, o.initial, { adam: o.adam, groupOf, seed: o.seed })
+    : await createOrtStepTrainer(o.config, o.initial, { ruleOf: () => 'graft', adam: o.adam, groupOf, seed: o.seed, inPlace: true });
   const names = Object.keys(o.initial);
   let result;
   try {

@@ -16,7 +16,7 @@ import {
 } from '../train/options.js';
 import { runBatches, runConfig, runData, runEngine } from '../train/setup.js';
 import { runSummaryStats, type StepStats } from '../train/summary.js';
-import { runFusedGraftProbe, runGraftProbe } from './graft-probe.js';
+import { runFusedGraftProbe, runGraftProbe, type ProbeUpdate } from './graft-probe.js';
 import { initValues } from '../model/init.js';
 
 /** The engine line of a probe on the ort runtime. */
@@ -44,6 +44,8 @@ export interface ProbeOptions extends RunOptions {
   grouping: GroupingName;
   /** Batches each group's stability limit is averaged over at the probe's end (stability-limits.ts); 0 (default): none. */
   stabilityBatches: number;
+  /** With the ort engine: where the grafted update runs (graft-probe.ts ProbeUpdate; default 'host'). */
+  ortUpdate?: ProbeUpdate;
 }
 
 export const PROBE_DEFAULTS = {
@@ -72,6 +74,9 @@ export function validateProbeOptions(options: Partial<ProbeOptions>): ProbeOptio
   checkNumber(who, 'eps', o.eps, 0, 1);
   checkInt(who, 'recordEvery', o.recordEvery, 1);
   checkInt(who, 'stabilityBatches', o.stabilityBatches, 0, 64);
+  if (o.ortUpdate !== undefined && o.ortUpdate !== 'host' && o.ortUpdate !== 'graph') {
+    throw new Error(`${who}: ortUpdate = ${JSON.stringify(o.ortUpdate)} is invalid: expected "host" or "graph"`);
+  }
   if (!isGroupingName(o.grouping)) {
     throw new Error(`${who}: grouping = ${JSON.stringify(o.grouping)} is invalid: expected one of ${groupingNames.join(', ')}`);
   }
@@ -136,7 +141,9 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
   };
   try {
     const result = fused
-      ? await runFusedGraftProbe({ ...common, config, initial: initValues(config, o.seed), seed: o.seed, stabilityEngine: () => runEngine(o, config, 'extract') })
+      ? await runFusedGraftProbe({
+        ...common, config, initial: initValues(config, o.seed), seed: o.seed, update: o.ortUpdate, stabilityEngine: () => runEngine(o, config, 'extract'),
+      })
       : await runGraftProbe({ ...common, engine: engine!, params: initParams(config, o.seed) });
     return {
       trace: result.trace, config, steps: result.steps, stopped: result.stopped, engine: engineName, backend: o.backend,

@@ -18,9 +18,9 @@ beforeAll(async () => { ({ base } = await tinySetup()); });
 const close = (a: number, b: number, rel: number) => Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b), 1e-30);
 
 describe('the probe on the ort runtime', () => {
-  it('records the same norms, second moments and stability limits as the generic probe', async () => {
+  for (const ortUpdate of ['host', 'graph'] as const) it(`update on the ${ortUpdate}: the same norms, second moments and stability limits as the generic probe`, async () => {
     const o = { ...base, totalSteps: 80, probeSteps: 8, recordEvery: 2, lr: 0.003, warmup: 0.05, grouping: 'block' as const, stabilityBatches: 2 };
-    const fused = await runProbe({ ...o, engine: 'ort' });
+    const fused = await runProbe({ ...o, engine: 'ort', ortUpdate });
     const generic = await runProbe({ ...o, engine: (config, seed) => createOrtEngine(config, { seed }) });
     expect(fused.engine).toBe(FUSED_PROBE_ENGINE);
     expect(fused.trace.meta.probe.engine).toBe(FUSED_PROBE_ENGINE);
@@ -60,4 +60,8 @@ describe('the probe on the ort runtime', () => {
     });
     expect(finite).toBeGreaterThan(0);
   }, 120_000);
+
+  it('refuses an unknown update place by name', async () => {
+    await expect(runProbe({ ...base, engine: 'ort', ortUpdate: 'gpu' as never })).rejects.toThrow('extract: ortUpdate = "gpu" is invalid: expected "host" or "graph"');
+  });
 });
