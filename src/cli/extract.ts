@@ -24,6 +24,10 @@ const flags: FlagSpecs = {
   warmup: { type: 'number', min: 0, max: 0.99, default: 0.05, help: 'warmup as a fraction of --total-steps' },
   decay: { type: 'string', choices: ['linear', 'cosine', 'constant', 'inverse-sqrt'], default: 'linear', help: 'base schedule after warmup' },
   grouping: { type: 'string', choices: ['tensor', 'block', 'type', 'global'], default: 'tensor', help: 'parameter groups that get one multiplier each' },
+  'ort-update': {
+    type: 'string', choices: ['host', 'graph'], default: 'host',
+    help: 'with --engine ort: apply Adam#SGD in typed-array loops (host, lower peak memory) or inside the onnxruntime run (graph)',
+  },
   'record-every': { type: 'int', min: 1, default: 1, help: 'record a trace sample every k steps' },
   'stability-batches': {
     type: 'int', min: 0, max: 64, default: RECOMMENDED_STABILITY_BATCHES,
@@ -74,6 +78,7 @@ export const extractCommand: Command = {
           grouping: flag.str(args, 'grouping') as 'tensor',
           recordEvery: flag.int(args, 'record-every'),
           stabilityBatches: flag.int(args, 'stability-batches'),
+          ortUpdate: flag.str(args, 'ort-update') as 'host' | 'graph',
           compress: compressOptionsFrom(args),
         },
         {
