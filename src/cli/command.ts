@@ -11,6 +11,8 @@ export interface CommandIo {
   err: (text: string) => void;
   /** Environment (read by the CLI only, never by the library). */
   env: NodeJS.ProcessEnv;
+  /** The whole of stdin as text (fill-mask's `--text-file -`); absent where there is no stdin to read. */
+  readStdin?: () => Promise<string>;
 }
 
 export interface Command {

@@ -13,7 +13,10 @@ export const evalCommand: Command = {
   summary: 'held-out MLM loss and accuracy of an exported ONNX model (onnxruntime)',
   usage: 'graftlr eval --model model.onnx [--split heldout|ood] [--json] [options]',
   details: 'The data (corpus, sequence length, batches) default to what the model file records from training,\n' +
-    'so the result matches the training run\'s own held-out evaluation.\n' +
+    'so the result matches the training run\'s own held-out evaluation. The record is checked (a bad entry is\n' +
+    'refused, naming the file). A recorded built-in corpus (sotu) is used as is; a recorded list of file paths\n' +
+    'is read only when you confirm it, with --corpus <paths> or --trust-model-corpus: a model file from\n' +
+    'elsewhere could name any folder on this machine (eval reads it and writes cache files for it).\n' +
     'The loss is also split by what the input showed at the scored position (BERT masking: 80% [MASK],\n' +
     '10% a random token, 10% kept). At [MASK] inputs the model has only the context: a model that ignores it\n' +
     'scores about the unigram loss there, however low its overall loss (the kept tokens can be copied).\n' +
@@ -22,7 +25,8 @@ export const evalCommand: Command = {
   flags: {
     model: { type: 'string', help: 'ONNX model written by graftlr export' },
     split: { type: 'string', help: 'held-out split', choices: ['heldout', 'ood'], default: 'heldout' },
-    corpus: { type: 'list', help: 'corpus: sotu or text files/folders (default: as recorded in the model)' },
+    corpus: { type: 'list', help: 'corpus: sotu or text files/folders (default: as recorded in the model, see above)' },
+    'trust-model-corpus': { type: 'boolean', help: 'read the corpus file paths recorded in the model file' },
     'seq-len': { type: 'int', help: 'sequence length (default: as recorded in the model, else 128)', min: 3 },
     'batch-size': { type: 'int', help: 'sequences per batch (default: as in training, else 16)', min: 1 },
     'max-sequences': { type: 'int', help: 'evaluate at most this many sequences (default: as in training, else all)', min: 1 },
@@ -41,7 +45,7 @@ export const evalCommand: Command = {
     io.err(`engine: ${ortDescription({ threads })}${flag.str(args, 'backend') ? ' (--backend applies to tfjs commands only)' : ''}`);
     let bar: ReturnType<typeof progress> | undefined;
     const r = await evaluateModelFile({
-      model, split: flag.str(args, 'split') as 'heldout' | 'ood', corpus, seqLen: flag.int(args, 'seq-len'),
+      model, split: flag.str(args, 'split') as 'heldout' | 'ood', corpus, trustModelCorpus: flag.bool(args, 'trust-model-corpus'), seqLen: flag.int(args, 'seq-len'),
       batchSize: flag.int(args, 'batch-size'), maxSequences: flag.int(args, 'max-sequences'), cacheDir: flag.str(args, 'cache'), threads,
       onBatch: (done, total) => (bar ??= progress('eval', total, io.err, { isTTY: process.stderr.isTTY })).update(done),
     });

@@ -15,6 +15,9 @@ export const exportCommand: Command = {
     'logits (batch, sequence, vocab); it runs in any onnxruntime (opset 17). The model config is stored in',
     'its metadata. --safetensors writes config.json, model.safetensors and tokenizer.json, loadable with',
     'transformers.BertForMaskedLM.from_pretrained(folder).',
+    'All files are written to temporaries first and then renamed, so a killed export leaves the previous',
+    'ONNX file and folder together; the next export removes the temporaries it left. A checkpoint folder,',
+    'checkpoint file or tokenizer.json found inside --checkpoint that is a symbolic link is refused.',
   ].join('\n'),
   flags: {
     checkpoint: { type: 'string', help: 'run or checkpoint directory' },
@@ -34,6 +37,7 @@ export const exportCommand: Command = {
     const r = exportCheckpoint({
       checkpoint, out, safetensors: flag.str(args, 'safetensors'), tokenizer: flag.str(args, 'tokenizer'), opset: flag.int(args, 'opset'),
     });
+    for (const f of r.removedTemporaries) io.err(`removed ${f} (left by an export or write that was killed)`);
     if (flag.bool(args, 'json')) {
       io.out(JSON.stringify({ onnx: r.onnxPath, onnxBytes: r.onnxBytes, step: r.step, parameters: r.parameters, config: r.config, hfFiles: r.hfFiles, tokenizer: r.tokenizer ?? null }));
       return 0;

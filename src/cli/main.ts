@@ -5,12 +5,33 @@
 import { formatHelp, parseArgs, UsageError } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { commands } from './registry.js';
+import { printable } from '../printable.js';
 
 const defaultIo: CommandIo = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : text + '\n'),
   env: process.env,
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
 };
+
+/**
+ * A reader that goes away (`graftlr export-schedule a.graft | head -c 10`) closes our stdout; the next
+ * write fails with EPIPE, which Node reports as an unhandled 'error' event and a stack trace. Like Unix
+ * tools, end quietly instead: nobody is left to read the rest. Exit status 0: the output that was wanted
+ * was delivered. Other stream errors keep their normal report. Called once by bin/graftlr.mjs.
+ */
+export function endQuietlyWhenOutputCloses(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+  for (const stream of streams) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
+}
 
 function overview(list: Command[]): string {
   const width = Math.max(...list.map((c) => c.name.length)) + 2;
@@ -39,7 +60,7 @@ export async function main(argv: string[], io: CommandIo = defaultIo): Promise<n
   }
   const command = list.find((c) => c.name === name);
   if (!command) {
-    io.err(`graftlr: unknown command "${name}" (run graftlr --help for the list)`);
+    io.err(`graftlr: unknown command "${printable(name)}" (run graftlr --help for the list)`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -50,7 +71,8 @@ export async function main(argv: string[], io: CommandIo = defaultIo): Promise<n
     return await command.run(parseArgs(rest, command.flags), io);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    io.err(`graftlr ${name}: ${message.split('\n')[0]}`);
+    // Messages can quote strings from files (names, metadata): their control characters are escaped.
+    io.err(`graftlr ${printable(name)}: ${printable(message.split('\n')[0])}`);
     if (io.env.GRAFTLR_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
     return e instanceof UsageError ? 2 : 1;
   }

@@ -73,7 +73,7 @@ export const quickstartCommand: Command = {
     const schedulePath = path.join(out, 'schedule.graft');
     saveArtifact(schedulePath, extracted.artifact);
     saveTrace(path.join(out, 'schedule.trace'), extracted.probe.trace);
-    writeChart(path.join(out, 'schedule.png'), plotArtifact(extracted.artifact));
+    writeChart(path.join(out, 'schedule.png'), plotArtifact(extracted.artifact, { trace: extracted.probe.trace }));
 
     io.err(`2/4 train: stateless SGD x schedule for ${steps} steps`);
     const runDir = path.join(out, 'train');

@@ -80,15 +80,19 @@ export function loadFileCorpus(paths: readonly string[], heldoutFraction = DEFAU
 export function splitHeldout(docs: readonly Document[], fraction: number): { train: Document[]; heldout: Document[] } {
   if (!(fraction > 0 && fraction < 1)) throw new Error(`heldoutFraction = ${fraction} is invalid: expected a number in (0, 1)`);
   const total = docs.reduce((n, d) => n + d.text.length, 0);
-  let cut = Math.floor((1 - fraction) * total);
+  const start = Math.floor((1 - fraction) * total);
+  let cut = start;
   const train: Document[] = [];
   const heldout: Document[] = [];
+  /** The document where the cut fell and found no whitespace after it (the held-out part then starts at its end). */
+  let unbroken: string | undefined;
   for (const doc of docs) {
     const n = doc.text.length;
     if (cut >= n) train.push(doc);
     else if (cut <= 0) heldout.push(doc);
     else {
       const ws = doc.text.slice(cut).search(/\s/);
+      if (ws < 0) unbroken = doc.id;
       const at = ws < 0 ? n : cut + ws;
       train.push({ id: `${doc.id}#head`, text: doc.text.slice(0, at) });
       heldout.push({ id: `${doc.id}#tail`, text: doc.text.slice(at) });
@@ -96,8 +100,14 @@ export function splitHeldout(docs: readonly Document[], fraction: number): { tra
     cut -= n;
   }
   const hasText = (ds: Document[]) => ds.some((d) => d.text.trim().length > 0);
+  const size = `${total} characters in ${docs.length} document${docs.length === 1 ? '' : 's'}`;
+  if (!hasText(heldout) && unbroken !== undefined) {
+    // A big text without breaks (one 50 MB word) is not too small: it has nowhere to be cut.
+    throw new Error(`cannot hold out the last ${fraction} of the corpus (${size}): the cut goes at the first whitespace after `
+      + `character ${start}, and "${unbroken}" has none after it: add spaces or line breaks to the text, or give the held-out text as another file`);
+  }
   if (!hasText(train) || !hasText(heldout)) {
-    throw new Error(`corpus is too small to hold out ${fraction} of its text (${total} characters in ${docs.length} documents): add more text`);
+    throw new Error(`corpus is too small to hold out ${fraction} of its text (${size}): add more text`);
   }
   return { train: train.filter((d) => d.text.trim()), heldout: heldout.filter((d) => d.text.trim()) };
 }

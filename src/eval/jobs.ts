@@ -11,15 +11,11 @@ import { fillMask, type FillMaskResult } from './fill-mask.js';
 import { evaluateOrt, type OrtEvalResult } from './evaluate-ort.js';
 import { loadOrtMlm, type OrtMlm } from './model.js';
 import type { SessionOptions } from './ort.js';
+import { corpusToRead, parseRecordedData, type RecordedData } from './recorded-data.js';
 
-/** What the model file records about its training data (graftlr.data metadata; empty if none). */
-interface RecordedData {
-  corpus?: 'sotu' | string[]; seqLen?: number; heldoutFraction?: number; dataFingerprint?: string;
-  batchSize?: number; evalSequences?: number;
-}
-
-function recordedData(model: OrtMlm): RecordedData {
-  return JSON.parse(model.metadata[DATA_KEY] ?? '{}') as RecordedData;
+/** What the model file records about its training data (graftlr.data metadata, checked; empty if none). */
+function recordedData(model: OrtMlm, file: string): RecordedData {
+  return parseRecordedData(model.metadata[DATA_KEY], file);
 }
 
 async function loadModelFile(path: string, options: SessionOptions): Promise<OrtMlm> {
@@ -50,7 +46,7 @@ export async function fillMaskFromFiles(options: FillMaskFileOptions): Promise<F
     const results = await fillMask(model, tokenizer, options.text, options.topK ?? 5);
     const infer = performance.now() - t1;
     const tokens = tokenizer.encode(options.text, { addSpecialTokens: true }).length;
-    const trainedSeqLen = recordedData(model).seqLen;
+    const trainedSeqLen = recordedData(model, options.model).seqLen;
     const warning = trainedSeqLen !== undefined && tokens > trainedSeqLen
       ? `the text is ${tokens} tokens with [CLS] and [SEP], longer than the ${trainedSeqLen}-token sequences the model was trained on: positions from ${trainedSeqLen} on were never trained, so expect poor predictions`
       : undefined;
@@ -63,8 +59,13 @@ export async function fillMaskFromFiles(options: FillMaskFileOptions): Promise<F
 export interface EvaluateFileOptions extends SessionOptions {
   model: string;
   split?: 'heldout' | 'ood';
-  /** Corpus the model was trained on (default: the model's graftlr.data metadata, else "sotu"). */
+  /**
+   * Corpus to evaluate on (default: the one the model's graftlr.data metadata names, if built in or if
+   * trustModelCorpus; else "sotu" when none is recorded).
+   */
   corpus?: 'sotu' | string[];
+  /** Read corpus file paths named by the model file (default false: such a model needs `corpus`). */
+  trustModelCorpus?: boolean;
   /** Sequence length (default: the model's graftlr.data metadata, else 128, at most maxPositions). */
   seqLen?: number;
   /** Sequences per batch (default: the training run's, else 16). */
@@ -90,8 +91,8 @@ export interface EvaluateReport extends OrtEvalResult {
 export async function evaluateModelFile(options: EvaluateFileOptions): Promise<EvaluateReport> {
   const model = await loadModelFile(options.model, options);
   try {
-    const meta = recordedData(model);
-    const corpus = options.corpus ?? meta.corpus ?? 'sotu';
+    const meta = recordedData(model, options.model);
+    const corpus = corpusToRead(options.corpus, meta.corpus, options.model, options.trustModelCorpus);
     const seqLen = options.seqLen ?? Math.min(meta.seqLen ?? 128, model.config.maxPositions);
     const split = options.split ?? 'heldout';
     // Defaults reproduce the training run's own held-out batches (same batch size, sequence cap and seed).

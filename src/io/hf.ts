@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { validateConfig, type BertConfig } from '../model/config.js';
 import type { HostParams } from '../params.js';
 import { checkHostParams, paramShapes } from '../onnx/bert-params.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFilesTogether } from './file-set.js';
 import { readSafetensors, toFloat32, writeSafetensors, type SafeTensor } from './safetensors.js';
 
 /** Our parameter name -> Hugging Face state-dict key, and whether the matrix is transposed. */
@@ -149,13 +149,12 @@ export function hfFolderFiles(c: BertConfig, params: HostParams, tokenizerJson?:
   return files;
 }
 
-/** Writes the folder (each file atomically). Returns the paths written. */
+/** Writes the folder, its files together (src/io/file-set.ts: all new or all old after a kill). Returns the paths written. */
 export function writeHfFolder(dir: string, c: BertConfig, params: HostParams, tokenizerJson?: string | Uint8Array): string[] {
-  const files = hfFolderFiles(c, params, tokenizerJson);
-  return Object.entries(files).map(([name, data]) => {
-    writeFileAtomic(join(dir, name), data);
-    return join(dir, name);
-  });
+  const files: Record<string, string | Uint8Array> = {};
+  for (const [name, data] of Object.entries(hfFolderFiles(c, params, tokenizerJson))) files[join(dir, name)] = data;
+  writeFilesTogether(files);
+  return Object.keys(files);
 }
 
 /** Reads config.json + model.safetensors from a folder. */

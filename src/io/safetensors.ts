@@ -71,6 +71,31 @@ export function writeSafetensors(tensors: Record<string, SafeTensor>, metadata: 
   return out;
 }
 
+interface TensorEntry { dtype: SafeDType; shape: number[]; data_offsets: [number, number] }
+
+/** One header entry as the format defines it: {dtype, shape: integers >= 0, data_offsets: [begin, end]}. */
+function checkEntry(name: string, entry: unknown, bad: (why: string) => Error): TensorEntry {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+    throw bad(`header entry "${name}" is ${JSON.stringify(entry)?.slice(0, 40)}, not an object {dtype, shape, data_offsets}`);
+  }
+  const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
+  if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) throw bad(`tensor "${name}" has unknown dtype ${JSON.stringify(dtype)}`);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(`tensor "${name}" has a bad shape`);
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
+    throw bad(`tensor "${name}" has bad data_offsets`);
+  }
+  return { dtype: dtype as SafeDType, shape: shape as number[], data_offsets: offsets as [number, number] };
+}
+
+/** The optional __metadata__ entry: an object of string values. */
+function checkMetadata(value: unknown, bad: (why: string) => Error): Record<string, string> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+    throw bad('the header entry "__metadata__" is not an object of strings');
+  }
+  return value as Record<string, string>;
+}
+
 /** Parses safetensors bytes; throws a one-line error naming `what` for a malformed or truncated file. */
 export function readSafetensors(bytes: Uint8Array, what = 'the safetensors file'): SafetensorsFile {
   const bad = (why: string): Error => new Error(`${what} is not a valid safetensors file: ${why}`);
@@ -85,19 +110,17 @@ export function readSafetensors(bytes: Uint8Array, what = 'the safetensors file'
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw bad('the header is not a JSON object');
   const data = bytes.subarray(8 + Number(n));
-  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
-  const entries: [string, { dtype: SafeDType; shape: number[]; data_offsets: [number, number] }][] = [];
+  const metadata = checkMetadata(header.__metadata__, bad);
+  // Every entry is checked before it is used: a header comes from the file, and an entry of null or a
+  // number must give a reason naming it, not "Cannot read properties of null".
+  const entries: [string, TensorEntry][] = [];
   for (const [name, entry] of Object.entries(header)) {
-    if (name !== '__metadata__') entries.push([name, entry as (typeof entries)[number][1]]);
+    if (name !== '__metadata__') entries.push([name, checkEntry(name, entry, bad)]);
   }
-  entries.sort((a, b) => a[1].data_offsets?.[0] - b[1].data_offsets?.[0]);
+  entries.sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0]);
   const tensors: Record<string, SafeTensor> = {};
   let expectedBegin = 0;
-  for (const [name, { dtype, shape, data_offsets: offsets }] of entries) {
-    if (!(dtype in BYTES)) throw bad(`tensor "${name}" has unknown dtype ${JSON.stringify(dtype)}`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw bad(`tensor "${name}" has a bad shape`);
-    if (!Array.isArray(offsets) || offsets.length !== 2) throw bad(`tensor "${name}" has bad data_offsets`);
-    const [begin, end] = offsets;
+  for (const [name, { dtype, shape, data_offsets: [begin, end] }] of entries) {
     const size = shape.reduce((a, b) => a * b, 1) * BYTES[dtype];
     if (begin !== expectedBegin) throw bad(`tensor "${name}" starts at ${begin}, expected ${expectedBegin} (holes or overlap)`);
     if (end - begin !== size) throw bad(`tensor "${name}" spans ${end - begin} bytes but ${dtype}[${shape}] needs ${size}`);

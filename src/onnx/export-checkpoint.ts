@@ -6,13 +6,21 @@
  * (`graftlr.data`: corpus, seqLen, heldoutFraction, batchSize, evalSequences, dataFingerprint, as far
  * as the checkpoint's run options say), so that `graftlr eval` rebuilds the same tokenizer and the same
  * held-out batches as the training run's own evaluation.
+ *
+ * The ONNX file and the Hugging Face folder are written together (src/io/file-set.ts): a kill while
+ * exporting leaves both at the previous export, not the ONNX file at the new step and the folder at the
+ * old one; temporaries a killed export left behind are removed by the next one.
+ *
+ * Only the run's own files are read: a `checkpoint` folder, checkpoint file or tokenizer.json that export
+ * finds by itself and that is a symbolic link is refused (it could point anywhere, and its target would be
+ * copied into the export). A path the user names (--checkpoint, --tokenizer) is taken as given.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { CHECKPOINT_FILE, loadCheckpoint } from '../train/checkpoint.js';
 import type { BertConfig } from '../model/config.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { writeHfFolder } from '../io/hf.js';
+import { writeFilesTogether } from '../io/file-set.js';
+import { hfFolderFiles } from '../io/hf.js';
 import { DATA_KEY, exportOnnx } from './export.js';
 
 export interface ExportCheckpointOptions {
@@ -38,6 +46,15 @@ export interface ExportReport {
   hfFiles: string[];
   /** The tokenizer.json copied into the Hugging Face folder, if any. */
   tokenizer?: string;
+  /** Temporaries of earlier, killed exports that were removed. */
+  removedTemporaries: string[];
+}
+
+/** Throws if `file`, found by export itself (`what`), is a symbolic link; `remedy` says how to use it anyway. */
+function refuseLink(file: string, what: string, remedy: string): void {
+  if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    throw new Error(`${file} is a symbolic link (to ${readlinkSync(file)}): export reads only the run's own ${what}; ${remedy}`);
+  }
 }
 
 /** The data description stored in the ONNX metadata: what the checkpoint's run options say. */
@@ -48,20 +65,31 @@ export function dataMetadata(run: Record<string, unknown>, dataFingerprint: stri
 }
 
 export function exportCheckpoint(options: ExportCheckpointOptions): ExportReport {
+  const named = 'name the real folder with --checkpoint if you mean it';
+  refuseLink(join(options.checkpoint, CHECKPOINT_FILE), 'checkpoint', named);
+  refuseLink(join(options.checkpoint, 'checkpoint'), 'checkpoint folder', named);
+  refuseLink(join(options.checkpoint, 'checkpoint', CHECKPOINT_FILE), 'checkpoint', named);
   const ckpt = loadCheckpoint(options.checkpoint);
   const { config } = ckpt.model;
   const metadata = { [DATA_KEY]: JSON.stringify(dataMetadata(ckpt.run, ckpt.dataFingerprint)) };
   const bytes = exportOnnx(config, ckpt.params, { opset: options.opset, metadata });
-  writeFileAtomic(options.out, bytes);
-  let hfFiles: string[] = [];
+  const hf: Record<string, Uint8Array | string> = {};
   let tokenizer: string | undefined;
   if (options.safetensors !== undefined) {
-    const candidates = [join(options.checkpoint, 'tokenizer.json'), join(options.checkpoint, '..', 'tokenizer.json')];
-    tokenizer = options.tokenizer ?? candidates.find((f) => existsSync(f));
+    tokenizer = options.tokenizer ?? findRunTokenizer(options.checkpoint);
     if (tokenizer !== undefined && !existsSync(tokenizer)) throw new Error(`tokenizer ${tokenizer} does not exist: pass the tokenizer.json the model was trained with`);
     const tokenizerJson = tokenizer === undefined ? undefined : readFileSync(tokenizer, 'utf8');
-    hfFiles = writeHfFolder(options.safetensors, config, ckpt.params, tokenizerJson);
+    for (const [name, data] of Object.entries(hfFolderFiles(config, ckpt.params, tokenizerJson))) hf[join(options.safetensors, name)] = data;
   }
+  const removedTemporaries = writeFilesTogether({ ...hf, [options.out]: bytes });
+  const hfFiles = Object.keys(hf);
   const parameters = Object.values(ckpt.params).reduce((n, p) => n + p.data.length, 0);
-  return { config, step: ckpt.step, parameters, onnxPath: options.out, onnxBytes: bytes.length, hfFiles, tokenizer };
+  return { config, step: ckpt.step, parameters, onnxPath: options.out, onnxBytes: bytes.length, hfFiles, tokenizer, removedTemporaries };
+}
+
+/** The run's tokenizer.json, next to or above the checkpoint (not a symbolic link); undefined if none. */
+function findRunTokenizer(checkpoint: string): string | undefined {
+  const found = [join(checkpoint, 'tokenizer.json'), join(checkpoint, '..', 'tokenizer.json')].find((f) => existsSync(f));
+  if (found !== undefined) refuseLink(found, 'tokenizer', 'pass --tokenizer <file> to copy that file');
+  return found;
 }

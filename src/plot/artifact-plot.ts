@@ -2,12 +2,15 @@
  * The picture of a schedule artifact: small multiples, one panel per parameter type. Groups named
  * `<prefix>.<N>.<rest>` (e.g. encoder.layer.3.attention.self.query.kernel) share the panel `<rest>` and are
  * coloured by N (a layer index); other groups share a panel per first name component (embeddings, cls)
- * with a small legend. In each panel: the probe's downsampled multiplier trace, faded, and the
- * compressed schedule, bold, on a log y axis; x is the fraction of training.
+ * with a small legend. In each panel: the probe's downsampled trace, faded, and the compressed schedule,
+ * bold, on a log y axis, both in the artifact's quantity (multiplier c_G or step norm m_G, trace-points.ts);
+ * x is the fraction of training.
  */
 import type { ArtifactBody } from '../schedule/artifact.js';
 import { multiplierAt, type GroupSchedule } from '../schedule/interpolate.js';
+import type { Trace } from '../schedule/trace.js';
 import { PALETTE, renderLegend, renderPanel, svgDocument, text, type Series } from './chart.js';
+import { tracePoints } from './trace-points.js';
 
 interface Placement { panel: string; label: string; layer: number | null }
 
@@ -39,7 +42,15 @@ export interface PlotOptions {
   columns?: number;      // default min(4, panels)
   panelWidth?: number;   // default 300
   panelHeight?: number;  // default 200
+  /** The probe's raw trace (.trace file): a step-norm artifact's trace is drawn from it (trace-points.ts). */
+  trace?: Trace;
 }
+
+/** Axis label and subtitle formula of each quantity. */
+const QUANTITY = {
+  multiplier: { axis: 'multiplier c_G', formula: (opt: string) => `multiplier c = ||u_${opt}|| / (eta ||g||)` },
+  stepNorm: { axis: 'step norm m_G', formula: (opt: string) => `step norm m = ||u_${opt}|| / eta` },
+};
 
 /** The artifact as an SVG document (see the module comment). */
 export function plotArtifact(a: ArtifactBody, options: PlotOptions = {}): string {
@@ -53,16 +64,15 @@ export function plotArtifact(a: ArtifactBody, options: PlotOptions = {}): string
   const rank = (panel: string) => (panel === 'embeddings' ? 0 : panel === 'cls' ? 2 : 1);
   const panels = [...new Set(placed.map((p) => p.panel))].sort((x, y) => rank(x) - rank(y));
   const flagged = new Set(a.compression.flagged);
+  const trace = tracePoints(a, options.trace);
+  const quantity = QUANTITY[trace.quantity];
 
   const specs = panels.map((panel) => {
     const members = groups.map((name, g) => ({ name, g, p: placed[g] })).filter((m) => m.p.panel === panel);
     const series: Series[] = [];
     members.forEach((m, i) => {
       const color = m.p.layer !== null ? rampColor(layers.indexOf(m.p.layer), layers.length) : PALETTE[i % PALETTE.length];
-      if (a.trace) {
-        const pts = Array.from(a.trace.fraction, (f, j) => [f, a.trace!.c[j * G + m.g]] as [number, number]);
-        series.push({ name: m.p.label, points: pts, color, width: 1, opacity: 0.35, legend: false });
-      }
+      if (trace.perGroup) series.push({ name: m.p.label, points: trace.perGroup[m.g], color, width: 1, opacity: 0.35, legend: false });
       series.push({ name: m.p.label, points: schedulePoints(a.groups[m.name], xMax), color, width: 2.4 });
     });
     const badMembers = members.filter((m) => flagged.has(m.name)).sort((x, y) => (x.p.layer ?? 0) - (y.p.layer ?? 0));
@@ -82,8 +92,9 @@ export function plotArtifact(a: ArtifactBody, options: PlotOptions = {}): string
   const body: string[] = [];
   body.push(text(12, 22, `graftlr schedule: ${a.model.architecture}, ${G} groups, method ${a.compression.method}`, 'font-size="16" font-weight="bold" fill="#222222"'));
   body.push(text(12, 40, `probe ${a.probe.magnitude.name}#${a.probe.direction.name}, ${a.probe.steps} of ${a.probe.totalSteps} planned steps; `
-    + `multiplier c = ||u_${a.probe.magnitude.name}|| / (eta ||g||), log scale; x = fraction of training`, 'font-size="11" fill="#444444"'));
-  body.push(text(12, 55, `faded: probe trace (median per point); bold: compressed schedule, held constant after the probe (dashed line) to x = 1`, 'font-size="11" fill="#444444"'));
+    + `${quantity.formula(a.probe.magnitude.name)} per group, log scale; x = fraction of training`, 'font-size="11" fill="#444444"'));
+  const faded = trace.perGroup ? 'faded: probe trace (median per point); ' : trace.missing ? `${trace.missing}; ` : '';
+  body.push(text(12, 55, `${faded}bold: compressed schedule, held constant after the probe (dashed line) to x = 1`, 'font-size="11" fill="#444444"'));
   if (layers.length > 0) {
     body.push(text(12, 69, 'layer:', 'font-size="11" fill="#222222"'));
     layers.forEach((l, i) => {
@@ -95,7 +106,7 @@ export function plotArtifact(a: ArtifactBody, options: PlotOptions = {}): string
     const { row, col, span } = cells[i];
     const legendW = s.legend ? Math.min(pw, 30 + 6.2 * Math.max(...s.series.map((x) => x.name.length))) : 0;
     const box = { x: 8 + col * pw, y: headerH + row * ph, w: span * pw - 6 - legendW, h: ph - 6 };
-    body.push(renderPanel({ title: s.panel, note: s.note, logY: true, xDomain: [0, xMax], series: s.series, vLines: horizon < xMax ? [{ x: horizon, label: 'probe end' }] : [] }, box));
+    body.push(renderPanel({ title: s.panel, note: s.note, yLabel: quantity.axis, logY: true, xDomain: [0, xMax], series: s.series, vLines: horizon < xMax ? [{ x: horizon, label: 'probe end' }] : [] }, box));
     if (s.legend) body.push(renderLegend(s.series, box.x + box.w + 6, box.y + 40));
   });
   body.push(text(12, height - 8, `created ${a.createdAt} by ${a.tool.name} ${a.tool.version}; model ${a.model.fingerprint.slice(7, 19)}`, 'font-size="10" fill="#888888"'));

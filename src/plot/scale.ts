@@ -58,7 +58,9 @@ export function logTicks(lo: number, hi: number, max = 8): number[] {
 export function extent(values: number[], log: boolean, pad = 0.05): [number, number] {
   const vs = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
   if (vs.length === 0) return log ? [0.1, 10] : [0, 1];
-  let lo = Math.min(...vs), hi = Math.max(...vs);
+  // A loop, not Math.min(...vs): spreading a 100,000-point trace overflows the call stack.
+  let lo = Infinity, hi = -Infinity;
+  for (const v of vs) { if (v < lo) lo = v; if (v > hi) hi = v; }
   if (log) {
     let a = Math.log10(lo), b = Math.log10(hi);
     if (b - a < 0.3) { const mid = (a + b) / 2; a = mid - 0.15; b = mid + 0.15; } // at least a factor of 2

@@ -2,7 +2,7 @@
  * `graftlr fill-mask` and `graftlr eval` end to end on small files: a bias-only model whose outputs
  * follow by hand, a 12-piece tokenizer, and a tiny text corpus.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -69,7 +69,7 @@ describe('graftlr eval', () => {
     const model = join(root, 'zero.onnx');
     const data = JSON.stringify({ corpus: [corpus], seqLen: 16, batchSize: 3, evalSequences: 5, dataFingerprint: 'not-this-data' });
     writeFileSync(model, exportOnnx(config, biasOnlyParams({}), { metadata: { [DATA_KEY]: data } }));
-    const r = await run(evalCommand, ['--model', model, '--threads', '1', '--json']);
+    const r = await run(evalCommand, ['--model', model, '--threads', '1', '--json', '--trust-model-corpus']);
     expect(r.rc).toBe(0);
     const json = JSON.parse(r.out[0]);
     // logits are 0 for all V = 12 pieces: every position's loss is ln 12 = 2.484906650; argmax is [PAD] (id 0),
@@ -80,5 +80,41 @@ describe('graftlr eval', () => {
     expect(json.loss).toBeCloseTo(Math.log(12), 5);
     expect(json.tokens).toBeGreaterThan(0);
     expect(r.err.some((line) => /warning: the data rebuilt here differs/.test(line))).toBe(true);
+  });
+});
+
+describe('graftlr eval: the model file\'s data record (issue 23, item 9)', () => {
+  const withData = (name: string, data: string) => {
+    const file = join(root, name);
+    writeFileSync(file, exportOnnx(config, biasOnlyParams({}), { metadata: { [DATA_KEY]: data } }));
+    return file;
+  };
+
+  it('refuses a record of null, non-JSON or a negative sequence count in one line naming the file', async () => {
+    for (const [name, data, what] of [['null.onnx', 'null', 'is null, not an object'], ['text.onnx', 'corpus=sotu', 'is not JSON'],
+      ['negative.onnx', '{"evalSequences":-3}', 'has evalSequences = -3: expected an integer >= 0 (0 = all)']]) {
+      const file = withData(name, data);
+      await expect(run(evalCommand, ['--model', file, '--threads', '1'])).rejects.toThrow(`${file}: the model's graftlr.data metadata ${what}:`);
+    }
+  });
+
+  it('does not read a folder the model names (nor write cache files for it) unless the user confirms it', async () => {
+    const system = mkdtempSync(join(tmpdir(), 'graftlr-system-')); // stands in for a system folder
+    writeFileSync(join(system, 'secrets.txt'), 'the cat sat on the mat. '.repeat(60));
+    const cache = join(root, 'cache-untrusted');
+    const file = withData('points-elsewhere.onnx', JSON.stringify({ corpus: [system], seqLen: 16, batchSize: 3, evalSequences: 5 }));
+    await expect(run(evalCommand, ['--model', file, '--threads', '1', '--cache', cache]))
+      .rejects.toThrow(`${file} says it was trained on the files ${system}; eval reads corpus paths from a model only when you confirm them`);
+    expect(existsSync(cache)).toBe(false);
+    const confirmed = await run(evalCommand, ['--model', file, '--threads', '1', '--json', '--corpus', system]);
+    const json = JSON.parse(confirmed.out[0]);
+    expect(json.corpus).toEqual([system]);
+    expect(json.loss).toBeCloseTo(Math.log(12), 5); // all-zero logits over V = 12 pieces, as above
+    rmSync(system, { recursive: true, force: true });
+  });
+
+  it('documents the confirmation in --help', () => {
+    expect(evalCommand.flags['trust-model-corpus'].help).toBe('read the corpus file paths recorded in the model file');
+    expect(evalCommand.details).toContain('is read only when you confirm it, with --corpus <paths> or --trust-model-corpus');
   });
 });

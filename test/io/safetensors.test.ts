@@ -83,4 +83,17 @@ describe('readSafetensors', () => {
     notJson[8] = 0x41; // 'A' where '{' should be
     expect(() => readSafetensors(notJson)).toThrow(/header is not JSON/);
   });
+
+  it('names the file and the entry for a header entry that is null, a number or an array (issue 23, item 10)', () => {
+    const x = { dtype: 'F32', shape: [1], data_offsets: [0, 4] };
+    // was: Cannot read properties of null (reading 'data_offsets')
+    expect(() => readSafetensors(file({ x, y: null }, [0, 0, 0, 0]), 'model.safetensors'))
+      .toThrow(/^model\.safetensors is not a valid safetensors file: header entry "y" is null, not an object \{dtype, shape, data_offsets\}$/);
+    expect(() => readSafetensors(file({ y: 7 }, []), 'm.st')).toThrow('header entry "y" is 7, not an object');
+    expect(() => readSafetensors(file({ y: [1] }, []), 'm.st')).toThrow('header entry "y" is [1], not an object');
+    expect(() => readSafetensors(file({ y: { ...x, dtype: 'constructor' } }, [0, 0, 0, 0]))).toThrow('tensor "y" has unknown dtype "constructor"');
+    expect(() => readSafetensors(file({ y: { ...x, data_offsets: ['0', 4] } }, [0, 0, 0, 0]))).toThrow('tensor "y" has bad data_offsets');
+    expect(() => readSafetensors(file({ __metadata__: null, x }, [0, 0, 0, 0]))).toThrow('the header entry "__metadata__" is not an object of strings');
+    expect(readSafetensors(file({ __metadata__: { format: 'pt' }, x }, [0, 0, 0, 0])).metadata).toEqual({ format: 'pt' });
+  });
 });

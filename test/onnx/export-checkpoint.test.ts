@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,5 +61,45 @@ describe('exportCheckpoint', () => {
     await expect(exportCommand.run(parseArgs(['--checkpoint', join(root, 'missing'), '--out', join(root, 'c.onnx')], exportCommand.flags), io))
       .rejects.toThrow(/checkpoint not found/);
     expect(existsSync(join(root, 'c.onnx'))).toBe(false);
+  });
+
+  it('refuses a checkpoint folder, checkpoint file or tokenizer.json inside the run that is a symbolic link (issue 23)', () => {
+    const elsewhere = makeRun('elsewhere'); // holds checkpoint.msgpack and tokenizer.json
+    const linkedFolder = join(root, 'linked-folder');
+    mkdirSync(linkedFolder);
+    symlinkSync(elsewhere, join(linkedFolder, 'checkpoint'));
+    expect(() => exportCheckpoint({ checkpoint: linkedFolder, out: join(root, 'l1.onnx') }))
+      .toThrow(`${join(linkedFolder, 'checkpoint')} is a symbolic link (to ${elsewhere}): export reads only the run's own checkpoint folder; name the real folder with --checkpoint if you mean it`);
+    const linkedFile = join(root, 'linked-file');
+    mkdirSync(linkedFile);
+    symlinkSync(join(elsewhere, 'checkpoint.msgpack'), join(linkedFile, 'checkpoint.msgpack'));
+    expect(() => exportCheckpoint({ checkpoint: linkedFile, out: join(root, 'l2.onnx') })).toThrow(/checkpoint\.msgpack is a symbolic link .*: export reads only the run's own checkpoint;/);
+    expect(existsSync(join(root, 'l1.onnx')) || existsSync(join(root, 'l2.onnx'))).toBe(false);
+    // a tokenizer.json that points elsewhere (here a stand-in for a private file) is not copied into the export
+    const run = makeRun('linked-tokenizer');
+    const secret = join(root, 'secret.txt');
+    writeFileSync(secret, 'not for export');
+    rmSync(join(run, 'tokenizer.json'));
+    symlinkSync(secret, join(run, 'tokenizer.json'));
+    expect(() => exportCheckpoint({ checkpoint: run, out: join(root, 'l3.onnx'), safetensors: join(root, 'l3') }))
+      .toThrow(`${join(run, 'tokenizer.json')} is a symbolic link (to ${secret}): export reads only the run's own tokenizer; pass --tokenizer <file> to copy that file`);
+    expect(existsSync(join(root, 'l3'))).toBe(false);
+    // named by the user, the folder the link points to is exported
+    expect(exportCheckpoint({ checkpoint: elsewhere, out: join(root, 'l4.onnx') }).step).toBe(7);
+  });
+
+  it('writes the ONNX file and the folder together and removes the temporaries of a killed export', () => {
+    const dir = makeRun('run-stale');
+    const out = join(root, 'stale', 'model.onnx');
+    const hf = join(root, 'stale', 'hf');
+    mkdirSync(hf, { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a process that no longer runs
+    const left = [join(root, 'stale', `.model.onnx.${dead}.00ff00ff00ff.tmp`), join(hf, `.model.safetensors.${dead}.00ff00ff00ff.tmp`)];
+    for (const f of left) writeFileSync(f, 'partial');
+    const report = exportCheckpoint({ checkpoint: dir, out, safetensors: hf });
+    expect(report.removedTemporaries.sort()).toEqual([...left].sort());
+    expect(report.hfFiles).toEqual(['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => join(hf, f)));
+    expect([...readdirSync(join(root, 'stale')), ...readdirSync(hf)].filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(readHfFolder(hf).params['cls.predictions.bias'].data).toEqual(params['cls.predictions.bias'].data);
   });
 });
