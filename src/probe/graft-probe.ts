@@ -28,7 +28,7 @@ import type { ModelInfo, ProbeInfo } from '../schedule/model-info.js';
 import { traceRecorder, type GroupStepNorms, type Trace } from '../schedule/trace.js';
 import { NonFiniteError, nonFiniteMessage, runSteps, trainLoop, type StepRecord } from '../train/loop.js';
 import { createOrtStepTrainer } from '../engine/ort/step-trainer.js';
-import { createHostGraftTrainer } from '../engine/ort/host-graft-trainer.js';
+import { createHostAdamTrainer } from '../engine/ort/host-adam-trainer.js';
 import type { BertConfig } from '../model/config.js';
 import { disposeState } from '../optim/state.js';
 import { hostSecondMoments, probeSecondMoments } from './second-moments.js';
@@ -169,7 +169,7 @@ export interface FusedGraftProbeOptions extends Omit<GraftProbeOptions, 'engine'
 
 /**
  * Where the ort probe applies Adam#SGD. 'host' (the default): the gradient graph, then typed-array loops
- * (src/engine/ort/host-graft.ts); 'graph': inside the step graph. Same numbers to float32 round-off;
+ * (src/engine/ort/host-adam.ts); 'graph': inside the step graph. Same numbers to float32 round-off;
  * 'host' peaks lower at BERT sizes because onnxruntime-node copies every output of a run (README, "Memory").
  */
 export type ProbeUpdate = 'host' | 'graph';
@@ -184,7 +184,7 @@ export async function runFusedGraftProbe(o: FusedGraftProbeOptions): Promise<Gra
   const { every, eta, spec, recorder } = startProbe(o);
   const groupOf = o.groupOf ?? perTensor;
   const trainer = (o.update ?? 'host') === 'host'
-    ? await createHostGraftTrainer(o.config, o.initial, { adam: o.adam, groupOf, seed: o.seed })
+    ? await createHostAdamTrainer(o.config, o.initial, { rule: 'graft', adam: o.adam, groupOf, seed: o.seed })
     : await createOrtStepTrainer(o.config, o.initial, { ruleOf: () => 'graft', adam: o.adam, groupOf, seed: o.seed, inPlace: true });
   const names = Object.keys(o.initial);
   let result;

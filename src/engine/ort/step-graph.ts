@@ -125,7 +125,7 @@ export function buildStepGraph(c: BertConfig, o: StepGraphOptions = {}): Uint8Ar
   const names = Object.keys(shapes);
   const rules = o.rules ?? names.map((): UpdateRule => 'sgd');
   checkOptions(o, rules, names.length);
-  const zero = e.scalar(0);
+  const zero = (): string => e.scalar(0); // emitted on first use: an unused constant makes onnxruntime print a warning
 
   const lr = e.g.input('lr', 'float32', [names.length]);
   const decay = o.weightDecay ? e.g.input('decay', 'float32', [names.length]) : undefined;
@@ -147,7 +147,7 @@ export function buildStepGraph(c: BertConfig, o: StepGraphOptions = {}): Uint8Ar
   const sgdInverse = new Map<number, string>();
   if (o.groups !== undefined) {
     for (const group of new Set(names.map((_, i) => o.groups![i]).filter((_, i) => rules[i] === 'sgd'))) {
-      sgdInverse.set(group, inverseNorm(e, dirSquares.filter((_, i) => o.groups![i] === group), zero, 'sgd.group'));
+      sgdInverse.set(group, inverseNorm(e, dirSquares.filter((_, i) => o.groups![i] === group), zero(), 'sgd.group'));
     }
   }
 
@@ -173,7 +173,7 @@ export function buildStepGraph(c: BertConfig, o: StepGraphOptions = {}): Uint8Ar
   const graftGroups = [...new Set(names.map((_, i) => i).filter((i) => rules[i] === 'graft').map(graftGroupOf))];
   if (graftGroups.length > 0) {
     const rows: string[] = [];
-    const zero64 = e.op('Cast', [zero], 'graft.zero64', { to: attr.int(DOUBLE) });
+    const zero64 = e.op('Cast', [zero()], 'graft.zero64', { to: attr.int(DOUBLE) });
     for (const group of graftGroups) {
       const members = names.map((_, i) => i).filter((i) => rules[i] === 'graft' && graftGroupOf(i) === group);
       const rate = (i: number) => e.op('Gather', [lr, e.index(i)], 'graft.lr'); // ()
@@ -202,7 +202,7 @@ export function buildStepGraph(c: BertConfig, o: StepGraphOptions = {}): Uint8Ar
       step = e.mul(moments.get(i)!.u, rate, 'adam.step'); // like w
     } else {
       // rate only orders the update (its value is the lr, already inside nM); the step is (nM / nG) gc.
-      const scale = e.add(graftScale.get(graftGroupOf(i))!, e.mul(rate, zero, 'graft.order'), 'graft.scale_ordered');
+      const scale = e.add(graftScale.get(graftGroupOf(i))!, e.mul(rate, zero(), 'graft.order'), 'graft.scale_ordered');
       step = e.mul(moments.get(i)!.gc, scale, 'graft.step'); // like w
     }
     const kept = decay === undefined ? w : e.mul(w, e.sub(e.scalar(1), e.op('Gather', [decay, e.index(i)], 'step.decay'), 'step.keep'), 'step.kept');

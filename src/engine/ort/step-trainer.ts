@@ -110,7 +110,7 @@ function checkOptions(o: OrtStepOptions, rules: UpdateRule[]): void {
 }
 
 /** Zeroed moments for the stateful parameters, or a checked copy-free adoption of `stored`. */
-function initialMoments(shapes: Record<string, number[]>, stateful: string[], stored?: AdamMoments): AdamMoments {
+export function initialMoments(shapes: Record<string, number[]>, stateful: string[], stored?: AdamMoments): AdamMoments {
   if (stored) {
     for (const name of stateful) {
       for (const part of ['m', 'v'] as const) {

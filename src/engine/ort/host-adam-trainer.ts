@@ -1,8 +1,8 @@
 /**
- * The probe's trainer with the update on the host (host-graft.ts): each step is one run of the gradient
- * graph (loss, accuracy, every gradient; the gradients arrive as fresh host arrays) and one grafted update
- * in typed-array loops, in place. Parameters (adopted from `initial`) and Adam's moments live once, here.
- * Same interface as the step trainer, so the probe runs either (probe/graft-probe.ts).
+ * Adam and the Adam#SGD probe with the update on the host (host-adam.ts): each step is one run of the
+ * gradient graph (loss, accuracy, every gradient, which arrive as fresh host arrays) and one update in
+ * typed-array loops, in place. Parameters (adopted from `initial`) and Adam's moments live once, here.
+ * Same interface as the step trainer (step-trainer.ts), which does the same inside the run.
  *
  * A step whose loss or gradient is not finite changes nothing and reports applied: false.
  */
@@ -14,36 +14,45 @@ import type { HostParams } from '../../params.js';
 import { dropoutFeeds } from './dropout.js';
 import { batchFeeds, paramFeeds } from './feeds.js';
 import { buildGradGraph, gradOutput, TRAINING_SESSION } from './graphs.js';
-import { graftStepInPlace, sumOfSquares } from './host-graft.js';
+import { adamStepInPlace, sumOfSquares } from './host-adam.js';
 import { checkOrtConfig } from './loss-and-grads.js';
 import type { AdamHyper } from './step-graph.js';
-import type { AdamMoments, OrtStepTrainer } from './step-trainer.js';
+import { initialMoments, type AdamMoments, type OrtStepTrainer } from './step-trainer.js';
 
-export interface HostGraftOptions {
+export interface HostAdamOptions {
+  rule: 'adam' | 'graft';
   adam: AdamHyper;
   /** Parameter -> graft group (default: per tensor). */
   groupOf?: (name: string) => string;
+  /** Clip the gradient to this global norm first (default: no clipping). */
+  clipNorm?: number;
+  /** Decoupled weight decay (adam); step() then needs `decayByParam` (default false). */
+  weightDecay?: boolean;
   /** Seeds the dropout keep-masks when config.dropout > 0 (default 0). */
   seed?: number;
+  /** Adam's state to continue from (a checkpoint's). */
+  moments?: AdamMoments;
 }
 
 /** Loads the gradient graph; the trainer adopts `initial` and updates it in place. */
-export async function createHostGraftTrainer(config: BertConfig, initial: HostParams, o: HostGraftOptions): Promise<OrtStepTrainer> {
+export async function createHostAdamTrainer(config: BertConfig, initial: HostParams, o: HostAdamOptions): Promise<OrtStepTrainer> {
   checkOrtConfig(config);
   checkHostParams(config, initial);
+  if (o.clipNorm !== undefined && !(o.clipNorm > 0)) throw new Error(`clipNorm = ${o.clipNorm} is invalid: expected a number > 0`);
+  if (o.weightDecay && o.rule === 'graft') throw new Error('weight decay is not supported with the graft rule');
   const shapes = paramShapes(config);
   const names = Object.keys(shapes);
   const groupOf = o.groupOf ?? ((n: string) => n);
   const members = new Map<string, string[]>();
   for (const name of names) members.set(groupOf(name), [...(members.get(groupOf(name)) ?? []), name]);
   const params: HostParams = Object.fromEntries(names.map((n) => [n, { shape: [...shapes[n]], data: initial[n].data }]));
-  const zeros = (): HostParams => Object.fromEntries(names.map((n) => [n, { shape: [...shapes[n]], data: new Float32Array(initial[n].data.length) }]));
-  const moments: AdamMoments = { count: 0, m: zeros(), v: zeros() };
+  const moments = initialMoments(shapes, names, o.moments);
   const session = await OrtSession.create(buildGradGraph(config), TRAINING_SESSION, 'the ort gradient graph');
   let taken = 0;
   return {
     config,
     async step(batch: MlmBatch, lrByParam, stepOptions = {}) {
+      if (o.weightDecay && !stepOptions.decayByParam) throw new Error('decayByParam is missing: this trainer was made with weightDecay: true');
       const feeds = paramFeeds(params, batchFeeds(config, batch));
       if (config.dropout > 0) dropoutFeeds(config, batch, o.seed ?? 0, stepOptions.step ?? taken, feeds);
       taken++;
@@ -54,7 +63,10 @@ export async function createHostGraftTrainer(config: BertConfig, initial: HostPa
       const loss = out.loss.data[0] as number;
       const applied = Number.isFinite(loss) && Number.isFinite(gradNorm);
       const nonFinite = applied ? [] : names.filter((_, i) => !Number.isFinite(squares[i])).sort();
-      const graftNorms = applied ? graftStepInPlace(params, grads, moments, members, lrByParam, o.adam) : {};
+      const clipFactor = o.clipNorm === undefined ? 1 : Math.min(1, o.clipNorm / gradNorm);
+      const graftNorms = applied
+        ? adamStepInPlace(params, grads, moments, { rule: o.rule, members, lr: lrByParam, decay: stepOptions.decayByParam, clipFactor, hyper: o.adam })
+        : {};
       return { loss, accuracy: out.accuracy.data[0] as number, gradNorm, applied, nonFinite, graftNorms };
     },
     getParams: () => params,
