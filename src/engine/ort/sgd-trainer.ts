@@ -33,9 +33,9 @@ export interface OrtSgdOptions extends SessionOptions {
   /**
    * Update the parameters in place (graphs.ts `inPlace`): the trainer ADOPTS the arrays of `initial`
    * (no copy) and each run writes the new values into them, so one set of parameters exists. A step whose
-   * loss or gradient is not finite then leaves the tensors with a non-finite gradient unchanged but has
-   * already updated the others (applied: false; stop the run and resume from a checkpoint). Default
-   * false: the trainer copies `initial` and keeps two sets, so a failed step changes nothing.
+   * loss or gradient is not finite has then already written its update (applied: false; stop the run and
+   * resume from a checkpoint). Default false: the trainer copies `initial` and keeps two sets, so a failed
+   * step changes nothing.
    */
   inPlace?: boolean;
 }
@@ -53,8 +53,8 @@ export interface OrtSgdStepResult {
   /** Global gradient norm before clipping, ||g|| over all parameters. */
   gradNorm: number;
   /**
-   * False when the loss or gradNorm is not finite: the parameters were left unchanged (in place: only
-   * those whose gradient was not finite; see OrtSgdOptions.inPlace).
+   * False when the loss or gradNorm is not finite: the parameters were left unchanged (in place: the
+   * update was written all the same; see OrtSgdOptions.inPlace).
    */
   applied: boolean;
   /** Parameters whose gradient holds a NaN or an Infinity (sum of squares not finite), sorted; [] when applied. */

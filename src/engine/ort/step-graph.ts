@@ -19,8 +19,8 @@
  * gradient), `new.<param>` for every parameter and `new_m.<param>`, `new_v.<param>` for the moments.
  *
  * With `inPlace` (in-place.ts) every new value may be bound to the memory of its old value; each update
- * then waits for every reader of the old value, and a tensor whose gradient is not finite keeps its value
- * and moments. The updates are emitted in reverse order of gradient production: onnxruntime's default
+ * then waits for every reader of the old value. A step whose gradient is not finite still writes its update
+ * (NaN where the gradient was NaN): the caller stops the run, and nothing of that step is saved. The updates are emitted in reverse order of gradient production: onnxruntime's default
  * order runs the graph's last leaves first, so each update follows its own gradient and frees it early.
  */
 import type { BertConfig } from '../../model/config.js';
@@ -77,11 +77,6 @@ const sumSquares = (e: Emitter, x: string, hint: string): string =>
 /** sum(x^2) accumulated in float64 (). */
 const sumSquares64 = (e: Emitter, x: string, hint: string): string =>
   sumSquares(e, e.op('Cast', [x], `${hint}.f64`, { to: attr.int(DOUBLE) }), hint);
-
-/** true where the value is neither NaN nor +-Infinity (bool, same shape). */
-function isFinite(e: Emitter, x: string): string {
-  return e.op('Not', [e.op('Or', [e.op('IsNaN', [x], 'step.nan'), e.op('IsInf', [x], 'step.inf')], 'step.bad')], 'step.finite');
-}
 
 /** 1 / sqrt(sum of `squares` over the group), 0 where that norm is 0. */
 function inverseNorm(e: Emitter, squares: string[], zero: string, hint: string): string {
@@ -161,8 +156,9 @@ export function buildStepGraph(c: BertConfig, o: StepGraphOptions = {}): Uint8Ar
     const m0 = e.g.input(io.m, 'float32', shapes[name]);
     const v0 = e.g.input(io.v, 'float32', shapes[name]);
     const gc = clipped(i); // like w
-    const m = e.add(e.mul(m0, e.scalar(hyper.beta1), 'adam.m_b'), e.mul(gc, e.scalar(1 - hyper.beta1), 'adam.g_b'), 'adam.m'); // like w
-    const vv = e.add(e.mul(v0, e.scalar(hyper.beta2), 'adam.v_b'), e.mul(e.mul(gc, gc, 'adam.g2'), e.scalar(1 - hyper.beta2), 'adam.g2_b'), 'adam.v'); // like w
+    // The new moments are graph outputs themselves (written straight into the caller's arrays when bound).
+    const m = e.g.node('Add', [e.mul(m0, e.scalar(hyper.beta1), 'adam.m_b'), e.mul(gc, e.scalar(1 - hyper.beta1), 'adam.g_b')], { outputs: [io.newM] })[0]; // like w
+    const vv = e.g.node('Add', [e.mul(v0, e.scalar(hyper.beta2), 'adam.v_b'), e.mul(e.mul(gc, gc, 'adam.g2'), e.scalar(1 - hyper.beta2), 'adam.g2_b')], { outputs: [io.newV] })[0]; // like w
     const denom = e.add(e.op('Sqrt', [e.op('Div', [vv, c2], 'adam.v_hat')], 'adam.v_sqrt'), e.scalar(hyper.eps), 'adam.denom'); // like w
     moments.set(i, { gc, m, v: vv, u: e.op('Div', [e.op('Div', [m, c1], 'adam.m_hat'), denom], 'adam.u') }); // like w
   });
@@ -206,19 +202,13 @@ export function buildStepGraph(c: BertConfig, o: StepGraphOptions = {}): Uint8Ar
       step = e.mul(moments.get(i)!.gc, scale, 'graft.step'); // like w
     }
     const kept = decay === undefined ? w : e.mul(w, e.sub(e.scalar(1), e.op('Gather', [decay, e.index(i)], 'step.decay'), 'step.keep'), 'step.kept');
-    // In place: the new value only where sum(g^2) is finite, else the old one (nothing can be undone later).
-    const finite = o.inPlace ? isFinite(e, rawSquares[i]) : undefined;
-    const write = (op: string, inputs: string[], old: string, output: string): void => {
-      if (finite === undefined) e.g.node(op, inputs, { outputs: [output] });
-      else e.g.node('Where', [finite, e.op(op, inputs, 'step.value'), old], { outputs: [output] });
-      e.g.output(output, 'float32', shapes[name]);
-    };
     if (rule !== 'sgd') {
       const io = momentNames(name);
-      write('Identity', [moments.get(i)!.m], io.m, io.newM);
-      write('Identity', [moments.get(i)!.v], io.v, io.newV);
+      e.g.output(io.newM, 'float32', shapes[name]);
+      e.g.output(io.newV, 'float32', shapes[name]);
     }
-    write('Sub', [kept, step], w, newParamOutput(name));
+    e.g.node('Sub', [kept, step], { outputs: [newParamOutput(name)] });
+    e.g.output(newParamOutput(name), 'float32', shapes[name]);
   }
   return e.g.toBytes();
 }

@@ -7,10 +7,10 @@
  * Nothing is copied through another tensor library. Same inputs give the same outputs: with config.dropout
  * > 0 the keep-masks come from rng(seed, 'dropout', step, site), as in the tfjs engine.
  *
- * A step whose loss or gradient is not finite reports applied: false. Tensors with a non-finite gradient
- * keep their values and moments; the others were already updated (the run must stop and resume from a
- * checkpoint). With `inPlace: false` (tests) the trainer copies `initial` into two sets of parameters
- * and a failed step changes nothing; moments are always updated in place.
+ * A step whose loss or gradient is not finite reports applied: false, and its update has already been
+ * written in place (NaN where the gradient was): the run must stop and resume from a checkpoint. With
+ * `inPlace: false` (tests) the trainer copies `initial` into two sets of parameters and a failed step
+ * leaves the parameters unchanged; moments are always updated in place.
  */
 import type { MlmBatch } from '../../data/batch.js';
 import { float32Feed, OrtSession, type Feed, type SessionOptions } from '../../eval/ort.js';
