@@ -9,6 +9,7 @@ import { flag, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { backendFlag, setupBackend } from './common.js';
 import { noPositionals } from './run-flags.js';
+import { PRESETS } from '../model/config.js';
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -16,7 +17,7 @@ export const benchCommand: Command = {
   usage: 'graftlr bench [--preset tiny] [--engines ort,tfjs] [--steps 20] [--json] [--out runs/bench-<preset>.json]',
   details: 'Engine-level numbers (GFLOP/s against a measured GEMM peak) come from scripts/bench-engines.ts.',
   flags: {
-    preset: { type: 'string', choices: ['tiny', 'mini', 'small', 'base'], default: 'tiny', help: 'model size preset' },
+    preset: { type: 'string', choices: Object.keys(PRESETS), default: 'tiny', help: 'model size preset' },
     engines: { type: 'list', default: ['ort'], help: 'engines to measure: ort, tfjs' },
     steps: { type: 'int', min: 3, default: 20, help: 'steps per run (the first is warm-up)' },
     'batch-size': { type: 'int', min: 1, default: 32, help: 'sequences per batch' },

@@ -25,7 +25,7 @@ export interface BertConfig {
   initStd: number;
 }
 
-export type PresetName = 'tiny' | 'mini' | 'small' | 'base';
+export type PresetName = 'tiny' | 'mini' | 'small' | 'base' | 'large';
 
 const common = { vocabSize: 8192, maxPositions: 512, typeVocabSize: 2, dropout: 0, layerNormEps: 1e-12, initStd: 0.02 };
 
@@ -34,6 +34,7 @@ export const PRESETS: Record<PresetName, BertConfig> = {
   mini: { ...common, hiddenSize: 256, numLayers: 4, numHeads: 4, intermediateSize: 1024 },
   small: { ...common, hiddenSize: 512, numLayers: 4, numHeads: 8, intermediateSize: 2048 },
   base: { ...common, hiddenSize: 768, numLayers: 12, numHeads: 12, intermediateSize: 3072 },
+  large: { ...common, hiddenSize: 1024, numLayers: 24, numHeads: 16, intermediateSize: 4096 },
 };
 
 export function isPresetName(name: string): name is PresetName {
