@@ -36,19 +36,22 @@ const realFs: AtomicFs = {
 
 /**
  * Writes `data` to `target` atomically (temp file + fsync + rename + directory fsync), creating
- * parent directories. Strings are written as UTF-8. Synchronous; throws on failure, after removing
- * its temporary file.
+ * parent directories. Strings are written as UTF-8; an iterable of chunks is written chunk by chunk as
+ * it yields them, so a large file (a checkpoint) never has to exist whole in memory. Synchronous; throws
+ * on failure, after removing its temporary file (a full disk says so and that the old file is intact).
  */
-export function writeFileAtomic(target: string, data: Uint8Array | string, fs: AtomicFs = realFs): void {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+export function writeFileAtomic(target: string, data: Uint8Array | string | Iterable<Uint8Array>, fs: AtomicFs = realFs): void {
+  const chunks: Iterable<Uint8Array> = typeof data === 'string' ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
   const dir = path.dirname(path.resolve(target));
   fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
     fd = fs.openSync(tmp, 'wx', 0o644); // 'wx': fail rather than reuse an existing file
-    let written = 0;
-    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+    for (const bytes of chunks) {
+      let written = 0;
+      while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+    }
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
@@ -58,6 +61,9 @@ export function writeFileAtomic(target: string, data: Uint8Array | string, fs: A
       try { fs.closeSync(fd); } catch { /* already failing; keep the first error */ }
     }
     try { fs.rmSync(tmp, { force: true }); } catch { /* best effort */ }
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
+      throw new Error(`no space left on the device while writing ${target}: the file that was there before is intact; free some space and retry`);
+    }
     throw err;
   }
   syncDirectory(dir, fs);

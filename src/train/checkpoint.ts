@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Packr, Unpackr } from 'msgpackr';
 import { readFileChecked, writeFileAtomic } from '../io/atomic.js';
+import { binHeader, msgpackChunks, msgpackLength } from '../io/msgpack-stream.js';
 import type { BertConfig } from '../model/config.js';
 import type { HostParams } from '../params.js';
 import { checkCheckpointFields, describeValue } from './checkpoint-check.js';
@@ -78,7 +79,32 @@ function plain(v: unknown): unknown {
   return out;
 }
 
-/** Encodes a checkpoint to the file bytes (outer map with checksum over the payload bytes). */
+/**
+ * The checkpoint file as a sequence of chunks, for writing tensor by tensor: the same layout as
+ * encodeCheckpoint (outer map {format, version, payload, checksum}, the checksum over the payload bytes,
+ * here after them), with every tensor's bytes yielded straight from its array. Holding the chunks of a
+ * whole file at once would cost what streaming saves: write them as they come (writeFileAtomic does).
+ */
+export function* checkpointChunks(c: Checkpoint): Generator<Uint8Array> {
+  const { params, optimizerState, ...meta } = c;
+  const payload = { ...(plain(meta) as object), params: encodeParams(params), optimizerState };
+  yield Uint8Array.of(0x84); // a map of 4 entries
+  yield* msgpackChunks('format');
+  yield* msgpackChunks(CHECKPOINT_FORMAT);
+  yield* msgpackChunks('version');
+  yield* msgpackChunks(CHECKPOINT_VERSION);
+  yield* msgpackChunks('payload');
+  yield binHeader(msgpackLength(payload));
+  const hash = createHash('sha256');
+  for (const chunk of msgpackChunks(payload)) {
+    hash.update(chunk);
+    yield chunk;
+  }
+  yield* msgpackChunks('checksum');
+  yield* msgpackChunks(hash.digest('hex'));
+}
+
+/** Encodes a checkpoint to the file bytes in one buffer (outer map with checksum over the payload bytes). */
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   const { params, optimizerState, ...meta } = c;
   const payload = packr.pack({ ...(plain(meta) as object), params: encodeParams(params), optimizerState });
@@ -139,7 +165,7 @@ export function hasCheckpoint(dir: string): boolean {
  */
 export function saveCheckpoint(dir: string, c: Checkpoint): string {
   const file = path.join(dir, CHECKPOINT_FILE);
-  writeFileAtomic(file, encodeCheckpoint(c));
+  writeFileAtomic(file, checkpointChunks(c)); // tensor by tensor: no second copy of the model in memory
   const mine = `.${CHECKPOINT_FILE}.${process.pid}.`;
   for (const name of fs.readdirSync(dir)) {
     if (name.startsWith(`.${CHECKPOINT_FILE}.`) && name.endsWith('.tmp') && !name.startsWith(mine)) {

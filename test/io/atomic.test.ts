@@ -29,6 +29,22 @@ function failingAt(step: 'write' | 'rename' | 'fsync'): AtomicFs {
 }
 
 describe('writeFileAtomic', () => {
+  it('on a full disk names the file, says the old one is intact, and keeps it', () => {
+    const target = path.join(dir, 'checkpoint.msgpack');
+    writeFileAtomic(target, 'old');
+    const full: AtomicFs = { ...failingAt('rename'), writeSync: () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); } };
+    expect(() => writeFileAtomic(target, [new Uint8Array(8), new Uint8Array(8)], full))
+      .toThrow(`no space left on the device while writing ${target}: the file that was there before is intact; free some space and retry`);
+    expect(fs.readFileSync(target, 'utf8')).toBe('old');
+    expect(fs.readdirSync(dir)).toEqual(['checkpoint.msgpack']);
+  });
+
+  it('writes an iterable of chunks in order', () => {
+    const target = path.join(dir, 'chunks.bin');
+    writeFileAtomic(target, (function* () { yield Uint8Array.of(1, 2); yield Uint8Array.of(); yield Uint8Array.of(3); })());
+    expect([...fs.readFileSync(target)]).toEqual([1, 2, 3]);
+  });
+
   it('writes bytes and strings, creating parent directories', () => {
     const target = path.join(dir, 'a', 'b', 'out.bin');
     writeFileAtomic(target, new Uint8Array([1, 2, 3, 250]));
