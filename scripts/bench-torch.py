@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""PyTorch reference for the engine benchmark: the same BERT MLM as graftlr, trained with plain SGD.
+"""PyTorch reference for the engine and memory benchmarks: the same BERT MLM as graftlr, trained with plain SGD
+(default) or Adam.
 
-    python3 scripts/bench-torch.py --preset tiny [--batch 32] [--seq 128] [--steps 10] [--warmup 2]
+    python3 scripts/bench-torch.py --preset tiny [--batch 32] [--seq 128] [--steps 10] [--warmup 2] [--optimizer sgd|adam]
     python3 scripts/bench-torch.py --gemm          # sgemm GFLOP/s (numpy and torch), model shapes + 2048^3
 
 Prints one JSON line. The model follows graftlr's contract (src/model/config.ts, the brief): post-LN BERT,
@@ -23,6 +24,9 @@ import torch.nn.functional as F
 PRESETS = {
     "tiny": dict(hiddenSize=128, numLayers=2, numHeads=2, intermediateSize=512),
     "mini": dict(hiddenSize=256, numLayers=4, numHeads=4, intermediateSize=1024),
+    "small": dict(hiddenSize=512, numLayers=4, numHeads=8, intermediateSize=2048),
+    "base": dict(hiddenSize=768, numLayers=12, numHeads=12, intermediateSize=3072),
+    "large": dict(hiddenSize=1024, numLayers=24, numHeads=16, intermediateSize=4096),
 }
 
 
@@ -82,7 +86,10 @@ def train(args):
     V, H, L, A, I = args.vocab, c["hiddenSize"], c["numLayers"], c["numHeads"], c["intermediateSize"]
     torch.manual_seed(0)
     model = Bert(V, H, L, A, I, P=max(512, args.seq))
-    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    if args.optimizer == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=1e-3)
     batch = bench_batch(V, args.batch, args.seq, torch.Generator().manual_seed(0))
     times, loss = [], float("nan")
     for i in range(args.warmup + args.steps):
@@ -97,7 +104,8 @@ def train(args):
     times.sort()
     ms = times[len(times) // 2]
     return {
-        "engine": "torch", "preset": args.preset, "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "engine": "torch", "optimizer": args.optimizer, "preset": args.preset, "torch": torch.__version__,
+        "threads": torch.get_num_threads(), "blasKernel": openblas_kernel(),
         "msPerStep": round(ms, 1), "minMs": round(times[0], 1), "tokensPerSec": round(args.batch * args.seq / (ms / 1000)),
         "peakRssMB": round(peak_rss_mb()), "loss": round(loss, 4), "steps": len(times), "maskedRows": int(batch[3].numel()),
         "params": sum(p.numel() for p in model.parameters()),
@@ -132,6 +140,22 @@ def gemm(args):
     return {"gemm": out, "threads": torch.get_num_threads(), "numpyBlas": blas_name()}
 
 
+def openblas_kernel():
+    """The OpenBLAS kernel this process runs (openblas_get_corename of the loaded library), or a reason."""
+    import ctypes  # noqa: PLC0415
+
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line and ".so" in line}
+        for path in sorted(paths):
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            return f"OpenBLAS {lib.openblas_get_corename().decode()}"
+    except Exception as e:  # noqa: BLE001 (only a label)
+        return f"unknown ({e})"
+    return "not OpenBLAS"
+
+
 def blas_name():
     try:
         from numpy.__config__ import get_info  # noqa: PLC0415 (numpy < 2)
@@ -154,6 +178,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--gemm", action="store_true")
+    ap.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"])
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(json.dumps(gemm(args) if args.gemm else train(args)))

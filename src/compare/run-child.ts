@@ -35,10 +35,18 @@ export class ChildStoppedError extends Error {
  */
 export class RunFailedError extends Error {}
 
-export function runInChild(job: ChildJob, onProgress?: (done: number) => void): Promise<ChildReply> {
+/** Runs `job` in its own process; with `timeoutMs`, kills it then and rejects with ChildStoppedError('a timeout of N s'). */
+export function runInChild(job: ChildJob, onProgress?: (done: number) => void, timeoutMs?: number): Promise<ChildReply> {
   return new Promise((resolve, reject) => {
     const child = fork(workerPath, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let settled = false;
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      child.kill('SIGKILL');
+      reject(new ChildStoppedError(`a timeout of ${Math.round(timeoutMs / 1000)} s`));
+    }, timeoutMs);
+    child.on('exit', () => clearTimeout(timer));
     child.on('message', (m: { progress?: number; reply?: ChildReply; error?: string }) => {
       if (m.progress !== undefined) onProgress?.(m.progress);
       if (m.reply) { settled = true; resolve(m.reply); }
