@@ -84,8 +84,13 @@ export async function trainWithProgress(options: Parameters<typeof runTraining>[
         bar?.update(r.step + 1, fields);
       },
       onCheckpoint: (c) => { if (c.reason !== 'periodic') io.err(`checkpoint (${c.reason}) at step ${c.step}: ${c.file}`); },
+      onNotice: (message) => io.err(message),
       shouldStop: stop.shouldStop,
     });
+    if (summary.nothingToDo) {
+      io.err(`${label}: ${summary.outDir} already finished all ${summary.steps} steps: nothing to do; its stored summary follows`);
+      return summary;
+    }
     bar?.finish({ loss: summary.lastLoss });
     return summary;
   } finally {

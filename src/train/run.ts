@@ -19,7 +19,9 @@ import type { Optimizer, OptimizerSpec } from '../optim/base.js';
 import { disposeState, stateBytes } from '../optim/state.js';
 import { disposeParams, fromHost, type HostParams } from '../params.js';
 import { checkArtifactMatchesModel, decodeArtifact, type Artifact } from '../schedule/artifact.js';
-import { checkParamShapes, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
+import { checkParamShapes, checkpointFile, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
+import { acquireRunLock } from './run-lock.js';
+import { checkResumable, finishedRunSummary, runChanges, storedHistory, weightsOutOfBounds, WEIGHT_BOUND, type RunChange } from './resume.js';
 import { createFusedStepper, fusedEngineName, fusedStepPlan, hostEvaluator, type RunStepper } from './fused.js';
 import { genericStepper, NonFiniteError, runSteps, type StepRecord } from './loop.js';
 import { openMetricsLog } from './metrics.js';
@@ -54,6 +56,8 @@ export interface TrainHooks {
   onCheckpoint?(info: { step: number; file: string; reason: string }): void;
   /** Polled after each step; true stops the run cleanly (checkpoint written, summary returned). */
   shouldStop?(): boolean;
+  /** One-line notes: a stale lock taken over, a setting changed at resume, a checkpoint skipped. */
+  onNotice?(message: string): void;
 }
 
 export interface TrainSummary {
@@ -89,6 +93,10 @@ export interface TrainSummary {
   /** Peak resident set size of the process so far (bytes). */
   peakRssBytes: number;
   dataFingerprint: string;
+  /** Settings changed when the run was resumed, with the step of each change (absent when none). */
+  history?: RunChange[];
+  /** True when a finished run was resumed: this is its stored summary, unchanged, and nothing ran. */
+  nothingToDo?: boolean;
 }
 
 function loadArtifact(o: TrainOptions, config: BertConfig): Artifact | undefined {
@@ -98,10 +106,23 @@ function loadArtifact(o: TrainOptions, config: BertConfig): Artifact | undefined
   return artifact;
 }
 
-/** Trains a model; see the file comment. Throws a one-line Error for bad options or a failed run. */
+/**
+ * Trains a model; see the file comment. Throws a one-line Error for bad options or a failed run. With a run
+ * folder, holds its lock (run-lock.ts) for the whole call.
+ */
 export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHooks = {}): Promise<TrainSummary> {
   const started = performance.now();
   const o = validateTrainOptions(options);
+  const lock = o.outDir === undefined ? undefined : acquireRunLock(o.outDir, 'train');
+  if (lock?.notice) hooks.onNotice?.(lock.notice);
+  try {
+    return await trainInFolder(o, hooks, started);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number): Promise<TrainSummary> {
   const config = runConfig(o, 'train');
   const artifact = loadArtifact(o, config); // before any work: a mismatched artifact costs nothing
   const eta = trainBaseSchedule(o, artifact);
@@ -116,9 +137,16 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   };
   const ckptDir = o.outDir === undefined ? undefined : path.join(o.outDir, 'checkpoint');
   let ckpt: Checkpoint | undefined;
+  let history: RunChange[] = [];
   if (ckptDir !== undefined && o.resume) {
     if (!hasCheckpoint(ckptDir)) throw new Error(`train: ${o.outDir} holds no checkpoint to resume: run without --resume`);
-    ckpt = loadCheckpoint(ckptDir, { config, preset: o.preset, optimizer: optimizer.spec, seed: o.seed, run: sameRun });
+    ckpt = loadCheckpoint(ckptDir, { config, preset: o.preset, seed: o.seed });
+    checkResumable(ckpt, sameRun, optimizer.spec, `checkpoint ${checkpointFile(ckptDir)}`);
+    const finished = finishedRunSummary(o.outDir!, ckpt, o.steps);
+    if (finished) return { ...(finished as unknown as TrainSummary), nothingToDo: true };
+    const changes = runChanges(ckpt.run, sameRun, ckpt.step);
+    for (const c of changes) hooks.onNotice?.(`train: resuming at step ${c.step} with ${c.setting} ${JSON.stringify(c.to)} (was ${JSON.stringify(c.from)}); recorded in the run's history`);
+    history = [...storedHistory(ckpt), ...changes];
   } else if (ckptDir !== undefined && hasCheckpoint(ckptDir)) {
     throw new Error(`train: ${o.outDir} already holds a checkpoint: pass --resume to continue it, or choose another --out`);
   }
@@ -162,7 +190,9 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
   let lastEvalStep = -1;
   let lastCheckpoint: number | null = ckpt?.step ?? null;
   // Stored with each checkpoint: the above plus where the data came from (export and eval read it).
-  const run = { ...sameRun, corpus: o.corpus, vocabSize: config.vocabSize, dataSpec: data.spec, evalSequences: o.evalSequences };
+  const run = {
+    ...sameRun, corpus: o.corpus, vocabSize: config.vocabSize, dataSpec: data.spec, evalSequences: o.evalSequences, ...(history.length ? { history } : {}),
+  };
   const checkpointOf = (step: number, p: Checkpoint['params'], s: Checkpoint['optimizerState']): Checkpoint => ({
     step, createdAt: new Date().toISOString(), model: { config, preset: o.preset }, optimizer: optimizer.spec ?? null,
     run, dataFingerprint: data.fingerprint, seed: o.seed, backend: o.backend, engine: stepper.engine, params: p, optimizerState: s,
@@ -175,6 +205,13 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
       evalEvery: o.evalEvery || undefined,
       checkpointEvery: o.checkpointEvery || undefined,
       onCheckpoint: ckptDir === undefined ? undefined : (snap) => {
+        // A diverging run's weights grow before its loss turns NaN: keep the last checkpoint a resume can use.
+        const bad = weightsOutOfBounds(snap.params);
+        if (bad) {
+          const kept = lastCheckpoint === null ? 'none was written yet' : `the last good one (step ${lastCheckpoint}) is kept`;
+          hooks.onNotice?.(`train: step ${snap.step}: ${bad.name} holds ${bad.value} (beyond +-${WEIGHT_BOUND}): checkpoint not written, ${kept}`);
+          return;
+        }
         const file = saveCheckpoint(ckptDir, checkpointOf(snap.step, snap.params, snap.optimizerState));
         lastCheckpoint = snap.step;
         hooks.onCheckpoint?.({ step: snap.step, file, reason: snap.reason });
@@ -213,7 +250,7 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
     ...runSummaryStats(records), heldout: final.heldout, heldoutAtMask: final.heldoutAtMask, ood: final.ood,
     wallSeconds: (performance.now() - started) / 1000,
     optimizerStateBytes: Math.max(optimizerStateBytes, finalStateBytes), paramCount, statefulParams: statefulParamCount(o.optimizer, shapes, o.momentum),
-    peakRssBytes: process.resourceUsage().maxRSS * 1024, dataFingerprint: data.fingerprint,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024, dataFingerprint: data.fingerprint, ...(history.length ? { history } : {}),
   };
   if (o.outDir !== undefined) writeFileAtomic(path.join(o.outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   return summary;
