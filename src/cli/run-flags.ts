@@ -28,6 +28,7 @@ export const runFlags: FlagSpecs = {
     help: "std of the truncated-normal weight initialisation (default: the preset's, 0.02 as in BERT; small models learn attention faster from larger values, e.g. 0.05 for tiny)",
   },
   'eval-sequences': { type: 'int', min: 0, default: 256, help: 'held-out sequences evaluated per split' },
+  'memory-check': { type: 'boolean', default: true, help: "refuse a run whose estimated memory exceeds the machine's (--no-memory-check skips it)" },
   'cache-dir': { type: 'string', default: DEFAULT_CACHE_DIR, help: 'where the trained tokenizer and encoded corpus are cached' },
   ...backendFlag,
 };
@@ -51,6 +52,7 @@ export function runOptionsFrom(args: ParsedArgs, backend: string): Partial<RunOp
     engine: flag.str(args, 'engine') as 'ort' | 'tfjs',
     evalSequences: flag.int(args, 'eval-sequences'),
     cacheDir: flag.str(args, 'cache-dir') || undefined,
+    memoryCheck: flag.bool(args, 'memory-check'),
     backend,
   };
 }

@@ -18,6 +18,7 @@ import { runBatches, runConfig, runData, runEngine } from '../train/setup.js';
 import { runSummaryStats, type StepStats } from '../train/summary.js';
 import { runFusedGraftProbe, runGraftProbe, type ProbeUpdate } from './graft-probe.js';
 import { initValues } from '../model/init.js';
+import { checkRunFits } from '../train/memory-estimate.js';
 
 /** The engine line of a probe on the ort runtime. */
 export const FUSED_PROBE_ENGINE = 'ort (fused graft step)';
@@ -112,6 +113,7 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
   const started = performance.now();
   const o = validateProbeOptions(options);
   const config = runConfig(o, 'extract');
+  if (o.memoryCheck !== false) checkRunFits(config, { batchSize: o.batchSize, seqLen: o.seqLen, kind: 'probe', engine: typeof o.engine === 'string' ? o.engine : 'custom' }, 'extract');
   const data = runData(o, config, 'extract');
   const groupOf = makeGroupOf(o.grouping);
   const model = describeModel('bert-mlm', { ...config } as unknown as PlainRecord, paramShapes(config), groupOf);

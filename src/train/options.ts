@@ -37,6 +37,8 @@ export interface RunOptions {
   backend: string;
   /** Held-out sequences evaluated per split, spread evenly over the split (default 256). */
   evalSequences: number;
+  /** Refuse a run whose estimated memory exceeds the machine's before it starts (memory-estimate.ts; default true). */
+  memoryCheck?: boolean;
 }
 
 export const RUN_DEFAULTS: RunOptions = {

@@ -21,6 +21,7 @@ import { disposeParams, fromHost, type HostParams } from '../params.js';
 import { checkArtifactMatchesModel, decodeArtifact, type Artifact } from '../schedule/artifact.js';
 import { checkParamShapes, checkpointFile, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import { acquireRunLock } from './run-lock.js';
+import { checkRunFits } from './memory-estimate.js';
 import { checkResumable, finishedRunSummary, runChanges, storedHistory, weightsOutOfBounds, WEIGHT_BOUND, type RunChange } from './resume.js';
 import { createFusedStepper, fusedEngineName, fusedStepPlan, hostEvaluator, type RunStepper } from './fused.js';
 import { genericStepper, NonFiniteError, runSteps, type StepRecord } from './loop.js';
@@ -124,6 +125,7 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
 
 async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number): Promise<TrainSummary> {
   const config = runConfig(o, 'train');
+  if (o.memoryCheck !== false) checkRunFits(config, { batchSize: o.batchSize, seqLen: o.seqLen, kind: o.optimizer, engine: typeof o.engine === 'string' ? o.engine : 'custom' }, 'train');
   const artifact = loadArtifact(o, config); // before any work: a mismatched artifact costs nothing
   const eta = trainBaseSchedule(o, artifact);
   const optimizer = trainOptimizer(o, eta, artifact);
