@@ -48,31 +48,25 @@ export function adamStepInPlace(
 ): Record<string, GraftGroupNorms> {
   const { beta1: b1, beta2: b2, eps } = o.hyper;
   const t = moments.count + 1;
-  const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t, f = o.clipFactor;
+  // Per element: m and v updated, then u = rate m / c1 / (sqrt(v / c2) + eps) with the divisions by the bias
+  // corrections turned into products (one division per element is left).
+  const c = { b1, b2, eps, a1: 1 - b1, a2: 1 - b2, inverseC1: 1 / (1 - b1 ** t), inverseC2: 1 / (1 - b2 ** t), f: o.clipFactor };
   const norms: Record<string, GraftGroupNorms> = {};
   for (const [group, names] of o.members) {
+    if (o.rule === 'adam') {
+      for (const name of names) adamInPlace(params[name].data, grads[name], moments.m[name].data, moments.v[name].data, o.lr[name], 1 - (o.decay?.[name] ?? 0), c);
+      continue;
+    }
     let uSq = 0, gSq = 0;
     for (const name of names) {
-      const g = grads[name], m = moments.m[name].data, v = moments.v[name].data, w = params[name].data, rate = o.lr[name];
-      const keep = 1 - (o.decay?.[name] ?? 0);
-      for (let i = 0; i < g.length; i++) {
-        const gi = f * g[i];
-        const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
-        const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
-        const u = (rate * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
-        if (o.rule === 'adam') {
-          w[i] = w[i] * keep - u;
-        } else {
-          uSq += u * u;
-          gSq += gi * gi;
-        }
-      }
+      const [u2, g2] = momentsAndNorms(grads[name], moments.m[name].data, moments.v[name].data, o.lr[name], c);
+      uSq += u2;
+      gSq += g2;
     }
-    if (o.rule === 'adam') continue;
     const nM = Math.sqrt(uSq), nG = Math.sqrt(gSq);
     norms[group] = { magnitude: nM, grad: nG };
     if (!(nG > 0)) continue;
-    const scale = (nM / nG) * f;
+    const scale = (nM / nG) * c.f; // w -= (nM / nG) gc, gc = f g
     for (const name of names) {
       const w = params[name].data, g = grads[name];
       for (let i = 0; i < w.length; i++) w[i] -= scale * g[i];
@@ -80,4 +74,32 @@ export function adamStepInPlace(
   }
   moments.count = t;
   return norms;
+}
+
+interface AdamConstants { b1: number; b2: number; eps: number; a1: number; a2: number; inverseC1: number; inverseC2: number; f: number }
+
+/** Adam on one tensor in place: m, v, then w = w keep - u. */
+function adamInPlace(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, rate: number, keep: number, c: AdamConstants): void {
+  const scale = rate * c.inverseC1;
+  for (let i = 0; i < g.length; i++) {
+    const gi = c.f * g[i];
+    const mi = (m[i] = c.b1 * m[i] + c.a1 * gi);
+    const vi = (v[i] = c.b2 * v[i] + c.a2 * gi * gi);
+    w[i] = w[i] * keep - (scale * mi) / (Math.sqrt(vi * c.inverseC2) + c.eps);
+  }
+}
+
+/** The moments of one tensor in place; returns [sum of u^2, sum of gc^2] in float64. */
+function momentsAndNorms(g: Float32Array, m: Float32Array, v: Float32Array, rate: number, c: AdamConstants): [number, number] {
+  const scale = rate * c.inverseC1;
+  let uSq = 0, gSq = 0;
+  for (let i = 0; i < g.length; i++) {
+    const gi = c.f * g[i];
+    const mi = (m[i] = c.b1 * m[i] + c.a1 * gi);
+    const vi = (v[i] = c.b2 * v[i] + c.a2 * gi * gi);
+    const u = (scale * mi) / (Math.sqrt(vi * c.inverseC2) + c.eps);
+    uSq += u * u;
+    gSq += gi * gi;
+  }
+  return [uSq, gSq];
 }
