@@ -148,10 +148,16 @@ async function child(spec: string): Promise<void> {
   process.stdout.write(JSON.stringify(m) + '\n');
 }
 
-/** One JSON line from scripts/bench-torch.py. */
+/**
+ * One JSON line from scripts/bench-torch.py, run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its
+ * environment only (they pin an older OpenBLAS kernel on some machines): PyTorch on the kernel its CPU supports.
+ */
 function runTorch(python: string, args: string[]): Record<string, unknown> {
   const script = fileURLToPath(new URL('./bench-torch.py', import.meta.url));
-  const out = execFileSync(python, [script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const out = execFileSync(python, [script, ...args], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -164,7 +170,7 @@ function torchMeasurement(python: string, config: BertConfig, preset: string): M
   ]);
   return {
     medianMs: r.msPerStep as number, minMs: r.minMs as number, steps: r.steps as number, lastLoss: r.loss as number,
-    peakRssMB: r.peakRssMB as number, note: `torch ${r.torch}, ${r.threads} threads, plain SGD`,
+    peakRssMB: r.peakRssMB as number, note: `torch ${r.torch}, ${r.threads} threads, plain SGD, ${r.blasKernel}`,
   };
 }
 
@@ -224,6 +230,7 @@ async function main(): Promise<void> {
       String(r.peakRssMB).padStart(11), (r.speedupVsTfjs === null ? '-' : `${r.speedupVsTfjs}x`).padStart(7),
       r.speedVsTorch === null ? '-' : `${r.speedVsTorch}x`].join(' | '));
   }
+  for (const r of rows.filter((x) => x.engine === 'torch')) console.log(`${r.preset} PyTorch: ${r.note}`);
   console.log('"vs" columns: speed relative to that engine on the same preset (tokens/s ratio; > 1 is faster).');
   console.log('matmul FLOPs per step: ' + presets.map((p) => `${p} ${round((rows.find((r) => r.preset === p)!.flopsPerStep as number) / 1e9)} G`).join(', '));
 }
