@@ -62,6 +62,18 @@ class TinyBert(nn.Module):
         return F.cross_entropy(logits, labels)
 
 
+def bert_init(model: nn.Module, std: float = 0.02) -> None:
+    """BERT's initialisation (as graftlr's, up to the draws): weights N(0, std), biases 0, LayerNorm gamma 1."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "LayerNorm.weight" in name:
+                p.fill_(1.0)
+            elif name.endswith("bias"):
+                p.zero_()
+            else:
+                p.normal_(0.0, std)
+
+
 def read_safetensors(path: str) -> Dict[str, torch.Tensor]:
     """F32 tensors of a safetensors file (8-byte little-endian header length, JSON header, raw data)."""
     with open(path, "rb") as f:
