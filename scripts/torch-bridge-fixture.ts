@@ -4,6 +4,7 @@
  *
  *   node bin/run-script.mjs scripts/torch-bridge-fixture.ts --out <dir> [--steps 50] [--batch-size 4]
  *     [--seq-len 16] [--vocab-size 300] [--preset tiny] [--seed 0] [--engine ort] [--schedule <file.graft>]
+ *     [--weight-decay 0] [--clip-norm N]
  *
  * <dir>/init.safetensors   the initial weights (seed), Hugging Face BertForMaskedLM names and layout
  * <dir>/inputs.json        {config, batchSize, seqLen, batches: [{ids, mask, types, pos, labels}]} of steps 0..N-1
@@ -31,7 +32,8 @@ const { values: a } = parseArgs({
     'seq-len': { type: 'string', default: '16' }, 'vocab-size': { type: 'string', default: '300' },
     preset: { type: 'string', default: 'tiny' }, seed: { type: 'string', default: '0' },
     engine: { type: 'string', default: 'ort' }, schedule: { type: 'string' },
-    'cache-dir': { type: 'string', default: '.cache/graftlr' },
+    'cache-dir': { type: 'string', default: '.cache/graftlr' }, 'weight-decay': { type: 'string', default: '0' },
+    'clip-norm': { type: 'string' },
   },
 });
 if (!a.out) {
@@ -44,6 +46,7 @@ const options: Partial<TrainOptions> = {
   preset: a.preset, vocabSize: Number(a['vocab-size']), batchSize: Number(a['batch-size']), seqLen: Number(a['seq-len']),
   seed: Number(a.seed), steps: Number(a.steps), engine: a.engine as 'ort' | 'tfjs', cacheDir: a['cache-dir'],
   optimizer: a.schedule ? 'static' : 'sgd', schedule: a.schedule, evalEvery: 0, checkpointEvery: 0, evalSequences: 0,
+  weightDecay: Number(a['weight-decay']), clipNorm: a['clip-norm'] === undefined ? undefined : Number(a['clip-norm']),
 };
 const o = validateTrainOptions(options);
 const config = runConfig(o, 'fixture');

@@ -15,13 +15,13 @@ from tiny_bert import TinyBert, batch_tensors, load_weights, read_safetensors
 STEPS = 50
 
 
-def torch_run(fixture: str, schedule: str):
-    """StaticSGD over the fixture's batches from its initial weights: (losses, final named parameters)."""
+def torch_run(fixture: str, schedule: str, **options):
+    """StaticSGD (with `options`) over the fixture's batches from its initial weights: (losses, final named parameters)."""
     inputs = load(os.path.join(fixture, "inputs.json"))
     torch.manual_seed(0)
     model = TinyBert(inputs["config"])
     load_weights(model, os.path.join(fixture, "init.safetensors"))
-    opt = StaticSGD(model.named_parameters(), schedule, total_steps=len(inputs["batches"]))
+    opt = StaticSGD(model.named_parameters(), schedule, total_steps=len(inputs["batches"]), **options)
     losses = []
     for b in inputs["batches"]:
         loss = model(*batch_tensors(b, inputs["batchSize"], inputs["seqLen"]))
@@ -42,10 +42,10 @@ def model_of(fixture: str, params) -> TinyBert:
 
 
 class ParityTest(unittest.TestCase):
-    def check(self, fixture: str, schedule: str) -> None:
+    def check(self, fixture: str, schedule: str, **options) -> None:
         graftlr = load(os.path.join(fixture, "train.json"))
         self.assertEqual(graftlr["engine"], "ort (fused SGD step)")  # the path `graftlr train` takes by default
-        losses, params = torch_run(fixture, schedule)
+        losses, params = torch_run(fixture, schedule, **options)
         self.assertEqual(len(losses), STEPS)
         self.assertLess(rel(losses, graftlr["losses"]), 1e-4)
         self.assertLess(graftlr["losses"][-1], graftlr["losses"][0])  # it trained: equal curves that did not move prove little
@@ -87,6 +87,15 @@ class ParityTest(unittest.TestCase):
         self.assertTrue(any("knots" in g for g in s.groups.values()))
         fixture = run_fixture("multiplier", "--vocab-size", "300", "--steps", str(STEPS), "--schedule", schedule)
         self.check(fixture, schedule)
+
+    def test_weight_decay_and_clipping(self) -> None:
+        """decoupled weight decay and global-norm clipping (multiplier target: clipping changes the step)."""
+        schedule = multiplier_schedule()
+        fixture = run_fixture("multiplier-wd-clip", "--vocab-size", "300", "--steps", str(STEPS), "--schedule", schedule,
+                              "--weight-decay", "0.01", "--clip-norm", "2")
+        self.check(fixture, schedule, weight_decay=0.01, clip_norm=2.0)
+        plain = load(os.path.join(run_fixture("multiplier", "--vocab-size", "300", "--steps", str(STEPS), "--schedule", schedule), "train.json"))
+        self.assertGreater(rel(load(os.path.join(fixture, "train.json"))["losses"][1:], plain["losses"][1:]), 1e-3)  # the options mattered
 
 
 if __name__ == "__main__":
