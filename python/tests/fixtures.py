@@ -1,9 +1,11 @@
 """Runs graftlr (node, from the repository root) for the tests: fixtures of a run, extract, compress."""
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -12,6 +14,7 @@ from typing import Any, Dict, List
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 TMP = tempfile.mkdtemp(prefix="graftlr-torch-tests-")
+atexit.register(shutil.rmtree, TMP, ignore_errors=True)
 # Tiny settings: the tests run in seconds. Vocabulary 8192 for tiny.graft, which was made for it.
 TINY = ["--preset", "tiny", "--batch-size", "4", "--seq-len", "16", "--seed", "0"]
 
