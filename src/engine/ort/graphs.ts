@@ -55,12 +55,18 @@ export function buildEvalGraph(c: BertConfig): Uint8Array {
   return e.g.toBytes();
 }
 
-/** Loss, accuracy and every parameter's gradient. */
+/**
+ * Loss, accuracy, every parameter's gradient, and grad_sq (P) = sum(g^2) per parameter in sorted-name order
+ * (computed in the run, so the caller's non-finite check and clipping need no pass over the gradients).
+ */
 export function buildGradGraph(c: BertConfig): Uint8Array {
   const { e, v } = start(c, 'graftlr_loss_and_grads');
-  for (const [name, shape] of Object.entries(paramShapes(c))) {
+  const shapes = paramShapes(c);
+  for (const [name, shape] of Object.entries(shapes)) {
     e.g.output(named(e, v.grads[name], gradOutput(name)), 'float32', shape);
   }
+  const squares = Object.keys(shapes).map((n) => e.op('ReduceSumSquare', [v.grads[n]], 'grad.sq', { keepdims: { kind: 'int', value: 0 } })); // ()
+  e.g.output(named(e, e.concat(squares.map((sq) => e.unsqueeze(sq, [0], 'grad.sq1')), 0, 'grad.sq_all'), 'grad_sq'), 'float32', [squares.length]);
   return e.g.toBytes();
 }
 

@@ -14,7 +14,7 @@ import type { HostParams } from '../../params.js';
 import { dropoutFeeds } from './dropout.js';
 import { batchFeeds, paramFeeds } from './feeds.js';
 import { buildGradGraph, gradOutput, TRAINING_SESSION } from './graphs.js';
-import { adamStepInPlace, sumOfSquares } from './host-adam.js';
+import { adamStepInPlace } from './host-adam.js';
 import { checkOrtConfig } from './loss-and-grads.js';
 import type { AdamHyper } from './step-graph.js';
 import { initialMoments, type AdamMoments, type OrtStepTrainer } from './step-trainer.js';
@@ -57,8 +57,8 @@ export async function createHostAdamTrainer(config: BertConfig, initial: HostPar
       if (config.dropout > 0) dropoutFeeds(config, batch, o.seed ?? 0, stepOptions.step ?? taken, feeds);
       taken++;
       const out = await session.run(feeds);
-      const grads: Record<string, Float32Array> = {};
-      const squares = names.map((n) => sumOfSquares((grads[n] = out[gradOutput(n)].data as Float32Array)));
+      const grads = Object.fromEntries(names.map((n) => [n, out[gradOutput(n)].data as Float32Array]));
+      const squares = Array.from(out.grad_sq.data as Float32Array); // sum(g^2) per parameter, from the run
       const gradNorm = Math.sqrt(squares.reduce((a, b) => a + b, 0));
       const loss = out.loss.data[0] as number;
       const applied = Number.isFinite(loss) && Number.isFinite(gradNorm);

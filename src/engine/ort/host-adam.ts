@@ -19,13 +19,6 @@ import type { HostParams } from '../../params.js';
 import type { AdamHyper } from './step-graph.js';
 import type { AdamMoments, GraftGroupNorms } from './step-trainer.js';
 
-/** Sum of squares in float64; NaN or Infinity when an entry is not finite. */
-export function sumOfSquares(x: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return s;
-}
-
 export interface HostAdamStep {
   rule: 'adam' | 'graft';
   /** Each group's parameters (graft); for adam any partition (the groups only order the loops). */
