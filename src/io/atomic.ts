@@ -70,7 +70,7 @@ export function writeFileAtomic(target: string, data: Uint8Array | string | Iter
 }
 
 /** fsync a directory so a rename inside it is durable. Some platforms (Windows) refuse; that is not an error. */
-function syncDirectory(dir: string, fs: AtomicFs): void {
+export function syncDirectory(dir: string, fs: Pick<AtomicFs, 'openSync' | 'fsyncSync' | 'closeSync'> = realFs): void {
   let fd: number | undefined;
   try {
     fd = fs.openSync(dir, 'r');
@@ -79,6 +79,16 @@ function syncDirectory(dir: string, fs: AtomicFs): void {
     // Directory fsync is unsupported on some platforms/filesystems; the file itself is already synced.
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** True if a process with this id runs (or exists but is not ours to signal: EPERM). */
+export function processIsRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

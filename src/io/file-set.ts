@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { processIsRunning, syncDirectory } from './atomic.js';
 
 /** The file-system calls used here; tests pass a stand-in that fails at a chosen call. */
 export interface FileSetFs {
@@ -36,16 +37,6 @@ function writeNewFileSynced(file: string, data: Uint8Array): void {
 
 const realFs: FileSetFs = { writeNewFileSynced, renameSync: fs.renameSync, rmSync: fs.rmSync };
 
-/** True if a process with this id runs (or exists but is not ours to signal). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes the temporaries of `target` (`.<name>.<pid>.<hex>.tmp` in its directory) left by processes that
  * no longer run: a killed export or atomic write. Those of running processes (a concurrent writer) stay.
@@ -63,7 +54,7 @@ export function removeStaleTemporaries(target: string): string[] {
   const removed: string[] = [];
   for (const name of names) {
     const m = pattern.exec(name);
-    if (m && Number(m[1]) !== process.pid && !isRunning(Number(m[1]))) {
+    if (m && Number(m[1]) !== process.pid && !processIsRunning(Number(m[1]))) {
       fs.rmSync(path.join(dir, name), { force: true });
       removed.push(path.join(dir, name));
     }
@@ -102,17 +93,4 @@ export function writeFilesTogether(files: Record<string, Uint8Array | string>, f
   for (const [tmp, target] of staged) fsImpl.renameSync(tmp, target);
   for (const dir of new Set(targets.map((t) => path.dirname(path.resolve(t))))) syncDirectory(dir);
   return removed;
-}
-
-/** fsync a directory so the renames in it are durable; unsupported on some platforms, which is not an error. */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // the files themselves are already flushed
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
 }

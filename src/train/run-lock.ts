@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { processIsRunning } from '../io/atomic.js';
 
 export const LOCK_FILE = '.lock';
 
@@ -15,16 +16,6 @@ interface LockRecord { pid: number; startedAt: string }
 
 /** Run folders whose lock this process holds (a second run in the same process is refused too). */
 const heldHere = new Set<string>();
-
-/** True when a process with this pid runs (EPERM: it runs under another user). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readLock(file: string): LockRecord | undefined {
   try {
@@ -60,7 +51,7 @@ export function acquireRunLock(dir: string, who: string): RunLock {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw e;
     }
     const held = readLock(file);
-    if (held && held.pid !== process.pid && isRunning(held.pid)) {
+    if (held && held.pid !== process.pid && processIsRunning(held.pid)) {
       throw new Error(`${who}: ${dir} is in use by process ${held.pid} (since ${held.startedAt}): wait for it to end, or choose another --out`);
     }
     // Stale: move it aside (one mover wins), and put it back if what was moved is a live lock made meanwhile.
@@ -71,7 +62,7 @@ export function acquireRunLock(dir: string, who: string): RunLock {
       continue; // another process moved it first: look again
     }
     const moved = readLock(aside);
-    if (moved && moved.pid !== held?.pid && isRunning(moved.pid)) {
+    if (moved && moved.pid !== held?.pid && processIsRunning(moved.pid)) {
       fs.renameSync(aside, file);
       continue;
     }

@@ -40,6 +40,12 @@ beforeAll(async () => {
   artifacts.factored = decodeArtifact(encodeArtifact(buildArtifact({ trace: probe.trace, compressed: factored })));
 }, 60_000);
 
+/** The stored parameters of a run folder's checkpoint as hex, to compare two runs bit for bit. */
+function bytes(dir: string): string {
+  const { params } = loadCheckpoint(dir);
+  return Object.keys(params).sort().map((n) => Buffer.from(params[n].data.buffer, params[n].data.byteOffset, params[n].data.byteLength).toString('hex')).join('|');
+}
+
 /** The generic path on ort gradients: an engine factory is never fused. */
 const genericOrt: TrainOptions['engine'] = (config, seed) => createOrtEngine(config, { seed });
 
@@ -111,10 +117,6 @@ describe('fused ort step in runTraining', () => {
     expect(JSON.stringify(stored.optimizerState)).not.toMatch(/"count":[^3]/);
     const second = await runTraining({ ...opts, outDir: out('split'), resume: true });
     expect(second).toMatchObject({ stopped: false, step: 7, resumedFrom: 3 });
-    const bytes = (dir: string): string => {
-      const { params } = loadCheckpoint(dir);
-      return Object.keys(params).sort().map((n) => Buffer.from(params[n].data.buffer, params[n].data.byteOffset, params[n].data.byteLength).toString('hex')).join('|');
-    };
     expect(bytes(out('split'))).toBe(bytes(out('full')));
     expect(second.heldout!.loss).toBe(full.heldout!.loss);
     const lines = fs.readFileSync(path.join(out('split'), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -168,10 +170,6 @@ describe('fused ort step in runTraining', () => {
     expect((stored.optimizerState as { fusedAdam: { count: number } }).fusedAdam.count).toBe(3);
     const second = await runTraining({ ...opts, outDir: out('adam-split'), resume: true });
     expect(second).toMatchObject({ stopped: false, step: 6, resumedFrom: 3 });
-    const bytes = (dir: string): string => {
-      const { params } = loadCheckpoint(dir);
-      return Object.keys(params).sort().map((n) => Buffer.from(params[n].data.buffer, params[n].data.byteOffset, params[n].data.byteLength).toString('hex')).join('|');
-    };
     expect(bytes(out('adam-split'))).toBe(bytes(out('adam-full')));
     expect(second.heldout!.loss).toBe(full.heldout!.loss);
   }, 60_000);

@@ -7,29 +7,17 @@
  * step, site), as in the tfjs engine.
  */
 import type { MlmBatch } from '../../data/batch.js';
-import type { SessionOptions } from '../../eval/ort.js';
 import type { BertConfig } from '../../model/config.js';
 import type { HostParams } from '../../params.js';
-import type { CoordinateFactors } from '../../optim/precondition.js';
-import { createOrtStepTrainer } from './step-trainer.js';
+import { createOrtStepTrainer, type OrtStepOptions } from './step-trainer.js';
 
-export interface OrtSgdOptions extends SessionOptions {
-  /** Clip the gradient to this global norm before the update (default: no clipping). */
-  clipNorm?: number;
-  /** Emit decoupled weight decay; step() then needs `decayByParam` (default false). */
-  weightDecay?: boolean;
-  /** Seeds the dropout keep-masks when config.dropout > 0 (default 0). */
-  seed?: number;
+/** The step trainer's options for the 'sgd' rule (step-trainer.ts), the group function named for what it does here. */
+export interface OrtSgdOptions extends Omit<OrtStepOptions, 'ruleOf' | 'adam' | 'moments' | 'groupOf'> {
   /**
    * Step-norm target: parameter name -> group; each gradient is divided by its group's norm
    * ||g[G]|| before the learning rate applies (see buildSgdGraph). Excludes clipNorm.
    */
   normalizeBy?: (name: string) => string;
-  /**
-   * A fixed per-coordinate preconditioner, with normalizeBy only: each gradient becomes d = P * g
-   * before the group norms (src/optim/precondition.ts; factors for every parameter).
-   */
-  preconditioner?: Readonly<Record<string, CoordinateFactors>>;
   /**
    * Update the parameters in place (graphs.ts `inPlace`): the trainer ADOPTS the arrays of `initial`
    * (no copy) and each run writes the new values into them, so one set of parameters exists. A step whose
