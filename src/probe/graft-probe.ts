@@ -23,7 +23,7 @@ import type { Schedule } from '../optim/base.js';
 import { graft, type GraftState } from '../optim/graft.js';
 import { baseSchedule, type BaseScheduleOptions } from '../optim/schedule-spec.js';
 import type { BaseScheduleSpec } from '../optim/schedules.js';
-import { fromHost, perTensor, type GroupOf, type HostParams, type ParamMap } from '../params.js';
+import { perTensor, type GroupOf, type HostParams, type ParamMap } from '../params.js';
 import type { ModelInfo, ProbeInfo } from '../schedule/model-info.js';
 import { traceRecorder, type GroupStepNorms, type Trace } from '../schedule/trace.js';
 import { NonFiniteError, nonFiniteMessage, runSteps, trainLoop, type StepRecord } from '../train/loop.js';
@@ -32,7 +32,8 @@ import { createHostAdamTrainer } from '../engine/ort/host-adam-trainer.js';
 import type { BertConfig } from '../model/config.js';
 import { disposeState } from '../optim/state.js';
 import { hostSecondMoments, probeSecondMoments } from './second-moments.js';
-import { measureStabilityLimits, peakStepLengths } from './stability-limits.js';
+import { measureStabilityLimits, measureStabilityLimitsOnHost, peakStepLengths } from './stability-limits.js';
+import { createHostLossModel } from '../engine/ort/host-loss.js';
 import { disposeParams } from '../params.js';
 
 export interface AdamHyper {
@@ -161,8 +162,6 @@ export interface FusedGraftProbeOptions extends Omit<GraftProbeOptions, 'engine'
   initial: HostParams;
   /** Seeds dropout. */
   seed: number;
-  /** The engine the stability limits are measured with (made only when they are asked for). */
-  stabilityEngine(): Promise<Engine>;
   /** Where the grafted update runs: inside the onnxruntime run, or in typed-array loops on the host (default). */
   update?: ProbeUpdate;
 }
@@ -187,7 +186,7 @@ export async function runFusedGraftProbe(o: FusedGraftProbeOptions): Promise<Gra
     ? await createHostAdamTrainer(o.config, o.initial, { rule: 'graft', adam: o.adam, groupOf, seed: o.seed })
     : await createOrtStepTrainer(o.config, o.initial, { ruleOf: () => 'graft', adam: o.adam, groupOf, seed: o.seed, inPlace: true });
   const names = Object.keys(o.initial);
-  let result;
+  let result, trace: Trace;
   try {
     result = await runSteps({ batchAt: o.batchAt, steps: o.probeSteps, lrAt: eta, onStep: o.onStep, shouldStop: o.shouldStop }, {
       async step(batch, t) {
@@ -203,29 +202,27 @@ export async function runFusedGraftProbe(o: FusedGraftProbeOptions): Promise<Gra
       },
       snapshot: () => { throw new Error('the probe writes no checkpoints'); },
     });
-    const trace = recorder.finish();
+    trace = recorder.finish();
     const moments = trainer.getMoments()!;
     const factored = hostSecondMoments(moments.v, moments.count, o.adam.beta2);
     if (factored) trace.secondMoments = factored;
-    const batches = o.stabilityBatches ?? 0;
-    if (batches > 0 && !result.stopped && trace.steps.length > 0) {
-      const groups = o.model.groups.map((g) => g.name);
-      o.onMeasureStart?.({ groups: groups.length, batches });
-      const measureWith = await o.stabilityEngine();
-      const params = fromHost(trainer.getParams());
-      try {
-        trace.stability = await measureStabilityLimits({
-          engine: measureWith, params, groups, groupOf,
-          batches: Array.from({ length: batches }, (_, b) => o.batchAt(result!.step + b)), firstStep: result.step,
-          stepLength: peakStepLengths(trace, groups.length, spec.peakLr),
-        });
-      } finally {
-        disposeParams(params);
-        await measureWith.dispose();
-      }
-    }
-    return finishTrace(trace, result.step, result.stopped);
   } finally {
-    await trainer.dispose();
+    await trainer.dispose(); // its session and the moments go before the measurement below
   }
+  const batches = o.stabilityBatches ?? 0;
+  if (batches > 0 && !result.stopped && trace.steps.length > 0) {
+    const groups = o.model.groups.map((g) => g.name);
+    o.onMeasureStart?.({ groups: groups.length, batches });
+    const model = createHostLossModel(o.config, o.seed);
+    try {
+      trace.stability = await measureStabilityLimitsOnHost({
+        model, params: o.initial, groups, groupOf, // the probe's final weights: the trainer updated o.initial in place
+        batches: Array.from({ length: batches }, (_, b) => o.batchAt(result!.step + b)), firstStep: result.step,
+        stepLength: peakStepLengths(trace, groups.length, spec.peakLr),
+      });
+    } finally {
+      await model.dispose();
+    }
+  }
+  return finishTrace(trace, result.step, result.stopped);
 }

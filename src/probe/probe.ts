@@ -144,7 +144,7 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
   try {
     const result = fused
       ? await runFusedGraftProbe({
-        ...common, config, initial: initValues(config, o.seed), seed: o.seed, update: o.ortUpdate, stabilityEngine: () => runEngine(o, config, 'extract'),
+        ...common, config, initial: initValues(config, o.seed), seed: o.seed, update: o.ortUpdate,
       })
       : await runGraftProbe({ ...common, engine: engine!, params: initParams(config, o.seed) });
     return {

@@ -22,7 +22,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MlmBatch } from '../data/batch.js';
 import type { Engine } from '../engine/types.js';
-import { disposeParams, groupNorms, type GroupOf, type ParamMap } from '../params.js';
+import type { HostLossModel } from '../engine/ort/host-loss.js';
+import { disposeParams, groupNorms, type GroupOf, type HostParams, type ParamMap } from '../params.js';
 import type { StabilityLimits } from '../schedule/stability.js';
 
 /**
@@ -45,45 +46,37 @@ export interface StabilityMeasureOptions {
   stepLength: readonly number[];
 }
 
-/** Weights with group G moved by -alpha * g[G] / s, every other tensor shared with `params`. */
-function stepAlongGroup(params: ParamMap, grads: Record<string, tf.Tensor>, inGroup: (name: string) => boolean, scale: number): { moved: ParamMap; created: tf.Tensor[] } {
-  const moved: Record<string, tf.Tensor> = { ...params };
-  const created: tf.Tensor[] = [];
-  for (const name of Object.keys(params)) {
-    if (!inGroup(name)) continue;
-    moved[name] = tf.tidy(() => tf.sub(params[name], tf.mul(grads[name], scale))); // w[G] - (alpha / s) g[G]
-    created.push(moved[name]);
-  }
-  return { moved, created };
+/**
+ * What the measurement needs of a model at the probe's final weights, for one batch: the loss L0, each group's
+ * gradient norm s, and the loss after moving one group by -scale g[G] (the weights are as before afterwards).
+ */
+interface AtBatch {
+  l0: number;
+  norms: Record<string, number>;
+  lossMoved(inGroup: (name: string) => boolean, scale: number): Promise<number>;
+  release(): void;
 }
 
-/** Measures every group's limit (see the module comment). */
-export async function measureStabilityLimits(o: StabilityMeasureOptions): Promise<StabilityLimits> {
+/** The measurement loop (see the module comment), over any model that answers AtBatch. */
+async function measure(
+  o: Omit<StabilityMeasureOptions, 'engine' | 'params'>, at: (batch: MlmBatch, step: number) => Promise<AtBatch>,
+): Promise<StabilityLimits> {
   const G = o.groups.length;
   const slopeSum = new Float64Array(G), curvatureSum = new Float64Array(G), counts = new Float64Array(G);
   for (let b = 0; b < o.batches.length; b++) {
-    const batch = o.batches[b];
-    const { grads } = await o.engine.lossAndGrads(o.params, batch, o.firstStep + b);
+    const here = await at(o.batches[b], o.firstStep + b);
     try {
-      const l0 = (await o.engine.evaluate(o.params, [batch])).loss;
-      const gradNorms = groupNorms(grads, o.groupOf);
       for (let g = 0; g < G; g++) {
-        const inGroup = (name: string) => o.groupOf(name) === o.groups[g];
-        const s = gradNorms[o.groups[g]] ?? 0;
+        const s = here.norms[o.groups[g]] ?? 0;
         const alpha = o.stepLength[g];
         if (!(s > 0 && Number.isFinite(s) && alpha > 0 && Number.isFinite(alpha))) continue;
-        const { moved, created } = stepAlongGroup(o.params, grads, inGroup, alpha / s);
-        try {
-          const l1 = (await o.engine.evaluate(moved, [batch])).loss;
-          slopeSum[g] += s;
-          curvatureSum[g] += (2 * (l1 - l0 + alpha * s)) / (alpha * alpha);
-          counts[g] += 1;
-        } finally {
-          for (const t of created) t.dispose();
-        }
+        const l1 = await here.lossMoved((name) => o.groupOf(name) === o.groups[g], alpha / s);
+        slopeSum[g] += s;
+        curvatureSum[g] += (2 * (l1 - here.l0 + alpha * s)) / (alpha * alpha);
+        counts[g] += 1;
       }
     } finally {
-      disposeParams(grads);
+      here.release();
     }
   }
   const slope = new Float64Array(G), curvature = new Float64Array(G), limit = new Float64Array(G);
@@ -93,6 +86,67 @@ export async function measureStabilityLimits(o: StabilityMeasureOptions): Promis
     limit[g] = counts[g] === 0 ? NaN : curvature[g] > 0 ? (2 * slope[g]) / curvature[g] : Infinity;
   }
   return { batches: o.batches.length, stepLength: Float64Array.from(o.stepLength), slope, curvature, limit };
+}
+
+/** Measures every group's limit on an engine over tfjs parameters (borrowed). */
+export async function measureStabilityLimits(o: StabilityMeasureOptions): Promise<StabilityLimits> {
+  return measure(o, async (batch, step) => {
+    const { grads } = await o.engine.lossAndGrads(o.params, batch, step);
+    return {
+      l0: (await o.engine.evaluate(o.params, [batch])).loss,
+      norms: groupNorms(grads, o.groupOf),
+      async lossMoved(inGroup, scale) {
+        // w[G] - scale g[G] as new tensors, every other tensor shared with the parameters.
+        const moved: Record<string, tf.Tensor> = { ...o.params };
+        const created: tf.Tensor[] = [];
+        for (const name of Object.keys(o.params)) {
+          if (inGroup(name)) created.push(moved[name] = tf.tidy(() => tf.sub(o.params[name], tf.mul(grads[name], scale))));
+        }
+        try {
+          return (await o.engine.evaluate(moved, [batch])).loss;
+        } finally {
+          for (const t of created) t.dispose();
+        }
+      },
+      release: () => disposeParams(grads),
+    };
+  });
+}
+
+/**
+ * The same on host arrays (the ort runtime's): a group is moved in place and put back from a copy of its own
+ * values, so no second copy of the model exists. Borrows `params`; they hold their values again on return.
+ */
+export async function measureStabilityLimitsOnHost(
+  o: Omit<StabilityMeasureOptions, 'engine' | 'params'> & { model: HostLossModel; params: HostParams },
+): Promise<StabilityLimits> {
+  return measure(o, async (batch, step) => {
+    const { grads } = await o.model.lossAndGrads(o.params, batch, step);
+    const squares: Record<string, number> = {};
+    for (const [name, g] of Object.entries(grads)) {
+      let sq = 0;
+      for (let i = 0; i < g.length; i++) sq += g[i] * g[i]; // float64 sums
+      squares[o.groupOf(name)] = (squares[o.groupOf(name)] ?? 0) + sq;
+    }
+    return {
+      l0: await o.model.loss(o.params, batch),
+      norms: Object.fromEntries(Object.entries(squares).map(([group, sq]) => [group, Math.sqrt(sq)])),
+      async lossMoved(inGroup, scale) {
+        const names = Object.keys(o.params).filter(inGroup);
+        const saved = names.map((name) => Float32Array.from(o.params[name].data));
+        try {
+          for (const name of names) {
+            const w = o.params[name].data, g = grads[name];
+            for (let i = 0; i < w.length; i++) w[i] -= scale * g[i]; // w[G] - scale g[G]
+          }
+          return await o.model.loss(o.params, batch);
+        } finally {
+          names.forEach((name, k) => o.params[name].data.set(saved[k]));
+        }
+      },
+      release: () => undefined,
+    };
+  });
 }
 
 /**
