@@ -30,7 +30,7 @@ import { sgd } from '../src/optim/alias.js';
 import { disposeState, optimizerStep } from '../src/optim/state.js';
 import { disposeParams, fromHost } from '../src/params.js';
 import { rng } from '../src/random.js';
-import { findTorchPython } from './torch-python.js';
+import { findTorchPython, torchEnv } from '../src/bench/torch-python.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -154,10 +154,7 @@ async function child(spec: string): Promise<void> {
  */
 function runTorch(python: string, args: string[]): Record<string, unknown> {
   const script = fileURLToPath(new URL('./bench-torch.py', import.meta.url));
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const out = execFileSync(python, [script, ...args], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  const out = execFileSync(python, [script, ...args], { encoding: 'utf8', env: torchEnv(), stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 

@@ -10,7 +10,6 @@ StaticSGD against SGD (the target: at most +5%) and against Adam, and the BLAS k
 with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, so OpenBLAS picks its kernel for this CPU.
 """
 import argparse
-import ctypes
 import json
 import os
 import resource
@@ -27,13 +26,11 @@ from graftlr_torch.names import graftlr_name, graftlr_shape, model_fingerprint  
 from graftlr_torch.schedule import decode_schedule  # noqa: E402
 from tiny_bert import TinyBert  # noqa: E402
 
-PRESETS = {"tiny": (128, 2, 2, 512), "mini": (256, 4, 4, 1024), "small": (512, 4, 8, 2048), "base": (768, 12, 12, 3072)}
+from torch_common import PRESETS, blas_kernel  # noqa: E402 (beside this script)
 
 
 def config_of(preset: str) -> dict:
-    H, L, A, I = PRESETS[preset]
-    return {"vocabSize": 8192, "hiddenSize": H, "numLayers": L, "numHeads": A, "intermediateSize": I, "maxPositions": 512,
-            "typeVocabSize": 2, "layerNormEps": 1e-12}
+    return {"vocabSize": 8192, **PRESETS[preset], "maxPositions": 512, "typeVocabSize": 2, "layerNormEps": 1e-12}
 
 
 def synthetic_schedule(model: torch.nn.Module):
@@ -51,20 +48,6 @@ def synthetic_schedule(model: torch.nn.Module):
             "compression": {"method": "constant", "options": {"target": "stepNorm", "preconditioner": "factored"}},
             "groups": {n: {"constant": 1.0} for n in shapes}, "preconditioner": {"kind": "factored", "params": pre}}
     return decode_schedule(encode_container(body))
-
-
-def blas_kernel() -> str:
-    """OpenBLAS's core name from the library loaded in this process, else torch's BLAS line."""
-    with open("/proc/self/maps") as f:
-        libs = sorted({line.split()[-1] for line in f if "blas" in line.lower() and ".so" in line})
-    for lib in libs:
-        try:
-            fn = ctypes.CDLL(lib).openblas_get_corename
-            fn.restype = ctypes.c_char_p
-            return f"OpenBLAS {fn().decode()} ({os.path.basename(lib)})"
-        except (OSError, AttributeError):
-            continue
-    return next((l.strip() for l in torch.__config__.show().splitlines() if "BLAS" in l), "unknown")
 
 
 def child(a) -> None:

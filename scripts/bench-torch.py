@@ -21,13 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-PRESETS = {
-    "tiny": dict(hiddenSize=128, numLayers=2, numHeads=2, intermediateSize=512),
-    "mini": dict(hiddenSize=256, numLayers=4, numHeads=4, intermediateSize=1024),
-    "small": dict(hiddenSize=512, numLayers=4, numHeads=8, intermediateSize=2048),
-    "base": dict(hiddenSize=768, numLayers=12, numHeads=12, intermediateSize=3072),
-    "large": dict(hiddenSize=1024, numLayers=24, numHeads=16, intermediateSize=4096),
-}
+from torch_common import PRESETS, blas_kernel  # noqa: E402 (beside this script)
 
 
 class Bert(torch.nn.Module):
@@ -105,7 +99,7 @@ def train(args):
     ms = times[len(times) // 2]
     return {
         "engine": "torch", "optimizer": args.optimizer, "preset": args.preset, "torch": torch.__version__,
-        "threads": torch.get_num_threads(), "blasKernel": openblas_kernel(),
+        "threads": torch.get_num_threads(), "blasKernel": blas_kernel(),
         "msPerStep": round(ms, 1), "minMs": round(times[0], 1), "tokensPerSec": round(args.batch * args.seq / (ms / 1000)),
         "peakRssMB": round(peak_rss_mb()), "loss": round(loss, 4), "steps": len(times), "maskedRows": int(batch[3].numel()),
         "params": sum(p.numel() for p in model.parameters()),
@@ -138,22 +132,6 @@ def gemm(args):
         reps = 5 if m * k * n > 1e9 else 20
         out[name] = {"numpy": gflops(lambda: a @ b, m, k, n, reps), "torch": gflops(lambda: ta @ tb, m, k, n, reps)}
     return {"gemm": out, "threads": torch.get_num_threads(), "numpyBlas": blas_name()}
-
-
-def openblas_kernel():
-    """The OpenBLAS kernel this process runs (openblas_get_corename of the loaded library), or a reason."""
-    import ctypes  # noqa: PLC0415
-
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line and ".so" in line}
-        for path in sorted(paths):
-            lib = ctypes.CDLL(path)
-            lib.openblas_get_corename.restype = ctypes.c_char_p
-            return f"OpenBLAS {lib.openblas_get_corename().decode()}"
-    except Exception as e:  # noqa: BLE001 (only a label)
-        return f"unknown ({e})"
-    return "not OpenBLAS"
 
 
 def blas_name():

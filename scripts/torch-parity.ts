@@ -23,7 +23,7 @@ import { prepareData } from '../src/data/prepare.js';
 import { presetConfig } from '../src/model/config.js';
 import { initValues } from '../src/model/init.js';
 import { runTraining } from '../src/train/run.js';
-import { findTorchPython } from './torch-python.js';
+import { findTorchPython } from '../src/bench/torch-python.js';
 
 const { values: a } = parseArgs({
   options: {

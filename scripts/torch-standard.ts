@@ -22,7 +22,7 @@ import { prepareData } from '../src/data/prepare.js';
 import { presetConfig } from '../src/model/config.js';
 import { baseSchedule } from '../src/optim/schedule-spec.js';
 import { heldoutBatches } from '../src/train/setup.js';
-import { findTorchPython } from './torch-python.js';
+import { findTorchPython } from '../src/bench/torch-python.js';
 
 const { values: a } = parseArgs({
   options: {

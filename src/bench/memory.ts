@@ -18,6 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runInChild } from '../compare/run-child.js';
+import { findTorchPython, torchEnv } from './torch-python.js';
 import { prepareData } from '../data/prepare.js';
 import { buildArtifact } from '../schedule/artifact.js';
 import { compressTrace, withRecommendedDefaults } from '../schedule/compress.js';
@@ -61,22 +62,12 @@ export interface MemoryBenchResult {
 
 const TORCH_SCRIPT = fileURLToPath(new URL('../../scripts/bench-torch.py', import.meta.url));
 
-/** The environment of a PyTorch job: this process's, without the variables that pin OpenBLAS's kernel. */
-function torchEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  return env;
-}
-
-/** The Python to run PyTorch with (the given one, or the first candidate that imports torch), and torch's version. */
+/** The Python to run PyTorch with and torch's version, or why there is none. */
 function findTorch(given?: string): { python: string; torch: MemoryBenchResult['torch'] } {
-  const candidates = given ? [given] : ['python3', '/usr/bin/python3'];
-  for (const python of candidates) {
-    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', env: torchEnv() });
-    if (r.status === 0) return { python, torch: { available: true, version: r.stdout.trim() } };
-  }
-  return { python: candidates[0], torch: { available: false, reason: `no ${candidates.join(' or ')} imports torch` } };
+  const python = findTorchPython(given);
+  if (python === undefined) return { python: given ?? 'python3', torch: { available: false, reason: `no ${given ?? 'python3 or /usr/bin/python3'} imports torch` } };
+  const version = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', env: torchEnv() }).stdout.trim();
+  return { python, torch: { available: true, version } };
 }
 
 /** One PyTorch job: its JSON line, or throws with the last line of its error output. */

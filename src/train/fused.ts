@@ -3,8 +3,9 @@
  * the updated parameters (src/engine/ort/step-trainer.ts), for every optimizer but static with momentum;
  * adam and graft take the gradients of that run and update in typed-array loops right after it
  * (src/engine/ort/host-adam-trainer.ts), which peaks lower. Parameters and Adam's moments live once, in
- * host arrays owned by the trainer and updated in place; nothing passes through tfjs. The same loop control runs the fused and the generic step (runSteps in
- * loop.ts): records, evaluation, checkpoints, stop requests and the non-finite stop behave alike.
+ * host arrays owned by the trainer and updated in place; nothing passes through tfjs. The same loop
+ * control runs the fused and the generic step (runSteps in loop.ts): records, evaluation, checkpoints, stop
+ * requests and the non-finite stop behave alike.
  *
  * What one step computes (eta(t) the base schedule, s the schedule scale, wd the weight decay):
  *   sgd:                       w <- w (1 - eta wd) - eta clip(g)
@@ -59,11 +60,11 @@ export interface FusedPlan {
   /** The base schedule eta(t). */
   eta: Schedule;
   /**
-   * Where the update runs: inside the onnxruntime run ('graph'), or, for adam and graft, in typed-array loops
-   * over the host arrays after the gradient run ('host': lower peak memory, since onnxruntime-node copies
-   * every output of a run; host-adam.ts).
+   * Set for adam and graft: their update runs with this rule in typed-array loops over the host arrays after
+   * the gradient run (lower peak memory, since onnxruntime-node copies every output of a run; host-adam.ts).
+   * Unset: the update runs inside the onnxruntime run.
    */
-  update: 'graph' | 'host';
+  hostRule?: 'adam' | 'graft';
 }
 
 type StaticPart = Pick<FusedPlan, 'groupOf' | 'preconditioner' | 'lrAt' | 'clipNorm'>;
@@ -91,14 +92,14 @@ export function fusedStepPlan(o: TrainOptions, eta: Schedule, artifact?: Artifac
   if (o.engine !== 'ort' || o.momentum !== undefined) return undefined; // momentum: a buffer, the generic step
   const adam: AdamHyper = { beta1: o.beta1, beta2: o.beta2, eps: o.eps };
   const decayAt = o.weightDecay > 0 ? (_: string, t: number) => eta(t) * o.weightDecay : undefined; // every parameter, as addDecayedWeights' default
-  const base = { optimizer: o.optimizer, eta, decayAt, update: 'graph' as const };
+  const base = { optimizer: o.optimizer, eta, decayAt };
   switch (o.optimizer) {
     case 'sgd':
       return { ...base, stateful: false, ruleOf: () => 'sgd', clipNorm: o.clipNorm, lrAt: (_, t) => eta(t) };
     case 'adam':
-      return { ...base, update: 'host', stateful: true, ruleOf: () => 'adam', adam, clipNorm: o.clipNorm, lrAt: (_, t) => eta(t) };
+      return { ...base, hostRule: 'adam', stateful: true, ruleOf: () => 'adam', adam, clipNorm: o.clipNorm, lrAt: (_, t) => eta(t) };
     case 'graft':
-      return { ...base, update: 'host', stateful: true, ruleOf: () => 'graft', adam, clipNorm: o.clipNorm, groupOf: perTensor, lrAt: (_, t) => eta(t) };
+      return { ...base, hostRule: 'graft', stateful: true, ruleOf: () => 'graft', adam, clipNorm: o.clipNorm, groupOf: perTensor, lrAt: (_, t) => eta(t) };
     case 'static': {
       const part = artifact && staticPart(o, eta, artifact);
       return part && { ...base, stateful: false, ruleOf: () => 'sgd', ...part };
@@ -201,9 +202,8 @@ export async function createFusedStepper(config: BertConfig, plan: FusedPlan, o:
   if (!plan.stateful && o.state !== undefined) advanceCounts(o.state, 0); // refuse a state that is not counts only, before any work
   const stored = plan.stateful && o.state !== undefined ? readFusedAdamState(o.state) : undefined;
   const weightDecay = plan.decayAt !== undefined;
-  const rule = plan.ruleOf('');
-  const trainer = plan.update === 'host' && (rule === 'adam' || rule === 'graft')
-    ? await createHostAdamTrainer(config, o.initial, { rule, adam: plan.adam!, groupOf: plan.groupOf, clipNorm: plan.clipNorm, weightDecay, seed: o.seed, moments: stored })
+  const trainer = plan.hostRule
+    ? await createHostAdamTrainer(config, o.initial, { rule: plan.hostRule, adam: plan.adam!, groupOf: plan.groupOf, clipNorm: plan.clipNorm, weightDecay, seed: o.seed, moments: stored })
     : await createOrtStepTrainer(config, o.initial, {
       ruleOf: plan.ruleOf, adam: plan.adam, clipNorm: plan.clipNorm, weightDecay, seed: o.seed,
       groupOf: plan.groupOf, preconditioner: plan.preconditioner, moments: stored, inPlace: true,

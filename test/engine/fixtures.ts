@@ -3,7 +3,7 @@
  * with attention mask 0), both token types, and about a third of the real positions selected.
  */
 import type { MlmBatch } from '../../src/data/batch.js';
-import type { BertConfig } from '../../src/model/config.js';
+import { validateConfig, type BertConfig } from '../../src/model/config.js';
 import { rng } from '../../src/random.js';
 
 export function paddedBatch(c: BertConfig, B: number, T: number, seed: number): MlmBatch {
@@ -30,3 +30,9 @@ export function paddedBatch(c: BertConfig, B: number, T: number, seed: number): 
     maskedPositions: Int32Array.from(positions), maskedLabels: Int32Array.from(labels),
   };
 }
+
+/** A 2-layer model small enough for step-by-step comparisons against the tfjs reference optimizers. */
+export const twoLayerConfig: BertConfig = validateConfig({
+  vocabSize: 64, hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 64, maxPositions: 32,
+  typeVocabSize: 2, dropout: 0, layerNormEps: 1e-12, initStd: 0.02,
+});

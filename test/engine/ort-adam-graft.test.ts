@@ -13,7 +13,6 @@ import { initBackend } from '../../src/backend.js';
 import { createOrtStepTrainer, type OrtStepOptions } from '../../src/engine/ort/step-trainer.js';
 import { createTfjsEngine } from '../../src/engine/tfjs.js';
 import { initValues } from '../../src/model/init.js';
-import { validateConfig, type BertConfig } from '../../src/model/config.js';
 import { adam, adamw, scheduledSgd, sgd } from '../../src/optim/alias.js';
 import type { Optimizer } from '../../src/optim/base.js';
 import { chain } from '../../src/optim/combine.js';
@@ -24,14 +23,11 @@ import { disposeParams, fromHost } from '../../src/params.js';
 import { isVectorParam } from '../../src/train/train-options.js';
 import { hybrid } from '../../src/train/hybrid.js';
 import { normalizeByGroup } from '../../src/train/optimizers.js';
-import { paddedBatch } from './fixtures.js';
+import { paddedBatch, twoLayerConfig } from './fixtures.js';
 
 beforeAll(async () => { await initBackend({ prefer: 'cpu' }); });
 
-const config: BertConfig = validateConfig({
-  vocabSize: 64, hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 64, maxPositions: 32,
-  typeVocabSize: 2, dropout: 0, layerNormEps: 1e-12, initStd: 0.02,
-});
+const config = twoLayerConfig;
 const batches = [0, 1, 2, 3].map((i) => paddedBatch(config, 4, 16, 60 + i));
 const STEPS = 16;
 const eta = (t: number): number => 3e-3 * (1 - t / (2 * STEPS));

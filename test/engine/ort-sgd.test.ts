@@ -12,19 +12,15 @@ import { initBackend } from '../../src/backend.js';
 import { createOrtSgdTrainer } from '../../src/engine/ort/sgd-trainer.js';
 import { createTfjsEngine } from '../../src/engine/tfjs.js';
 import { initValues } from '../../src/model/init.js';
-import { validateConfig, type BertConfig } from '../../src/model/config.js';
 import { scheduledSgd } from '../../src/optim/alias.js';
 import { disposeState, optimizerStep } from '../../src/optim/state.js';
 import { globalNorm } from '../../src/optim/transforms.js';
 import { disposeParams, fromHost } from '../../src/params.js';
-import { paddedBatch } from './fixtures.js';
+import { paddedBatch, twoLayerConfig } from './fixtures.js';
 
 beforeAll(async () => { await initBackend({ prefer: 'cpu' }); });
 
-const config: BertConfig = validateConfig({
-  vocabSize: 64, hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 64, maxPositions: 32,
-  typeVocabSize: 2, dropout: 0, layerNormEps: 1e-12, initStd: 0.02,
-});
+const config = twoLayerConfig;
 const batches = [0, 1, 2, 3].map((i) => paddedBatch(config, 4, 16, 40 + i));
 const STEPS = 24;
 const eta = (t: number): number => 0.5 * (1 - t / (2 * STEPS)); // linear decay from 0.5

@@ -21,7 +21,8 @@ const OPSET = STEP_OPSET;
  *  - no pre-planned memory pattern. With the pattern the arena holds about twice the activations (mini at
  *    batch 32 x 128: ~1.0 GB peak RSS instead of ~0.64 GB) for no measurable speed-up; turning the arena
  *    off instead costs ~40% speed (fresh pages every run: measured at BERT-base, batch 8 x 128, 3.9 s
- *    instead of 2.8 s a step, 1.9 s of it in the kernel, for 150 MB less peak RSS);
+ *    instead of 2.8 s a step, 1.9 s of it in the kernel, for 150 MB less peak RSS, and that only with
+ *    glibc's mmap threshold fixed; without it the peak grew with every step);
  *  - no common-subexpression elimination: the backward pass recomputes two values on purpose instead of
  *    keeping them alive (layer.ts LayerSaved), and that pass would merge them back.
  */

@@ -73,20 +73,24 @@ function memoryReaders(x: Edges, g: GraphBuilder, param: string): number[] {
 }
 
 /**
- * Makes `rate` (a scalar value the update of `param` depends on) also depend on every reader of `param`
- * that `update` (the value computed from the old parameter, e.g. the step) does not already depend on.
- * Returns the gated rate (exactly `rate`). Call it after the whole forward and backward are emitted.
+ * The in-place ordering of a graph whose forward and backward passes are emitted: a function that makes
+ * `rate` (a scalar value the update of `param` depends on) also depend on every reader of `param` that
+ * `update` (the value computed from the old parameter, e.g. the step) does not already depend on, and returns
+ * the gated rate (exactly `rate`). The readers and producers are indexed once, here: call it before the
+ * updates are emitted (the nodes added later read other values than the parameters' old ones).
  */
-export function afterEveryReader(e: Emitter, param: string, update: string, rate: string): string {
+export function afterEveryReader(e: Emitter): (param: string, update: string, rate: string) => string {
   const x = edges(e.g);
-  const before = ancestors(x, e.g, update);
-  let gated = rate;
-  for (const i of memoryReaders(x, e.g, param)) {
-    if (before.has(i)) continue;
-    const out = e.g.nodeList[i].output![0];
-    const first = e.op('Slice', [e.reshape(out, [-1], 'inplace.flat'), e.ints([0]), e.ints([1])], 'inplace.first'); // (1)
-    const zero = e.toFloat(e.op('Greater', [e.toFloat(first, 'inplace.as_float'), e.scalar(Infinity)], 'inplace.never'), 'inplace.zero'); // (1) = 0
-    gated = e.op('Add', [gated, e.squeeze(zero, [0], 'inplace.zero0')], 'inplace.rate'); // () = rate
-  }
-  return gated;
+  return (param, update, rate) => {
+    const before = ancestors(x, e.g, update);
+    let gated = rate;
+    for (const i of memoryReaders(x, e.g, param)) {
+      if (before.has(i)) continue;
+      const out = e.g.nodeList[i].output![0];
+      const first = e.op('Slice', [e.reshape(out, [-1], 'inplace.flat'), e.ints([0]), e.ints([1])], 'inplace.first'); // (1)
+      const zero = e.toFloat(e.op('Greater', [e.toFloat(first, 'inplace.as_float'), e.scalar(Infinity)], 'inplace.never'), 'inplace.zero'); // (1) = 0
+      gated = e.op('Add', [gated, e.squeeze(zero, [0], 'inplace.zero0')], 'inplace.rate'); // () = rate
+    }
+    return gated;
+  };
 }

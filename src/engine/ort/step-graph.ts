@@ -14,14 +14,17 @@
  *
  * Inputs besides the batch and the parameters: lr (P); with weightDecay, decay (P); with clip, max_norm ();
  * the preconditioner's (graphs.ts precondInputs); for every adam/graft parameter its moments
- * `adam_m.<param>`, `adam_v.<param>` and the scalars adam_c1, adam_c2. Outputs: loss, accuracy, grad_norm
- * (||g|| before clipping), grad_sq (P) = sum(g^2) per parameter (a non-finite entry names a non-finite
- * gradient), `new.<param>` for every parameter and `new_m.<param>`, `new_v.<param>` for the moments.
+ * `adam_m.<param>`, `adam_v.<param>` and the scalars adam_c1, adam_c2. Outputs: loss, accuracy,
+ * grad_sq (P) = sum(x^2) per parameter and grad_norm = sqrt(sum of them), with x = g when clipping (the norm
+ * clipping uses) and x = d, the direction the rule sums anyway, otherwise (d = P g for preconditioned sgd
+ * parameters, g for the rest; either way a non-finite entry names a non-finite gradient), `new.<param>` for
+ * every parameter and `new_m.<param>`, `new_v.<param>` for the moments.
  *
  * With `inPlace` (in-place.ts) every new value may be bound to the memory of its old value; each update
  * then waits for every reader of the old value. A step whose gradient is not finite still writes its update
- * (NaN where the gradient was NaN): the caller stops the run, and nothing of that step is saved. The updates are emitted in reverse order of gradient production: onnxruntime's default
- * order runs the graph's last leaves first, so each update follows its own gradient and frees it early.
+ * (NaN where the gradient was NaN): the caller stops the run, and nothing of that step is saved. The updates
+ * are emitted in reverse order of gradient production: onnxruntime's default order runs the graph's last
+ * leaves first, so each update follows its own gradient and frees it early.
  */
 import type { BertConfig } from '../../model/config.js';
 import { paramShapes } from '../../onnx/bert-params.js';
@@ -129,16 +132,18 @@ export function buildStepGraph(c: BertConfig, o: StepGraphOptions = {}): Uint8Ar
   const c1 = stateful ? e.g.input('adam_c1', 'float32', []) : '';
   const c2 = stateful ? e.g.input('adam_c2', 'float32', []) : '';
 
-  // Global norm of the raw gradients (clipping, reporting, the finite check).
-  const rawSquares = names.map((n) => sumSquares(e, v.grads[n], 'step.sq')); // ()
-  e.g.output(named(e, e.concat(rawSquares.map((sq) => e.unsqueeze(sq, [0], 'step.sq1')), 0, 'step.sq_all'), 'grad_sq'), 'float32', [names.length]);
-  const norm = e.op('Sqrt', [e.op('Sum', rawSquares, 'step.sum_sq')], 'step.norm'); // ()
+  // sgd: d = P g (g itself for the other rules), and sum(d^2) per parameter.
+  const directions = names.map((n, i) => (rules[i] === 'sgd' ? preconditionedGradient(e, n, shapes[n], v.grads[n], o.preconditioned?.[i]) : v.grads[n]));
+  const dirSquares = directions.map((d) => sumSquares(e, d, 'step.sq')); // ()
+  // The reported squares and norm (see the file comment): of g with clipping, which needs ||g||; else of d, no extra pass.
+  const reported = maxNorm === undefined ? dirSquares
+    : names.map((n, i) => (directions[i] === v.grads[n] ? dirSquares[i] : sumSquares(e, v.grads[n], 'step.raw_sq')));
+  e.g.output(named(e, e.concat(reported.map((sq) => e.unsqueeze(sq, [0], 'step.sq1')), 0, 'step.sq_all'), 'grad_sq'), 'float32', [names.length]);
+  const norm = e.op('Sqrt', [e.op('Sum', reported, 'step.sum_sq')], 'step.norm'); // ()
   e.g.output(named(e, norm, 'grad_norm'), 'float32', []);
   const clipFactor = maxNorm === undefined ? undefined : e.op('Min', [e.scalar(1), e.op('Div', [maxNorm, norm], 'step.ratio')], 'step.factor'); // ()
 
-  // sgd: d = P g, and 1 / ||d[G]|| per step-norm group (sums over every member, whatever its rule, as the reference optimizers).
-  const directions = names.map((n, i) => (rules[i] === 'sgd' ? preconditionedGradient(e, n, shapes[n], v.grads[n], o.preconditioned?.[i]) : v.grads[n]));
-  const dirSquares = directions.map((d, i) => (d === v.grads[names[i]] ? rawSquares[i] : sumSquares(e, d, 'step.dsq')));
+  // 1 / ||d[G]|| per step-norm group (sums over every member, whatever its rule, as the reference optimizers).
   const sgdInverse = new Map<number, string>();
   if (o.groups !== undefined) {
     for (const group of new Set(names.map((_, i) => o.groups![i]).filter((_, i) => rules[i] === 'sgd'))) {
@@ -183,13 +188,14 @@ export function buildStepGraph(c: BertConfig, o: StepGraphOptions = {}): Uint8Ar
     e.g.output(named(e, table, 'graft_norms'), 'float64', [graftGroups.length, 2]);
   }
 
+  const ordering = o.inPlace ? afterEveryReader(e) : undefined; // read before any update is emitted
   for (const name of [...Object.keys(v.grads)].reverse()) {
     const i = names.indexOf(name);
     const w = v.params(name);
     const rule = rules[i];
     const ofParam = e.op('Gather', [lr, e.index(i)], 'step.lr'); // ()
     const source = rule === 'sgd' ? directions[i] : moments.get(i)!.gc; // what the step is computed from
-    const rate = o.inPlace ? afterEveryReader(e, name, source, ofParam) : ofParam; // ()
+    const rate = ordering ? ordering(name, source, ofParam) : ofParam; // ()
     let step: string;
     if (rule === 'sgd') {
       const perStep = o.groups !== undefined ? sgdInverse.get(o.groups[i]) : clipFactor;
@@ -197,8 +203,9 @@ export function buildStepGraph(c: BertConfig, o: StepGraphOptions = {}): Uint8Ar
     } else if (rule === 'adam') {
       step = e.mul(moments.get(i)!.u, rate, 'adam.step'); // like w
     } else {
-      // rate only orders the update (its value is the lr, already inside nM); the step is (nM / nG) gc.
-      const scale = e.add(graftScale.get(graftGroupOf(i))!, e.mul(rate, zero(), 'graft.order'), 'graft.scale_ordered');
+      // The step is (nM / nG) gc (the lr is already inside nM); in place, the gated rate joins as 0 to order the update.
+      const groupScale = graftScale.get(graftGroupOf(i))!;
+      const scale = o.inPlace ? e.add(groupScale, e.mul(rate, zero(), 'graft.order'), 'graft.scale_ordered') : groupScale;
       step = e.mul(moments.get(i)!.gc, scale, 'graft.step'); // like w
     }
     const kept = decay === undefined ? w : e.mul(w, e.sub(e.scalar(1), e.op('Gather', [decay, e.index(i)], 'step.decay'), 'step.keep'), 'step.kept');
