@@ -1,6 +1,6 @@
 /**
  * The faded probe trace in a schedule plot, in the same quantity as the artifact's schedule
- * (compression.options.target, src/schedule/export.ts):
+ * (its target, src/schedule/rule.ts):
  *
  *   multiplier: c_G(t) = ||u_Adam[G]|| / (eta(t) ||g[G]||)   the artifact's own downsampled trace holds it
  *   stepNorm:   m_G(t) = ||u_Adam[G]|| / eta(t)              only the probe's raw trace (.trace file) holds
@@ -11,7 +11,7 @@
  * panel is about 250 pixels wide, and 100,000 points made a 33 MB SVG.
  */
 import type { ArtifactBody } from '../schedule/artifact.js';
-import { scheduleTarget, type ScheduleTarget } from '../schedule/export.js';
+import { scheduleTarget, type ScheduleTarget } from '../schedule/rule.js';
 import type { Trace } from '../schedule/trace.js';
 
 export const MAX_TRACE_POINTS = 500;

@@ -1,11 +1,17 @@
 /**
  * Type checks for the schedule-specific fields of a decoded artifact (compression, groups, trace).
  */
-import { resolveCompressOptions, type CompressMethod, type CompressOptions, type CompressionInfo, type GroupEntry, type SpreadStats } from './compress.js';
+import {
+  PRECONDITIONER_KINDS, resolveCompressOptions,
+  type CompressMethod, type CompressOptions, type CompressTarget, type CompressionInfo, type GroupEntry, type SpreadStats,
+} from './compress.js';
+import { CAP_BASES } from './stability.js';
 import type { ModelInfo } from './model-info.js';
 import type { FieldChecker } from './validate.js';
 
 const METHODS: CompressMethod[] = ['constant', 'piecewise', 'factorized'];
+const ESTIMATORS: readonly CompressOptions['estimator'][] = ['median', 'trimmedMean'];
+const TARGETS: readonly CompressTarget[] = ['multiplier', 'stepNorm'];
 
 /** Options stored as numbers; any other stored type is refused (a boolean would pass some range tests). */
 const NUMBER_OPTIONS = ['skipFraction', 'trimFraction', 'knots', 'minMultiplier', 'maxMultiplier', 'flagSpread', 'zeroGradTol', 'capRatio', 'preconditionerEps'] as const;
@@ -23,6 +29,7 @@ const WRITTEN_WITH_TARGET = ['preconditioner', 'preconditionerEps', 'capBy'] as 
  * compression.options, in the ranges compression itself accepts (resolveCompressOptions): every known option
  * has the right type and range, those added later may be absent (files from older writers: their defaults), and
  * `method` matches compression.method. Unknown keys are kept (readers ignore them; re-encoding keeps the bytes).
+ * Returns them typed: readers use compression.options as it is, without casts or defaults of their own.
  */
 export function checkCompressOptions(check: FieldChecker, x: unknown, method: CompressMethod): CompressOptions {
   const o = check.plainRecord(x, 'compression.options');
@@ -35,13 +42,33 @@ export function checkCompressOptions(check: FieldChecker, x: unknown, method: Co
     const later = WRITTEN_WITH_TARGET.find((key) => o[key] !== undefined);
     if (later) check.fail('compression.options.target', `is missing although options.${later} is present (graftlr writes target with it), so the meaning of the group values is unknown`);
   }
-  const options = o as unknown as Partial<CompressOptions>; // every known key's type was checked above
+  // Every known key's type was checked above; the values are typed here, the strings against their lists.
+  const oneOf = <T extends string>(key: string, allowed: readonly T[]): T | undefined => {
+    if (o[key] === undefined) return undefined;
+    const hit = allowed.find((a) => a === o[key]);
+    if (hit === undefined) check.fail('compression.options', `is invalid: ${key} = ${JSON.stringify(o[key])} is invalid: expected ${allowed.join(' or ')}`);
+    return hit;
+  };
+  const num = (key: (typeof NUMBER_OPTIONS)[number]): number => o[key] as number;
+  const optional = <K extends keyof CompressOptions>(key: K, value: CompressOptions[K] | undefined): Partial<CompressOptions> => (value === undefined ? {} : { [key]: value });
+  const typed: CompressOptions = {
+    method,
+    skipFraction: num('skipFraction'), estimator: oneOf('estimator', ESTIMATORS)!, trimFraction: num('trimFraction'), knots: num('knots'),
+    minMultiplier: num('minMultiplier'), maxMultiplier: num('maxMultiplier'), flagSpread: num('flagSpread'),
+    fallback: o.fallback === 'median' ? 'median' : (o.fallback as number),
+    ...optional('zeroGradTol', o.zeroGradTol as number | undefined),
+    ...optional('target', oneOf('target', TARGETS)),
+    ...optional('capRatio', o.capRatio as number | undefined),
+    ...optional('capBy', oneOf('capBy', CAP_BASES)),
+    ...optional('preconditioner', oneOf('preconditioner', PRECONDITIONER_KINDS)),
+    ...optional('preconditionerEps', o.preconditionerEps as number | undefined),
+  };
   try {
-    resolveCompressOptions({ ...options, method });
+    resolveCompressOptions(typed);
   } catch (err) {
     check.fail('compression.options', `is invalid: ${(err as Error).message.replace(/^compression option /, '').replace(/: pass --target stepNorm$/, '')}`);
   }
-  return options as CompressOptions;
+  return { ...o, ...typed }; // unknown keys kept in place: re-encoding gives back the same bytes
 }
 
 export function checkCompression(check: FieldChecker, x: unknown, model: ModelInfo): CompressionInfo {

@@ -3,15 +3,16 @@
  * artifacts/FORMAT.md ("Using a schedule in PyTorch or JAX") gives the recipes that consume them.
  *
  * In every export: lr_G(t) = base(t) * multiplier_G(t), multiplier log-linear between knots and held
- * outside them (multiplierAt), base = the probe's base schedule stretched to the run's length.
+ * outside them (multiplierAt), base = the probe's base schedule stretched to the run's length (scheduleRule, as train).
  */
 import { hfName } from '../io/hf.js';
-import { stretchSchedule } from '../optim/schedule-spec.js';
 import type { BaseScheduleSpec } from '../optim/schedules.js';
 import type { ArtifactBody } from './artifact.js';
-import type { CompressTarget } from './compress.js';
 import type { GroupSchedule } from './interpolate.js';
+import { scheduleRule, type ScheduleTarget } from './rule.js';
 import type { Preconditioner } from './second-moments.js';
+
+export { scheduleTarget, type ScheduleTarget } from './rule.js';
 
 /**
  * A factored preconditioner in JSON: per tensor `{rows, cols, eps}` (a matrix; v~_ij = rows_i cols_j / mean(rows))
@@ -42,24 +43,6 @@ export interface ExportSource {
   fingerprint: string;
   createdAt: string;
   method: string;
-}
-
-/**
- * What the per-group values mean (the artifact's compression.options.target):
- *   multiplier: lr_G(t) = base(t) * value_G(t), the update is -lr_G g[G];
- *   stepNorm:   the update is -base(t) * value_G(t) * g[G] / ||g[G]|| (normalise each group's gradient first).
- */
-export type ScheduleTarget = CompressTarget;
-
-export function scheduleTarget(a: ArtifactBody): ScheduleTarget {
-  return a.compression.options.target ?? 'multiplier'; // decodeArtifact refuses a missing target that cannot mean this
-}
-
-/** The probe's base schedule over `totalSteps` steps, warmup scaled with it (stretchSchedule). */
-function stretchBase(base: BaseScheduleSpec, totalSteps: number): BaseScheduleSpec {
-  const spec = stretchSchedule(base, totalSteps).spec;
-  if (spec.kind !== 'base') throw new Error(`stretching a base schedule gave kind "${spec.kind}"`); // stretchSchedule keeps the kind
-  return spec;
 }
 
 /** Framework-neutral export keyed by graftlr names. */
@@ -121,15 +104,15 @@ export function exportScheduleJson(artifact: ArtifactBody & { checksum?: string 
     const s = scheduleOnly(artifact.groups[g.name]);
     groups[g.name] = totalSteps === undefined || 'constant' in s ? s : { knots: s.knots.map(([f, c]) => [f * totalSteps, c]) };
   }
-  const base = artifact.probe.baseSchedule;
+  const rule = scheduleRule(artifact, { totalSteps: totalSteps ?? artifact.probe.totalSteps }); // what train would run
   const out: ScheduleJsonExport = {
     format: 'graftlr.schedule-export',
     version: 1,
     source: sourceOf(artifact),
-    target: scheduleTarget(artifact),
+    target: rule.target,
     timeUnit: totalSteps === undefined ? 'fraction' : 'step',
     totalSteps: totalSteps ?? artifact.probe.totalSteps,
-    baseSchedule: totalSteps === undefined ? base : stretchBase(base, totalSteps),
+    baseSchedule: totalSteps === undefined ? artifact.probe.baseSchedule : rule.eta.spec as BaseScheduleSpec, // a base spec stays "base"
     groups,
     params: Object.fromEntries(artifact.model.params.map((p) => [p.name, p.group])),
   };
@@ -152,11 +135,12 @@ export function exportScheduleTorch(artifact: ArtifactBody & { checksum?: string
   const tied: Record<string, string> = {};
   if (params['bert.embeddings.word_embeddings.weight']) tied['cls.predictions.decoder.weight'] = 'bert.embeddings.word_embeddings.weight';
   if (params['cls.predictions.bias']) tied['cls.predictions.decoder.bias'] = 'cls.predictions.bias';
+  const rule = scheduleRule(artifact, { totalSteps: artifact.probe.totalSteps }); // the recipe stretches it as train does
   const out: TorchScheduleExport = {
     format: 'graftlr.torch-schedule',
     version: 1,
     source: sourceOf(artifact),
-    target: scheduleTarget(artifact),
+    target: rule.target,
     baseSchedule: artifact.probe.baseSchedule,
     baseScheduleTotalSteps: artifact.probe.totalSteps,
     params,

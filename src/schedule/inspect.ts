@@ -2,7 +2,7 @@
  * Human- and machine-readable views of a schedule artifact (`graftlr inspect`, `inspect --json`).
  */
 import type { Artifact, ArtifactBody } from './artifact.js';
-import { scheduleTarget, type ScheduleTarget } from './export.js';
+import { scheduleTarget, type ScheduleTarget } from './rule.js';
 import { shortHash } from './codec.js';
 import type { CompressOptions, SpreadStats } from './compress.js';
 import { multiplierAt, type GroupSchedule } from './interpolate.js';

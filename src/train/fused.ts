@@ -26,12 +26,11 @@ import type { BertConfig } from '../model/config.js';
 import type { Schedule } from '../optim/base.js';
 import type { CoordinateFactors } from '../optim/precondition.js';
 import { perTensor, type GroupOf, type HostParams } from '../params.js';
-import type { Artifact } from '../schedule/artifact.js';
-import { artifactGroupOf, multiplierFn } from '../schedule/interpolate.js';
+import type { ScheduleRule } from '../schedule/rule.js';
 import { NonFiniteError, nonFiniteMessage, type Stepper } from './loop.js';
 import { evaluateSplits, heldoutBatches, type HeldoutMetrics } from './setup.js';
 import { checkHostArray, hostArrayValues, type HostArray, type HostTree } from './state.js';
-import { groupScale, isVectorParam, type TrainOptimizerName, type TrainOptions } from './train-options.js';
+import { isVectorParam, type TrainOptimizerName, type TrainOptions } from './train-options.js';
 
 /** What the engine line says for a fused stateless run (sgd, static). */
 export const FUSED_ENGINE = 'ort (fused SGD step)';
@@ -69,26 +68,15 @@ export interface FusedPlan {
 
 type StaticPart = Pick<FusedPlan, 'groupOf' | 'preconditioner' | 'lrAt' | 'clipNorm'>;
 
-/** The static schedule's part of a plan (static, hybrid), or undefined when only the generic path runs it. */
-function staticPart(o: TrainOptions, eta: Schedule, artifact: Artifact): StaticPart | undefined {
-  const options = artifact.compression.options;
-  const factored = options.preconditioner !== undefined && options.preconditioner !== 'none';
-  if (factored && (options.target !== 'stepNorm' || !artifact.preconditioner)) return undefined; // the generic path explains
-  const c = multiplierFn(artifact, o.steps);
-  const groupOf = artifactGroupOf(artifact);
-  const lrAt = (name: string, t: number): number => {
-    const m = c(groupOf(name), t);
-    if (!Number.isFinite(m) || m < 0) {
-      throw new Error(`train: multiplier("${groupOf(name)}", ${t}) = ${m} is invalid: expected a finite number >= 0`);
-    }
-    return eta(t) * groupScale(o, groupOf(name)) * m;
-  };
-  if (options.target === 'stepNorm') return { groupOf, lrAt, preconditioner: factored ? artifact.preconditioner!.params : undefined };
+/** The static schedule's part of a plan (static, hybrid): the rule's rates, grouping and preconditioner. */
+function staticPart(o: TrainOptions, rule: ScheduleRule): StaticPart {
+  const lrAt = (name: string, t: number): number => rule.rate(rule.groupOf(name), t); // eta(t) s c_G(t)
+  if (rule.target === 'stepNorm') return { groupOf: rule.groupOf, lrAt, preconditioner: rule.preconditioner };
   return { lrAt, clipNorm: o.clipNorm };
 }
 
 /** The plan of a fused run, or undefined when the run needs the generic step (tfjs engine, momentum). */
-export function fusedStepPlan(o: TrainOptions, eta: Schedule, artifact?: Artifact): FusedPlan | undefined {
+export function fusedStepPlan(o: TrainOptions, eta: Schedule, rule?: ScheduleRule): FusedPlan | undefined {
   if (o.engine !== 'ort' || o.momentum !== undefined) return undefined; // momentum: a buffer, the generic step
   const adam: AdamHyper = { beta1: o.beta1, beta2: o.beta2, eps: o.eps };
   const decayAt = o.weightDecay > 0 ? (_: string, t: number) => eta(t) * o.weightDecay : undefined; // every parameter, as addDecayedWeights' default
@@ -100,12 +88,10 @@ export function fusedStepPlan(o: TrainOptions, eta: Schedule, artifact?: Artifac
       return { ...base, hostRule: 'adam', stateful: true, ruleOf: () => 'adam', adam, clipNorm: o.clipNorm, lrAt: (_, t) => eta(t) };
     case 'graft':
       return { ...base, hostRule: 'graft', stateful: true, ruleOf: () => 'graft', adam, clipNorm: o.clipNorm, groupOf: perTensor, lrAt: (_, t) => eta(t) };
-    case 'static': {
-      const part = artifact && staticPart(o, eta, artifact);
-      return part && { ...base, stateful: false, ruleOf: () => 'sgd', ...part };
-    }
+    case 'static':
+      return rule && { ...base, stateful: false, ruleOf: () => 'sgd', ...staticPart(o, rule) };
     case 'hybrid': {
-      const part = artifact && staticPart(o, eta, artifact);
+      const part = rule && staticPart(o, rule);
       const peak = (eta as { spec?: { peakLr?: number } }).spec?.peakLr;
       if (!part || !(typeof peak === 'number' && peak > 0)) return undefined; // the generic path explains
       const adamRate = (t: number) => (eta(t) * o.hybridAdamLr!) / peak; // eta(t) a / eta_peak

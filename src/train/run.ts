@@ -26,7 +26,7 @@ import { checkResumable, finishedRunSummary, runChanges, storedHistory, weightsO
 import { createFusedStepper, fusedEngineName, fusedStepPlan, hostEvaluator, type RunStepper } from './fused.js';
 import { genericStepper, NonFiniteError, runSteps, type StepRecord } from './loop.js';
 import { openMetricsLog } from './metrics.js';
-import { trainBaseSchedule, trainOptimizer } from './optimizers.js';
+import { trainBaseSchedule, trainOptimizer, trainScheduleRule } from './optimizers.js';
 import { flatMetrics, NO_HELDOUT_METRICS, runBatches, runConfig, runData, runEngine, runEvaluator, type HeldoutMetrics } from './setup.js';
 import { loadInitWeights } from './init-weights.js';
 import { fromHostTree, toHostTree, type HostTree } from './state.js';
@@ -127,9 +127,10 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
   const config = runConfig(o, 'train');
   if (o.memoryCheck !== false) checkRunFits(config, { batchSize: o.batchSize, seqLen: o.seqLen, kind: o.optimizer, engine: typeof o.engine === 'string' ? o.engine : 'custom' }, 'train');
   const artifact = loadArtifact(o, config); // before any work: a mismatched artifact costs nothing
-  const eta = trainBaseSchedule(o, artifact);
-  const optimizer = trainOptimizer(o, eta, artifact);
-  const fused = fusedStepPlan(o, eta, artifact); // undefined: the generic step
+  const rule = trainScheduleRule(o, artifact); // the artifact read once, for whichever step runs
+  const eta = trainBaseSchedule(o, rule);
+  const optimizer = trainOptimizer(o, eta, rule);
+  const fused = fusedStepPlan(o, eta, rule); // undefined: the generic step
   const engineName = fused ? fusedEngineName(fused) : typeof o.engine === 'function' ? 'custom' : o.engine;
   // What must be equal for a resumed run to continue bit-identically (compared on resume).
   const sameRun = {

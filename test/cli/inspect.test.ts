@@ -46,7 +46,7 @@ describe('inspect: control characters from the file', () => {
 
 describe('inspect --plot --trace', () => {
   const a = fixtureArtifact();
-  a.compression.options = { ...a.compression.options, target: 'stepNorm' } as typeof a.compression.options;
+  a.compression.options = { ...a.compression.options, target: 'stepNorm' };
   const artifact = path.join(dir, 'step-norm.graft');
   const trace = path.join(dir, 'step-norm.trace');
   saveArtifact(artifact, a);

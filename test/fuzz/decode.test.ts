@@ -20,7 +20,7 @@ import { artifactGroupOf, multiplierFn } from '../../src/schedule/interpolate.js
 import { paramShapesOf } from '../../src/schedule/model-info.js';
 import { checkCompatible, checkParamShapes, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../src/train/checkpoint.js';
 import { fusedStepPlan } from '../../src/train/fused.js';
-import { trainBaseSchedule, trainOptimizer } from '../../src/train/optimizers.js';
+import { trainBaseSchedule, trainOptimizer, trainScheduleRule } from '../../src/train/optimizers.js';
 import { fromHostTree } from '../../src/train/state.js';
 import { validateTrainOptions } from '../../src/train/train-options.js';
 import { fixtureStepNormArtifact } from '../fixtures/fixture-artifact.js';
@@ -142,14 +142,15 @@ describe('fuzzed schedule artifacts', () => {
   function usedLikeTrain(a: Artifact): void {
     checkArtifactMatchesModel(a, shapes);
     const o = validateTrainOptions({ optimizer: 'static', schedule: a, steps: 50, engine: 'tfjs' });
-    const eta = trainBaseSchedule(o, a);
+    const rule = trainScheduleRule(o, a);
+    const eta = trainBaseSchedule(o, rule);
     for (const t of [0, 25, 49]) expect(Number.isFinite(eta(t)) && eta(t) >= 0).toBe(true);
     const c = multiplierFn(a, o.steps);
     for (const g of a.model.groups) for (const t of [0, 1, 25, 49]) expect(c(g.name, t)).toBeGreaterThan(0);
-    const plan = fusedStepPlan({ ...o, engine: 'ort' }, eta, a);
+    const plan = fusedStepPlan({ ...o, engine: 'ort' }, eta, rule);
     expect(plan).toBeDefined();
     for (const p of a.model.params) expect(Number.isFinite(plan!.lrAt(p.name, 10))).toBe(true);
-    const optimizer = trainOptimizer(o, eta, a);
+    const optimizer = trainOptimizer(o, eta, rule);
     tf.tidy(() => {
       const params = Object.fromEntries(Object.entries(shapes).map(([n, s]) => [n, tf.ones(s)]));
       const state = optimizer.init(params);

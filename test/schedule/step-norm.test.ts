@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DescribedSchedule } from '../../src/optim/schedules.js';
 import { buildArtifact, type Artifact } from '../../src/schedule/artifact.js';
 import { compressTrace } from '../../src/schedule/compress.js';
-import { normalizeByGroup, trainOptimizer } from '../../src/train/optimizers.js';
+import { normalizeByGroup, trainOptimizer, trainScheduleRule } from '../../src/train/optimizers.js';
 import type { TrainOptions } from '../../src/train/train-options.js';
 import { GROUPS, SHAPES, syntheticTrace } from './synthetic.js';
 
@@ -44,7 +44,7 @@ describe('step-norm target', () => {
     const artifact = { ...body, checksum: '' } as Artifact;
     const o = { optimizer: 'static', steps: 10, scheduleScale: 0.5, weightDecay: 0 } as TrainOptions;
     const eta = (() => 0.1) as unknown as DescribedSchedule;
-    const opt = trainOptimizer(o, eta, artifact);
+    const opt = trainOptimizer(o, eta, trainScheduleRule(o, artifact));
     // Gradients: all 3 in every tensor. Expected step of group G: -0.1 * 0.5 * 2 C[G] * g / ||g||,
     // i.e. every entry -0.1 * C[G] / sqrt(size) and the whole step has norm 0.1 * C[G].
     const grads = Object.fromEntries(Object.entries(SHAPES).map(([n, s]) => [n, tf.fill(s, 3)]));

@@ -12,9 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrtEngine } from '../../src/engine/ort/engine.js';
 import { runProbe } from '../../src/probe/probe.js';
 import { buildArtifact, decodeArtifact, encodeArtifact, type Artifact } from '../../src/schedule/artifact.js';
-import { compressTrace } from '../../src/schedule/compress.js';
+import { compressTrace, type PreconditionerKind } from '../../src/schedule/compress.js';
 import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
 import { advanceCounts, FUSED_ENGINE, fusedEngineName, fusedStepPlan } from '../../src/train/fused.js';
+import { trainScheduleRule } from '../../src/train/optimizers.js';
 import type { StepRecord } from '../../src/train/loop.js';
 import type { RunOptions } from '../../src/train/options.js';
 import { runTraining, type TrainSummary } from '../../src/train/run.js';
@@ -140,7 +141,10 @@ describe('fused ort step in runTraining', () => {
 
   it('fuses every optimizer on the ort engine but static with momentum (factored: with its factors)', () => {
     const eta = Object.assign(() => 0.1, { spec: { peakLr: 0.1 } });
-    const plan = (o: Partial<TrainOptions>, a?: Artifact) => fusedStepPlan(validateTrainOptions({ ...base, ...o }), eta, a);
+    const plan = (o: Partial<TrainOptions>, a?: Artifact) => {
+      const valid = validateTrainOptions({ ...base, ...o });
+      return fusedStepPlan(valid, eta, trainScheduleRule(valid, a));
+    };
     const rule = 'encoder.layer.0.output.dense.kernel', vector = 'encoder.layer.0.output.dense.bias';
     expect(plan({ engine: 'ort', optimizer: 'sgd' })?.ruleOf(rule)).toBe('sgd');
     expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, artifacts.stepNorm)?.groupOf).toBeDefined();
@@ -152,10 +156,11 @@ describe('fused ort step in runTraining', () => {
     expect(plan({ engine: 'ort', optimizer: 'graft' })?.ruleOf(rule)).toBe('graft');
     const hybrid = plan({ engine: 'ort', optimizer: 'hybrid', schedule: artifacts.stepNorm }, artifacts.stepNorm)!;
     expect([hybrid.ruleOf(rule), hybrid.ruleOf(vector), fusedEngineName(hybrid)]).toEqual(['sgd', 'adam', 'ort (fused hybrid step)']);
-    const withPreconditioner = (p: string): Artifact => ({ ...artifacts.stepNorm, compression: { ...artifacts.stepNorm.compression, options: { ...artifacts.stepNorm.compression.options, preconditioner: p } as never } });
+    const withPreconditioner = (p: PreconditionerKind): Artifact => ({ ...artifacts.stepNorm, compression: { ...artifacts.stepNorm.compression, options: { ...artifacts.stepNorm.compression.options, preconditioner: p } } });
     expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, withPreconditioner('none'))?.groupOf).toBeDefined();
-    // 'factored' without stored factors cannot be fused (the generic path refuses it with a message).
-    expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, withPreconditioner('factored'))).toBeUndefined();
+    // 'factored' without stored factors: the schedule rule refuses the artifact (for every engine), before any work.
+    expect(() => plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, withPreconditioner('factored')))
+      .toThrow('train: the artifact\'s compression.options.preconditioner is "factored" but it holds no preconditioner: re-run extract');
     const factored = plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.factored }, artifacts.factored);
     expect(Object.keys(factored?.preconditioner ?? {}).sort()).toEqual(Object.keys(artifacts.factored.preconditioner!.params).sort());
   });
