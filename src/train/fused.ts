@@ -106,22 +106,21 @@ export function fusedStepPlan(o: TrainOptions, eta: Schedule, rule?: ScheduleRul
 }
 
 /**
- * The optimizer state after `steps` more updates of a stateless optimizer: every `count` in the tree
- * advanced by `steps` (what scaleByLearningRate, scaleByGroup and the chain around them do). Throws
- * when the tree holds anything but counts and empty blocks (tensors, other numbers).
+ * Checks the stored state of a stateless fused run: it keeps none ({}), and older checkpoints hold the
+ * generic optimizer's step counts (the step is stored beside them), which carry nothing it needs. Throws
+ * when the tree holds anything but counts and empty blocks (tensors, other numbers): another run's state.
  */
-export function advanceCounts(tree: HostTree, steps: number, path = 'state'): HostTree {
-  if (Array.isArray(tree)) return tree.map((v, i) => advanceCounts(v, steps, `${path}[${i}]`));
+export function checkStatelessState(tree: HostTree, path = 'state'): void {
+  if (Array.isArray(tree)) return tree.forEach((v, i) => checkStatelessState(v, `${path}[${i}]`));
   if (tree !== null && typeof tree === 'object') {
-    const out: Record<string, HostTree> = {};
     for (const [key, value] of Object.entries(tree)) {
-      if (key === 'count' && typeof value === 'number') out[key] = value + steps;
-      else if (value !== null && typeof value === 'object' && !('$tensor' in value)) out[key] = advanceCounts(value, steps, `${path}.${key}`);
-      else throw new Error(`${path}.${key}: the fused step keeps no optimizer state but step counts; found ${JSON.stringify(value).slice(0, 40)}`);
+      if (key === 'count' && typeof value === 'number') continue;
+      if (value !== null && typeof value === 'object' && !('$tensor' in value)) checkStatelessState(value, `${path}.${key}`);
+      else throw new Error(`${path}.${key}: the fused step keeps no optimizer state; found ${JSON.stringify(value).slice(0, 40)}`);
     }
-    return out;
+    return;
   }
-  throw new Error(`${path}: the fused step keeps no optimizer state but step counts; found ${JSON.stringify(tree)}`);
+  throw new Error(`${path}: the fused step keeps no optimizer state; found ${JSON.stringify(tree)}`);
 }
 
 /** What runTraining steps with: the generic or the fused step, plus its held-out evaluation. */
@@ -143,8 +142,8 @@ export interface FusedStepperOptions {
   /** Initial parameters: ADOPTED by the trainer, which updates these arrays in place (one set of parameters). */
   initial: HostParams;
   /**
-   * The optimizer state at the first step, as stored in checkpoints: step counts only for a stateless
-   * plan, or the Adam state of a stateful one (fusedAdamState); undefined for a new stateful run.
+   * The optimizer state at the first step, as stored in checkpoints: the Adam state of a stateful plan
+   * (fusedAdamState), undefined for a new run; for a stateless plan only checked (checkStatelessState).
    */
   state?: HostTree;
   /** Seeds dropout, as the ort engine does. */
@@ -185,7 +184,7 @@ function readFusedAdamState(tree: HostTree): AdamMoments {
  * memory are then partly updated (step-trainer.ts) and the run must stop, as runTraining does.
  */
 export async function createFusedStepper(config: BertConfig, plan: FusedPlan, o: FusedStepperOptions): Promise<RunStepper> {
-  if (!plan.stateful && o.state !== undefined) advanceCounts(o.state, 0); // refuse a state that is not counts only, before any work
+  if (!plan.stateful && o.state !== undefined) checkStatelessState(o.state); // refuse another run's state, before any work
   const stored = plan.stateful && o.state !== undefined ? readFusedAdamState(o.state) : undefined;
   const weightDecay = plan.decayAt !== undefined;
   const trainer = plan.hostRule
@@ -195,7 +194,6 @@ export async function createFusedStepper(config: BertConfig, plan: FusedPlan, o:
       groupOf: plan.groupOf, preconditioner: plan.preconditioner, moments: stored, inPlace: true,
     });
   const names = Object.keys(o.initial);
-  let taken = 0;
   return {
     engine: fusedEngineName(plan),
     async step(batch: MlmBatch, t: number) {
@@ -206,14 +204,13 @@ export async function createFusedStepper(config: BertConfig, plan: FusedPlan, o:
       }
       const r = await trainer.step(batch, lr, { decayByParam: plan.decayAt ? decay : undefined, step: t });
       if (!r.applied) throw new NonFiniteError(t, r.nonFinite, nonFiniteMessage(t, r.loss, r.nonFinite, undefined, true));
-      taken++;
       o.onResult?.(t, r);
       return { loss: r.loss, accuracy: r.accuracy };
     },
     // Borrowed: the trainer's own arrays, valid until the next step (a checkpoint is written before it).
     snapshot: () => ({
       params: trainer.getParams(),
-      optimizerState: plan.stateful ? fusedAdamState(trainer.getMoments()!) : advanceCounts(o.state ?? {}, taken),
+      optimizerState: plan.stateful ? fusedAdamState(trainer.getMoments()!) : {},
     }),
     evaluateHeldout: () => o.evaluator.evaluate(trainer.getParams()),
     stateBytes: () => trainer.stateBytes(),

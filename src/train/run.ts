@@ -29,7 +29,7 @@ import { openMetricsLog } from './metrics.js';
 import { trainBaseSchedule, trainOptimizer, trainScheduleRule } from './optimizers.js';
 import { flatMetrics, NO_HELDOUT_METRICS, runBatches, runConfig, runData, runEngine, runEvaluator, type HeldoutMetrics } from './setup.js';
 import { loadInitWeights } from './init-weights.js';
-import { fromHostTree, toHostTree, type HostTree } from './state.js';
+import { fromHostTree, type HostTree } from './state.js';
 import { statefulParamCount } from './hybrid.js';
 import { usesSchedule, validateTrainOptions, type TrainOptions } from './train-options.js';
 import { runSummaryStats } from './summary.js';
@@ -129,7 +129,7 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
   const artifact = loadArtifact(o, config); // before any work: a mismatched artifact costs nothing
   const rule = trainScheduleRule(o, artifact); // the artifact read once, for whichever step runs
   const eta = trainBaseSchedule(o, rule);
-  const optimizer = trainOptimizer(o, eta, rule);
+  const optimizer = trainOptimizer(o, eta, rule); // its spec describes the run (checkpoints, resume); only the generic step runs it
   const fused = fusedStepPlan(o, eta, rule); // undefined: the generic step
   const engineName = fused ? fusedEngineName(fused) : typeof o.engine === 'function' ? 'custom' : o.engine;
   // What must be equal for a resumed run to continue bit-identically (compared on resume).
@@ -174,10 +174,8 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
   const paramCount = Object.values(initial).reduce((n, p) => n + p.data.length, 0);
   const stepper = fused
     ? await createFusedStepper(config, fused, {
-      initial, seed: o.seed, evaluator: hostEvaluator(o, data, config),
-      // A stateless optimizer's init reads no parameters: its state is step counts only. A stateful
-      // fused run starts from zero moments or the checkpoint's.
-      state: ckpt?.optimizerState ?? (fused.stateful ? undefined : toHostTree(optimizer.init({}))),
+      // A stateful fused run starts from zero moments or the checkpoint's; a stateless one keeps no state.
+      initial, seed: o.seed, evaluator: hostEvaluator(o, data, config), state: ckpt?.optimizerState,
     })
     : await genericRunStepper(o, config, data, optimizer, initial, ckpt?.optimizerState);
   const optimizerStateBytes = stepper.stateBytes();
