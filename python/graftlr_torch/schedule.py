@@ -3,8 +3,8 @@ and evaluating it as `graftlr train` does:
 
     c_G(f)    constant c, or knots [[f_k, c_k]] interpolated log-linearly, held outside them:
               ln c = (1 - w) ln c_k + w ln c_{k+1},  w = (f - f_k) / (f_{k+1} - f_k)
-    eta(t)    the probe's base schedule stretched to this run's N steps (src/train/optimizers.ts):
-              W = min(N, round(warmupSteps / totalSteps * N)),  eta(t) = peak (t + 1) / W for t < W, then
+    eta(t)    the probe's base schedule stretched to this run's N steps (src/schedule/rule.ts, stretchSchedule):
+              W = min(N, round(warmupSteps * N / totalSteps)),  eta(t) = peak (t + 1) / W for t < W, then
               with s = t - W, D = max(N - W, 1): linear  peak + (end - peak) min(s, D) / D
                                                  cosine  end + (peak - end) (1 + cos(pi min(s, D) / D)) / 2
                                                  inverse-sqrt  peak sqrt(max(W, 1) / (max(W, 1) + s)),  constant  peak
@@ -159,8 +159,8 @@ def multiplier_at(s: Dict[str, Any], fraction: float) -> float:
 
 def base_lr(base: Dict[str, Any], step: int, total_steps: int) -> float:
     """eta(step) of the base schedule stretched to `total_steps`, exactly as `graftlr train` lays it out."""
-    warm_share = base["warmupSteps"] / base["totalSteps"]
-    warm = min(total_steps, math.floor(warm_share * total_steps + 0.5))  # JavaScript's Math.round
+    # W S / T in this order, as graftlr (W / T * S rounds differently: 23 / 40 * 100 = 57.49999..., 23 * 100 / 40 = 57.5)
+    warm = min(total_steps, math.floor(base["warmupSteps"] * total_steps / base["totalSteps"] + 0.5))  # JavaScript's Math.round
     peak = base["peakLr"]
     end = min(base["endLr"], peak)
     if step < warm:

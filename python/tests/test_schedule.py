@@ -94,6 +94,10 @@ class ArithmeticTest(unittest.TestCase):
         self.assertAlmostEqual(base_lr(base, 2, 50), 1e-3)
         self.assertAlmostEqual(base_lr(base, 26, 50), 1e-3 * (1 - 23 / 47))
         self.assertAlmostEqual(base_lr({**base, "decay": "inverse-sqrt"}, 15, 50), 1e-3 * (3 / 15) ** 0.5)  # sqrt(W / (W + s)), s = 12
+        # T = 40, W = 23 over 100 steps: W = round(23 * 100 / 40) = round(57.5) = 58, so eta(57) = peak.
+        probe = {**base, "warmupSteps": 23, "totalSteps": 40}
+        self.assertAlmostEqual(base_lr(probe, 0, 100), 1e-3 / 58)
+        self.assertAlmostEqual(base_lr(probe, 57, 100), 1e-3)
 
     def test_multiplier_log_linear(self) -> None:
         s = {"knots": [[0.0, 1.0], [0.5, 4.0]]}
