@@ -46,11 +46,14 @@ export function checkCompressOptions(check: FieldChecker, x: unknown, method: Co
   const oneOf = <T extends string>(key: string, allowed: readonly T[]): T | undefined => {
     if (o[key] === undefined) return undefined;
     const hit = allowed.find((a) => a === o[key]);
-    if (hit === undefined) check.fail('compression.options', `is invalid: ${key} = ${JSON.stringify(o[key])} is invalid: expected ${allowed.join(' or ')}`);
+    if (hit === undefined) {
+      check.fail('compression.options', `is invalid: ${key} = ${JSON.stringify(o[key])} is invalid: expected ${allowed.join(' or ')}`);
+    }
     return hit;
   };
   const num = (key: (typeof NUMBER_OPTIONS)[number]): number => o[key] as number;
-  const optional = <K extends keyof CompressOptions>(key: K, value: CompressOptions[K] | undefined): Partial<CompressOptions> => (value === undefined ? {} : { [key]: value });
+  const optional = <K extends keyof CompressOptions>(key: K, value: CompressOptions[K] | undefined): Partial<CompressOptions> =>
+    (value === undefined ? {} : { [key]: value }); // absent stays absent: re-encoding keeps the bytes
   const typed: CompressOptions = {
     method,
     skipFraction: num('skipFraction'), estimator: oneOf('estimator', ESTIMATORS)!, trimFraction: num('trimFraction'), knots: num('knots'),

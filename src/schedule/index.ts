@@ -8,6 +8,7 @@ export {
   type CompressMethod, type CompressOptions, type Compressed, type CompressionInfo, type GroupEntry, type SpreadStats,
 } from './compress.js';
 export { artifactGroupOf, multiplierAt, multiplierFn, type GroupSchedule } from './interpolate.js';
+export { scheduleRule, scheduleTarget, type ScheduleRule, type ScheduleRun, type ScheduleTarget } from './rule.js';
 export {
   buildArtifact, checkArtifactMatchesModel, decodeArtifact, downsampleTrace, encodeArtifact, ARTIFACT_FORMAT, ARTIFACT_VERSION,
   type Artifact, type ArtifactBody, type ArtifactTrace,

@@ -72,15 +72,18 @@ function runBaseSchedule(probed: BaseScheduleSpec, run: ScheduleRun): DescribedS
   });
 }
 
-/** Reads `artifact` for `run` (see the file comment). Throws one line for an artifact no engine can run. */
+/** Reads `artifact` for `run` (see the file comment). Throws one line for an artifact no engine can run (a decoded file never is one). */
 export function scheduleRule(artifact: ScheduleSource, run: ScheduleRun): ScheduleRule {
   const target = scheduleTarget(artifact);
   const factored = artifact.compression.options.preconditioner === 'factored';
   if (artifact.preconditioner && target !== 'stepNorm') {
-    throw new Error('train: the artifact has a factored preconditioner but its target is not "stepNorm": re-run extract with --target stepNorm');
+    throw new Error(
+      'schedule artifact: it has a factored preconditioner but its target is not "stepNorm": re-run extract with --target stepNorm');
   }
   if (factored !== (artifact.preconditioner !== undefined)) {
-    throw new Error(`train: the artifact's compression.options.preconditioner is "${artifact.compression.options.preconditioner ?? 'none'}" but it ${factored ? 'holds no' : 'holds a'} preconditioner: re-run extract`);
+    const stated = artifact.compression.options.preconditioner ?? 'none';
+    const holds = factored ? 'holds no' : 'holds a';
+    throw new Error(`schedule artifact: compression.options.preconditioner is "${stated}" but it ${holds} preconditioner: re-run extract`);
   }
   const c = multiplierFn(artifact, run.totalSteps);
   const s = run.scale ?? (() => 1);
@@ -93,7 +96,9 @@ export function scheduleRule(artifact: ScheduleSource, run: ScheduleRun): Schedu
     multiplier,
     rate(group, step) {
       const r = eta(step) * multiplier(group, step);
-      if (!(Number.isFinite(r) && r >= 0)) throw new Error(`train: rate("${group}", ${step}) = ${r} is invalid: expected a finite number >= 0`);
+      if (!(Number.isFinite(r) && r >= 0)) {
+        throw new Error(`schedule: rate("${group}", ${step}) = ${r} is invalid: expected a finite number >= 0`);
+      }
       return r;
     },
     preconditioner: artifact.preconditioner?.params,

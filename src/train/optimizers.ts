@@ -98,7 +98,8 @@ export function trainOptimizer(o: TrainOptions, eta: DescribedSchedule, rule?: S
     case 'graft':
       return clipped(o, graft({ magnitude: adam({ lr: eta, ...hyper }), direction: sgd({ lr: eta }) }));
     case 'hybrid':
-      return clipped(o, hybridTrainOptimizer({ ...o, hybridAdamLr: o.hybridAdamLr! }, eta, trainOptimizer({ ...o, optimizer: 'static', clipNorm: undefined }, eta, rule)));
+      return clipped(o, hybridTrainOptimizer(
+        { ...o, hybridAdamLr: o.hybridAdamLr! }, eta, trainOptimizer({ ...o, optimizer: 'static', clipNorm: undefined }, eta, rule)));
   }
 }
 

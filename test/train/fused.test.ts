@@ -20,6 +20,7 @@ import type { StepRecord } from '../../src/train/loop.js';
 import type { RunOptions } from '../../src/train/options.js';
 import { runTraining, type TrainSummary } from '../../src/train/run.js';
 import { stopRequest } from '../../src/train/stop.js';
+import type { HostTree } from '../../src/train/state.js';
 import { validateTrainOptions, type TrainOptions } from '../../src/train/train-options.js';
 import { tinySetup } from './tiny.js';
 
@@ -116,7 +117,8 @@ describe('fused ort step in runTraining', () => {
     // A stateless fused run keeps no optimizer state. Checkpoints written before held the generic optimizer's
     // step counts instead: such a checkpoint still resumes, to the same bytes.
     expect(stored.optimizerState).toEqual({});
-    saveCheckpoint(path.join(out('split'), 'checkpoint'), { ...stored, optimizerState: [{ count: 3 }, { count: 3, inner: [{ count: 3 }, {}] }] });
+    const olderState: HostTree = [{ count: 3 }, { count: 3, inner: [{ count: 3 }, {}] }];
+    saveCheckpoint(path.join(out('split'), 'checkpoint'), { ...stored, optimizerState: olderState });
     const second = await runTraining({ ...opts, outDir: out('split'), resume: true });
     expect(second).toMatchObject({ stopped: false, step: 7, resumedFrom: 3 });
     expect(bytes(out('split'))).toBe(bytes(out('full')));
@@ -157,11 +159,14 @@ describe('fused ort step in runTraining', () => {
     expect(plan({ engine: 'ort', optimizer: 'graft' })?.ruleOf(rule)).toBe('graft');
     const hybrid = plan({ engine: 'ort', optimizer: 'hybrid', schedule: artifacts.stepNorm }, artifacts.stepNorm)!;
     expect([hybrid.ruleOf(rule), hybrid.ruleOf(vector), fusedEngineName(hybrid)]).toEqual(['sgd', 'adam', 'ort (fused hybrid step)']);
-    const withPreconditioner = (p: PreconditionerKind): Artifact => ({ ...artifacts.stepNorm, compression: { ...artifacts.stepNorm.compression, options: { ...artifacts.stepNorm.compression.options, preconditioner: p } } });
+    const withPreconditioner = (p: PreconditionerKind): Artifact => {
+      const { compression } = artifacts.stepNorm;
+      return { ...artifacts.stepNorm, compression: { ...compression, options: { ...compression.options, preconditioner: p } } };
+    };
     expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, withPreconditioner('none'))?.groupOf).toBeDefined();
     // 'factored' without stored factors: the schedule rule refuses the artifact (for every engine), before any work.
     expect(() => plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, withPreconditioner('factored')))
-      .toThrow('train: the artifact\'s compression.options.preconditioner is "factored" but it holds no preconditioner: re-run extract');
+      .toThrow('schedule artifact: compression.options.preconditioner is "factored" but it holds no preconditioner: re-run extract');
     const factored = plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.factored }, artifacts.factored);
     expect(Object.keys(factored?.preconditioner ?? {}).sort()).toEqual(Object.keys(artifacts.factored.preconditioner!.params).sort());
   });

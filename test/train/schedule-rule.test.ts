@@ -9,7 +9,10 @@
  * The probe plans T = 40 steps with W = 23 warmup steps and the run has S = 100 steps: the stretched warmup
  * is round(W S / T) = round(57.5) = 58 steps (round((W / T) S) would give 57, as train once did).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initValues } from '../../src/model/init.js';
 import { scheduleFromSpec } from '../../src/optim/schedule-spec.js';
 import type { HostParams } from '../../src/params.js';
@@ -25,20 +28,19 @@ import { trainBaseSchedule, trainScheduleRule } from '../../src/train/optimizers
 import { runTraining } from '../../src/train/run.js';
 import { runConfig } from '../../src/train/setup.js';
 import { validateTrainOptions, type TrainOptions } from '../../src/train/train-options.js';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { tinySetup } from './tiny.js';
 
 const S = 100, SCALE = 4;
 let base: Partial<RunOptions>;
 let artifact: Artifact;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-rule-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 beforeAll(async () => {
   ({ base } = await tinySetup());
   const probe = await runProbe({ ...base, totalSteps: 40, warmup: 23 / 40, probeSteps: 6, lr: 0.01, grouping: 'block' });
-  artifact = decodeArtifact(encodeArtifact(buildArtifact({ trace: probe.trace, compressed: compressTrace(probe.trace, { target: 'stepNorm' }) })));
+  const compressed = compressTrace(probe.trace, { target: 'stepNorm' });
+  artifact = decodeArtifact(encodeArtifact(buildArtifact({ trace: probe.trace, compressed })));
 }, 60_000);
 
 describe('the schedule rule', () => {
@@ -52,7 +54,12 @@ describe('the schedule rule', () => {
   });
 
   it('refuses a multiplier-target artifact that carries a preconditioner', () => {
-    const bad = { ...artifact, compression: { ...artifact.compression, options: { ...artifact.compression.options, target: 'multiplier' as const } }, preconditioner: { kind: 'factored' as const, epsRatio: 0.01, step: 1, beta2: 0.999, params: {} } };
+    const { compression } = artifact;
+    const bad = {
+      ...artifact,
+      compression: { ...compression, options: { ...compression.options, target: 'multiplier' as const } },
+      preconditioner: { kind: 'factored' as const, epsRatio: 0.01, step: 1, beta2: 0.999, params: {} },
+    };
     expect(() => scheduleRule(bad, { totalSteps: S })).toThrow('its target is not "stepNorm"');
   });
 });
@@ -81,8 +88,9 @@ async function paramsAfter(o: Partial<TrainOptions>, steps: number, name: string
 
 describe('train runs what the artifact says', () => {
   for (const engine of ['ort', 'tfjs'] as const) {
-    it(`${engine === 'ort' ? 'fused ort' : 'generic tfjs'} path: ||step of G at t|| = rate(G, t) = base(t) s m_G(t) of export-schedule`, async () => {
-      const o = { ...base, optimizer: 'static' as const, schedule: artifact, scheduleScale: SCALE, steps: S, engine, evalEvery: 0, checkpointEvery: 0 };
+    const label = engine === 'ort' ? 'fused ort' : 'generic tfjs';
+    it(`${label} path: ||step of G at t|| = rate(G, t) = base(t) s m_G(t) of export-schedule`, async () => {
+      const o = { ...base, optimizer: 'static' as const, schedule: artifact, scheduleScale: SCALE, steps: S, engine, evalEvery: 0 };
       const valid = validateTrainOptions(o);
       const rule = trainScheduleRule(valid, artifact)!;
       const exported = exportScheduleJson(artifact, S);
