@@ -104,7 +104,7 @@ if (conflicts.length > 0) {
   fail(`both the old and the new path exist for:\n${conflicts.map(([a, b]) => `  ${a} and ${b}`).join('\n')}`);
 }
 const gone = [...map].filter(([from, to]) => !isFile(from) && !isFile(to)).map(([from]) => from);
-for (const f of gone) console.warn(`relayout: warning: ${f} is in the map but not in the tree (deleted since?)`);
+for (const f of gone) console.warn(`relayout: warning: ${f} is in the map but not in the tree (deleted, or not merged yet)`);
 
 if (flag('--check')) {
   const pending = [...map].filter(([from, to]) => from !== to && isFile(from)).length;
