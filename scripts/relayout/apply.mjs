@@ -150,10 +150,10 @@ let changedSpecifiers = 0;
 let changedMentions = 0;
 
 /**
- * The specifier `spec` written in `file` (current path), for the file's new place. Returns `spec` itself when
- * nothing changes; records a warning when it points at nothing.
+ * The relative path `spec` (to a file, or to a folder) written in `file` (current path), for the file's new place.
+ * Returns `spec` itself when neither end moves; records a warning when it points at nothing.
  */
-function rewriteRelative(file, spec, { allowDir = true } = {}) {
+function rewriteRelative(file, spec) {
   const dir = posix.dirname(file);
   const target = posix.normalize(posix.join(dir, spec));
   const asTs = target.replace(/\.(m|c)?js$/, '.$1ts');
@@ -161,7 +161,7 @@ function rewriteRelative(file, spec, { allowDir = true } = {}) {
   let tsForJs = false;
   if (isFile(target)) current = target;
   else if (asTs !== target && isFile(asTs)) { current = asTs; tsForJs = true; }
-  else if (allowDir && isDir(target)) current = target;
+  else if (isDir(target)) current = target;
   else {
     warnings.push(`${file}: '${spec}' points at nothing; left as it is`);
     return spec;
