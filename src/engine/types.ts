@@ -4,27 +4,15 @@
  * The training loop keeps parameters as tfjs tensors (a ParamMap) and runs the optimizer arithmetic in tfjs,
  * so every optimizer works with every engine.
  */
-import type * as tf from '@tensorflow/tfjs-core';
 import type { MlmBatch } from '../data/batch.js';
+import type { EvalResult, LossAndGrads } from '../model/bert.js';
 import type { BertConfig } from '../model/config.js';
 import type { ParamMap } from '../params.js';
 
+/** What an engine returns is what the reference model computes (src/model/bert.ts). */
+export type { EvalResult, LossAndGrads };
+
 export type EngineName = 'tfjs' | 'ort';
-
-export interface LossAndGrads {
-  loss: number;
-  accuracy: number;
-  /** Gradient of the mean MLM loss w.r.t. each parameter; new tensors owned by the caller. */
-  grads: Record<string, tf.Tensor>;
-}
-
-export interface EvalResult {
-  /** Mean cross-entropy over all selected positions of all batches (token-weighted). */
-  loss: number;
-  accuracy: number;
-  /** Number of selected positions evaluated. */
-  tokens: number;
-}
 
 export interface Engine {
   readonly name: EngineName;

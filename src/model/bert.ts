@@ -13,7 +13,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MlmBatch } from '../data/batch.js';
-import type { EvalResult, LossAndGrads } from '../engine/types.js';
 import type { ParamMap } from '../params.js';
 import { maskBias, selfAttention, type AttentionShape } from './attention.js';
 import { checkBatch, checkInputs, checkParams, type EncoderInputs } from './batch-check.js';
@@ -24,6 +23,22 @@ import { accuracy, softmaxCrossEntropy, tiedLogits } from './loss.js';
 
 export { initParams, paramShapes } from './init.js';
 export type { EncoderInputs } from './batch-check.js';
+
+/** What lossAndGrads and evaluate return; every engine returns the same (src/engine/types.ts). */
+export interface LossAndGrads {
+  loss: number;
+  accuracy: number;
+  /** Gradient of the mean MLM loss w.r.t. each parameter; new tensors owned by the caller. */
+  grads: Record<string, tf.Tensor>;
+}
+
+export interface EvalResult {
+  /** Mean cross-entropy over all selected positions of all batches (token-weighted). */
+  loss: number;
+  accuracy: number;
+  /** Number of selected positions evaluated. */
+  tokens: number;
+}
 
 export interface ForwardOptions {
   /** Training mode turns dropout on when config.dropout > 0 (it then needs `seed` and `step`). */

@@ -52,6 +52,24 @@ export function checkFactorsFit(name: string, p: PreparedFactors, shape: readonl
   }
 }
 
+/**
+ * The preconditioner of one tensor as a flat row-major array (for tests, export checks and small tensors;
+ * training computes it on the fly from the factors): P = 1 / sqrt(v~ + eps^2).
+ */
+export function preconditionerValues(f: CoordinateFactors): Float64Array {
+  const eps2 = f.eps * f.eps;
+  if ('values' in f) return Float64Array.from(f.values, (v) => 1 / Math.sqrt(v + eps2));
+  let sum = 0;
+  for (const v of f.rows) sum += v;
+  const meanR = f.rows.length > 0 ? sum / f.rows.length : 0;
+  const r = f.rows.length, c = f.cols.length;
+  const out = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) {
+    for (let j = 0; j < c; j++) out[i * c + j] = 1 / Math.sqrt((meanR > 0 ? (f.rows[i] * f.cols[j]) / meanR : 0) + eps2);
+  }
+  return out;
+}
+
 /** P for one tensor of shape `shape` (new tensor; call inside a tidy). */
 function preconditionerTensor(name: string, p: Prepared, shape: number[], op: string): tf.Tensor {
   checkFactorsFit(name, p, shape, op);

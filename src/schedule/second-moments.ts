@@ -102,22 +102,6 @@ export function buildPreconditioner(moments: SecondMoments, epsRatio: number): P
   return { kind: 'factored', epsRatio, step: moments.step, beta2: moments.beta2, params };
 }
 
-/**
- * The preconditioner of one tensor as a flat row-major array (for tests, export checks and small tensors;
- * training computes it on the fly from the factors): P = 1 / sqrt(v~ + eps^2).
- */
-export function preconditionerValues(f: PreconditionerFactors): Float64Array {
-  const eps2 = f.eps * f.eps;
-  if ('values' in f) return Float64Array.from(f.values, (v) => 1 / Math.sqrt(v + eps2));
-  const meanR = meanOf(f.rows);
-  const r = f.rows.length, c = f.cols.length;
-  const out = new Float64Array(r * c);
-  for (let i = 0; i < r; i++) {
-    for (let j = 0; j < c; j++) out[i * c + j] = 1 / Math.sqrt((meanR > 0 ? (f.rows[i] * f.cols[j]) / meanR : 0) + eps2);
-  }
-  return out;
-}
-
 /** max P / min P of a tensor (how much the preconditioner reshapes it; 1 = a uniform scale). */
 export function preconditionerSpread(f: PreconditionerFactors): number {
   const minMax = (a: Float32Array) => {

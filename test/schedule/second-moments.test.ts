@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { buildArtifact, decodeArtifact, encodeArtifact } from '../../src/schedule/artifact.js';
 import { encodeContainer } from '../../src/schedule/codec.js';
 import { compressTrace } from '../../src/schedule/compress.js';
+import { preconditionerValues } from '../../src/optim/precondition.js';
 import {
-  buildPreconditioner, factorSecondMoment, preconditionerSpread, preconditionerValues, type SecondMoments,
+  buildPreconditioner, factorSecondMoment, preconditionerSpread, type SecondMoments,
 } from '../../src/schedule/second-moments.js';
 import { decodeTrace, encodeTrace } from '../../src/schedule/trace-file.js';
 import { PER_GROUP_COLUMNS, type Trace } from '../../src/schedule/trace.js';

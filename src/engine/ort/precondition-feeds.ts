@@ -6,8 +6,7 @@
  *   vector:        precond (size) = P = 1 / sqrt(v + eps^2), computed here once (preconditionerValues)
  */
 import { float32Feed, type Feed } from '../../eval/ort.js';
-import { checkFactorsFit, prepareFactors, type CoordinateFactors } from '../../optim/precondition.js';
-import { preconditionerValues } from '../../schedule/second-moments.js';
+import { checkFactorsFit, preconditionerValues, prepareFactors, type CoordinateFactors } from '../../optim/precondition.js';
 import { precondInputs, type PreconditionedAs } from './graphs.js';
 
 export interface PreconditionFeeds {
