@@ -5,6 +5,8 @@
  *   graftlr static   train --optimizer static with a schedule from the probe below (the default path:
  *                    step norms with the factored preconditioner, the fused in-place step)
  *   graftlr probe    extract's grafted Adam#SGD probe alone
+ *   lean probe       the same with --magnitude factored-rms (Adam's second moment as row and column statistics,
+ *                    no first moment: src/engine/ort/host-factored.ts); with static, the lean pipeline
  *   graftlr adam     train --optimizer adam
  *   PyTorch SGD      scripts/bench-torch.py, the same model, torch.optim.SGD
  *   PyTorch Adam     scripts/bench-torch.py, torch.optim.Adam
@@ -25,7 +27,7 @@ import { compressTrace, withRecommendedDefaults } from '../schedule/compress.js'
 import { loadTrace, saveArtifact } from '../schedule/files.js';
 import type { TrainOptions } from '../train/train-options.js';
 
-export const MEMORY_JOBS = ['static', 'probe', 'adam', 'torch-sgd', 'torch-adam'] as const;
+export const MEMORY_JOBS = ['static', 'probe', 'probe-lean', 'adam', 'torch-sgd', 'torch-adam'] as const;
 export type MemoryJob = (typeof MEMORY_JOBS)[number];
 
 export interface MemoryBenchOptions {
@@ -59,6 +61,9 @@ export interface MemoryBenchResult {
   torch: { available: boolean; version?: string; blasKernel?: string; reason?: string };
   targets: MemoryTarget[];
 }
+
+/** The magnitude of the lean probe row. */
+const LEAN_MAGNITUDE = 'factored-rms';
 
 const TORCH_SCRIPT = fileURLToPath(new URL('../../scripts/bench-torch.py', import.meta.url));
 
@@ -120,6 +125,14 @@ export async function runMemoryBench(o: MemoryBenchOptions, onRun?: (label: stri
       } catch (e) {
         failed('probe', e);
       }
+      onRun?.(`${preset} lean probe`);
+      try {
+        const r = await runInChild({ kind: 'probe', backend: o.backend, tracePath: path.join(tmp, `${preset}-lean.trace`), options: { ...base, totalSteps: o.steps * 10, probeSteps: o.steps, magnitude: LEAN_MAGNITUDE } }, undefined, timeoutMs);
+        if (r.kind !== 'probe') throw new Error('the probe answered with a training reply');
+        row('probe-lean', r.peakRssBytes, r.msPerStepMedian);
+      } catch (e) {
+        failed('probe-lean', e);
+      }
       for (const job of ['static', 'adam'] as const) {
         onRun?.(`${preset} ${job}`);
         if (job === 'static' && !artifact) { failed(job, 'no schedule: the probe failed'); continue; }
@@ -151,7 +164,9 @@ export async function runMemoryBench(o: MemoryBenchOptions, onRun?: (label: stri
   return { options: o, rows, torch, targets: memoryTargets(rows) };
 }
 
-/** The memory issue's targets, from the rows (null when a number is missing). */
+const maxOf = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : Math.max(a, b));
+
+/** The memory targets, from the rows (null when a number is missing). */
 export function memoryTargets(rows: MemoryRow[]): MemoryTarget[] {
   const get = (preset: string, job: MemoryJob, what: 'peakRssMiB' | 'msPerStep') => rows.find((r) => r.preset === preset && r.job === job)?.[what] ?? null;
   const target = (name: string, a: number | null, limit: number | null, factor: number, unit: string): MemoryTarget => {
@@ -162,6 +177,7 @@ export function memoryTargets(rows: MemoryRow[]): MemoryTarget[] {
     target('base: static peak RSS <= PyTorch SGD', get('base', 'static', 'peakRssMiB'), get('base', 'torch-sgd', 'peakRssMiB'), 1, 'MiB'),
     target('base: static peak RSS <= 0.75x PyTorch Adam', get('base', 'static', 'peakRssMiB'), get('base', 'torch-adam', 'peakRssMiB'), 0.75, 'MiB'),
     target('base: probe peak RSS <= 1.1x PyTorch Adam', get('base', 'probe', 'peakRssMiB'), get('base', 'torch-adam', 'peakRssMiB'), 1.1, 'MiB'),
+    target('base: lean pipeline (lean probe, then static) peak RSS <= 0.8x PyTorch Adam', maxOf(get('base', 'probe-lean', 'peakRssMiB'), get('base', 'static', 'peakRssMiB')), get('base', 'torch-adam', 'peakRssMiB'), 0.8, 'MiB'),
     target('large: static peak RSS <= PyTorch SGD', get('large', 'static', 'peakRssMiB'), get('large', 'torch-sgd', 'peakRssMiB'), 1, 'MiB'),
     target('base: static ms/step <= PyTorch SGD', get('base', 'static', 'msPerStep'), get('base', 'torch-sgd', 'msPerStep'), 1, 'ms'),
     target('base: probe ms/step <= 1.3x static', get('base', 'probe', 'msPerStep'), get('base', 'static', 'msPerStep'), 1.3, 'ms'),
@@ -169,7 +185,7 @@ export function memoryTargets(rows: MemoryRow[]): MemoryTarget[] {
 }
 
 const LABEL: Record<MemoryJob, string> = {
-  static: 'graftlr static', probe: 'graftlr probe', adam: 'graftlr adam', 'torch-sgd': 'PyTorch SGD', 'torch-adam': 'PyTorch Adam',
+  static: 'graftlr static', probe: 'graftlr probe', 'probe-lean': `graftlr probe --magnitude ${LEAN_MAGNITUDE}`, adam: 'graftlr adam', 'torch-sgd': 'PyTorch SGD', 'torch-adam': 'PyTorch Adam',
 };
 
 /** The result as a markdown table plus the target lines. */

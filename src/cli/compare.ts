@@ -2,6 +2,7 @@
  * graftlr compare: Adam vs plain SGD vs online Adam#SGD vs SGD + static schedule, side by side.
  */
 import * as path from 'node:path';
+import { MAGNITUDES } from '../engine/ort/host-factored.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { plotArtifact } from '../plot/artifact-plot.js';
 import { COMPARE_DEFAULTS } from '../compare/options.js';
@@ -31,6 +32,8 @@ const flags: FlagSpecs = {
   'static-scales': list('global scales on the static multipliers swept', d.staticScales),
   'probe-fractions': list('probe lengths, as fractions of --steps', d.probeFractions),
   groupings: list('schedule groupings: tensor, block, type, global', d.groupings),
+  magnitudes: list("the probe's magnitudes: adam, factored-adam (v as row/column statistics), factored-rms (no first moment either); variants named -<magnitude>", ['adam']),
+  'proxy-layers': list('probe shallower copies of the model with these many encoder layers (0: the model itself); variants named -proxy<N>', [0]),
   methods: list('compression methods: constant, piecewise, factorized', d.methods),
   'skip-fractions': list('transient share of the probe skipped by compression', d.skipFractions),
   targets: list('schedule targets: multiplier (per-group SGD rates), stepNorm (step lengths on normalised gradients)', d.targets),
@@ -108,6 +111,7 @@ export const compareCommand: Command = {
       adamLrs: numbers(args, 'adam-lrs'), sgdLrs: numbers(args, 'sgd-lrs'), staticScales: numbers(args, 'static-scales'),
       probeFractions: numbers(args, 'probe-fractions'), skipFractions: numbers(args, 'skip-fractions'),
       groupings: choices(args, 'groupings', ['tensor', 'block', 'type', 'global'] as const),
+      magnitudes: choices(args, 'magnitudes', MAGNITUDES), proxyLayers: numbers(args, 'proxy-layers'),
       methods: choices(args, 'methods', ['constant', 'piecewise', 'factorized'] as const),
       targets: choices(args, 'targets', ['multiplier', 'stepNorm'] as const), preconditioners: choices(args, 'preconditioners', PRECONDITIONER_KINDS), preconditionerEps: numbers(args, 'preconditioner-eps'), capRatios: numbers(args, 'cap-ratios'), capBases: choices(args, 'cap-by', CAP_BASES), zeroGradTol: flag.num(args, 'zero-grad-tol'), reuse: flag.bool(args, 'reuse'),
       maxMultiplier: flag.num(args, 'max-multiplier'), minMultiplier: flag.num(args, 'min-multiplier'),

@@ -3,6 +3,7 @@
  */
 import * as path from 'node:path';
 import { extractSchedule } from '../probe/extract.js';
+import { MAGNITUDES, type Magnitude } from '../engine/ort/host-factored.js';
 import { RECOMMENDED_STABILITY_BATCHES } from '../probe/stability-limits.js';
 import { saveArtifact, saveTrace } from '../schedule/files.js';
 import { artifactSummaryJson, formatArtifactTable } from '../schedule/inspect.js';
@@ -27,6 +28,15 @@ const flags: FlagSpecs = {
   'ort-update': {
     type: 'string', choices: ['host', 'graph'], default: 'host',
     help: 'with --engine ort: apply Adam#SGD in typed-array loops (host, lower peak memory) or inside the onnxruntime run (graph)',
+  },
+  magnitude: {
+    type: 'string', choices: [...MAGNITUDES], default: 'adam',
+    help: "the step length grafted onto SGD's direction: adam (m and v per value, 2 x params of state), factored-adam " +
+      '(v as row and column statistics per matrix, m kept: 1 x params) or factored-rms (no m either: O(rows + cols) per matrix); the factored ones run on --engine ort',
+  },
+  'proxy-layers': {
+    type: 'int', min: 0, default: 0,
+    help: 'probe a copy of the model with this many encoder layers (same width) and map its schedule onto the model by relative depth; 0 probes the model itself',
   },
   'record-every': { type: 'int', min: 1, default: 1, help: 'record a trace sample every k steps' },
   'stability-batches': {
@@ -79,12 +89,15 @@ export const extractCommand: Command = {
           recordEvery: flag.int(args, 'record-every'),
           stabilityBatches: flag.int(args, 'stability-batches'),
           ortUpdate: flag.str(args, 'ort-update') as 'host' | 'graph',
+          magnitude: flag.str(args, 'magnitude') as Magnitude,
+          proxyLayers: flag.int(args, 'proxy-layers'),
           compress: compressOptionsFrom(args),
         },
         {
           onStart: (info) => {
-            io.err(`engine: ${info.engine}; probing ${info.probeSteps} of ${info.totalSteps} planned steps on ${preset} ` +
-              `(${info.data.tokens.train} training tokens)`);
+            const proxy = flag.int(args, 'proxy-layers') ?? 0;
+            io.err(`engine: ${info.engine}; probing ${info.probeSteps} of ${info.totalSteps} planned steps on ${preset}` +
+              `${proxy > 0 ? ` (a ${proxy}-layer proxy of its ${info.config.numLayers} layers)` : ''} (${info.data.tokens.train} training tokens)`);
             bar = progress('probe', info.probeSteps, io.err, { isTTY: process.stderr.isTTY });
           },
           onStep: (r) => {

@@ -50,6 +50,10 @@ export interface MethodResult {
   statefulFraction: number | null;
   peakRssMiB: Stat;
   msPerStep: Stat;
+  /** Static and hybrid: the probe's optimizer state (the largest over the seeds); null for the others. */
+  probeStateBytes: number | null;
+  /** The whole pipeline's peak resident memory per seed: max(probe, training run); a method without a probe: the run's. */
+  pipelinePeakRssMiB: Stat;
 }
 
 const finite = (x: number | null | undefined): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : x);
@@ -91,6 +95,7 @@ function methodResult(result: CompareResult, sel: Selection, baselines: SeedBase
   const gap = (which: 'heldout' | 'ood', s: Stat) => stat(mine.map((_, k) => gapClosure(base[k].sgd?.[which] ?? null, base[k].adam?.[which] ?? null, s.values[k])));
   const meanOf = (which: 'heldout' | 'ood', fam: 'adam' | 'sgd') => stat(base.map((b) => b[fam]?.[which] ?? null)).mean;
   const done = mine.filter((r) => r.error === undefined);
+  const probeOf = (r: CompareRun) => (r.probe === undefined ? undefined : result.probes.find((p) => p.name === r.probe));
   const max = (xs: (number | undefined)[]) => { const f = xs.filter((x): x is number => x !== undefined && Number.isFinite(x)); return f.length ? Math.max(...f) : null; };
   return {
     method: sel.method, family: sel.family, variant: sel.variant, setting: sel.setting, hybridAdamLr: sel.hybridAdamLr ?? null,
@@ -106,6 +111,8 @@ function methodResult(result: CompareResult, sel: Selection, baselines: SeedBase
     optimizerStateBytes: max(done.map((r) => r.summary.optimizerStateBytes)),
     statefulFraction: done.length ? finite(done[0].summary.statefulParams / done[0].summary.paramCount) : null,
     peakRssMiB: per((r) => r.summary.peakRssBytes / 2 ** 20), msPerStep: per((r) => r.summary.msPerStepMedian),
+    probeStateBytes: max(mine.map((r) => probeOf(r)?.optimizerStateBytes)),
+    pipelinePeakRssMiB: per((r) => Math.max(r.summary.peakRssBytes, probeOf(r)?.peakRssBytes ?? -Infinity) / 2 ** 20),
   };
 }
 

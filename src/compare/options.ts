@@ -6,6 +6,7 @@
  */
 import { PRECONDITIONER_KINDS, RECOMMENDED_CAP_RATIO, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER, RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, type CompressMethod, type CompressTarget, type PreconditionerKind } from '../schedule/compress.js';
 import type { GroupingName } from '../model/groups.js';
+import { isMagnitude, MAGNITUDES, type Magnitude } from '../engine/ort/host-factored.js';
 import { CAP_BASES, type CapBasis } from '../schedule/stability.js';
 import { checkInt, checkNumber, stripUndefined, validateRunOptions, type Decay, type RunOptions } from '../train/options.js';
 
@@ -25,6 +26,10 @@ export interface CompareOptions extends RunOptions {
   probeFractions: number[];
   /** Parameter groupings of the schedule. */
   groupings: GroupingName[];
+  /** The probe's magnitudes (src/engine/ort/host-factored.ts; default [adam]). */
+  magnitudes?: Magnitude[];
+  /** Proxy depths probed (encoder layers of the proxy; 0: the model itself; default [0]). */
+  proxyLayers?: number[];
   /** Compression methods. */
   methods: CompressMethod[];
   /** Transient windows skipped by the compression. */
@@ -107,6 +112,13 @@ export function validateCompareOptions(options: Partial<CompareOptions>): Compar
     throw new Error(`compare: preconditioners = ${JSON.stringify(o.preconditioners)} is invalid: expected a list of ${PRECONDITIONER_KINDS.join(', ')}`);
   }
   checkList('preconditionerEps', o.preconditionerEps, Number.MIN_VALUE, 100);
+  if (o.magnitudes !== undefined && (o.magnitudes.length === 0 || o.magnitudes.some((m) => !isMagnitude(m)))) {
+    throw new Error(`compare: magnitudes = ${JSON.stringify(o.magnitudes)} is invalid: expected a list of ${MAGNITUDES.join(', ')}`);
+  }
+  if (o.proxyLayers !== undefined) {
+    if (o.proxyLayers.length === 0) throw new Error('compare: proxyLayers must list at least one value');
+    for (const n of o.proxyLayers) checkInt('compare', 'proxyLayers value', n, 0);
+  }
   if (o.groupings.length === 0 || o.methods.length === 0) throw new Error('compare: groupings and methods must list at least one value');
   checkInt('compare', 'evalPoints', o.evalPoints, 1, o.steps);
   o.seeds = o.seeds ?? [o.seed];

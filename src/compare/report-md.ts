@@ -96,12 +96,13 @@ export function reportMarkdown(result: CompareResult, report: CompareReport, com
     '## Cost',
     '',
     'Artifact: the `.graft` file a static (or hybrid) run reads. Optimizer state: bytes of per-parameter tensors the optimizer keeps. ' +
-      'ms/step: median per run, mean over seeds (shared machine: compare within one report only).',
+      'ms/step: median per run, mean over seeds (shared machine: compare within one report only). ' +
+      'Probe state: the probe\'s magnitude optimizer state. Pipeline peak RSS: per seed the larger of the probe\'s and the training run\'s.',
     '',
-    '| method | artifact | optimizer state | parameters with state | peak RSS | ms/step |',
-    '|---|---|---|---|---|---|',
+    '| method | artifact | optimizer state | parameters with state | peak RSS | ms/step | probe state | pipeline peak RSS |',
+    '|---|---|---|---|---|---|---|---|',
     ...report.methods.map((m) => `| ${m.method} | ${bytes(m.artifactBytes)} | ${bytes(m.optimizerStateBytes)} | ${pct(m.statefulFraction)} | ` +
-      `${meanSd(m.peakRssMiB, 0, 1, ' MiB')} | ${meanSd(m.msPerStep, 0)} |`),
+      `${meanSd(m.peakRssMiB, 0, 1, ' MiB')} | ${meanSd(m.msPerStep, 0)} | ${bytes(m.probeStateBytes)} | ${meanSd(m.pipelinePeakRssMiB, 0, 1, ' MiB')} |`),
     '',
     '## Baselines per seed (best run of the seed, by in-domain held-out loss)',
     '',

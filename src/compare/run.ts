@@ -26,6 +26,9 @@ import type { TrainOptions } from '../train/train-options.js';
 import { validateCompareOptions, type CompareOptions } from './options.js';
 import { ChildStoppedError, RunFailedError, runInChild, type ChildJob, type ChildReply } from './run-child.js';
 import { chooseSetting, methodKey, selectionLoss } from './select.js';
+import { probeStateBytes } from '../engine/ort/host-factored.js';
+import { paramShapes } from '../model/bert.js';
+import { presetConfig } from '../model/config.js';
 import { allStaticVariants, fmt, probeSpecs, type ProbeSpec, type StaticVariant } from './variants.js';
 
 export { selectionLoss };
@@ -40,6 +43,8 @@ export interface CompareRun {
   seed: number;
   /** Static and hybrid: the schedule variant (grouping, probe, compression) and the artifact of this seed. */
   variant?: string;
+  /** Static and hybrid: the probe that made the schedule (its name with the seed). */
+  probe?: string;
   artifact?: { path: string; bytes: number };
   summary: TrainSummary;
   /** Set when the run failed (e.g. diverged to NaN); its losses then count as worst. */
@@ -56,6 +61,8 @@ export interface ProbeRun {
   wallSeconds: number;
   peakRssBytes: number;
   steps: number;
+  /** The magnitude optimizer's state in bytes (Adam: 8 per parameter of the probed model). */
+  optimizerStateBytes: number;
 }
 
 /** The setting each method runs at on the seeds after the tuning seeds (and is reported at). */
@@ -161,11 +168,11 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
   const variants = allStaticVariants(o);
 
   /** `contents`: a digest of input files (the schedule artifact), so a reused run always saw the same file. */
-  const train = async (base: string, family: Family, setting: number, seed: number, extra: Partial<TrainOptions>, schedule?: { variant: string; artifact: { path: string; bytes: number }; digest: string }) => {
+  const train = async (base: string, family: Family, setting: number, seed: number, extra: Partial<TrainOptions>, schedule?: { variant: string; probe: string; artifact: { path: string; bytes: number }; digest: string }) => {
     const name = `${base}-s${seed}`;
     hooks.onRunStart?.(name, index++, total, o.steps);
     const job: ChildJob = { kind: 'train', backend: o.backend, options: { ...shared, ...extra, seed, outDir: path.join(o.outDir, name) } };
-    const common = { name, family, setting, seed, variant: schedule?.variant, artifact: schedule?.artifact };
+    const common = { name, family, setting, seed, variant: schedule?.variant, probe: schedule?.probe, artifact: schedule?.artifact };
     let run: CompareRun;
     try {
       const reply = await cachedJob(runJob, path.join(o.outDir, name, 'compare-run.json'), job, o.reuse, hooks.onProgress, schedule?.digest);
@@ -201,10 +208,12 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
       options: {
         ...shared, seed, totalSteps: o.steps, probeSteps, lr: adamLr, grouping: spec.grouping,
         ...(limits ? { stabilityBatches: RECOMMENDED_STABILITY_BATCHES } : {}),
+        ...(spec.magnitude !== 'adam' ? { magnitude: spec.magnitude } : {}), ...(spec.proxyLayers > 0 ? { proxyLayers: spec.proxyLayers } : {}),
       },
     }, o.reuse && fs.existsSync(tracePath) && (!limits || loadTrace(tracePath).stability !== undefined), hooks.onProgress);
     if (reply.kind !== 'probe') throw new Error(`compare: probe ${name} answered with a ${reply.kind} reply`);
-    const run: ProbeRun = { name, seed, ...reply };
+    const probed = presetConfig(o.preset, { ...o.configOverrides, vocabSize: data.tokenizer.vocabSize, ...(spec.proxyLayers > 0 ? { numLayers: spec.proxyLayers } : {}) });
+    const run: ProbeRun = { name, seed, ...reply, optimizerStateBytes: probeStateBytes(paramShapes(probed), spec.magnitude) };
     probes.push(run);
     hooks.onRunEnd?.(run);
     return tracePath;
@@ -218,7 +227,7 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     const bytes = saveArtifact(artifactPath, body).length;
     // The creation time differs between calls: digest everything else (schedule, factors, provenance).
     const digest = createHash('sha256').update(JSON.stringify({ ...body, createdAt: '' })).digest('hex');
-    return { variant: variant.name, artifact: { path: artifactPath, bytes }, digest };
+    return { variant: variant.name, probe: `${variant.probe.name}-s${seed}`, artifact: { path: artifactPath, bytes }, digest };
   };
 
   /** Probes and writes every variant's artifact for one seed. */

@@ -8,6 +8,7 @@ import { RECOMMENDED_PRECONDITIONER_EPS, type CompressOptions } from '../schedul
 import type { GroupingName } from '../model/groups.js';
 import type { CapBasis } from '../schedule/stability.js';
 import type { CompareOptions } from './options.js';
+import type { Magnitude } from '../engine/ort/host-factored.js';
 
 /** The factored eps ratio that variant names leave out: runs made before the ratio was swept used it. */
 const UNNAMED_EPS = 0.01;
@@ -18,7 +19,10 @@ export const fmt = (x: number): string => String(Number(x.toPrecision(3)));
 export interface ProbeSpec {
   grouping: GroupingName;
   probeFraction: number;
-  /** Name without the seed, e.g. "probe-tensor-p0.1". */
+  /** The graft's magnitude (default adam) and the proxy's layer count (0: the model itself). */
+  magnitude: Magnitude;
+  proxyLayers: number;
+  /** Name without the seed, e.g. "probe-tensor-p0.1", "probe-tensor-p0.1-factored-rms-proxy2". */
   name: string;
 }
 
@@ -30,10 +34,16 @@ export interface StaticVariant {
   compress: Partial<CompressOptions>;
 }
 
+/**
+ * One probe per (grouping, probe fraction, magnitude, proxy). The magnitude and the proxy appear in the names only
+ * when they are not the defaults (adam, the model itself), so runs made before they were swept stay cached.
+ */
 export function probeSpecs(o: CompareOptions): ProbeSpec[] {
-  return o.groupings.flatMap((grouping) => o.probeFractions.map((probeFraction) => ({
-    grouping, probeFraction, name: `probe-${grouping}-p${fmt(probeFraction)}`,
-  })));
+  return o.groupings.flatMap((grouping) => o.probeFractions.flatMap((probeFraction) => (o.magnitudes ?? ['adam' as const]).flatMap((magnitude) =>
+    (o.proxyLayers ?? [0]).map((proxyLayers) => {
+      const tag = `${grouping}-p${fmt(probeFraction)}${magnitude === 'adam' ? '' : `-${magnitude}`}${proxyLayers > 0 ? `-proxy${proxyLayers}` : ''}`;
+      return { grouping, probeFraction, magnitude, proxyLayers, name: `probe-${tag}` };
+    }))));
 }
 
 /**
@@ -53,7 +63,7 @@ export function staticVariants(o: CompareOptions, probe: ProbeSpec): StaticVaria
         for (const [capRatio, capBy] of capSettings(o)) {
           for (const preconditioner of target === 'stepNorm' ? preconditioners : ['none' as const]) {
             for (const preconditionerEps of preconditioner === 'none' ? [undefined] : epsRatios) {
-              const name = `${probe.grouping}-p${fmt(probe.probeFraction)}-${method}-skip${fmt(skipFraction)}` +
+              const name = `${probeTag(probe)}-${method}-skip${fmt(skipFraction)}` +
                 `${capRatio > 0 ? `-${capBy === 'curvature' ? 'curv' : ''}cap${fmt(capRatio)}` : ''}${target === 'stepNorm' ? '-norm' : ''}${preconditioner !== 'none' ? `-${preconditioner}` : ''}` +
                 `${preconditionerEps !== undefined && preconditionerEps !== UNNAMED_EPS ? `-e${fmt(preconditionerEps)}` : ''}`;
               out.push({
@@ -70,6 +80,11 @@ export function staticVariants(o: CompareOptions, probe: ProbeSpec): StaticVaria
     }
   }
   return out;
+}
+
+/** The probe's part of a variant name: "tensor-p0.1", "tensor-p0.1-factored-rms-proxy2". */
+function probeTag(p: ProbeSpec): string {
+  return p.name.slice('probe-'.length);
 }
 
 /** (capRatio, capBy) pairs: every basis for each cap > 0, and no cap once. */

@@ -31,7 +31,8 @@ import { createOrtStepTrainer } from '../engine/ort/step-trainer.js';
 import { createHostAdamTrainer } from '../engine/ort/host-adam-trainer.js';
 import type { BertConfig } from '../model/config.js';
 import { disposeState } from '../optim/state.js';
-import { hostSecondMoments, probeSecondMoments } from './second-moments.js';
+import { factoredSecondMoments, hostSecondMoments, probeSecondMoments } from './second-moments.js';
+import type { Magnitude } from '../engine/ort/host-factored.js';
 import { measureStabilityLimits, measureStabilityLimitsOnHost, peakStepLengths } from './stability-limits.js';
 import { createHostLossModel } from '../engine/ort/host-loss.js';
 import { disposeParams } from '../params.js';
@@ -91,8 +92,15 @@ function checkInt(name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new Error(`probe: ${name} = ${v} is invalid: expected an integer >= ${min}`);
 }
 
+/** The magnitude optimizer as the trace records it: Adam, or Adam with a factored second moment (b1 = 0 without m). */
+function magnitudeSpec(magnitude: Magnitude, peakLr: number, adam: AdamHyper): ProbeInfo['magnitude'] {
+  const hyperparameters = { lr: peakLr, lrSchedule: 'baseSchedule', ...adam, weightDecay: 0 };
+  if (magnitude === 'adam') return { name: 'adam', hyperparameters };
+  return { name: magnitude, hyperparameters: { ...hyperparameters, ...(magnitude === 'factored-rms' ? { beta1: 0 } : {}), secondMoment: 'rows x cols' } };
+}
+
 /** What both probe paths share: options checked, the base schedule, and the trace recorder with its provenance. */
-function startProbe(o: Omit<GraftProbeOptions, 'engine' | 'params'>) {
+function startProbe(o: Omit<GraftProbeOptions, 'engine' | 'params'> & { magnitude?: Magnitude }) {
   checkInt('probeSteps', o.probeSteps, 1);
   const every = o.recordEvery ?? 1;
   checkInt('recordEvery', every, 1);
@@ -100,7 +108,7 @@ function startProbe(o: Omit<GraftProbeOptions, 'engine' | 'params'>) {
   const spec = eta.spec as BaseScheduleSpec;
   const probe: ProbeInfo = {
     ...o.provenance,
-    magnitude: { name: 'adam', hyperparameters: { lr: spec.peakLr, lrSchedule: 'baseSchedule', ...o.adam, weightDecay: 0 } },
+    magnitude: magnitudeSpec(o.magnitude ?? 'adam', spec.peakLr, o.adam),
     direction: { name: 'sgd', hyperparameters: { lr: spec.peakLr, lrSchedule: 'baseSchedule', momentum: 0 } },
     baseSchedule: { ...spec },
     steps: o.probeSteps,
@@ -164,6 +172,8 @@ export interface FusedGraftProbeOptions extends Omit<GraftProbeOptions, 'engine'
   seed: number;
   /** Where the grafted update runs: inside the onnxruntime run, or in typed-array loops on the host (default). */
   update?: ProbeUpdate;
+  /** The graft's magnitude (src/engine/ort/host-factored.ts; default 'adam'); the factored ones need update 'host'. */
+  magnitude?: Magnitude;
 }
 
 /**
@@ -182,9 +192,12 @@ export type ProbeUpdate = 'host' | 'graph';
 export async function runFusedGraftProbe(o: FusedGraftProbeOptions): Promise<GraftProbeResult> {
   const { every, eta, spec, recorder } = startProbe(o);
   const groupOf = o.groupOf ?? perTensor;
-  const trainer = (o.update ?? 'host') === 'host'
-    ? await createHostAdamTrainer(o.config, o.initial, { rule: 'graft', adam: o.adam, groupOf, seed: o.seed })
-    : await createOrtStepTrainer(o.config, o.initial, { ruleOf: () => 'graft', adam: o.adam, groupOf, seed: o.seed, inPlace: true });
+  const magnitude = o.magnitude ?? 'adam';
+  if (magnitude !== 'adam' && o.update === 'graph') throw new Error(`probe: the ${magnitude} magnitude runs on the host: use update "host"`);
+  const onHost = (o.update ?? 'host') === 'host'
+    ? await createHostAdamTrainer(o.config, o.initial, { rule: 'graft', adam: o.adam, groupOf, seed: o.seed, magnitude })
+    : undefined;
+  const trainer = onHost ?? await createOrtStepTrainer(o.config, o.initial, { ruleOf: () => 'graft', adam: o.adam, groupOf, seed: o.seed, inPlace: true });
   const names = Object.keys(o.initial);
   let result, trace: Trace;
   try {
@@ -203,9 +216,10 @@ export async function runFusedGraftProbe(o: FusedGraftProbeOptions): Promise<Gra
       snapshot: () => { throw new Error('the probe writes no checkpoints'); },
     });
     trace = recorder.finish();
-    const moments = trainer.getMoments()!;
-    const factored = hostSecondMoments(moments.v, moments.count, o.adam.beta2);
-    if (factored) trace.secondMoments = factored;
+    const lean = onHost?.getFactoredMoments();
+    const moments = trainer.getMoments();
+    const factors = lean ? factoredSecondMoments(lean, o.adam.beta2) : hostSecondMoments(moments!.v, moments!.count, o.adam.beta2);
+    if (factors) trace.secondMoments = factors;
   } finally {
     await trainer.dispose(); // its session and the moments go before the measurement below
   }

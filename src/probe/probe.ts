@@ -19,6 +19,8 @@ import { runSummaryStats, type StepStats } from '../train/summary.js';
 import { runFusedGraftProbe, runGraftProbe, type ProbeUpdate } from './graft-probe.js';
 import { initValues } from '../model/init.js';
 import { checkRunFits } from '../train/memory-estimate.js';
+import { isMagnitude, MAGNITUDES, type Magnitude } from '../engine/ort/host-factored.js';
+import { mapProxyTrace, proxyLayerMap } from './proxy.js';
 
 /** The engine line of a probe on the ort runtime. */
 export const FUSED_PROBE_ENGINE = 'ort (fused graft step)';
@@ -47,12 +49,19 @@ export interface ProbeOptions extends RunOptions {
   stabilityBatches: number;
   /** With the ort engine: where the grafted update runs (graft-probe.ts ProbeUpdate; default 'host'). */
   ortUpdate?: ProbeUpdate;
+  /**
+   * The graft's magnitude (src/engine/ort/host-factored.ts): 'adam' (default), 'factored-adam' (v as row and
+   * column statistics) or 'factored-rms' (that, without a first moment). The factored ones need the ort engine.
+   */
+  magnitude: Magnitude;
+  /** Probe a copy of the model with this many encoder layers and map its trace onto the model (proxy.ts); 0 (default): off. */
+  proxyLayers: number;
 }
 
 export const PROBE_DEFAULTS = {
   totalSteps: 1000, probeFraction: 0.1, lr: 1e-3, warmup: 0.05, decay: 'linear' as Decay, endLr: 0,
   beta1: 0.9, beta2: 0.999, eps: 1e-8, recordEvery: 1, grouping: 'tensor' as GroupingName,
-  stabilityBatches: 0,
+  stabilityBatches: 0, magnitude: 'adam' as Magnitude, proxyLayers: 0,
 };
 
 /** Options with defaults filled in; throws a one-line error naming a bad value and the allowed range. */
@@ -77,6 +86,14 @@ export function validateProbeOptions(options: Partial<ProbeOptions>): ProbeOptio
   checkInt(who, 'stabilityBatches', o.stabilityBatches, 0, 64);
   if (o.ortUpdate !== undefined && o.ortUpdate !== 'host' && o.ortUpdate !== 'graph') {
     throw new Error(`${who}: ortUpdate = ${JSON.stringify(o.ortUpdate)} is invalid: expected "host" or "graph"`);
+  }
+  if (!isMagnitude(o.magnitude)) throw new Error(`${who}: magnitude = ${JSON.stringify(o.magnitude)} is invalid: expected one of ${MAGNITUDES.join(', ')}`);
+  if (o.magnitude !== 'adam' && (o.engine !== 'ort' || o.ortUpdate === 'graph')) {
+    throw new Error(`${who}: the ${o.magnitude} magnitude runs on the ort engine with the update on the host (engine ort, ortUpdate host)`);
+  }
+  checkInt(who, 'proxyLayers', o.proxyLayers, 0);
+  if (o.proxyLayers > 0 && o.grouping !== 'tensor' && o.grouping !== 'block') {
+    throw new Error(`${who}: a proxy probe needs grouping tensor or block (groups within one layer), not ${o.grouping}`);
   }
   if (!isGroupingName(o.grouping)) {
     throw new Error(`${who}: grouping = ${JSON.stringify(o.grouping)} is invalid: expected one of ${groupingNames.join(', ')}`);
@@ -113,13 +130,16 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
   const started = performance.now();
   const o = validateProbeOptions(options);
   const config = runConfig(o, 'extract');
-  if (o.memoryCheck !== false) checkRunFits(config, { batchSize: o.batchSize, seqLen: o.seqLen, kind: 'probe', engine: typeof o.engine === 'string' ? o.engine : 'custom' }, 'extract');
+  const layerMap = o.proxyLayers > 0 ? proxyLayerMap(o.proxyLayers, config.numLayers) : undefined;
+  const probed = layerMap ? runConfig({ ...o, configOverrides: { ...o.configOverrides, numLayers: o.proxyLayers } }, 'extract') : config;
+  if (o.memoryCheck !== false) checkRunFits(probed, { batchSize: o.batchSize, seqLen: o.seqLen, kind: 'probe', engine: typeof o.engine === 'string' ? o.engine : 'custom' }, 'extract');
   const data = runData(o, config, 'extract');
   const groupOf = makeGroupOf(o.grouping);
-  const model = describeModel('bert-mlm', { ...config } as unknown as PlainRecord, paramShapes(config), groupOf);
+  const describe = (c: BertConfig) => describeModel('bert-mlm', { ...c } as unknown as PlainRecord, paramShapes(c), groupOf);
+  const model = describe(probed);
   const records: StepRecord[] = [];
   const fused = o.engine === 'ort'; // the ort runtime: one onnxruntime run per step, nothing through tfjs
-  const engine = fused ? undefined : await runEngine(o, config, 'extract');
+  const engine = fused ? undefined : await runEngine(o, probed, 'extract');
   const engineName = fused ? FUSED_PROBE_ENGINE : engine!.name;
   hooks.onStart?.({ config, engine: engineName, backend: o.backend, probeSteps: o.probeSteps, totalSteps: o.totalSteps, data: data.stats });
   const common = {
@@ -144,11 +164,12 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
   try {
     const result = fused
       ? await runFusedGraftProbe({
-        ...common, config, initial: initValues(config, o.seed), seed: o.seed, update: o.ortUpdate,
+        ...common, config: probed, initial: initValues(probed, o.seed), seed: o.seed, update: o.ortUpdate, magnitude: o.magnitude,
       })
-      : await runGraftProbe({ ...common, engine: engine!, params: initParams(config, o.seed) });
+      : await runGraftProbe({ ...common, engine: engine!, params: initParams(probed, o.seed) });
+    const trace = layerMap ? mapProxyTrace(result.trace, describe(config), layerMap) : result.trace;
     return {
-      trace: result.trace, config, steps: result.steps, stopped: result.stopped, engine: engineName, backend: o.backend,
+      trace, config, steps: result.steps, stopped: result.stopped, engine: engineName, backend: o.backend,
       ...runSummaryStats(records),
       wallSeconds: (performance.now() - started) / 1000,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,

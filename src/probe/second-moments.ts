@@ -7,6 +7,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { AdamMomentsState } from '../optim/moments.js';
+import type { FactoredMoments } from '../engine/ort/host-factored.js';
 import { factorSecondMoment, type MomentFactors, type SecondMoments } from '../schedule/second-moments.js';
 
 /** The probe's magnitude state: chain(scaleByAdam, scaleByLearningRate) keeps Adam's moments first. */
@@ -45,4 +46,21 @@ export function hostSecondMoments(
     params[name] = factorSecondMoment(vhat, v[name].shape);
   }
   return { step: count, beta2, params };
+}
+
+/**
+ * The bias-corrected factors of the state: the same SecondMoments a full-Adam probe reports
+ * (R / (1 - b2^t), C / (1 - b2^t), v / (1 - b2^t)). Undefined before the first update. Copies.
+ */
+export function factoredSecondMoments(state: FactoredMoments, beta2: number): SecondMoments | undefined {
+  if (state.count < 1) return undefined;
+  const correction = 1 - beta2 ** state.count;
+  const params: Record<string, MomentFactors> = {};
+  for (const name of Object.keys(state.v).sort()) {
+    const v = state.v[name];
+    params[name] = 'rows' in v
+      ? { rows: Float32Array.from(v.rows, (x) => x / correction), cols: Float32Array.from(v.cols, (x) => x / correction) }
+      : { values: Float32Array.from(v.values, (x) => x / correction) };
+  }
+  return { step: state.count, beta2, params };
 }

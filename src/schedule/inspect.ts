@@ -90,6 +90,9 @@ export function formatArtifactTable(a: ArtifactBody & { checksum?: string }): st
     `model:       ${a.model.architecture}, ${a.model.params.length} parameters in ${a.model.groups.length} groups (${size.toLocaleString('en-US')} values), fingerprint ${shortHash(a.model.fingerprint)}`,
     `probe:       ${probeLine(p)}`,
     `             ${p.steps} of ${p.totalSteps} planned steps, batch ${p.batchSize} x seq ${p.seqLen}, seed ${p.seed}, grouping ${p.grouping}, backend ${p.backend}, engine ${p.engine}, data ${shortHash(p.dataFingerprint)}`,
+    ...(p.proxy
+      ? [`             on a ${p.proxy.numLayers}-layer proxy of the ${p.proxy.layerMap.length}-layer model: layer k's groups from proxy layer ${p.proxy.layerMap.map((j, k) => `${k}<-${j}`).join(', ')}`]
+      : []),
     `base lr:     ${formatRecord(p.baseSchedule)}`,
     `values:      ${scheduleTarget(a) === 'stepNorm'
       ? 'step norm m_G = ||u_Adam[G]|| / eta; train: w[G] -= eta(t) * s * m_G * g[G] / ||g[G]||'

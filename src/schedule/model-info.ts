@@ -59,6 +59,16 @@ export interface ProbeInfo {
   dataFingerprint: string;
   backend: string;
   engine: string;
+  /** Present when the probe ran on a shallower copy of the model (src/probe/proxy.ts). */
+  proxy?: ProbeProxy;
+}
+
+/** A proxy probe: the proxy's layer count, which proxy layer each model layer's groups came from, its fingerprint. */
+export interface ProbeProxy {
+  numLayers: number;
+  /** layerMap[k] = the proxy layer model layer k was mapped from (relative depth). */
+  layerMap: number[];
+  fingerprint: string;
 }
 
 /**

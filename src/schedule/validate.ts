@@ -5,7 +5,7 @@
 import { DECAYS } from '../optim/schedule-spec.js';
 import type { BaseScheduleSpec } from '../optim/schedules.js';
 import { isPlainObject, unpackArray, type DType, type NumericArray } from './codec.js';
-import type { GroupInfo, ModelInfo, OptimizerSpec, ParamInfo, PlainRecord, ProbeInfo } from './model-info.js';
+import type { GroupInfo, ModelInfo, OptimizerSpec, ParamInfo, PlainRecord, ProbeInfo, ProbeProxy } from './model-info.js';
 
 /**
  * The base-schedule ranges a file may hold (artifacts/FORMAT.md). A probe's peak learning rate above 10 has
@@ -153,7 +153,20 @@ export class FieldChecker {
       dataFingerprint: this.string(o.dataFingerprint, `${path}.dataFingerprint`),
       backend: this.string(o.backend, `${path}.backend`),
       engine: this.string(o.engine, `${path}.engine`),
+      ...(o.proxy === undefined ? {} : { proxy: this.proxy(o.proxy, `${path}.proxy`) }),
     };
+  }
+
+  proxy(x: unknown, path: string): ProbeProxy {
+    const o = this.object(x, path);
+    const numLayers = this.int(o.numLayers, `${path}.numLayers`, 1);
+    if (!Array.isArray(o.layerMap) || o.layerMap.length <= numLayers) this.fail(`${path}.layerMap`, `must be a list longer than numLayers = ${numLayers}`);
+    const layerMap = (o.layerMap as unknown[]).map((j, k) => {
+      const v = this.int(j, `${path}.layerMap[${k}]`, 0);
+      if (v >= numLayers) this.fail(`${path}.layerMap[${k}]`, `must be below numLayers = ${numLayers}, got ${v}`);
+      return v;
+    });
+    return { numLayers, layerMap, fingerprint: this.string(o.fingerprint, `${path}.fingerprint`) };
   }
 }
 

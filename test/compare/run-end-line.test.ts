@@ -22,7 +22,7 @@ describe('runEndLine', () => {
   });
 
   it('a probe prints no line', () => {
-    const probe: ProbeRun = { name: 'probe-tensor-p0.1-s0', seed: 0, tracePath: 't', wallSeconds: 1, peakRssBytes: 1, steps: 2 };
+    const probe: ProbeRun = { name: 'probe-tensor-p0.1-s0', seed: 0, tracePath: 't', wallSeconds: 1, peakRssBytes: 1, steps: 2, optimizerStateBytes: 16 };
     expect(runEndLine(probe)).toBeUndefined();
   });
 });

@@ -15,6 +15,9 @@ import { dropoutFeeds } from './dropout.js';
 import { batchFeeds, paramFeeds } from './feeds.js';
 import { buildGradGraph, gradOutput, TRAINING_SESSION } from './graphs.js';
 import { adamStepInPlace } from './host-adam.js';
+import {
+  factoredGraftStepInPlace, factoredStateBytes, initialFactoredMoments, type FactoredMoments, type Magnitude,
+} from './host-factored.js';
 import { checkOrtConfig } from './loss-and-grads.js';
 import type { AdamHyper } from './step-graph.js';
 import { initialMoments, type AdamMoments, type OrtStepTrainer } from './step-trainer.js';
@@ -32,21 +35,35 @@ export interface HostAdamOptions {
   seed?: number;
   /** Adam's state to continue from (a checkpoint's). */
   moments?: AdamMoments;
+  /**
+   * The graft's magnitude (host-factored.ts): 'adam' (default) keeps m and v whole; 'factored-adam' keeps v as
+   * row and column statistics; 'factored-rms' also drops m. The factored ones are for the probe (rule 'graft').
+   */
+  magnitude?: Magnitude;
+}
+
+/** The host trainer: the step trainer's interface plus the factored magnitude's state. */
+export interface HostAdamTrainer extends OrtStepTrainer {
+  /** The factored magnitude's state (the trainer's own arrays), or undefined with 'adam' (see getMoments). */
+  getFactoredMoments(): FactoredMoments | undefined;
 }
 
 /** Loads the gradient graph; the trainer adopts `initial` and updates it in place. */
-export async function createHostAdamTrainer(config: BertConfig, initial: HostParams, o: HostAdamOptions): Promise<OrtStepTrainer> {
+export async function createHostAdamTrainer(config: BertConfig, initial: HostParams, o: HostAdamOptions): Promise<HostAdamTrainer> {
   checkOrtConfig(config);
   checkHostParams(config, initial);
   if (o.clipNorm !== undefined && !(o.clipNorm > 0)) throw new Error(`clipNorm = ${o.clipNorm} is invalid: expected a number > 0`);
   if (o.weightDecay && o.rule === 'graft') throw new Error('weight decay is not supported with the graft rule');
+  const magnitude = o.magnitude ?? 'adam';
+  if (magnitude !== 'adam' && (o.rule !== 'graft' || o.moments)) throw new Error(`the ${magnitude} magnitude is for the graft rule of a new probe only`);
   const shapes = paramShapes(config);
   const names = Object.keys(shapes);
   const groupOf = o.groupOf ?? ((n: string) => n);
   const members = new Map<string, string[]>();
   for (const name of names) members.set(groupOf(name), [...(members.get(groupOf(name)) ?? []), name]);
   const params: HostParams = Object.fromEntries(names.map((n) => [n, { shape: [...shapes[n]], data: initial[n].data }]));
-  const moments = initialMoments(shapes, names, o.moments);
+  const factored: FactoredMoments | undefined = magnitude === 'adam' ? undefined : initialFactoredMoments(shapes, magnitude === 'factored-adam');
+  const moments = factored ? undefined : initialMoments(shapes, names, o.moments);
   const session = await OrtSession.create(buildGradGraph(config), TRAINING_SESSION, 'the ort gradient graph');
   let taken = 0;
   return {
@@ -64,14 +81,15 @@ export async function createHostAdamTrainer(config: BertConfig, initial: HostPar
       const applied = Number.isFinite(loss) && Number.isFinite(gradNorm);
       const nonFinite = applied ? [] : names.filter((_, i) => !Number.isFinite(squares[i])).sort();
       const clipFactor = o.clipNorm === undefined ? 1 : Math.min(1, o.clipNorm / gradNorm);
-      const graftNorms = applied
-        ? adamStepInPlace(params, grads, moments, { rule: o.rule, members, lr: lrByParam, decay: stepOptions.decayByParam, clipFactor, hyper: o.adam })
-        : {};
+      let graftNorms = {};
+      if (applied && factored) graftNorms = factoredGraftStepInPlace(params, grads, factored, { members, lr: lrByParam, clipFactor, hyper: o.adam });
+      else if (applied) graftNorms = adamStepInPlace(params, grads, moments!, { rule: o.rule, members, lr: lrByParam, decay: stepOptions.decayByParam, clipFactor, hyper: o.adam });
       return { loss, accuracy: out.accuracy.data[0] as number, gradNorm, applied, nonFinite, graftNorms };
     },
     getParams: () => params,
     getMoments: () => moments,
-    stateBytes: () => 8 * names.reduce((n, name) => n + params[name].data.length, 0),
+    getFactoredMoments: () => factored,
+    stateBytes: () => (factored ? factoredStateBytes(factored) : 8 * names.reduce((n, name) => n + params[name].data.length, 0)),
     dispose: () => session.release(),
   };
 }
