@@ -18,8 +18,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runInChild } from '../compare/run-child.js';
+import { packageFile, TORCH_BENCH_SCRIPT } from '../package-files.js';
 import { findTorchPython, torchEnv } from './torch-python.js';
 import { prepareData } from '../data/prepare.js';
 import { buildArtifact } from '../schedule/artifact.js';
@@ -65,8 +65,6 @@ export interface MemoryBenchResult {
 /** The magnitude of the lean probe row. */
 const LEAN_MAGNITUDE = 'factored-rms';
 
-const TORCH_SCRIPT = fileURLToPath(new URL('../../scripts/bench-torch.py', import.meta.url));
-
 /** The Python to run PyTorch with and torch's version, or why there is none. */
 function findTorch(given?: string): { python: string; torch: MemoryBenchResult['torch'] } {
   const python = findTorchPython(given);
@@ -77,7 +75,7 @@ function findTorch(given?: string): { python: string; torch: MemoryBenchResult['
 
 /** One PyTorch job: its JSON line, or throws with the last line of its error output. */
 function runTorch(python: string, preset: string, optimizer: 'sgd' | 'adam', o: MemoryBenchOptions): Promise<{ msPerStep: number; peakRssMB: number; blasKernel: string }> {
-  const args = [TORCH_SCRIPT, '--preset', preset, '--optimizer', optimizer, '--batch', String(o.batchSize), '--seq', String(o.seqLen),
+  const args = [packageFile(TORCH_BENCH_SCRIPT), '--preset', preset, '--optimizer', optimizer, '--batch', String(o.batchSize), '--seq', String(o.seqLen),
     '--steps', String(Math.max(1, o.steps - 1)), '--warmup', '1'];
   return new Promise((resolve, reject) => {
     const child = spawn(python, args, { env: torchEnv(), stdio: ['ignore', 'pipe', 'pipe'] });

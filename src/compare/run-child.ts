@@ -1,9 +1,10 @@
 /**
- * Runs one training or probe job in a child Node process (src/compare/worker.ts through tsx) and
- * returns its reply. Progress messages are forwarded to `onProgress`.
+ * Runs one training or probe job in a child Node process (the compare worker: src/compare/worker.ts
+ * through tsx when running from the sources, dist/compare/worker.js from the built package) and returns
+ * its reply. Progress messages are forwarded to `onProgress`.
  */
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { COMPARE_WORKER, entryCommand } from '../package-files.js';
 import type { ProbeOptions } from '../probe/probe.js';
 import type { TrainSummary } from '../train/run.js';
 import type { TrainOptions } from '../train/train-options.js';
@@ -15,8 +16,6 @@ export type ChildJob =
 export type ChildReply =
   | { kind: 'train'; summary: TrainSummary; curve: [number, number][]; evalCurve: [number, number, number][] }
   | { kind: 'probe'; tracePath: string; wallSeconds: number; peakRssBytes: number; steps: number; msPerStepMedian: number; tokensPerSecond: number };
-
-const workerPath = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
 /**
  * The run's process was killed by a signal (Ctrl-C, kill, the out-of-memory killer): not a result of the
@@ -38,7 +37,8 @@ export class RunFailedError extends Error {}
 /** Runs `job` in its own process; with `timeoutMs`, kills it then and rejects with ChildStoppedError('a timeout of N s'). */
 export function runInChild(job: ChildJob, onProgress?: (done: number) => void, timeoutMs?: number): Promise<ChildReply> {
   return new Promise((resolve, reject) => {
-    const child = fork(workerPath, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const worker = entryCommand(COMPARE_WORKER);
+    const child = fork(worker.file, [], { execArgv: worker.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let settled = false;
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
       if (settled) return;
