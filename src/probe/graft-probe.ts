@@ -32,6 +32,7 @@ import { createHostAdamTrainer } from '../engine/ort/host-adam-trainer.js';
 import type { BertConfig } from '../model/config.js';
 import { disposeState } from '../optim/state.js';
 import { hostSecondMoments, probeSecondMoments } from './second-moments.js';
+import { checkInt } from '../options/validate.js';
 import { measureStabilityLimits, measureStabilityLimitsOnHost, peakStepLengths } from './stability-limits.js';
 import { createHostLossModel } from '../engine/ort/host-loss.js';
 import { disposeParams } from '../params.js';
@@ -87,15 +88,11 @@ export function normsOfState(state: GraftState<unknown, unknown>): Record<string
   return out;
 }
 
-function checkInt(name: string, v: number, min: number): void {
-  if (!Number.isInteger(v) || v < min) throw new Error(`probe: ${name} = ${v} is invalid: expected an integer >= ${min}`);
-}
-
 /** What both probe paths share: options checked, the base schedule, and the trace recorder with its provenance. */
 function startProbe(o: Omit<GraftProbeOptions, 'engine' | 'params'>) {
-  checkInt('probeSteps', o.probeSteps, 1);
+  checkInt('probe', 'probeSteps', o.probeSteps, 1);
   const every = o.recordEvery ?? 1;
-  checkInt('recordEvery', every, 1);
+  checkInt('probe', 'recordEvery', every, 1);
   const eta = baseSchedule(o.schedule);
   const spec = eta.spec as BaseScheduleSpec;
   const probe: ProbeInfo = {
