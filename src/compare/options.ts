@@ -87,7 +87,7 @@ export const COMPARE_SCHEMA: OptionSchema = {
   probeFractions: { kind: 'numbers', flag: 'probe-fractions', ...positiveUpTo(1), default: [0.1], help: 'probe lengths, as fractions of --steps' },
   groupings: { kind: 'enums', flag: 'groupings', choices: groupingNames, default: ['tensor'], help: 'schedule groupings' },
   methods: { kind: 'enums', flag: 'methods', choices: COMPRESS_METHODS, default: [RECOMMENDED_METHOD], help: 'compression methods' },
-  skipFractions: { kind: 'numbers', flag: 'skip-fractions', lo: 0, hi: 0.99, default: [0.2], help: 'transient share of the probe skipped by compression' },
+  skipFractions: { kind: 'numbers', flag: 'skip-fractions', lo: 0, hi: 1, hiOpen: true, default: [0.2], help: 'transient share of the probe skipped by compression' },
   targets: {
     kind: 'enums', flag: 'targets', choices: COMPRESS_TARGETS, default: [RECOMMENDED_TARGET],
     help: 'schedule targets: multiplier (per-group SGD rates), stepNorm (step lengths on normalised gradients)',
@@ -111,7 +111,7 @@ export const COMPARE_SCHEMA: OptionSchema = {
     kind: 'enums', flag: 'cap-by', choices: CAP_BASES, default: ['size'],
     help: 'what each cap compares: size (the per-coordinate step, or the multiplier), curvature (the step over the stability limit the probe measures at its end; variants named -curvcap<r>)',
   },
-  zeroGradTol: { kind: 'number', flag: 'zero-grad-tol', lo: 0, hi: 0.99, default: 1e-6, help: "groups with gradient RMS below this share of the median group's get the fallback multiplier" },
+  zeroGradTol: { kind: 'number', flag: 'zero-grad-tol', lo: 0, hi: 1, hiOpen: true, default: 1e-6, help: "groups with gradient RMS below this share of the median group's get the fallback multiplier" },
   reuse: { kind: 'boolean', flag: 'reuse', default: false, help: 'reuse runs already in --out with identical options, finished or diverged (add variants without rerunning baselines)' },
   maxMultiplier: { kind: 'number', flag: 'max-multiplier', lo: 0, loOpen: true, default: 1e4, help: 'clamp multipliers from above' },
   minMultiplier: { kind: 'number', flag: 'min-multiplier', lo: 0, loOpen: true, default: 1e-3, help: 'clamp multipliers from below' },

@@ -74,7 +74,7 @@ export function makeBatcher(options: BatcherOptions): Batcher {
     batchSize: B,
     stepsPerEpoch: Math.ceil(S / B),
     batchAt(step) {
-      if (!Number.isInteger(step) || step < 0) throw new Error(`step = ${step} is invalid: expected an integer >= 0`);
+      checkInt(undefined, 'step', step, 0);
       const rows: number[] = [];
       for (let j = 0; j < B; j++) {
         const p = step * B + j;

@@ -1,7 +1,8 @@
 /**
  * The options of the compression step (`extract`, `compress`) as a schema whose defaults are the recommended
  * values: factorized, step norms with the factored preconditioner at eps ratio 0.5, cap 2 by size. The command
- * line's flags come from it (src/cli/compress-flags.ts); compressTrace validates (resolveCompressOptions).
+ * line's flags come from it (src/cli/compress-flags.ts). Its limits are those resolveCompressOptions (compress.ts)
+ * enforces, which also reads the options stored in artifacts.
  */
 import type { OptionSchema } from '../options/schema.js';
 import {
@@ -17,7 +18,7 @@ export const COMPRESS_SCHEMA: OptionSchema = {
     kind: 'enum', flag: 'method', choices: COMPRESS_METHODS, default: RECOMMENDED_METHOD,
     help: 'constant: one multiplier per group; piecewise: knots over the probe; factorized: shared profile x per-group offset',
   },
-  skipFraction: { kind: 'number', flag: 'skip-fraction', lo: 0, hi: 0.99, default: d.skipFraction, help: 'share of the probe treated as transient and ignored' },
+  skipFraction: { kind: 'number', flag: 'skip-fraction', lo: 0, hi: 1, hiOpen: true, default: d.skipFraction, help: 'share of the probe treated as transient and ignored' },
   estimator: { kind: 'enum', flag: 'estimator', choices: ['median', 'trimmedMean'], default: d.estimator, help: 'constant method: statistic of ln c' },
   knots: { kind: 'int', flag: 'knots', lo: 2, hi: 64, default: d.knots, help: 'piecewise/factorized: knots over the probe' },
   minMultiplier: { kind: 'number', flag: 'min-multiplier', lo: 0, loOpen: true, default: d.minMultiplier, help: 'clamp multipliers from below' },
@@ -35,7 +36,7 @@ export const COMPRESS_SCHEMA: OptionSchema = {
     help: "what the cap compares: size (the per-coordinate step, or the multiplier); curvature (each group's step over its stability limit, measured at the probe's end)",
   },
   zeroGradTol: {
-    kind: 'number', flag: 'zero-grad-tol', lo: 0, hi: 0.99, default: d.zeroGradTol,
+    kind: 'number', flag: 'zero-grad-tol', lo: 0, hi: 1, hiOpen: true, default: d.zeroGradTol,
     help: "groups whose gradient RMS is below this share of the median group's (round-off, e.g. attention key bias) get the fallback",
   },
   flagSpread: { kind: 'number', flag: 'flag-spread', lo: 0, default: d.flagSpread, help: 'flag groups whose IQR of ln c exceeds this' },
