@@ -2,8 +2,7 @@
  * Flags shared by the commands that run a model (extract, train, compare): model, data, batches, engine.
  * Their defaults, limits and help come from RUN_SCHEMA (src/train/options.ts).
  */
-import type { RunOptions } from '../train/options.js';
-import { RUN_SCHEMA } from '../train/options.js';
+import { RUN_SCHEMA, type RunOptions } from '../train/options.js';
 import { UsageError, type FlagSpecs, type ParsedArgs } from './args.js';
 import { backendFlag } from './common.js';
 import { flagsOf, optionsFrom } from './schema-flags.js';

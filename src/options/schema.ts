@@ -52,10 +52,12 @@ export function checkOption(who: string, name: string, spec: OptionSpec, value: 
   }
 }
 
-/** The schema's defaults (options without one are left out). */
+/** The schema's defaults (options without one are left out); lists are copies, so a caller may change its own. */
 export function defaultsOf(schema: OptionSchema): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(schema)) if (spec.default !== undefined) out[key] = spec.default;
+  for (const [key, spec] of Object.entries(schema)) {
+    if (spec.default !== undefined) out[key] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
+  }
   return out;
 }
 

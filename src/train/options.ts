@@ -79,9 +79,3 @@ export function validateRunOptions(who: string, o: Partial<RunOptions>): RunOpti
   if (!isPresetName(r.preset)) throw new Error(`${who}: preset = "${r.preset}" is unknown: choose one of ${Object.keys(PRESETS).join(', ')}`);
   return r;
 }
-
-export { checkInt, checkNumber, stripUndefined } from '../options/validate.js';
-
-export function checkDecay(who: string, decay: unknown): void {
-  checkEnum(who, 'decay', decay, DECAYS);
-}
