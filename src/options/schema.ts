@@ -48,7 +48,9 @@ export function checkOption(who: string, name: string, spec: OptionSpec, value: 
         throw new Error(`${who}: ${name} = ${JSON.stringify(value)} is invalid: expected a list of ${(spec.choices ?? []).join(', ')}`);
       }
     });
-    case 'strings': return checkList(who, name, value, (x) => { if (typeof x !== 'string') throw new Error(`${who}: ${name} value ${JSON.stringify(x)} is invalid: expected a string`); });
+    case 'strings': return checkList(who, name, value, (x) => {
+      if (typeof x !== 'string') throw new Error(`${who}: ${name} value ${JSON.stringify(x)} is invalid: expected a string`);
+    });
   }
 }
 

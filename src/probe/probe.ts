@@ -55,15 +55,24 @@ export interface ProbeOptions extends RunOptions {
 export const PROBE_SCHEMA: OptionSchema = {
   totalSteps: { kind: 'int', flag: 'total-steps', lo: 1, default: 1000, help: 'length of the training the schedule is planned for' },
   probeSteps: { kind: 'int', flag: 'steps', lo: 1, help: 'probe steps (default: --probe-fraction of --total-steps)' },
-  probeFraction: { kind: 'number', flag: 'probe-fraction', lo: 0, loOpen: true, hi: 1, default: 0.1, help: 'share of --total-steps probed when --steps is not given' },
-  lr: { kind: 'number', flag: 'lr', lo: 0, loOpen: true, hi: 1e6, default: 1e-3, help: "Adam's peak learning rate (the base schedule's peak)" },
+  probeFraction: {
+    kind: 'number', flag: 'probe-fraction', lo: 0, loOpen: true, hi: 1, default: 0.1,
+    help: 'share of --total-steps probed when --steps is not given',
+  },
+  lr: {
+    kind: 'number', flag: 'lr', lo: 0, loOpen: true, hi: 1e6, default: 1e-3,
+    help: "Adam's peak learning rate (the base schedule's peak)",
+  },
   warmup: { kind: 'number', flag: 'warmup', lo: 0, hi: 1, hiOpen: true, default: 0.05, help: 'warmup as a fraction of --total-steps' },
   decay: { kind: 'enum', flag: 'decay', choices: DECAYS, default: 'linear', help: 'base schedule after warmup' },
   endLr: { kind: 'number', lo: 0, default: 0, help: 'base-schedule value at the last step for linear/cosine decay (at most lr)' },
   beta1: { kind: 'number', lo: 0, hi: 1, hiOpen: true, default: 0.9, help: "Adam's first-moment decay" },
   beta2: { kind: 'number', lo: 0, hi: 1, hiOpen: true, default: 0.999, help: "Adam's second-moment decay" },
   eps: { kind: 'number', lo: 0, loOpen: true, hi: 1, default: 1e-8, help: "Adam's epsilon" },
-  grouping: { kind: 'enum', flag: 'grouping', choices: groupingNames, default: 'tensor', help: 'parameter groups that get one multiplier each' },
+  grouping: {
+    kind: 'enum', flag: 'grouping', choices: groupingNames, default: 'tensor',
+    help: 'parameter groups that get one multiplier each',
+  },
   ortUpdate: {
     kind: 'enum', flag: 'ort-update', choices: ['host', 'graph'], default: 'host',
     help: 'with --engine ort: apply Adam#SGD in typed-array loops (host, lower peak memory) or inside the onnxruntime run (graph)',

@@ -18,11 +18,23 @@ export const COMPRESS_SCHEMA: OptionSchema = {
     kind: 'enum', flag: 'method', choices: COMPRESS_METHODS, default: RECOMMENDED_METHOD,
     help: 'constant: one multiplier per group; piecewise: knots over the probe; factorized: shared profile x per-group offset',
   },
-  skipFraction: { kind: 'number', flag: 'skip-fraction', lo: 0, hi: 1, hiOpen: true, default: d.skipFraction, help: 'share of the probe treated as transient and ignored' },
-  estimator: { kind: 'enum', flag: 'estimator', choices: ['median', 'trimmedMean'], default: d.estimator, help: 'constant method: statistic of ln c' },
+  skipFraction: {
+    kind: 'number', flag: 'skip-fraction', lo: 0, hi: 1, hiOpen: true, default: d.skipFraction,
+    help: 'share of the probe treated as transient and ignored',
+  },
+  estimator: {
+    kind: 'enum', flag: 'estimator', choices: ['median', 'trimmedMean'], default: d.estimator,
+    help: 'constant method: statistic of ln c',
+  },
   knots: { kind: 'int', flag: 'knots', lo: 2, hi: 64, default: d.knots, help: 'piecewise/factorized: knots over the probe' },
-  minMultiplier: { kind: 'number', flag: 'min-multiplier', lo: 0, loOpen: true, default: d.minMultiplier, help: 'clamp multipliers from below' },
-  maxMultiplier: { kind: 'number', flag: 'max-multiplier', lo: 0, loOpen: true, default: d.maxMultiplier, help: 'clamp multipliers from above' },
+  minMultiplier: {
+    kind: 'number', flag: 'min-multiplier', lo: 0, loOpen: true, default: d.minMultiplier,
+    help: 'clamp multipliers from below',
+  },
+  maxMultiplier: {
+    kind: 'number', flag: 'max-multiplier', lo: 0, loOpen: true, default: d.maxMultiplier,
+    help: 'clamp multipliers from above',
+  },
   target: {
     kind: 'enum', flag: 'target', choices: COMPRESS_TARGETS, default: RECOMMENDED_TARGET,
     help: 'multiplier: per-group SGD rates c = |u_Adam|/(eta |g|); stepNorm: step lengths m = |u_Adam|/eta applied to the group-normalised gradient',

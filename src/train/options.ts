@@ -58,7 +58,10 @@ export const RUN_SCHEMA: OptionSchema = {
   },
   vocabSize: { kind: 'int', flag: 'vocab-size', lo: 16, hi: 1_000_000, default: 8192, help: 'WordPiece vocabulary size' },
   batchSize: { kind: 'int', flag: 'batch-size', lo: 1, hi: 1_000_000, default: 32, help: 'sequences per batch' },
-  seqLen: { kind: 'int', flag: 'seq-len', lo: 3, hi: 65536, default: 128, help: "tokens per sequence (at most the model's maxPositions, 512 for the presets)" },
+  seqLen: {
+    kind: 'int', flag: 'seq-len', lo: 3, hi: 65536, default: 128,
+    help: "tokens per sequence (at most the model's maxPositions, 512 for the presets)",
+  },
   seed: { kind: 'int', flag: 'seed', lo: 0, hi: 0xffffffff, default: 0, help: 'seeds initialisation, data order and masking' },
   engine: {
     kind: 'enum', flag: 'engine', choices: ['ort', 'tfjs'], default: 'ort',
