@@ -42,6 +42,14 @@ export { runTraining, type TrainSummary } from './train/run.js';
 export type { TrainOptions } from './train/train-options.js';
 export { runCompare, type CompareResult } from './compare/run.js';
 
+// Options: one schema per job (defaults are the recommended values; the CLI flags are built from them).
+export { RUN_SCHEMA, type RunOptions } from './train/options.js';
+export { TRAIN_SCHEMA } from './train/train-options.js';
+export { PROBE_SCHEMA } from './probe/probe.js';
+export { COMPARE_SCHEMA, type CompareOptions } from './compare/options.js';
+export { COMPRESS_SCHEMA } from './schedule/compress-schema.js';
+export { applySchema, defaultsOf, type OptionSchema, type OptionSpec } from './options/schema.js';
+
 // Export and inference.
 export { exportOnnx, importOnnx } from './onnx/export.js';
 export { exportCheckpoint } from './onnx/export-checkpoint.js';

@@ -3,6 +3,7 @@
  * A seed fixes initialisation, data order and masking; each use draws from its own named stream
  * (`rng(seed, 'init')`, `rng(seed, 'mask', step)`), so adding draws to one never shifts another.
  */
+import { checkInt } from './options/validate.js';
 
 /** A 32-bit string/number hash (FNV-1a) used to derive stream seeds from labels. */
 export function hash32(text: string): number {
@@ -32,9 +33,7 @@ export interface Rng {
  * 32-bit avalanche; good statistical quality for this use and trivially reproducible.
  */
 export function rng(seed: number, ...labels: (string | number)[]): Rng {
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new Error(`seed = ${seed} is invalid: expected an integer in [0, 4294967295]`);
-  }
+  checkInt(undefined, 'seed', seed, 0, 0xffffffff);
   let state = hash32(`${seed}/${labels.join('/')}`);
   const next32 = (): number => {
     state = (state + 0x9e3779b9) >>> 0;

@@ -1,22 +1,28 @@
 /**
- * A small, strict flag parser: every command declares its flags; unknown flags, missing values and
- * values of the wrong type are usage errors (exit code 2) with a one-line message.
+ * Command-line flags: every command declares its flags; node:util parseArgs splits argv into options and
+ * positionals (`--name value`, `--name=value`, `--flag`, `--`), and this file adds what it lacks on Node 20:
+ * `--no-<flag>` negations, typed values, ranges and choices. Unknown flags, missing values and values of the
+ * wrong type are usage errors (exit code 2) with a one-line message.
  */
+import { parseArgs as splitArgs } from 'node:util';
+import { expectation, inInterval, type Interval } from '../options/validate.js';
 
 export class UsageError extends Error {}
 
 export type FlagType = 'string' | 'int' | 'number' | 'boolean' | 'list';
 
-export interface FlagSpec {
+export interface FlagSpec extends Interval {
   type: FlagType;
   /** One line for --help. */
   help: string;
   default?: string | number | boolean | string[];
-  /** Allowed values for string flags. */
+  /** Allowed values for string flags (and for each element of a list flag). */
   choices?: readonly string[];
-  /** Inclusive numeric range for int/number flags. */
+  /** Inclusive numeric range for int/number flags (and list elements); `loOpen`/`hiOpen` exclude an end. */
   min?: number;
   max?: number;
+  /** list flags: the type of each element (default string). */
+  items?: 'string' | 'int' | 'number';
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
@@ -27,57 +33,74 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-function parseValue(name: string, spec: FlagSpec, raw: string): FlagValue {
-  if (spec.type === 'string') {
-    if (spec.choices && !spec.choices.includes(raw)) {
-      throw new UsageError(`--${name} ${raw}: expected one of ${spec.choices.join(', ')}`);
-    }
-    return raw;
-  }
-  if (spec.type === 'list') return raw.split(',').filter((s) => s.length > 0);
+/** The interval a flag's numbers must lie in. */
+function intervalOf(spec: FlagSpec): Interval {
+  return { lo: spec.min, hi: spec.max, loOpen: spec.loOpen, hiOpen: spec.hiOpen };
+}
+
+function parseNumber(name: string, spec: FlagSpec, type: 'int' | 'number', raw: string): number {
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || (spec.type === 'int' && !Number.isInteger(value))) {
-    throw new UsageError(`--${name} ${raw}: expected ${spec.type === 'int' ? 'an integer' : 'a number'}`);
+  if (raw.trim() === '' || !Number.isFinite(value) || (type === 'int' && !Number.isInteger(value))) {
+    throw new UsageError(`--${name} ${raw}: expected ${type === 'int' ? 'an integer' : 'a number'}`);
   }
-  if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
-    throw new UsageError(`--${name} ${raw}: expected a value in [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}]`);
-  }
+  if (!inInterval(value, intervalOf(spec))) throw new UsageError(`--${name} ${raw}: expected ${expectation(type, intervalOf(spec))}`);
   return value;
 }
 
-/** Parses `--name value`, `--name=value`, `--flag`, `--no-flag`; everything else is positional. */
+function checkChoice(name: string, spec: FlagSpec, raw: string): void {
+  if (spec.choices && !spec.choices.includes(raw)) throw new UsageError(`--${name} ${raw}: expected one of ${spec.choices.join(', ')}`);
+}
+
+function parseValue(name: string, spec: FlagSpec, raw: string): FlagValue {
+  if (spec.type === 'string') {
+    checkChoice(name, spec, raw);
+    return raw;
+  }
+  if (spec.type === 'list') {
+    const items = raw.split(',').filter((s) => s.length > 0);
+    for (const item of items) {
+      if (spec.items === 'int' || spec.items === 'number') parseNumber(name, spec, spec.items, item);
+      else checkChoice(name, spec, item);
+    }
+    return items;
+  }
+  return parseNumber(name, spec, spec.type as 'int' | 'number', raw);
+}
+
+/** Parses argv against the specs; defaults fill the flags not given. */
 export function parseArgs(argv: string[], specs: FlagSpecs): ParsedArgs {
+  const options: Record<string, { type: 'string' | 'boolean' }> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
+    if (spec.type === 'boolean' && !(`no-${name}` in specs)) options[`no-${name}`] = { type: 'boolean' };
+  }
+  // Not strict: parseArgs would refuse `--lr -1` and `--flag=false`; unknown names are refused below instead.
+  const { tokens } = splitArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   const flags: Record<string, FlagValue> = {};
   const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
+  for (const token of tokens) {
+    if (token.kind === 'positional') positionals.push(token.value);
+    if (token.kind !== 'option') continue;
+    if (token.rawName.length < 3 || !token.rawName.startsWith('--')) {
+      positionals.push(token.rawName); // a short option such as -x: not a flag of ours; "-" alone is a positional already
       continue;
     }
-    const eq = arg.indexOf('=');
-    let name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    let inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    let name = token.name;
+    let value = token.value;
     if (!(name in specs) && name.startsWith('no-') && specs[name.slice(3)]?.type === 'boolean') {
       name = name.slice(3);
-      inline = 'false';
+      if (value !== undefined) throw new UsageError(`--no-${name} takes no value`);
+      value = 'false';
     }
     const spec = specs[name];
     if (!spec) throw new UsageError(`unknown flag --${name} (see --help)`);
     if (spec.type === 'boolean') {
-      if (inline !== undefined && inline !== 'true' && inline !== 'false') {
-        throw new UsageError(`--${name}=${inline}: expected true or false`);
-      }
-      flags[name] = inline === undefined ? true : inline === 'true';
+      if (value !== undefined && value !== 'true' && value !== 'false') throw new UsageError(`--${name}=${value}: expected true or false`);
+      flags[name] = value === undefined ? true : value === 'true';
       continue;
     }
-    const raw = inline ?? argv[++i];
-    if (raw === undefined) throw new UsageError(`--${name} needs a value`);
-    flags[name] = parseValue(name, spec, raw);
+    if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    flags[name] = parseValue(name, spec, value);
   }
   for (const [name, spec] of Object.entries(specs)) {
     if (flags[name] === undefined && spec.default !== undefined) flags[name] = spec.default;
@@ -85,13 +108,26 @@ export function parseArgs(argv: string[], specs: FlagSpecs): ParsedArgs {
   return { flags, positionals };
 }
 
-/** The --help text for a command. */
+/** "<int in [1, 64]>", "<tensor|block>", "<number list>": the value a flag takes, as --help shows it. */
+function argumentOf(spec: FlagSpec): string {
+  if (spec.type === 'boolean') return '';
+  if (spec.choices) return spec.type === 'list' ? ` <${spec.choices.join('|')},...>` : ` <${spec.choices.join('|')}>`;
+  const numeric = spec.type === 'int' || spec.type === 'number' ? spec.type : spec.type === 'list' ? spec.items : undefined;
+  if (numeric === 'int' || numeric === 'number') {
+    const what = expectation(numeric, intervalOf(spec)).replace(/^an? /, '').replace('finite number', 'number');
+    return spec.type === 'list' ? ` <${what},...>` : ` <${what}>`;
+  }
+  return ` <${spec.type}>`;
+}
+
+function formatDefault(spec: FlagSpec): string {
+  if (spec.default === undefined || spec.default === false) return '';
+  return ` (default: ${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)})`;
+}
+
+/** The --help text for a command: every flag with its value type, limits, default and help line. */
 export function formatHelp(usage: string, summary: string, specs: FlagSpecs, details = ''): string {
-  const rows = Object.entries(specs).map(([name, spec]) => {
-    const arg = spec.type === 'boolean' ? '' : spec.choices ? ` <${spec.choices.join('|')}>` : ` <${spec.type}>`;
-    const def = spec.default !== undefined && spec.default !== false ? ` (default: ${String(spec.default)})` : '';
-    return [`  --${name}${arg}`, `${spec.help}${def}`];
-  });
+  const rows = Object.entries(specs).map(([name, spec]) => [`  --${name}${argumentOf(spec)}`, `${spec.help}${formatDefault(spec)}`]);
   const width = Math.max(0, ...rows.map(([left]) => left.length)) + 2;
   const lines = rows.map(([left, right]) => left.padEnd(width) + right);
   return [`usage: ${usage}`, '', summary, ...(details ? ['', details] : []), '', 'options:', ...lines, ''].join('\n');

@@ -3,8 +3,7 @@
  */
 import * as path from 'node:path';
 import { extractSchedule } from '../probe/extract.js';
-import { MAGNITUDES, type Magnitude } from '../engine/ort/host-factored.js';
-import { RECOMMENDED_STABILITY_BATCHES } from '../probe/stability-limits.js';
+import { PROBE_SCHEMA } from '../probe/probe.js';
 import { saveArtifact, saveTrace } from '../schedule/files.js';
 import { artifactSummaryJson, formatArtifactTable } from '../schedule/inspect.js';
 import { openMetricsLog } from '../train/metrics.js';
@@ -13,36 +12,13 @@ import type { Command } from './command.js';
 import { setupBackend } from './common.js';
 import { compressFlags, compressOptionsFrom } from './compress-flags.js';
 import { progress } from './progress.js';
+import { flagsOf, optionsFrom } from './schema-flags.js';
 import { noPositionals, runFlags, runOptionsFrom } from './run-flags.js';
 import { stopOnSignals } from './signals.js';
 
 const flags: FlagSpecs = {
   ...runFlags,
-  'total-steps': { type: 'int', min: 1, default: 1000, help: 'length of the training the schedule is planned for' },
-  steps: { type: 'int', min: 1, help: 'probe steps (default: --probe-fraction of --total-steps)' },
-  'probe-fraction': { type: 'number', min: 0, max: 1, default: 0.1, help: 'share of --total-steps probed when --steps is not given' },
-  lr: { type: 'number', min: 0, default: 1e-3, help: "Adam's peak learning rate (the base schedule's peak)" },
-  warmup: { type: 'number', min: 0, max: 0.99, default: 0.05, help: 'warmup as a fraction of --total-steps' },
-  decay: { type: 'string', choices: ['linear', 'cosine', 'constant', 'inverse-sqrt'], default: 'linear', help: 'base schedule after warmup' },
-  grouping: { type: 'string', choices: ['tensor', 'block', 'type', 'global'], default: 'tensor', help: 'parameter groups that get one multiplier each' },
-  'ort-update': {
-    type: 'string', choices: ['host', 'graph'], default: 'host',
-    help: 'with --engine ort: apply Adam#SGD in typed-array loops (host, lower peak memory) or inside the onnxruntime run (graph)',
-  },
-  magnitude: {
-    type: 'string', choices: [...MAGNITUDES], default: 'adam',
-    help: "the step length grafted onto SGD's direction: adam (m and v per value, 2 x params of state), factored-adam " +
-      '(v as row and column statistics per matrix, m kept: 1 x params) or factored-rms (no m either: O(rows + cols) per matrix); the factored ones run on --engine ort',
-  },
-  'proxy-layers': {
-    type: 'int', min: 0, default: 0,
-    help: 'probe a copy of the model with this many encoder layers (same width) and map its schedule onto the model by relative depth; 0 probes the model itself',
-  },
-  'record-every': { type: 'int', min: 1, default: 1, help: 'record a trace sample every k steps' },
-  'stability-batches': {
-    type: 'int', min: 0, max: 64, default: RECOMMENDED_STABILITY_BATCHES,
-    help: 'after the probe, measure each group\'s stability limit on this many batches (one forward pass per group and batch; --cap-by curvature needs it); 0 skips it',
-  },
+  ...flagsOf(PROBE_SCHEMA),
   ...compressFlags,
   out: { type: 'string', help: 'artifact file (default runs/<preset>.graft; the trace goes beside it as .trace)' },
   json: { type: 'boolean', help: 'print the artifact summary as JSON instead of a table' },
@@ -79,18 +55,7 @@ export const extractCommand: Command = {
       const result = await extractSchedule(
         {
           ...runOptionsFrom(args, backend),
-          totalSteps: flag.int(args, 'total-steps'),
-          probeSteps: flag.int(args, 'steps'),
-          probeFraction: flag.num(args, 'probe-fraction'),
-          lr: flag.num(args, 'lr'),
-          warmup: flag.num(args, 'warmup'),
-          decay: flag.str(args, 'decay') as 'linear',
-          grouping: flag.str(args, 'grouping') as 'tensor',
-          recordEvery: flag.int(args, 'record-every'),
-          stabilityBatches: flag.int(args, 'stability-batches'),
-          ortUpdate: flag.str(args, 'ort-update') as 'host' | 'graph',
-          magnitude: flag.str(args, 'magnitude') as Magnitude,
-          proxyLayers: flag.int(args, 'proxy-layers'),
+          ...optionsFrom(PROBE_SCHEMA, args),
           compress: compressOptionsFrom(args),
         },
         {

@@ -1,6 +1,8 @@
 /**
  * A progress line on stderr for long work: step, rate, ETA and caller-provided fields.
  * Redraws in place on a TTY; elsewhere prints a line every `everySeconds`.
+ * It writes through the command's `err` (CommandIo, which the tests capture) and reads an injectable clock;
+ * cli-progress writes to a stream on its own timer, so it would need a fake stream and timers to do the same.
  */
 
 export interface Progress {

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { fillMaskFromFiles } from '../eval/jobs.js';
 import { exportCheckpoint } from '../onnx/export-checkpoint.js';
 import { extractSchedule } from '../probe/extract.js';
+import { PROBE_SCHEMA } from '../probe/probe.js';
+import { TRAIN_SCHEMA } from '../train/train-options.js';
 import { saveArtifact, saveTrace } from '../schedule/files.js';
 import { flag, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
@@ -15,6 +17,7 @@ import { setupBackend } from './common.js';
 import { writeChart } from './inspect.js';
 import { plotArtifact } from '../plot/artifact-plot.js';
 import { progress } from './progress.js';
+import { flagsOf } from './schema-flags.js';
 import { noPositionals, runFlags, runOptionsFrom } from './run-flags.js';
 import { formatSummary, trainWithProgress } from './train.js';
 
@@ -30,11 +33,11 @@ export const QUICKSTART_SENTENCES = [
 // token sees its neighbours through attention only, and attention starts out uniform: over 64 or 128 tokens
 // a neighbour's share is too small to learn from in a few thousand steps, and the model stays context-blind
 // (at [MASK] inputs it scores the unigram loss); over 16 tokens it leaves that plateau (artifacts/README.md,
-// "Short sequences"). Batch 64 x 16 tokens (the 1024 tokens per step of the 16 x 64 comparisons), 4000 steps,
-// init std 0.05 (attention learns faster from it at this width), a 400-step probe at Adam's best lr, the step
-// norm with the factorized time profile + factored preconditioner at eps ratio 0.5 (extract's own defaults), and
-// the schedule at its best scale: the best settings of the shipped 3-seed comparisons at this shape
-// (artifacts/compare-quickstart), whose factorized comparison's seed-0 run this is.
+// "Short sequences"). Batch 64 x 16 tokens, 4000 steps, init std 0.05 (attention learns faster from it at this
+// width), a 400-step probe at Adam's lr 1e-3, extract's compression defaults, and the schedule at scale 8: the
+// settings of artifacts/compare-quickstart, where their measurements are.
+const probeFlags = flagsOf(PROBE_SCHEMA, ['lr']);
+const trainFlags = flagsOf(TRAIN_SCHEMA, ['scheduleScale']);
 const flags: FlagSpecs = {
   ...runFlags,
   'batch-size': { ...runFlags['batch-size'], default: 64 },
@@ -42,9 +45,9 @@ const flags: FlagSpecs = {
   'init-std': { ...runFlags['init-std'], default: 0.05, help: 'std of the truncated-normal weight initialisation (0.05: attention learns faster than from BERT\'s 0.02 at this width)' },
   steps: { type: 'int', min: 10, default: 4000, help: 'training steps (the probe runs --probe-fraction of them first)' },
   'probe-fraction': { type: 'number', min: 0.01, max: 1, default: 0.1, help: 'probe length as a fraction of --steps' },
-  lr: { type: 'number', min: 0, default: 1e-3, help: "Adam's peak learning rate in the probe (the base schedule's peak; 1e-3: Adam's best in the shipped quickstart comparison)" },
-  'preconditioner-eps': compressFlags['preconditioner-eps'], // extract's default, best at this shape
-  'schedule-scale': { type: 'number', min: 0, default: 8, help: 'global scale on the schedule (8: best at probe lr 1e-3 in the shipped quickstart comparison)' },
+  lr: { ...probeFlags.lr, help: "Adam's peak learning rate in the probe (the base schedule's peak)" },
+  'preconditioner-eps': { ...compressFlags['preconditioner-eps'] },
+  'schedule-scale': { ...trainFlags['schedule-scale'], default: 8, help: 'global scale on the schedule' },
   out: { type: 'string', default: 'runs/quickstart', help: 'folder for the schedule, the run, and model.onnx' },
 };
 
@@ -64,6 +67,7 @@ export const quickstartCommand: Command = {
     let bar: ReturnType<typeof progress> | undefined;
     const extracted = await extractSchedule({
       ...run, totalSteps: steps, probeFraction: flag.num(args, 'probe-fraction'), lr: flag.num(args, 'lr'),
+      stabilityBatches: 0, // no stability limits: its compression caps by size, which does not need them
       compress: { preconditionerEps: flag.num(args, 'preconditioner-eps') },
     }, {
       onStart: (info) => { bar = progress('  probe', info.probeSteps, io.err, { isTTY: process.stderr.isTTY }); },

@@ -5,38 +5,18 @@ import * as path from 'node:path';
 import { scheduleDataNotice } from '../schedule/data-notice.js';
 import { loadArtifact } from '../schedule/files.js';
 import { runTraining, type TrainSummary } from '../train/run.js';
-import { usesSchedule, type TrainOptimizerName } from '../train/train-options.js';
+import { TRAIN_SCHEMA, usesSchedule, type TrainOptions } from '../train/train-options.js';
 import { flag, type FlagSpecs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { setupBackend } from './common.js';
 import { progress } from './progress.js';
+import { flagsOf, optionsFrom } from './schema-flags.js';
 import { noPositionals, runFlags, runOptionsFrom } from './run-flags.js';
 import { stopOnSignals } from './signals.js';
 
 const flags: FlagSpecs = {
   ...runFlags,
-  schedule: { type: 'string', help: 'schedule artifact from graftlr extract (for --optimizer static or hybrid)' },
-  optimizer: {
-    type: 'string', choices: ['static', 'sgd', 'adam', 'graft', 'hybrid'], default: 'static',
-    help: 'static: SGD x artifact multipliers, no state; sgd; adam; graft: online Adam#SGD; hybrid: static + Adam state for LayerNorm and biases (a reference, NOT stateless)',
-  },
-  steps: { type: 'int', min: 1, default: 1000, help: 'training steps' },
-  lr: { type: 'number', min: 0, help: "peak of the base schedule (default: static -> the artifact's; adam/graft 1e-3; sgd 0.1)" },
-  warmup: { type: 'number', min: 0, max: 0.99, help: "warmup fraction (default: static -> the artifact's; others 0.05)" },
-  decay: { type: 'string', choices: ['linear', 'cosine', 'constant', 'inverse-sqrt'], help: 'base schedule after warmup' },
-  'schedule-scale': { type: 'number', min: 0, default: 1, help: "global factor on the artifact's multipliers" },
-  'vector-scale': { type: 'number', min: 0, help: 'factor on the multipliers of LayerNorm and bias tensors instead of --schedule-scale (per-tensor schedules)' },
-  'hybrid-adam-lr': { type: 'number', min: 0, help: 'hybrid: peak Adam rate of LayerNorm and bias tensors, same shape as the base schedule (default 1e-3)' },
-  beta1: { type: 'number', min: 0, max: 0.999999, help: "adam/graft/hybrid: Adam's first-moment decay (default 0.9; 0: no momentum)" },
-  beta2: { type: 'number', min: 0, max: 0.999999, help: "adam/graft/hybrid: Adam's second-moment decay (default 0.999)" },
-  momentum: { type: 'number', min: 0, max: 0.999999, help: 'static: heavy-ball momentum on the gradient before the step-norm rule; one buffer per parameter, NOT stateless (a reference for what momentum adds)' },
-  'clip-norm': { type: 'number', min: 0, help: 'clip gradients to this global norm (stateless)' },
-  'weight-decay': { type: 'number', min: 0, max: 1, default: 0, help: 'decoupled weight decay (stateless)' },
-  'eval-every': { type: 'int', min: 0, help: 'evaluate held-out splits every N steps (default steps/10; 0: end only)' },
-  'checkpoint-every': { type: 'int', min: 0, help: 'checkpoint every N steps (default steps/10; 0: end and stop only)' },
-  out: { type: 'string', help: 'run folder (default runs/<optimizer>-<preset>)' },
-  resume: { type: 'boolean', help: 'continue the run in --out from its last checkpoint' },
-  init: { type: 'string', help: 'start from exported weights: model.onnx or a Hugging Face folder (graftlr export)' },
+  ...flagsOf(TRAIN_SCHEMA),
   json: { type: 'boolean', help: 'print the summary as JSON' },
 };
 
@@ -111,29 +91,12 @@ export const trainCommand: Command = {
   async run(args, io) {
     noPositionals(args);
     const backend = await setupBackend(args, io);
-    const optimizer = flag.str(args, 'optimizer') as TrainOptimizerName;
-    const preset = flag.str(args, 'preset') ?? 'tiny';
+    const run = runOptionsFrom(args, backend);
+    const options = optionsFrom(TRAIN_SCHEMA, args) as Partial<TrainOptions>;
     const summary = await trainWithProgress({
-      ...runOptionsFrom(args, backend),
-      optimizer,
-      schedule: flag.str(args, 'schedule'),
-      steps: flag.int(args, 'steps'),
-      lr: flag.num(args, 'lr'),
-      warmup: flag.num(args, 'warmup'),
-      decay: flag.str(args, 'decay') as 'linear' | undefined,
-      scheduleScale: flag.num(args, 'schedule-scale'),
-      vectorScale: flag.num(args, 'vector-scale'),
-      hybridAdamLr: flag.num(args, 'hybrid-adam-lr'),
-      beta1: flag.num(args, 'beta1'),
-      beta2: flag.num(args, 'beta2'),
-      momentum: flag.num(args, 'momentum'),
-      clipNorm: flag.num(args, 'clip-norm'),
-      weightDecay: flag.num(args, 'weight-decay'),
-      evalEvery: flag.int(args, 'eval-every'),
-      checkpointEvery: flag.int(args, 'checkpoint-every'),
-      outDir: flag.str(args, 'out') ?? path.join('runs', `${optimizer}-${preset}`),
-      resume: flag.bool(args, 'resume'),
-      init: flag.str(args, 'init'),
+      ...run,
+      ...options,
+      outDir: options.outDir ?? path.join('runs', `${options.optimizer}-${run.preset}`),
     }, io);
     io.out(flag.bool(args, 'json') ? JSON.stringify(summary) : formatSummary(summary));
     return summary.stopped ? 130 : 0;

@@ -4,11 +4,17 @@
  * multipliers) for static SGD. The knobs that decide whether a static schedule works are lists, so one
  * call can rank several variants.
  */
-import { PRECONDITIONER_KINDS, RECOMMENDED_CAP_RATIO, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER, RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, type CompressMethod, type CompressTarget, type PreconditionerKind } from '../schedule/compress.js';
-import type { GroupingName } from '../model/groups.js';
-import { isMagnitude, MAGNITUDES, type Magnitude } from '../engine/ort/host-factored.js';
+import { groupingNames, type GroupingName } from '../model/groups.js';
+import { DECAYS } from '../optim/schedule-spec.js';
+import { MAGNITUDES, type Magnitude } from '../engine/ort/host-factored.js';
+import { applySchema, defaultsOf, type OptionSchema } from '../options/schema.js';
+import { checkInt, checkList } from '../options/validate.js';
+import {
+  COMPRESS_METHODS, COMPRESS_TARGETS, PRECONDITIONER_KINDS, RECOMMENDED_CAP_RATIO, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER,
+  RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, type CompressMethod, type CompressTarget, type PreconditionerKind,
+} from '../schedule/compress.js';
 import { CAP_BASES, type CapBasis } from '../schedule/stability.js';
-import { checkInt, checkNumber, stripUndefined, validateRunOptions, type Decay, type RunOptions } from '../train/options.js';
+import { validateRunOptions, type Decay, type RunOptions } from '../train/options.js';
 
 export interface CompareOptions extends RunOptions {
   /** Training steps of every run. */
@@ -76,55 +82,108 @@ export interface CompareOptions extends RunOptions {
   outDir: string;
 }
 
-export const COMPARE_DEFAULTS = {
-  steps: 300, warmup: 0.05, decay: 'linear' as Decay,
-  adamLrs: [1e-3, 2e-3, 4e-3], sgdLrs: [0.125, 0.25, 0.5], staticScales: [2, 4, 8],
-  probeFractions: [0.1], groupings: ['tensor'] as GroupingName[], methods: [RECOMMENDED_METHOD] as CompressMethod[],
-  skipFractions: [0.2], targets: [RECOMMENDED_TARGET] as CompressTarget[], preconditioners: [RECOMMENDED_PRECONDITIONER] as PreconditionerKind[], preconditionerEps: [RECOMMENDED_PRECONDITIONER_EPS], capRatios: [RECOMMENDED_CAP_RATIO], zeroGradTol: 1e-6, reuse: false, maxMultiplier: 1e4, minMultiplier: 1e-3, evalPoints: 5, includeGraft: true,
-  tuneSeedOnly: true, includeHybrid: true,
-  outDir: 'runs/compare-tiny',
+const positiveUpTo = (hi: number) => ({ lo: 0, loOpen: true, hi });
+
+/** Defaults, limits and help of the options `compare` adds to RunOptions (its flags come from here). */
+export const COMPARE_SCHEMA: OptionSchema = {
+  steps: { kind: 'int', flag: 'steps', lo: 2, default: 300, help: 'training steps of every run' },
+  warmup: {
+    kind: 'number', flag: 'warmup', lo: 0, hi: 1, hiOpen: true, default: 0.05,
+    help: 'base schedule warmup fraction (all methods)',
+  },
+  decay: { kind: 'enum', flag: 'decay', choices: DECAYS, default: 'linear', help: 'base schedule after warmup' },
+  adamLrs: { kind: 'numbers', flag: 'adam-lrs', ...positiveUpTo(1), default: [1e-3, 2e-3, 4e-3], help: 'Adam peak learning rates swept' },
+  sgdLrs: {
+    kind: 'numbers', flag: 'sgd-lrs', ...positiveUpTo(1e4), default: [0.125, 0.25, 0.5],
+    help: 'plain SGD peak learning rates swept',
+  },
+  staticScales: {
+    kind: 'numbers', flag: 'static-scales', ...positiveUpTo(1e4), default: [2, 4, 8],
+    help: 'global scales on the static multipliers swept',
+  },
+  probeFractions: {
+    kind: 'numbers', flag: 'probe-fractions', ...positiveUpTo(1), default: [0.1],
+    help: 'probe lengths, as fractions of --steps',
+  },
+  groupings: { kind: 'enums', flag: 'groupings', choices: groupingNames, default: ['tensor'], help: 'schedule groupings' },
+  magnitudes: {
+    kind: 'enums', flag: 'magnitudes', choices: MAGNITUDES, default: ['adam'],
+    help: "the probe's magnitudes: adam, factored-adam (v as row/column statistics), factored-rms (no first moment either); variants named -<magnitude>",
+  },
+  proxyLayers: {
+    kind: 'ints', flag: 'proxy-layers', lo: 0, default: [0],
+    help: 'probe shallower copies of the model with these many encoder layers (0: the model itself); variants named -proxy<N>',
+  },
+  methods: { kind: 'enums', flag: 'methods', choices: COMPRESS_METHODS, default: [RECOMMENDED_METHOD], help: 'compression methods' },
+  skipFractions: {
+    kind: 'numbers', flag: 'skip-fractions', lo: 0, hi: 1, hiOpen: true, default: [0.2],
+    help: 'transient share of the probe skipped by compression',
+  },
+  targets: {
+    kind: 'enums', flag: 'targets', choices: COMPRESS_TARGETS, default: [RECOMMENDED_TARGET],
+    help: 'schedule targets: multiplier (per-group SGD rates), stepNorm (step lengths on normalised gradients)',
+  },
+  preconditioners: {
+    kind: 'enums', flag: 'preconditioners', choices: PRECONDITIONER_KINDS, default: [RECOMMENDED_PRECONDITIONER],
+    help: "fixed per-coordinate preconditioners: none, factored (Adam's second moments at the probe end as row/column factors; step-norm targets only)",
+  },
+  preconditionerEps: {
+    kind: 'numbers', flag: 'preconditioner-eps', ...positiveUpTo(100), default: [RECOMMENDED_PRECONDITIONER_EPS],
+    help: "factored: eps ratios swept (eps per tensor as a share of sqrt(its typical v~); caps P at 1/ratio times the typical coordinate's)",
+  },
+  capRatios: {
+    kind: 'numbers', flag: 'cap-ratios', lo: 0, default: [RECOMMENDED_CAP_RATIO],
+    help: 'stability caps swept: no group above this multiple of the median group multiplier (step norms: of the median per-coordinate step m/sqrt(size)); 0: off, else >= 1',
+    check: (who, name, v) => checkList(who, name, v, (c) => {
+      if (!(c === 0 || (typeof c === 'number' && c >= 1 && Number.isFinite(c)))) {
+        throw new Error(`${who}: ${name} value ${String(c)} is invalid: expected 0 (off) or a number >= 1`);
+      }
+    }),
+  },
+  capBases: {
+    kind: 'enums', flag: 'cap-by', choices: CAP_BASES, default: ['size'],
+    help: 'what each cap compares: size (the per-coordinate step, or the multiplier), curvature (the step over the stability limit the probe measures at its end; variants named -curvcap<r>)',
+  },
+  zeroGradTol: {
+    kind: 'number', flag: 'zero-grad-tol', lo: 0, hi: 1, hiOpen: true, default: 1e-6,
+    help: "groups with gradient RMS below this share of the median group's get the fallback multiplier",
+  },
+  reuse: {
+    kind: 'boolean', flag: 'reuse', default: false,
+    help: 'reuse runs already in --out with identical options, finished or diverged (add variants without rerunning baselines)',
+  },
+  maxMultiplier: { kind: 'number', flag: 'max-multiplier', lo: 0, loOpen: true, default: 1e4, help: 'clamp multipliers from above' },
+  minMultiplier: { kind: 'number', flag: 'min-multiplier', lo: 0, loOpen: true, default: 1e-3, help: 'clamp multipliers from below' },
+  evalPoints: { kind: 'int', flag: 'eval-points', lo: 1, default: 5, help: 'held-out evaluations per run (at most --steps)' },
+  includeGraft: { kind: 'boolean', flag: 'graft', default: true, help: 'include online Adam#SGD (--no-graft to skip)' },
+  seeds: {
+    kind: 'ints', flag: 'seeds', lo: 0, hi: 0xffffffff,
+    help: 'seeds of every method, e.g. 0,1,2 (default: --seed); the report gives mean ± sd over them',
+  },
+  tuneSeedOnly: {
+    kind: 'boolean', flag: 'tune-seed-only', default: true,
+    help: "sweep on the first seed only, then run each method's best setting on the other seeds (--no-tune-seed-only: every seed sweeps)",
+  },
+  includeHybrid: {
+    kind: 'boolean', flag: 'include-hybrid', default: true,
+    help: 'include the hybrid reference (Adam state for LayerNorm and biases, NOT stateless) at the best static scale (--no-include-hybrid to skip)',
+  },
+  hybridAdamLr: {
+    kind: 'number', flag: 'hybrid-adam-lr', ...positiveUpTo(1),
+    help: "peak Adam rate of the hybrid's LayerNorm and bias tensors (default: the best Adam lr of the sweep)",
+  },
+  outDir: { kind: 'string', default: 'runs/compare-tiny', help: 'folder of the report and of every run' },
 };
 
-function checkList(name: string, xs: unknown, lo: number, hi: number): void {
-  if (!Array.isArray(xs) || xs.length === 0) throw new Error(`compare: ${name} must list at least one value`);
-  for (const x of xs) checkNumber('compare', name, x, lo, hi);
-}
+/** The defaults of every compare option (RunOptions' included). */
+export const COMPARE_DEFAULTS = defaultsOf(COMPARE_SCHEMA) as Omit<CompareOptions, keyof RunOptions | 'seeds'>;
 
 export function validateCompareOptions(options: Partial<CompareOptions>): CompareOptions {
-  const base = validateRunOptions('compare', options);
-  const o = { ...COMPARE_DEFAULTS, ...stripUndefined(options), ...base } as CompareOptions;
-  checkInt('compare', 'steps', o.steps, 2);
-  checkList('adamLrs', o.adamLrs, 0, 1);
-  checkList('sgdLrs', o.sgdLrs, 0, 1e4);
-  checkList('staticScales', o.staticScales, 0, 1e4);
-  checkList('probeFractions', o.probeFractions, 0, 1);
-  checkList('skipFractions', o.skipFractions.map((x) => x + 1e-9), 0, 0.99);
-  if (!Array.isArray(o.capRatios) || o.capRatios.length === 0) throw new Error('compare: capRatios must list at least one value');
-  if (o.capBases !== undefined && (o.capBases.length === 0 || o.capBases.some((b) => !CAP_BASES.includes(b)))) {
-    throw new Error(`compare: capBases = ${JSON.stringify(o.capBases)} is invalid: expected a list of size, curvature`);
-  }
-  for (const c of o.capRatios) if (!(c === 0 || (c >= 1 && Number.isFinite(c)))) throw new Error(`compare: capRatios value ${c} is invalid: expected 0 (off) or a number >= 1`);
-  checkNumber('compare', 'zeroGradTol', o.zeroGradTol, 0, 0.99, true);
-  if (o.targets.length === 0 || o.targets.some((t) => t !== 'multiplier' && t !== 'stepNorm')) {
-    throw new Error(`compare: targets = ${JSON.stringify(o.targets)} is invalid: expected a list of multiplier, stepNorm`);
-  }
-  if (!Array.isArray(o.preconditioners) || o.preconditioners.length === 0 || o.preconditioners.some((p) => !PRECONDITIONER_KINDS.includes(p))) {
-    throw new Error(`compare: preconditioners = ${JSON.stringify(o.preconditioners)} is invalid: expected a list of ${PRECONDITIONER_KINDS.join(', ')}`);
-  }
-  checkList('preconditionerEps', o.preconditionerEps, Number.MIN_VALUE, 100);
-  if (o.magnitudes !== undefined && (o.magnitudes.length === 0 || o.magnitudes.some((m) => !isMagnitude(m)))) {
-    throw new Error(`compare: magnitudes = ${JSON.stringify(o.magnitudes)} is invalid: expected a list of ${MAGNITUDES.join(', ')}`);
-  }
-  if (o.proxyLayers !== undefined) {
-    if (o.proxyLayers.length === 0) throw new Error('compare: proxyLayers must list at least one value');
-    for (const n of o.proxyLayers) checkInt('compare', 'proxyLayers value', n, 0);
-  }
-  if (o.groupings.length === 0 || o.methods.length === 0) throw new Error('compare: groupings and methods must list at least one value');
-  checkInt('compare', 'evalPoints', o.evalPoints, 1, o.steps);
+  const who = 'compare';
+  const base = validateRunOptions(who, options);
+  const o = { ...applySchema<CompareOptions>(who, COMPARE_SCHEMA, options), ...base };
+  checkInt(who, 'evalPoints', o.evalPoints, 1, o.steps);
   o.seeds = o.seeds ?? [o.seed];
-  if (!Array.isArray(o.seeds) || o.seeds.length === 0) throw new Error('compare: seeds must list at least one seed');
-  for (const seed of o.seeds) checkInt('compare', 'seeds value', seed, 0);
   if (new Set(o.seeds).size !== o.seeds.length) throw new Error(`compare: seeds ${o.seeds.join(',')} repeat a seed: list each seed once`);
-  if (o.hybridAdamLr !== undefined) checkNumber('compare', 'hybridAdamLr', o.hybridAdamLr, 0, 1);
   return o;
 }

@@ -207,7 +207,7 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
       kind: 'probe', backend: o.backend, tracePath,
       options: {
         ...shared, seed, totalSteps: o.steps, probeSteps, lr: adamLr, grouping: spec.grouping,
-        ...(limits ? { stabilityBatches: RECOMMENDED_STABILITY_BATCHES } : {}),
+        stabilityBatches: limits ? RECOMMENDED_STABILITY_BATCHES : 0,
         ...(spec.magnitude !== 'adam' ? { magnitude: spec.magnitude } : {}), ...(spec.proxyLayers > 0 ? { proxyLayers: spec.proxyLayers } : {}),
       },
     }, o.reuse && fs.existsSync(tracePath) && (!limits || loadTrace(tracePath).stability !== undefined), hooks.onProgress);

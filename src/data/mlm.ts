@@ -14,6 +14,7 @@
  *     non-special token, 0.1 -> unchanged. Labels are the original ids.
  * Special tokens ([PAD], [UNK], [CLS], [SEP], [MASK]) are never selected.
  */
+import { checkInt } from '../options/validate.js';
 import type { MlmBatch } from './batch.js';
 import type { Sequences } from './pack.js';
 import type { SpecialIds } from './tokenizer.js';
@@ -55,7 +56,7 @@ export function makeBatcher(options: BatcherOptions): Batcher {
   const vocabSize = options.vocabSize ?? sequences.vocabSize;
   const specialIds = options.specialIds ?? sequences.specialIds;
   const S = sequences.count;
-  if (!Number.isInteger(B) || B < 1) throw new Error(`batchSize = ${B} is invalid: expected an integer >= 1`);
+  checkInt(undefined, 'batchSize', B, 1);
   if (S < 1) throw new Error('there are no training sequences: use a larger corpus');
   rng(seed); // validates the seed
   validateMasking(options.masking);
@@ -73,7 +74,7 @@ export function makeBatcher(options: BatcherOptions): Batcher {
     batchSize: B,
     stepsPerEpoch: Math.ceil(S / B),
     batchAt(step) {
-      if (!Number.isInteger(step) || step < 0) throw new Error(`step = ${step} is invalid: expected an integer >= 0`);
+      checkInt(undefined, 'step', step, 0);
       const rows: number[] = [];
       for (let j = 0; j < B; j++) {
         const p = step * B + j;
@@ -95,7 +96,7 @@ export function evalBatches(
   seed: number = EVAL_SEED,
   options: { maxSequences?: number; masking?: MaskingOptions } = {},
 ): MlmBatch[] {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize = ${batchSize} is invalid: expected an integer >= 1`);
+  checkInt(undefined, 'batchSize', batchSize, 1);
   const S = sequences.count;
   const cap = Math.min(S, options.maxSequences ?? S);
   const rows = Array.from({ length: cap }, (_, i) => Math.floor((i * S) / cap));

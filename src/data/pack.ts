@@ -6,6 +6,7 @@
  *
  * Only the last sequence can be short: it is filled with [PAD] (id 0), where attentionMask is 0.
  */
+import { checkInt } from '../options/validate.js';
 import type { SpecialIds } from './tokenizer.js';
 
 /** S sequences of length T, row-major in one array. */
@@ -41,9 +42,7 @@ export function packSequences(
   options: { seqLen: number; vocabSize: number; specialIds: Readonly<SpecialIds> },
 ): Sequences {
   const { seqLen, vocabSize, specialIds } = options;
-  if (!Number.isInteger(seqLen) || seqLen < 3 || seqLen > 65536) {
-    throw new Error(`seqLen = ${seqLen} is invalid: expected an integer in [3, 65536]`);
-  }
+  checkInt(undefined, 'seqLen', seqLen, 3, 65536);
   const body = seqLen - 2;
   const rows: number[][] = [];
   let at = 0;

@@ -4,6 +4,7 @@
  * CLI makes. With `cacheDir`, the tokenizer and the id streams are cached (cache.ts), keyed by the
  * data fingerprint and the vocabulary size; the sequence length is applied after the cache.
  */
+import { checkInt } from '../options/validate.js';
 import { DEFAULT_HELDOUT_FRACTION, loadFileCorpus, loadSotuCorpus, type Corpus } from './corpus.js';
 import { normalize } from './normalize.js';
 import { dataFingerprint } from './fingerprint.js';
@@ -66,8 +67,8 @@ export interface PreparedData {
 export function validatePrepareOptions(options: PrepareOptions): Required<Omit<PrepareOptions, 'cacheDir'>> & { cacheDir?: string } {
   const { corpus = 'sotu', vocabSize = 8192, seqLen = 128, heldoutFraction = DEFAULT_HELDOUT_FRACTION, cacheDir } = options;
   if (corpus !== 'sotu' && !Array.isArray(corpus)) throw new Error(`corpus = ${JSON.stringify(corpus)} is invalid: expected "sotu" or a list of text files/folders`);
-  if (!Number.isInteger(vocabSize) || vocabSize < 6 || vocabSize > 1_000_000) throw new Error(`vocabSize = ${vocabSize} is invalid: expected an integer in [6, 1000000]`);
-  if (!Number.isInteger(seqLen) || seqLen < 3 || seqLen > 65536) throw new Error(`seqLen = ${seqLen} is invalid: expected an integer in [3, 65536]`);
+  checkInt(undefined, 'vocabSize', vocabSize, 6, 1_000_000);
+  checkInt(undefined, 'seqLen', seqLen, 3, 65536);
   if (!(heldoutFraction > 0 && heldoutFraction < 1)) throw new Error(`heldoutFraction = ${heldoutFraction} is invalid: expected a number in (0, 1)`);
   return { corpus, vocabSize, seqLen, heldoutFraction, cacheDir };
 }

@@ -19,6 +19,7 @@
  * new count, and a popped entry whose count is no longer current is dropped. So the first current
  * entry popped is the true maximum, and the total (count, key) order makes ties deterministic.
  */
+import { checkInt } from '../options/validate.js';
 import { forEachWord, isIsolatedChar } from './pretokenize.js';
 import { PairHeap } from './pair-heap.js';
 import { CONTINUATION_PREFIX, MAX_CHARS_PER_WORD, SPECIAL_TOKENS, makeTokenizer, type Tokenizer } from './tokenizer.js';
@@ -39,12 +40,8 @@ const PAIR_SHIFT = 2 ** 21; // pair key = left * 2^21 + right; ids stay below 2^
 export function trainWordPieceVocab(normalizedTexts: Iterable<string>, options: WordPieceTrainOptions = {}): string[] {
   const vocabSize = options.vocabSize ?? 8192;
   const minFrequency = options.minFrequency ?? 2;
-  if (!Number.isInteger(vocabSize) || vocabSize < 6 || vocabSize > 1_000_000) {
-    throw new Error(`vocabSize = ${vocabSize} is invalid: expected an integer in [6, 1000000]`);
-  }
-  if (!Number.isInteger(minFrequency) || minFrequency < 1) {
-    throw new Error(`minFrequency = ${minFrequency} is invalid: expected an integer >= 1`);
-  }
+  checkInt(undefined, 'vocabSize', vocabSize, 6, 1_000_000);
+  checkInt(undefined, 'minFrequency', minFrequency, 1);
   // 1. Word counts.
   const wordCounts = new Map<string, number>();
   for (const text of normalizedTexts) forEachWord(text, (w) => wordCounts.set(w, (wordCounts.get(w) ?? 0) + 1));

@@ -4,6 +4,7 @@
  *   ids = [CLS] tokenize(text) [SEP];  logits = model(ids) (1, T, V);  for each [MASK] at t:
  *   p = softmax(logits[0, t, :]); the k largest p, each with the text where that [MASK] is replaced.
  */
+import { checkInt } from '../options/validate.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import type { OrtMlm } from './model.js';
 
@@ -47,7 +48,7 @@ export async function fillMask(model: OrtMlm, tokenizer: Tokenizer, text: string
   if (tokenizer.vocabSize !== V) {
     throw new Error(`the tokenizer has ${tokenizer.vocabSize} pieces but the model's vocabulary is ${V}: pass the tokenizer.json the model was trained with`);
   }
-  if (!Number.isInteger(topK) || topK < 1 || topK > V) throw new Error(`top-k = ${topK} is invalid: expected an integer in [1, ${V}]`);
+  checkInt(undefined, 'top-k', topK, 1, V);
   const ids = tokenizer.encode(text, { addSpecialTokens: true });
   const maskId = tokenizer.specialIds.mask;
   const positions = ids.flatMap((id, t) => (id === maskId ? [t] : []));

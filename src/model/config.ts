@@ -1,6 +1,7 @@
 /**
  * BERT-style encoder configuration: presets and validation.
  */
+import { checkInt as checkIntIn } from '../options/validate.js';
 
 export interface BertConfig {
   /** Vocabulary size V (token embedding rows; MLM output width). */
@@ -49,10 +50,8 @@ export function presetConfig(name: string, overrides: Partial<BertConfig> = {}):
   return validateConfig({ ...PRESETS[name], ...overrides });
 }
 
-function checkInt(name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(v) || v < min || v > max) {
-    throw new Error(`config.${name} = ${v} is invalid: expected an integer in [${min}, ${max}]`);
-  }
+function checkInt(name: string, v: number, min: number): void {
+  checkIntIn(undefined, `config.${name}`, v, min);
 }
 
 /** Returns the config if valid; otherwise throws an error naming the bad value and the allowed range. */

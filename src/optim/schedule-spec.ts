@@ -2,6 +2,7 @@
  * The base schedule of a run, schedules as plain data, and stretching a schedule to another length
  * (phase two runs the probe's base-schedule shape over its own number of steps).
  */
+import { checkInt } from '../options/validate.js';
 import { checkRange } from './base.js';
 import {
   constant, cosine, described, inverseSqrt, join, linear, linearWarmup, specOf, warmupThen,
@@ -22,11 +23,6 @@ export interface BaseScheduleOptions {
   endLr?: number;
 }
 
-function checkInteger(op: string, name: string, value: number, lo: number, hi: number): void {
-  checkRange(op, name, value, lo, hi, '[]');
-  if (!Number.isInteger(value)) throw new Error(`${op}: ${name} = ${value} is invalid: expected an integer in [${lo}, ${hi}]`);
-}
-
 /**
  * Warmup to peakLr over warmupSteps, then with s = t - warmupSteps and D = totalSteps - warmupSteps:
  *   linear:       peak + (end - peak) * min(s, D) / D
@@ -37,8 +33,8 @@ function checkInteger(op: string, name: string, value: number, lo: number, hi: n
 export function baseSchedule(options: BaseScheduleOptions): DescribedSchedule {
   const { peakLr, totalSteps, warmupSteps = 0, decay = 'linear', endLr = 0 } = options;
   checkRange('baseSchedule', 'peakLr', peakLr, 0, Infinity, '()');
-  checkInteger('baseSchedule', 'totalSteps', totalSteps, 1, Number.MAX_SAFE_INTEGER);
-  checkInteger('baseSchedule', 'warmupSteps', warmupSteps, 0, totalSteps);
+  checkInt('baseSchedule', 'totalSteps', totalSteps, 1);
+  checkInt('baseSchedule', 'warmupSteps', warmupSteps, 0, totalSteps);
   checkRange('baseSchedule', 'endLr', endLr, 0, peakLr, '[]');
   if (!DECAYS.includes(decay)) throw new Error(`baseSchedule: decay = "${decay}" is invalid: expected one of ${DECAYS.join(', ')}`);
   const D = Math.max(totalSteps - warmupSteps, 1);

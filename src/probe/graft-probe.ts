@@ -33,6 +33,7 @@ import type { BertConfig } from '../model/config.js';
 import { disposeState } from '../optim/state.js';
 import { factoredSecondMoments, hostSecondMoments, probeSecondMoments } from './second-moments.js';
 import type { Magnitude } from '../engine/ort/host-factored.js';
+import { checkInt } from '../options/validate.js';
 import { measureStabilityLimits, measureStabilityLimitsOnHost, peakStepLengths } from './stability-limits.js';
 import { createHostLossModel } from '../engine/ort/host-loss.js';
 import { disposeParams } from '../params.js';
@@ -88,10 +89,6 @@ export function normsOfState(state: GraftState<unknown, unknown>): Record<string
   return out;
 }
 
-function checkInt(name: string, v: number, min: number): void {
-  if (!Number.isInteger(v) || v < min) throw new Error(`probe: ${name} = ${v} is invalid: expected an integer >= ${min}`);
-}
-
 /** The magnitude optimizer as the trace records it: Adam, or Adam with a factored second moment (b1 = 0 without m). */
 function magnitudeSpec(magnitude: Magnitude, peakLr: number, adam: AdamHyper): ProbeInfo['magnitude'] {
   const hyperparameters = { lr: peakLr, lrSchedule: 'baseSchedule', ...adam, weightDecay: 0 };
@@ -101,9 +98,9 @@ function magnitudeSpec(magnitude: Magnitude, peakLr: number, adam: AdamHyper): P
 
 /** What both probe paths share: options checked, the base schedule, and the trace recorder with its provenance. */
 function startProbe(o: Omit<GraftProbeOptions, 'engine' | 'params'> & { magnitude?: Magnitude }) {
-  checkInt('probeSteps', o.probeSteps, 1);
+  checkInt('probe', 'probeSteps', o.probeSteps, 1);
   const every = o.recordEvery ?? 1;
-  checkInt('recordEvery', every, 1);
+  checkInt('probe', 'recordEvery', every, 1);
   const eta = baseSchedule(o.schedule);
   const spec = eta.spec as BaseScheduleSpec;
   const probe: ProbeInfo = {

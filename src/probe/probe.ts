@@ -7,19 +7,21 @@
 import type { DataStats } from '../data/prepare.js';
 import { initParams, paramShapes } from '../model/bert.js';
 import type { BertConfig } from '../model/config.js';
-import { groupingNames, isGroupingName, makeGroupOf, type GroupingName } from '../model/groups.js';
+import { groupingNames, makeGroupOf, type GroupingName } from '../model/groups.js';
 import { describeModel, type PlainRecord } from '../schedule/model-info.js';
 import type { Trace } from '../schedule/trace.js';
 import type { StepRecord } from '../train/loop.js';
-import {
-  checkDecay, checkInt, checkNumber, stripUndefined, validateRunOptions, type Decay, type RunOptions,
-} from '../train/options.js';
+import { DECAYS } from '../optim/schedule-spec.js';
+import { applySchema, type OptionSchema } from '../options/schema.js';
+import { checkInt, checkNumber } from '../options/validate.js';
+import { validateRunOptions, type Decay, type RunOptions } from '../train/options.js';
+import { RECOMMENDED_STABILITY_BATCHES } from './stability-limits.js';
 import { runBatches, runConfig, runData, runEngine } from '../train/setup.js';
 import { runSummaryStats, type StepStats } from '../train/summary.js';
 import { runFusedGraftProbe, runGraftProbe, type ProbeUpdate } from './graft-probe.js';
 import { initValues } from '../model/init.js';
 import { checkRunFits } from '../train/memory-estimate.js';
-import { isMagnitude, MAGNITUDES, type Magnitude } from '../engine/ort/host-factored.js';
+import { MAGNITUDES, type Magnitude } from '../engine/ort/host-factored.js';
 import { mapProxyTrace, proxyLayerMap } from './proxy.js';
 
 /** The engine line of a probe on the ort runtime. */
@@ -45,7 +47,7 @@ export interface ProbeOptions extends RunOptions {
   recordEvery: number;
   /** Parameter groups of the schedule: tensor (default), block, type or global (src/model/groups.ts). */
   grouping: GroupingName;
-  /** Batches each group's stability limit is averaged over at the probe's end (stability-limits.ts); 0 (default): none. */
+  /** Batches each group's stability limit is averaged over at the probe's end (stability-limits.ts); 0: none. */
   stabilityBatches: number;
   /** With the ort engine: where the grafted update runs (graft-probe.ts ProbeUpdate; default 'host'). */
   ortUpdate?: ProbeUpdate;
@@ -58,45 +60,63 @@ export interface ProbeOptions extends RunOptions {
   proxyLayers: number;
 }
 
-export const PROBE_DEFAULTS = {
-  totalSteps: 1000, probeFraction: 0.1, lr: 1e-3, warmup: 0.05, decay: 'linear' as Decay, endLr: 0,
-  beta1: 0.9, beta2: 0.999, eps: 1e-8, recordEvery: 1, grouping: 'tensor' as GroupingName,
-  stabilityBatches: 0, magnitude: 'adam' as Magnitude, proxyLayers: 0,
+/** Defaults, limits and help of the options the probe adds to RunOptions (`extract`'s flags come from here). */
+export const PROBE_SCHEMA: OptionSchema = {
+  totalSteps: { kind: 'int', flag: 'total-steps', lo: 1, default: 1000, help: 'length of the training the schedule is planned for' },
+  probeSteps: { kind: 'int', flag: 'steps', lo: 1, help: 'probe steps (default: --probe-fraction of --total-steps)' },
+  probeFraction: {
+    kind: 'number', flag: 'probe-fraction', lo: 0, loOpen: true, hi: 1, default: 0.1,
+    help: 'share of --total-steps probed when --steps is not given',
+  },
+  lr: {
+    kind: 'number', flag: 'lr', lo: 0, loOpen: true, hi: 1e6, default: 1e-3,
+    help: "Adam's peak learning rate (the base schedule's peak)",
+  },
+  warmup: { kind: 'number', flag: 'warmup', lo: 0, hi: 1, hiOpen: true, default: 0.05, help: 'warmup as a fraction of --total-steps' },
+  decay: { kind: 'enum', flag: 'decay', choices: DECAYS, default: 'linear', help: 'base schedule after warmup' },
+  endLr: { kind: 'number', lo: 0, default: 0, help: 'base-schedule value at the last step for linear/cosine decay (at most lr)' },
+  beta1: { kind: 'number', lo: 0, hi: 1, hiOpen: true, default: 0.9, help: "Adam's first-moment decay" },
+  beta2: { kind: 'number', lo: 0, hi: 1, hiOpen: true, default: 0.999, help: "Adam's second-moment decay" },
+  eps: { kind: 'number', lo: 0, loOpen: true, hi: 1, default: 1e-8, help: "Adam's epsilon" },
+  grouping: {
+    kind: 'enum', flag: 'grouping', choices: groupingNames, default: 'tensor',
+    help: 'parameter groups that get one multiplier each',
+  },
+  ortUpdate: {
+    kind: 'enum', flag: 'ort-update', choices: ['host', 'graph'], default: 'host',
+    help: 'with --engine ort: apply Adam#SGD in typed-array loops (host, lower peak memory) or inside the onnxruntime run (graph)',
+  },
+  recordEvery: { kind: 'int', flag: 'record-every', lo: 1, default: 1, help: 'record a trace sample every k steps' },
+  magnitude: {
+    kind: 'enum', flag: 'magnitude', choices: MAGNITUDES, default: 'adam',
+    help: "the step length grafted onto SGD's direction: adam (m and v per value, 2 x params of state), factored-adam " +
+      '(v as row and column statistics per matrix, m kept: 1 x params) or factored-rms (no m either: O(rows + cols) per matrix); ' +
+      'the factored ones run on --engine ort',
+  },
+  proxyLayers: {
+    kind: 'int', flag: 'proxy-layers', lo: 0, default: 0,
+    help: 'probe a copy of the model with this many encoder layers (same width) and map its schedule onto the model by relative depth; ' +
+      '0 probes the model itself',
+  },
+  stabilityBatches: {
+    kind: 'int', flag: 'stability-batches', lo: 0, hi: 64, default: RECOMMENDED_STABILITY_BATCHES,
+    help: "after the probe, measure each group's stability limit on this many batches (one forward pass per group and batch; --cap-by curvature needs it); 0 skips it",
+  },
 };
 
 /** Options with defaults filled in; throws a one-line error naming a bad value and the allowed range. */
 export function validateProbeOptions(options: Partial<ProbeOptions>): ProbeOptions & { probeSteps: number } {
   const who = 'extract';
   const base = validateRunOptions(who, options);
-  const o = { ...PROBE_DEFAULTS, ...stripUndefined(options), ...base } as ProbeOptions;
-  checkInt(who, 'totalSteps', o.totalSteps, 1);
-  checkNumber(who, 'probeFraction', o.probeFraction, 0, 1);
+  const o = { ...applySchema<ProbeOptions>(who, PROBE_SCHEMA, options), ...base };
   const probeSteps = o.probeSteps ?? Math.max(1, Math.round(o.probeFraction * o.totalSteps));
   checkInt(who, 'probeSteps', probeSteps, 1, o.totalSteps);
-  checkNumber(who, 'lr', o.lr, 0, 1e6);
-  if (!(typeof o.warmup === 'number' && o.warmup >= 0 && o.warmup < 1)) {
-    throw new Error(`${who}: warmup = ${o.warmup} is invalid: expected a fraction of totalSteps in [0, 1)`);
-  }
-  checkDecay(who, o.decay);
-  checkNumber(who, 'endLr', o.endLr, 0, o.lr, true);
-  checkNumber(who, 'beta1', o.beta1, 0, 1 - Number.EPSILON, true);
-  checkNumber(who, 'beta2', o.beta2, 0, 1 - Number.EPSILON, true);
-  checkNumber(who, 'eps', o.eps, 0, 1);
-  checkInt(who, 'recordEvery', o.recordEvery, 1);
-  checkInt(who, 'stabilityBatches', o.stabilityBatches, 0, 64);
-  if (o.ortUpdate !== undefined && o.ortUpdate !== 'host' && o.ortUpdate !== 'graph') {
-    throw new Error(`${who}: ortUpdate = ${JSON.stringify(o.ortUpdate)} is invalid: expected "host" or "graph"`);
-  }
-  if (!isMagnitude(o.magnitude)) throw new Error(`${who}: magnitude = ${JSON.stringify(o.magnitude)} is invalid: expected one of ${MAGNITUDES.join(', ')}`);
+  checkNumber(who, 'endLr', o.endLr, { lo: 0, hi: o.lr });
   if (o.magnitude !== 'adam' && (o.engine !== 'ort' || o.ortUpdate === 'graph')) {
     throw new Error(`${who}: the ${o.magnitude} magnitude runs on the ort engine with the update on the host (engine ort, ortUpdate host)`);
   }
-  checkInt(who, 'proxyLayers', o.proxyLayers, 0);
   if (o.proxyLayers > 0 && o.grouping !== 'tensor' && o.grouping !== 'block') {
     throw new Error(`${who}: a proxy probe needs grouping tensor or block (groups within one layer), not ${o.grouping}`);
-  }
-  if (!isGroupingName(o.grouping)) {
-    throw new Error(`${who}: grouping = ${JSON.stringify(o.grouping)} is invalid: expected one of ${groupingNames.join(', ')}`);
   }
   return { ...o, probeSteps };
 }

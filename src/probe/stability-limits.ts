@@ -27,8 +27,8 @@ import { disposeParams, groupNorms, type GroupOf, type HostParams, type ParamMap
 import type { StabilityLimits } from '../schedule/stability.js';
 
 /**
- * Batches each limit is averaged over (the probe's next k) where the tools measure them: `extract` by default, and
- * `compare` for probes whose variants cap by curvature. The library's probe measures none unless asked (0).
+ * Batches each limit is averaged over (the probe's next k): the probe's default (PROBE_SCHEMA), and what `compare`
+ * asks for where a variant caps by curvature. 0 measures none.
  */
 export const RECOMMENDED_STABILITY_BATCHES = 4;
 

@@ -39,19 +39,21 @@ import { buildPreconditioner, type Preconditioner } from './second-moments.js';
 import { CAP_BASES, capLogSchedules, capUnits, type CapBasis, zeroGradientGroups } from './stability.js';
 import type { Trace } from './trace.js';
 
-export type CompressMethod = 'constant' | 'piecewise' | 'factorized';
+export const COMPRESS_METHODS = ['constant', 'piecewise', 'factorized'] as const;
+export type CompressMethod = (typeof COMPRESS_METHODS)[number];
 
 /**
  * What is compressed: `multiplier` c_G = ||u_Adam[G]|| / (eta ||g[G]||) (plain per-group SGD rates), or
  * `stepNorm` m_G = ||u_Adam[G]|| / eta (the length of Adam's step per unit base lr), which training applies
  * to the group-normalised gradient: w[G] <- w[G] - eta(t) * m_G(t) * g[G] / ||g[G]|| (still stateless).
  */
-export type CompressTarget = 'multiplier' | 'stepNorm';
+export const COMPRESS_TARGETS = ['multiplier', 'stepNorm'] as const;
+export type CompressTarget = (typeof COMPRESS_TARGETS)[number];
 
 /**
- * The target `extract`, `compress`, `compare` and `bench` use unless told otherwise: step norms matched Adam on
- * the tiny comparison (artifacts/README.md) where multipliers did worse than plain SGD. compressTrace's own
- * default stays `multiplier`, the meaning of files that carry no target.
+ * The recommended target (COMPRESS_SCHEMA, used by `extract`, `compress`, `compare` and `bench`): step norms
+ * (measurements in artifacts/README.md). compressTrace's own default stays `multiplier`, the meaning of files
+ * that carry no target.
  */
 export const RECOMMENDED_TARGET: CompressTarget = 'stepNorm';
 
@@ -60,9 +62,8 @@ export type PreconditionerKind = 'none' | 'factored';
 export const PRECONDITIONER_KINDS: readonly PreconditionerKind[] = ['none', 'factored'];
 
 /**
- * The preconditioner `extract`, `compress`, `compare`, `bench` and `quickstart` use with a step-norm target
- * unless told otherwise: factored (at RECOMMENDED_PRECONDITIONER_EPS) closed the most of the gap to Adam of every
- * stateless method in the 3-seed comparisons (artifacts/README.md). compressTrace's own default stays `none`.
+ * The recommended preconditioner with a step-norm target: factored, at RECOMMENDED_PRECONDITIONER_EPS
+ * (measurements in artifacts/README.md). compressTrace's own default stays `none`.
  */
 export const RECOMMENDED_PRECONDITIONER: PreconditionerKind = 'factored';
 
@@ -88,31 +89,30 @@ export interface CompressOptions {
 export const DEFAULT_PRECONDITIONER_EPS = 0.01;
 
 /**
- * The eps ratio the tools use with the factored preconditioner unless told otherwise. At 0.5, P damps the
- * coordinates whose v is far above their tensor's typical one (Adam-like) and lifts none above sqrt(5) times
- * the typical coordinate's; small ratios (0.01) also boost rarely seen coordinates up to 1/ratio times, from
- * second moments too noisy for that. 0.5 ranked first at the quickstart's shape (64 x 16 tokens, models that use
- * their context) on tiny and mini over 3 seeds, 1 second; 1 ranked first at 16 x 64 (artifacts/README.md).
+ * The recommended eps ratio of the factored preconditioner. At 0.5, P damps the coordinates whose v is far above
+ * their tensor's typical one (Adam-like) and lifts none above sqrt(5) times the typical coordinate's; small ratios
+ * (0.01) also boost rarely seen coordinates up to 1/ratio times, from second moments too noisy for that.
  */
 export const RECOMMENDED_PRECONDITIONER_EPS = 0.5;
 
 /**
- * The compression method the tools use unless told otherwise: `factorized`, a shared time profile over the probe
- * (held after it) times a per-group constant. Its profile starts several times above the held value and falls to
- * it within the first 2% of the run (Adam's first steps move every coordinate by about its lr); it ranked first at
- * the quickstart's shape on tiny and mini over 3 seeds, above `constant` and above `constant` with the cap
- * (artifacts/README.md). compressTrace's own default stays `constant`.
+ * The recommended compression method: `factorized`, a shared time profile over the probe (held after it) times a
+ * per-group constant. Its profile starts several times above the held value and falls to it within the first 2%
+ * of the run (Adam's first steps move every coordinate by about its lr). compressTrace's own default stays `constant`.
  */
 export const RECOMMENDED_METHOD: CompressMethod = 'factorized';
 
 /**
- * The stability cap the tools use unless told otherwise: 2, by size (no group's held per-coordinate step above twice
- * the median group's). With the factorized method it ranked first at the quickstart's shape on tiny and mini over
- * 3 seeds, above no cap; a cap against the measured stability limits (capBy "curvature") did far worse
- * (artifacts/README.md). compressTrace's own default stays 0 (off).
+ * The recommended stability cap: 2, by size (no group's held per-coordinate step above twice the median group's).
+ * compressTrace's own default stays 0 (off).
  */
 export const RECOMMENDED_CAP_RATIO = 2;
 
+/**
+ * What an options object that names no value means: compressTrace's defaults and the reading of artifacts written
+ * without a field (a format fact, kept for those files). The recommended values are COMPRESS_SCHEMA's
+ * (compress-schema.ts); `withRecommendedDefaults` applies them.
+ */
 export const DEFAULT_COMPRESS_OPTIONS: Required<CompressOptions> = {
   method: 'constant', skipFraction: 0.2, estimator: 'median', trimFraction: 0.1, knots: 6,
   minMultiplier: 1e-3, maxMultiplier: 1e4, flagSpread: Math.LN2, fallback: 'median',
@@ -166,7 +166,7 @@ export function withRecommendedDefaults(o: Partial<CompressOptions> = {}): Parti
 export function resolveCompressOptions(o: Partial<CompressOptions> = {}): Required<CompressOptions> {
   const r = { ...DEFAULT_COMPRESS_OPTIONS, ...o };
   const bad = (k: string, v: unknown, range: string) => new Error(`compression option ${k} = ${JSON.stringify(v)} is invalid: expected ${range}`);
-  if (!['constant', 'piecewise', 'factorized'].includes(r.method)) throw bad('method', r.method, 'constant, piecewise or factorized');
+  if (!COMPRESS_METHODS.includes(r.method)) throw bad('method', r.method, 'constant, piecewise or factorized');
   if (!(r.skipFraction >= 0 && r.skipFraction < 1)) throw bad('skipFraction', r.skipFraction, 'a number in [0, 1)');
   if (!['median', 'trimmedMean'].includes(r.estimator)) throw bad('estimator', r.estimator, 'median or trimmedMean');
   if (!(r.trimFraction >= 0 && r.trimFraction < 0.5)) throw bad('trimFraction', r.trimFraction, 'a number in [0, 0.5)');
@@ -178,7 +178,7 @@ export function resolveCompressOptions(o: Partial<CompressOptions> = {}): Requir
     throw bad('fallback', r.fallback, '"median" or a finite number > 0');
   }
   if (!(r.zeroGradTol >= 0 && r.zeroGradTol < 1)) throw bad('zeroGradTol', r.zeroGradTol, 'a number in [0, 1) (0 turns the test off)');
-  if (!['multiplier', 'stepNorm'].includes(r.target)) throw bad('target', r.target, 'multiplier or stepNorm');
+  if (!COMPRESS_TARGETS.includes(r.target)) throw bad('target', r.target, 'multiplier or stepNorm');
   if (!(r.capRatio === 0 || (r.capRatio >= 1 && Number.isFinite(r.capRatio)))) throw bad('capRatio', r.capRatio, '0 (off) or a finite number >= 1');
   if (!CAP_BASES.includes(r.capBy)) throw bad('capBy', r.capBy, CAP_BASES.join(' or '));
   if (!PRECONDITIONER_KINDS.includes(r.preconditioner)) throw bad('preconditioner', r.preconditioner, PRECONDITIONER_KINDS.join(' or '));

@@ -29,8 +29,7 @@
  *   m_G / sqrt(size_G) <= capRatio * median over groups with data of m_G(held) / sqrt(size_G)
  *
  * i.e. capLogSchedules with lnUnit_G = ln sqrt(size_G). A multiplier c_G is already per coordinate (lnUnit 0).
- * compressTrace leaves it off by default; the tools cap at 2 (RECOMMENDED_CAP_RATIO in compress.ts), measured
- * against no cap at the quickstart's shape (artifacts/README.md).
+ * compressTrace leaves it off by default; the recommended cap is 2 (RECOMMENDED_CAP_RATIO in compress.ts).
  *
  * Measured limits (capBy "curvature"). The probe measures, per group, the step length limit_G along plain SGD's
  * direction beyond which a step stops lowering the loss (src/probe/stability-limits.ts). Then the cap compares

@@ -12,6 +12,7 @@
  * The control flow (records, evaluation, checkpoints, stop) is `runSteps`, shared with the fused ort
  * step (src/train/fused.ts), which replaces the middle two lines by one onnxruntime run.
  */
+import { checkInt } from '../options/validate.js';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { MlmBatch } from '../data/batch.js';
 import type { Engine } from '../engine/types.js';
@@ -129,9 +130,7 @@ export interface StepControl {
 
 function checkOptions(o: StepControl, startStep: number, canEvaluate: boolean): void {
   const int = (name: string, v: number | undefined, min: number): void => {
-    if (v !== undefined && (!Number.isInteger(v) || v < min)) {
-      throw new Error(`trainLoop: ${name} = ${v} is invalid: expected an integer >= ${min}`);
-    }
+    if (v !== undefined) checkInt('trainLoop', name, v, min);
   };
   int('steps', o.steps, 0);
   int('startStep', startStep, 0);

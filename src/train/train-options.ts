@@ -2,7 +2,9 @@
  * Options of `graftlr train` (runTraining), with defaults and validation.
  */
 import type { Artifact } from '../schedule/artifact.js';
-import { checkDecay, checkInt, checkNumber, stripUndefined, validateRunOptions, type Decay, type RunOptions } from './options.js';
+import { DECAYS } from '../optim/schedule-spec.js';
+import { applySchema, type OptionSchema } from '../options/schema.js';
+import { validateRunOptions, type Decay, type RunOptions } from './options.js';
 
 export const TRAIN_OPTIMIZERS = ['static', 'sgd', 'adam', 'graft', 'hybrid'] as const;
 export type TrainOptimizerName = (typeof TRAIN_OPTIMIZERS)[number];
@@ -66,28 +68,95 @@ export interface TrainOptions extends RunOptions {
   init?: string;
 }
 
-export const TRAIN_DEFAULTS = {
-  steps: 1000, optimizer: 'static' as TrainOptimizerName, beta1: 0.9, beta2: 0.999, eps: 1e-8, scheduleScale: 1,
-  weightDecay: 0, resume: false,
-};
-
 /** Default peak learning rates of the baselines. */
 export const DEFAULT_LR: Record<Exclude<TrainOptimizerName, 'static' | 'hybrid'>, number> = { adam: 1e-3, graft: 1e-3, sgd: 0.1 };
 export const DEFAULT_WARMUP = 0.05;
+
+const BELOW_ONE = { lo: 0, hi: 1, hiOpen: true } as const;
+
+/**
+ * Defaults, limits and help of the options `train` adds to RunOptions (the command line's flags come from here).
+ * `implied` defaults apply only where the option matters, so the flag leaves it unset: giving it can be checked.
+ */
+export const TRAIN_SCHEMA: OptionSchema = {
+  schedule: {
+    kind: 'string', flag: 'schedule', help: 'schedule artifact from graftlr extract (for --optimizer static or hybrid)',
+    check: (who, name, v) => {
+      if (typeof v !== 'string' && (typeof v !== 'object' || v === null)) {
+        throw new Error(`${who}: ${name} is invalid: expected a file path or a decoded artifact`);
+      }
+    },
+  },
+  optimizer: {
+    kind: 'enum', flag: 'optimizer', choices: TRAIN_OPTIMIZERS, default: 'static',
+    help: 'static: SGD x artifact multipliers, no state; sgd; adam; graft: online Adam#SGD; hybrid: static + Adam state for LayerNorm and biases (a reference, NOT stateless)',
+  },
+  steps: { kind: 'int', flag: 'steps', lo: 1, default: 1000, help: 'training steps' },
+  lr: {
+    kind: 'number', flag: 'lr', lo: 0, loOpen: true, hi: 1e6,
+    help: `peak of the base schedule (default: static -> the artifact's; adam/graft ${DEFAULT_LR.adam}; sgd ${DEFAULT_LR.sgd})`,
+  },
+  warmup: {
+    kind: 'number', flag: 'warmup', ...BELOW_ONE,
+    help: `warmup as a fraction of the steps (default: static -> the artifact's; others ${DEFAULT_WARMUP})`,
+  },
+  decay: {
+    kind: 'enum', flag: 'decay', choices: DECAYS,
+    help: "base schedule after warmup (default: static -> the artifact's; others linear)",
+  },
+  endLr: {
+    kind: 'number', lo: 0, hi: 1e6,
+    help: "base-schedule value at the last step for linear/cosine decay (default: static -> the artifact's; others 0)",
+  },
+  scheduleScale: {
+    kind: 'number', flag: 'schedule-scale', lo: 0, loOpen: true, hi: 1e6, default: 1,
+    help: "global factor on the artifact's multipliers",
+  },
+  vectorScale: {
+    kind: 'number', flag: 'vector-scale', lo: 0, hi: 1e6,
+    help: 'factor on the multipliers of LayerNorm and bias tensors instead of --schedule-scale (per-tensor schedules; 0 freezes them)',
+  },
+  hybridAdamLr: {
+    kind: 'number', flag: 'hybrid-adam-lr', lo: 0, loOpen: true, hi: 1,
+    help: `hybrid: peak Adam rate of LayerNorm and bias tensors, same shape as the base schedule (default ${DEFAULT_LR.adam})`,
+  },
+  beta1: {
+    kind: 'number', flag: 'beta1', ...BELOW_ONE, default: 0.9, implied: true,
+    help: "adam/graft/hybrid: Adam's first-moment decay (0: no momentum)",
+  },
+  beta2: {
+    kind: 'number', flag: 'beta2', ...BELOW_ONE, default: 0.999, implied: true,
+    help: "adam/graft/hybrid: Adam's second-moment decay",
+  },
+  eps: { kind: 'number', lo: 0, loOpen: true, hi: 1, default: 1e-8, help: "adam/graft/hybrid: Adam's epsilon" },
+  momentum: {
+    kind: 'number', flag: 'momentum', lo: 0, loOpen: true, hi: 1, hiOpen: true,
+    help: 'static: heavy-ball momentum on the gradient before the step-norm rule; one buffer per parameter, NOT stateless (a reference for what momentum adds)',
+  },
+  clipNorm: { kind: 'number', flag: 'clip-norm', lo: 0, loOpen: true, help: 'clip gradients to this global norm (stateless)' },
+  weightDecay: {
+    kind: 'number', flag: 'weight-decay', lo: 0, hi: 1, default: 0,
+    help: 'decoupled weight decay (stateless; not with graft)',
+  },
+  evalEvery: { kind: 'int', flag: 'eval-every', lo: 0, help: 'evaluate held-out splits every N steps (default steps/10; 0: end only)' },
+  checkpointEvery: {
+    kind: 'int', flag: 'checkpoint-every', lo: 0,
+    help: 'checkpoint every N steps (default steps/10; 0: end and stop only)',
+  },
+  outDir: { kind: 'string', flag: 'out', help: 'run folder (default runs/<optimizer>-<preset>; the library writes nothing without one)' },
+  resume: { kind: 'boolean', flag: 'resume', default: false, help: 'continue the run in --out from its last checkpoint' },
+  init: { kind: 'string', flag: 'init', help: 'start from exported weights: model.onnx or a Hugging Face folder (graftlr export)' },
+};
 
 /** Options with defaults filled in; throws a one-line error naming a bad value and the allowed range. */
 export function validateTrainOptions(options: Partial<TrainOptions>): TrainOptions {
   const who = 'train';
   const base = validateRunOptions(who, options);
-  const o = { ...TRAIN_DEFAULTS, ...stripUndefined(options), ...base } as TrainOptions;
+  const o = { ...applySchema<TrainOptions>(who, TRAIN_SCHEMA, options), ...base };
   for (const beta of ['beta1', 'beta2'] as const) { // given, not defaulted: the stateless optimizers keep no moments
     if (options[beta] !== undefined && (o.optimizer === 'static' || o.optimizer === 'sgd')) {
       throw new Error(`${who}: ${beta} sets Adam's moments: optimizer "${o.optimizer}" keeps none; use it with optimizer adam, graft or hybrid`);
     }
-  }
-  checkInt(who, 'steps', o.steps, 1);
-  if (!TRAIN_OPTIMIZERS.includes(o.optimizer)) {
-    throw new Error(`${who}: optimizer = ${JSON.stringify(o.optimizer)} is invalid: expected one of ${TRAIN_OPTIMIZERS.join(', ')}`);
   }
   if (usesSchedule(o.optimizer) && o.schedule === undefined) {
     throw new Error(`${who}: optimizer "${o.optimizer}" needs a schedule artifact: pass --schedule <artifact> (made by graftlr extract), or choose --optimizer adam|sgd|graft`);
@@ -98,35 +167,16 @@ export function validateTrainOptions(options: Partial<TrainOptions>): TrainOptio
   if (o.hybridAdamLr !== undefined && o.optimizer !== 'hybrid') {
     throw new Error(`${who}: hybridAdamLr is only used by optimizer "hybrid", not "${o.optimizer}": drop it or use --optimizer hybrid`);
   }
-  if (o.optimizer === 'hybrid') {
-    o.hybridAdamLr = o.hybridAdamLr ?? DEFAULT_LR.adam;
-    checkNumber(who, 'hybridAdamLr', o.hybridAdamLr, 0, 1);
+  if (o.optimizer === 'hybrid') o.hybridAdamLr = o.hybridAdamLr ?? DEFAULT_LR.adam;
+  if (o.momentum !== undefined && o.optimizer !== 'static') {
+    throw new Error(`${who}: momentum is only used by optimizer "static", not "${o.optimizer}": drop it or use --optimizer static`);
   }
-  if (o.momentum !== undefined) {
-    if (o.optimizer !== 'static') throw new Error(`${who}: momentum is only used by optimizer "static", not "${o.optimizer}": drop it or use --optimizer static`);
-    checkNumber(who, 'momentum', o.momentum, 0, 1 - Number.EPSILON);
-  }
-  if (o.lr !== undefined) checkNumber(who, 'lr', o.lr, 0, 1e6);
-  if (o.warmup !== undefined && !(typeof o.warmup === 'number' && o.warmup >= 0 && o.warmup < 1)) {
-    throw new Error(`${who}: warmup = ${o.warmup} is invalid: expected a fraction of the steps in [0, 1)`);
-  }
-  if (o.decay !== undefined) checkDecay(who, o.decay);
-  if (o.endLr !== undefined) checkNumber(who, 'endLr', o.endLr, 0, 1e6, true);
-  checkNumber(who, 'beta1', o.beta1, 0, 1 - Number.EPSILON, true);
-  checkNumber(who, 'beta2', o.beta2, 0, 1 - Number.EPSILON, true);
-  checkNumber(who, 'eps', o.eps, 0, 1);
-  checkNumber(who, 'scheduleScale', o.scheduleScale, 0, 1e6);
-  if (o.vectorScale !== undefined) checkNumber(who, 'vectorScale', o.vectorScale, 0, 1e6, true); // 0 freezes LayerNorm and biases
-  if (o.clipNorm !== undefined) checkNumber(who, 'clipNorm', o.clipNorm, 0, Infinity);
-  checkNumber(who, 'weightDecay', o.weightDecay, 0, 1, true);
   if (o.optimizer === 'graft' && o.weightDecay > 0) {
     throw new Error(`${who}: weightDecay = ${o.weightDecay} is not supported with optimizer "graft": set it to 0`);
   }
   const tenth = Math.max(1, Math.round(o.steps / 10));
   o.evalEvery = o.evalEvery ?? tenth;
   o.checkpointEvery = o.checkpointEvery ?? tenth;
-  checkInt(who, 'evalEvery', o.evalEvery, 0);
-  checkInt(who, 'checkpointEvery', o.checkpointEvery, 0);
   if (o.init !== undefined && o.resume) throw new Error(`${who}: init and resume exclude each other: a resumed run continues from its checkpoint`);
   if (o.resume && o.outDir === undefined) throw new Error(`${who}: resume needs the run folder: pass --out <folder> with --resume`);
   return o;

@@ -62,7 +62,7 @@ describe('baseSchedule', () => {
     close(f(0), 1); close(f(50), 0.6); close(f(100), 0.2);
   });
   it('rejects bad options with the value and range', () => {
-    expect(() => baseSchedule({ peakLr: 1, warmupSteps: 20, totalSteps: 10 })).toThrow('baseSchedule: warmupSteps = 20 is invalid: expected [0, 10]');
+    expect(() => baseSchedule({ peakLr: 1, warmupSteps: 20, totalSteps: 10 })).toThrow('baseSchedule: warmupSteps = 20 is invalid: expected an integer in [0, 10]');
     expect(() => baseSchedule({ peakLr: -1, totalSteps: 10 })).toThrow('baseSchedule: peakLr = -1 is invalid: expected (0, Infinity)');
     expect(() => baseSchedule({ peakLr: 1, totalSteps: 10.5 })).toThrow(/totalSteps = 10.5 is invalid: expected an integer/);
     expect(() => baseSchedule({ peakLr: 1, totalSteps: 10, decay: 'exp' as 'linear' })).toThrow(/decay = "exp" is invalid/);

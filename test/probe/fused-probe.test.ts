@@ -62,6 +62,6 @@ describe('the probe on the ort runtime', () => {
   }, 120_000);
 
   it('refuses an unknown update place by name', async () => {
-    await expect(runProbe({ ...base, engine: 'ort', ortUpdate: 'gpu' as never })).rejects.toThrow('extract: ortUpdate = "gpu" is invalid: expected "host" or "graph"');
+    await expect(runProbe({ ...base, engine: 'ort', ortUpdate: 'gpu' as never })).rejects.toThrow('extract: ortUpdate = "gpu" is invalid: expected one of host, graph');
   });
 });

@@ -29,7 +29,7 @@ export async function tinySetup(): Promise<{ data: PreparedData; base: Partial<R
   await initBackend({ prefer: 'cpu' });
   const data = prepareData({ corpus: [writeTinyCorpus()], vocabSize: 64, seqLen: 16 });
   const base: Partial<RunOptions> = {
-    data, vocabSize: 64, seqLen: 16, batchSize: 4, seed: 3, evalSequences: 8, backend: 'cpu',
+    data, vocabSize: 64, seqLen: 16, batchSize: 4, seed: 3, evalSequences: 8, backend: 'cpu', engine: 'tfjs',
     configOverrides: { hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 16 },
   };
   return { data, base };
