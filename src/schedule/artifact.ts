@@ -20,7 +20,7 @@ import { FieldChecker } from './validate.js';
 
 export const ARTIFACT_FORMAT = 'graftlr.schedule';
 export const ARTIFACT_VERSION = 2;
-const SPEC: ContainerSpec = { format: ARTIFACT_FORMAT, version: ARTIFACT_VERSION, what: 'schedule artifact', remedy: 're-run extract or copy the file again' };
+const SPEC: ContainerSpec = { format: ARTIFACT_FORMAT, version: ARTIFACT_VERSION, what: 'schedule artifact', remedy: 're-run extract or copy the file again', checksumOver: 'fields' };
 
 /**
  * Downsampled trace for plots: m points, each summarising consecutive recorded steps.
