@@ -14,6 +14,7 @@ import { arrayValues, borrowArray, checkPackedArray } from '../io/array-codec.js
 import { readFileChecked, writeFileAtomic } from '../io/atomic.js';
 import { containerChunks, decodeContainer, type ContainerSpec } from '../io/container.js';
 import type { BertConfig } from '../model/config.js';
+import { checkNamesAndShapes, shapesOf, type ShapeTable } from '../param-shapes.js';
 import type { HostParams } from '../params.js';
 import { checkCheckpointFields } from './checkpoint-check.js';
 import type { HostArray, HostTree } from './state.js';
@@ -149,18 +150,9 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
   return c;
 }
 
-/** Throws unless the stored parameters have exactly the model's names and shapes. */
-export function checkParamShapes(params: HostParams, shapes: Readonly<Record<string, readonly number[]>>, where: string): void {
-  for (const [name, shape] of Object.entries(shapes)) {
-    const p = params[name];
-    if (!p) throw new Error(`${where} lacks parameter "${name}": it was made for another model; start a new run`);
-    if (p.shape.join('x') !== shape.join('x')) {
-      throw new Error(`${where} has parameter "${name}" of shape [${p.shape}], the model needs [${shape}]: start a new run`);
-    }
-  }
-  for (const name of Object.keys(params)) {
-    if (!(name in shapes)) throw new Error(`${where} has parameter "${name}" that the model does not: start a new run`);
-  }
+/** Throws unless the stored parameters have exactly the model's names and shapes (param-shapes.ts). */
+export function checkParamShapes(params: HostParams, shapes: ShapeTable, where: string): void {
+  checkNamesAndShapes(shapesOf(params), shapes, { have: where, want: 'the model', what: `${where} was made for another model`, remedy: 'start a new run' });
 }
 
 const json = (v: unknown): string => JSON.stringify(v) ?? 'undefined';
