@@ -3,10 +3,10 @@
  * host arrays, and two ways to bring the parameters into an ONNX graph: as initializers (exported
  * weights) or as graph inputs (a training graph fed every step).
  */
+import { MODEL_SIDES } from '../model/batch-check.js';
 import type { BertConfig } from '../model/config.js';
 import { paramShapes } from '../model/init.js';
 import { checkNamesAndShapes, shapesOf } from '../param-shapes.js';
-import { MODEL_SIDES } from '../model/batch-check.js';
 import type { HostParams } from '../params.js';
 import type { GraphBuilder } from './builder.js';
 import type { ParamRef } from './bert-graph.js';

@@ -77,6 +77,8 @@ describe('container', () => {
   });
 });
 
+// test/fixtures/trace-v3.trace and checkpoint-v1.msgpack were written by graftlr at commit 0e702a5, the last
+// one with separate schedule and checkpoint codecs (schedule-v1.graft is older still).
 describe('files written before the shared codec', () => {
   const read = (...p: string[]) => fs.readFileSync(path.join(root, ...p));
 
