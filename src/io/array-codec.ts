@@ -40,7 +40,9 @@ function checkedShape(a: NumericArray, shape: readonly number[], dtype: DType, w
   const n = shape.reduce((p, d) => p * d, 1);
   if (n !== a.length) throw new Error(`${who}: shape [${shape}] holds ${n} elements but the array has ${a.length}`);
   const natural = dtypeOf(a);
-  if (dtype !== natural && !(dtype === 'bool' && natural === 'u8')) throw new Error(`${who}: a ${a.constructor.name} cannot be written as ${dtype}`);
+  if (dtype !== natural && !(dtype === 'bool' && natural === 'u8')) {
+    throw new Error(`${who}: a ${a.constructor.name} cannot be written as ${dtype}`);
+  }
   return [...shape];
 }
 
@@ -93,7 +95,8 @@ export function checkPackedArray<D extends DType = DType>(
   if (!allowed.includes(dtype)) throw bad(`dtype ${dtype}, expected ${orList(allowed)}`);
   const axis = (d: unknown): boolean => typeof d === 'number' && Number.isInteger(d) && d >= 0 && d <= MAX_ELEMENTS;
   if (!Array.isArray(shape) || !shape.every(axis)) {
-    throw bad(`bad shape ${Array.isArray(shape) ? `[${shape.map(String)}]` : String(shape).slice(0, 40)}: expected integers in [0, ${MAX_ELEMENTS}]`);
+    const shown = Array.isArray(shape) ? `[${shape.map(String)}]` : String(shape).slice(0, 40);
+    throw bad(`bad shape ${shown}: expected integers in [0, ${MAX_ELEMENTS}]`);
   }
   if (expectedShape && (shape.length !== expectedShape.length || expectedShape.some((d, i) => d !== null && d !== shape[i]))) {
     throw bad(`shape [${shape}] is not the expected [${expectedShape.map((d) => d ?? 'any').join(',')}]`);
@@ -117,12 +120,16 @@ export function arrayValues(p: PackedArray): NumericArray {
   const view = new DataView(p.data.buffer, p.data.byteOffset, p.data.byteLength);
   const out = p.dtype === 'f32' ? new Float32Array(n) : p.dtype === 'f64' ? new Float64Array(n) : new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    out[i] = p.dtype === 'f32' ? view.getFloat32(4 * i, true) : p.dtype === 'f64' ? view.getFloat64(8 * i, true) : view.getInt32(4 * i, true);
+    if (p.dtype === 'f32') out[i] = view.getFloat32(4 * i, true);
+    else if (p.dtype === 'f64') out[i] = view.getFloat64(8 * i, true);
+    else out[i] = view.getInt32(4 * i, true);
   }
   return out;
 }
 
 /** checkPackedArray, then its values (a copy). */
-export function unpackArray(x: unknown, where: string, dtypes?: readonly DType[], expectedShape?: readonly (number | null)[]): NumericArray {
+export function unpackArray(
+  x: unknown, where: string, dtypes?: readonly DType[], expectedShape?: readonly (number | null)[],
+): NumericArray {
   return arrayValues(checkPackedArray(x, where, dtypes, expectedShape));
 }

@@ -74,7 +74,8 @@ function writeCanonical(out: ByteSink, v: unknown, where: string): void {
     }
     return;
   }
-  throw new Error(`cannot encode ${where || 'value'}: ${v === undefined ? 'undefined' : Object.prototype.toString.call(v)} is not a plain value (omit the field or convert it)`);
+  const kind = v === undefined ? 'undefined' : Object.prototype.toString.call(v);
+  throw new Error(`cannot encode ${where || 'value'}: ${kind} is not a plain value (omit the field or convert it)`);
 }
 
 function writeNumber(out: ByteSink, v: number, where: string): void {

@@ -97,7 +97,8 @@ export function decodeContainer(bytes: Uint8Array, spec: ContainerSpec): Decoded
     throw new Error(`${spec.what} has an invalid version ${describeValue(version)}: ${corrupted}`);
   }
   if (version > spec.version) {
-    throw new Error(`${spec.what} version ${version} was made by a newer graftlr (this one reads version ${spec.version}): upgrade graftlr`);
+    const newer = `${spec.what} version ${version} was made by a newer graftlr`;
+    throw new Error(`${newer} (this one reads version ${spec.version}): upgrade graftlr`);
   }
   const { checksum, ...fields } = obj;
   if (typeof checksum !== 'string') throw new Error(`${spec.what} has no checksum: ${corrupted}`);

@@ -49,7 +49,10 @@ export function checkBatch(c: BertConfig, b: MlmBatch): void {
 
 /** How the model checks name the two sides of a name-and-shape mismatch (param-shapes.ts). */
 export const MODEL_SIDES = {
-  have: 'the parameters', want: 'the config', what: 'the parameters do not match the model config', remedy: 'check the config and the weights',
+  have: 'the parameters',
+  want: 'the config',
+  what: 'the parameters do not match the model config',
+  remedy: 'check the config and the weights',
 };
 
 /** Throws unless `params` has exactly the model's parameter names and shapes for config `c`. */

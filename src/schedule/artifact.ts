@@ -21,7 +21,10 @@ import { FieldChecker } from './validate.js';
 
 export const ARTIFACT_FORMAT = 'graftlr.schedule';
 export const ARTIFACT_VERSION = 2;
-const SPEC: ContainerSpec = { format: ARTIFACT_FORMAT, version: ARTIFACT_VERSION, what: 'schedule artifact', remedy: 're-run extract or copy the file again', checksumOver: 'fields' };
+const SPEC: ContainerSpec = {
+  format: ARTIFACT_FORMAT, version: ARTIFACT_VERSION, checksumOver: 'fields',
+  what: 'schedule artifact', remedy: 're-run extract or copy the file again',
+};
 
 /**
  * Downsampled trace for plots: m points, each summarising consecutive recorded steps.

@@ -152,7 +152,8 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
 
 /** Throws unless the stored parameters have exactly the model's names and shapes (param-shapes.ts). */
 export function checkParamShapes(params: HostParams, shapes: ShapeTable, where: string): void {
-  checkNamesAndShapes(shapesOf(params), shapes, { have: where, want: 'the model', what: `${where} was made for another model`, remedy: 'start a new run' });
+  const sides = { have: where, want: 'the model', what: `${where} was made for another model`, remedy: 'start a new run' };
+  checkNamesAndShapes(shapesOf(params), shapes, sides);
 }
 
 const json = (v: unknown): string => JSON.stringify(v) ?? 'undefined';

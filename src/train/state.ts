@@ -31,7 +31,10 @@ export function tensorToHostArray(t: tf.Tensor): HostArray {
   if (dtype === undefined) throw new Error(`cannot store a tensor of dtype ${t.dtype}: expected float32, int32 or bool`);
   const values = t.dataSync();
   // A copy (dataSync may hand out the backend's own storage), then recorded without a second copy.
-  const own = dtype === 'f32' ? Float32Array.from(values as Float32Array) : dtype === 'i32' ? Int32Array.from(values as Int32Array) : Uint8Array.from(values as Uint8Array);
+  let own: Float32Array | Int32Array | Uint8Array;
+  if (dtype === 'f32') own = Float32Array.from(values as Float32Array);
+  else if (dtype === 'i32') own = Int32Array.from(values as Int32Array);
+  else own = Uint8Array.from(values as Uint8Array);
   return borrowArray(own, t.shape, dtype) as HostArray;
 }
 
