@@ -9,6 +9,7 @@
  *   bin    n < 2^8: 0xc4 + uint8   n < 2^16: 0xc5 + uint16        else: 0xc6 + uint32   (big-endian lengths)
  */
 import { Packr } from 'msgpackr';
+import { isPlainObject } from './canonical.js';
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
@@ -26,9 +27,6 @@ function header(small: number, codes: [number, number], n: number): Uint8Array {
 export function binHeader(n: number): Uint8Array {
   return n < 0x100 ? Uint8Array.of(0xc4, n) : header(-1, [0xc5, 0xc6], n);
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 /** The encoding of `value` as chunks (see the file comment). Object entries that are `undefined` are left out. */
 export function* msgpackChunks(value: unknown): Generator<Uint8Array> {

@@ -6,6 +6,7 @@ import type { MlmBatch } from '../data/batch.js';
 import type { ParamMap } from '../params.js';
 import type { BertConfig } from './config.js';
 import { paramShapes } from './init.js';
+import { checkNamesAndShapes, shapesOf } from '../param-shapes.js';
 
 /** The encoder's inputs (an MlmBatch has these and more). All arrays are (B T), row-major. */
 export interface EncoderInputs {
@@ -46,17 +47,15 @@ export function checkBatch(c: BertConfig, b: MlmBatch): void {
   checkRange('maskedLabels', b.maskedLabels, c.vocabSize, 'labels are token ids below config.vocabSize');
 }
 
+/** How the model checks name the two sides of a name-and-shape mismatch (param-shapes.ts). */
+export const MODEL_SIDES = {
+  have: 'the parameters',
+  want: 'the config',
+  what: 'the parameters do not match the model config',
+  remedy: 'check the config and the weights',
+};
+
 /** Throws unless `params` has exactly the model's parameter names and shapes for config `c`. */
 export function checkParams(c: BertConfig, params: ParamMap): void {
-  const shapes = paramShapes(c);
-  for (const [name, want] of Object.entries(shapes)) {
-    const t = params[name];
-    if (t === undefined) throw new Error(`parameter "${name}" is missing: the parameters do not match the model config`);
-    if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
-      throw new Error(`parameter "${name}" has shape [${t.shape}] but the config needs [${want}]`);
-    }
-  }
-  for (const name of Object.keys(params)) {
-    if (!(name in shapes)) throw new Error(`parameter "${name}" is not part of the model: check the config`);
-  }
+  checkNamesAndShapes(shapesOf(params), paramShapes(c), MODEL_SIDES);
 }

@@ -3,8 +3,10 @@
  * host arrays, and two ways to bring the parameters into an ONNX graph: as initializers (exported
  * weights) or as graph inputs (a training graph fed every step).
  */
+import { MODEL_SIDES } from '../model/batch-check.js';
 import type { BertConfig } from '../model/config.js';
 import { paramShapes } from '../model/init.js';
+import { checkNamesAndShapes, shapesOf } from '../param-shapes.js';
 import type { HostParams } from '../params.js';
 import type { GraphBuilder } from './builder.js';
 import type { ParamRef } from './bert-graph.js';
@@ -12,22 +14,12 @@ import type { ParamRef } from './bert-graph.js';
 /** name -> shape for every parameter (sorted names): the model's own table, one source of truth. */
 export { paramShapes };
 
-/** Throws a one-line error unless `params` has exactly the model's names and shapes for config `c`. */
+/** Throws a one-line error unless `params` has exactly the model's names and shapes for config `c` (param-shapes.ts). */
 export function checkHostParams(c: BertConfig, params: HostParams): void {
-  const shapes = paramShapes(c);
-  for (const name of Object.keys(shapes)) {
-    const p = params[name];
-    if (!p) throw new Error(`parameter "${name}" is missing: the weights do not match the model config`);
-    const want = shapes[name];
-    if (p.shape.length !== want.length || p.shape.some((d, i) => d !== want[i])) {
-      throw new Error(`parameter "${name}" has shape [${p.shape}] but the config needs [${want}]`);
-    }
-    if (p.data.length !== want.reduce((a, b) => a * b, 1)) {
-      throw new Error(`parameter "${name}" has ${p.data.length} values but shape [${want}]`);
-    }
-  }
-  for (const name of Object.keys(params)) {
-    if (!(name in shapes)) throw new Error(`parameter "${name}" is not part of the model: check the config`);
+  checkNamesAndShapes(shapesOf(params), paramShapes(c), MODEL_SIDES);
+  for (const [name, p] of Object.entries(params)) {
+    const size = p.shape.reduce((a, b) => a * b, 1);
+    if (p.data.length !== size) throw new Error(`parameter "${name}" has ${p.data.length} values but shape [${p.shape}] holds ${size}`);
   }
 }
 

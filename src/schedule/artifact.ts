@@ -12,7 +12,8 @@ import type { CompressionInfo, Compressed, GroupEntry } from './compress.js';
 import { median } from './fit.js';
 import { packPreconditioner, unpackPreconditioner } from './moments-codec.js';
 import type { Preconditioner } from './second-moments.js';
-import { modelFingerprint, type ModelInfo, type ProbeInfo } from './model-info.js';
+import { modelFingerprint, paramShapesOf, type ModelInfo, type ProbeInfo } from './model-info.js';
+import { checkNamesAndShapes, type ShapeTable } from '../param-shapes.js';
 import { TOOL } from './tool.js';
 import type { Trace } from './trace.js';
 import { checkArtifactGroups, checkArtifactTrace, checkCompression } from './artifact-check.js';
@@ -20,7 +21,10 @@ import { FieldChecker } from './validate.js';
 
 export const ARTIFACT_FORMAT = 'graftlr.schedule';
 export const ARTIFACT_VERSION = 2;
-const SPEC: ContainerSpec = { format: ARTIFACT_FORMAT, version: ARTIFACT_VERSION, what: 'schedule artifact', remedy: 're-run extract or copy the file again' };
+const SPEC: ContainerSpec = {
+  format: ARTIFACT_FORMAT, version: ARTIFACT_VERSION, checksumOver: 'fields',
+  what: 'schedule artifact', remedy: 're-run extract or copy the file again',
+};
 
 /**
  * Downsampled trace for plots: m points, each summarising consecutive recorded steps.
@@ -160,19 +164,13 @@ export function decodeArtifact(bytes: Uint8Array): Artifact {
 
 /**
  * Refuses an artifact made for a different model: compares the fingerprint of `paramShapes`
- * (name -> shape) with the artifact's and, if they differ, throws one line listing the differences.
+ * (name -> shape) with the artifact's and, if they differ, throws one line listing the differences (param-shapes.ts).
  */
-export function checkArtifactMatchesModel(artifact: Pick<ArtifactBody, 'model'>, paramShapes: Readonly<Record<string, readonly number[]>>): void {
+export function checkArtifactMatchesModel(artifact: Pick<ArtifactBody, 'model'>, paramShapes: ShapeTable): void {
   const mine = modelFingerprint(paramShapes);
   if (mine === artifact.model.fingerprint) return;
-  const diffs: string[] = [];
-  const recorded = new Map(artifact.model.params.map((p) => [p.name, p]));
-  for (const p of artifact.model.params) {
-    const s = paramShapes[p.name];
-    if (!s) diffs.push(`${p.name} (group ${p.group}) missing from this model`);
-    else if (s.join('x') !== p.shape.join('x')) diffs.push(`${p.name} (group ${p.group}) is [${s}] here but [${p.shape}] in the artifact`);
-  }
-  for (const name of Object.keys(paramShapes).sort()) if (!recorded.has(name)) diffs.push(`${name} not in the artifact`);
-  const shown = diffs.slice(0, 4).join('; ') + (diffs.length > 4 ? `; +${diffs.length - 4} more` : '');
-  throw new Error(`artifact was made for model fingerprint ${shortHash(artifact.model.fingerprint)}, this model is ${shortHash(mine)}: re-run extract (${shown})`);
+  const what = `artifact was made for model fingerprint ${shortHash(artifact.model.fingerprint)}, this model is ${shortHash(mine)}`;
+  const sides = { have: 'this model', want: 'the artifact', what, remedy: 're-run extract' };
+  checkNamesAndShapes(paramShapes, paramShapesOf(artifact.model), sides);
+  throw new Error(`${what}: re-run extract`); // same names and shapes, yet another fingerprint: an edited file
 }

@@ -43,7 +43,9 @@ function unpackStability(check: FieldChecker, x: unknown, G: number): StabilityL
 
 export const TRACE_FORMAT = 'graftlr.trace';
 export const TRACE_VERSION = 3;
-const SPEC: ContainerSpec = { format: TRACE_FORMAT, version: TRACE_VERSION, what: 'probe trace', remedy: 're-run extract to record a new trace' };
+const SPEC: ContainerSpec = {
+  format: TRACE_FORMAT, version: TRACE_VERSION, what: 'probe trace', remedy: 're-run extract to record a new trace', checksumOver: 'fields',
+};
 
 export function encodeTrace(t: Trace): Uint8Array {
   const n = t.steps.length;

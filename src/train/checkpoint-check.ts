@@ -4,6 +4,7 @@
  * 2^40 dimension with no data), and each of them used to surface later as an internal error ("Do not know how to
  * serialize a BigInt"). Every check here throws a one-line Error naming the field; decodeCheckpoint adds the file.
  */
+import { describeValue, isPlainObject } from '../io/canonical.js';
 import { validateConfig, type BertConfig } from '../model/config.js';
 import type { Checkpoint } from './checkpoint.js';
 import { checkHostArray, TENSOR_KEY, type HostTree } from './state.js';
@@ -14,24 +15,6 @@ const CONFIG_KEYS: readonly (keyof BertConfig)[] = [
 
 /** Integer config fields above this are no model graftlr can build (tensor dimensions are int32). */
 const MAX_CONFIG_INT = 0x7fffffff;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object') return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-/** A short description of a stored value for messages (never JSON.stringify: it throws on a BigInt). */
-export function describeValue(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (typeof v === 'bigint') return `the 64-bit integer ${v}`;
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
-  if (v === null || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return 'a list';
-  if (v instanceof Uint8Array) return `${v.length} bytes`;
-  if (isPlainObject(v)) return 'a map';
-  return Object.prototype.toString.call(v);
-}
 
 function fail(path: string, problem: string): never {
   throw new Error(`${path} ${problem}`);

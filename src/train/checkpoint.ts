@@ -2,21 +2,22 @@
  * Checkpoints: a directory holding `checkpoint.msgpack`, written atomically (temp + fsync + rename), so a
  * killed process leaves either the previous complete checkpoint or the new one, never a partial file.
  *
- * File layout (msgpack map, readable with Python's `msgpack`):
- *   { format: "graftlr.checkpoint", version: 1, checksum: "<sha256 hex of payload>", payload: <bytes> }
- * `payload` is itself a msgpack map (see CheckpointPayload); tensors are {dtype, shape, data} with
- * little-endian bytes, nested optimizer state as a tree whose tensors are { $tensor: {dtype, shape, data} }.
+ * File layout: graftlr's container (src/io/container.ts, checksum over the payload; readable with Python's `msgpack`):
+ *   { format: "graftlr.checkpoint", version: 1, payload: <bytes>, checksum: "<sha256 hex of payload>" }
+ * `payload` is itself a msgpack map (the Checkpoint's fields); tensors are array-codec records
+ * {dtype, shape, data} (src/io/array-codec.ts), nested optimizer state as a tree whose tensors are
+ * { $tensor: {dtype, shape, data} }.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Packr, Unpackr } from 'msgpackr';
+import { arrayValues, borrowArray, checkPackedArray } from '../io/array-codec.js';
 import { readFileChecked, writeFileAtomic } from '../io/atomic.js';
-import { binHeader, msgpackChunks, msgpackLength } from '../io/msgpack-stream.js';
+import { containerChunks, decodeContainer, type ContainerSpec } from '../io/container.js';
 import type { BertConfig } from '../model/config.js';
+import { checkNamesAndShapes, shapesOf, type ShapeTable } from '../param-shapes.js';
 import type { HostParams } from '../params.js';
-import { checkCheckpointFields, describeValue } from './checkpoint-check.js';
-import { checkHostArray, hostArrayValues, type HostArray, type HostTree } from './state.js';
+import { checkCheckpointFields } from './checkpoint-check.js';
+import type { HostArray, HostTree } from './state.js';
 
 export const CHECKPOINT_FORMAT = 'graftlr.checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -43,19 +44,16 @@ export interface Checkpoint {
   optimizerState: HostTree;
 }
 
-const packr = new Packr({ useRecords: false, moreTypes: false });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+const REMEDY = 'delete it and resume from an earlier copy, or start the run again';
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+function containerSpec(what: string): ContainerSpec {
+  return { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, what, remedy: REMEDY, checksumOver: 'payload' };
 }
 
+/** The parameters as array records that borrow their arrays (written before they change). */
 function encodeParams(params: HostParams): Record<string, HostArray> {
   const out: Record<string, HostArray> = {};
-  for (const name of Object.keys(params).sort()) {
-    const { shape, data } = params[name];
-    out[name] = { dtype: 'f32', shape: [...shape], data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-  }
+  for (const name of Object.keys(params).sort()) out[name] = borrowArray(params[name].data, params[name].shape, 'f32') as HostArray;
   return out;
 }
 
@@ -63,9 +61,8 @@ function decodeParams(stored: unknown): HostParams {
   if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) throw new Error('params must be a map of arrays');
   const out: HostParams = {};
   for (const [name, a] of Object.entries(stored as Record<string, unknown>)) {
-    const arr = checkHostArray(a, `params.${name}`);
-    if (arr.dtype !== 'f32') throw new Error(`params.${name}: dtype ${arr.dtype}, expected f32`);
-    out[name] = { shape: arr.shape, data: hostArrayValues(arr) as Float32Array };
+    const arr = checkPackedArray(a, `params.${name}`, ['f32']);
+    out[name] = { shape: arr.shape, data: arrayValues(arr) as Float32Array };
   }
   return out;
 }
@@ -80,70 +77,29 @@ function plain(v: unknown): unknown {
 }
 
 /**
- * The checkpoint file as a sequence of chunks, for writing tensor by tensor: the same layout as
- * encodeCheckpoint (outer map {format, version, payload, checksum}, the checksum over the payload bytes,
- * here after them), with every tensor's bytes yielded straight from its array. Holding the chunks of a
- * whole file at once would cost what streaming saves: write them as they come (writeFileAtomic does).
+ * The checkpoint file as a sequence of chunks, for writing tensor by tensor (container.ts, checksum over the
+ * payload): every tensor's bytes are yielded straight from its array. Holding the chunks of a whole file at
+ * once would cost what streaming saves: write them as they come (writeFileAtomic does).
  */
-export function* checkpointChunks(c: Checkpoint): Generator<Uint8Array> {
+export function checkpointChunks(c: Checkpoint): Generator<Uint8Array> {
   const { params, optimizerState, ...meta } = c;
   const payload = { ...(plain(meta) as object), params: encodeParams(params), optimizerState };
-  yield Uint8Array.of(0x84); // a map of 4 entries
-  yield* msgpackChunks('format');
-  yield* msgpackChunks(CHECKPOINT_FORMAT);
-  yield* msgpackChunks('version');
-  yield* msgpackChunks(CHECKPOINT_VERSION);
-  yield* msgpackChunks('payload');
-  yield binHeader(msgpackLength(payload));
-  const hash = createHash('sha256');
-  for (const chunk of msgpackChunks(payload)) {
-    hash.update(chunk);
-    yield chunk;
-  }
-  yield* msgpackChunks('checksum');
-  yield* msgpackChunks(hash.digest('hex'));
+  return containerChunks(containerSpec('checkpoint'), payload);
 }
 
-/** Encodes a checkpoint to the file bytes in one buffer (outer map with checksum over the payload bytes). */
+/** Encodes a checkpoint to the file bytes in one buffer (the same bytes as checkpointChunks). */
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
-  const { params, optimizerState, ...meta } = c;
-  const payload = packr.pack({ ...(plain(meta) as object), params: encodeParams(params), optimizerState });
-  return packr.pack({ format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, checksum: sha256(payload), payload });
+  return Buffer.concat([...checkpointChunks(c)]);
 }
 
 /** Decodes and validates checkpoint bytes; `where` names the file in errors. */
 export function decodeCheckpoint(bytes: Uint8Array, where = 'checkpoint'): Checkpoint {
-  const corrupt = (why: string): Error =>
-    new Error(`${where} is corrupt (${why}): delete it and resume from an earlier copy, or start the run again`);
-  let outer: Record<string, unknown>;
-  try {
-    outer = unpackr.unpack(bytes) as Record<string, unknown>;
-  } catch (e) {
-    throw corrupt(`cannot decode: ${(e as Error).message}`);
-  }
-  if (outer === null || typeof outer !== 'object' || outer.format !== CHECKPOINT_FORMAT) {
-    throw new Error(`${where} is not a graftlr checkpoint (format ${describeValue(outer?.format)}): check the path`);
-  }
-  if (outer.version !== CHECKPOINT_VERSION) {
-    throw new Error(
-      `${where} has checkpoint version ${describeValue(outer.version)}, this graftlr reads version ${CHECKPOINT_VERSION}: ` +
-        'use the graftlr version that wrote it, or start the run again',
-    );
-  }
-  const payload = outer.payload;
-  if (!(payload instanceof Uint8Array)) throw corrupt('no payload');
-  if (sha256(payload) !== outer.checksum) throw corrupt('checksum mismatch');
-  let body: Record<string, unknown>;
-  try {
-    body = unpackr.unpack(payload) as Record<string, unknown>;
-  } catch (e) {
-    throw corrupt(`cannot decode payload: ${(e as Error).message}`);
-  }
+  const { body } = decodeContainer(bytes, containerSpec(where)); // readable, magic, version, checksum
   try {
     // Every field is checked (checkpoint-check.ts): a value graftlr never writes is refused here, naming the file.
     return { ...checkCheckpointFields(body), params: decodeParams(body.params) };
   } catch (e) {
-    throw corrupt((e as Error).message);
+    throw new Error(`${where} is corrupt (${(e as Error).message}): ${REMEDY}`);
   }
 }
 
@@ -194,18 +150,10 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
   return c;
 }
 
-/** Throws unless the stored parameters have exactly the model's names and shapes. */
-export function checkParamShapes(params: HostParams, shapes: Readonly<Record<string, readonly number[]>>, where: string): void {
-  for (const [name, shape] of Object.entries(shapes)) {
-    const p = params[name];
-    if (!p) throw new Error(`${where} lacks parameter "${name}": it was made for another model; start a new run`);
-    if (p.shape.join('x') !== shape.join('x')) {
-      throw new Error(`${where} has parameter "${name}" of shape [${p.shape}], the model needs [${shape}]: start a new run`);
-    }
-  }
-  for (const name of Object.keys(params)) {
-    if (!(name in shapes)) throw new Error(`${where} has parameter "${name}" that the model does not: start a new run`);
-  }
+/** Throws unless the stored parameters have exactly the model's names and shapes (param-shapes.ts). */
+export function checkParamShapes(params: HostParams, shapes: ShapeTable, where: string): void {
+  const sides = { have: where, want: 'the model', what: `${where} was made for another model`, remedy: 'start a new run' };
+  checkNamesAndShapes(shapesOf(params), shapes, sides);
 }
 
 const json = (v: unknown): string => JSON.stringify(v) ?? 'undefined';

@@ -55,11 +55,11 @@ describe('batch checks', () => {
   test('parameters that do not fit the config are refused by lossAndGrads', () => {
     const params = initParams(smallConfig, 0);
     expect(() => lossAndGrads(params, { ...smallConfig, hiddenSize: 12 }, paddedBatch(), { training: false }))
-      .toThrow('parameter "cls.predictions.transform.LayerNorm.beta" has shape [8] but the config needs [12]');
+      .toThrow('"cls.predictions.transform.LayerNorm.beta" is [8] in the parameters but [12] in the config');
     const { ['cls.predictions.bias']: _, ...missing } = params;
     expect(() => lossAndGrads(missing, smallConfig, paddedBatch(), { training: false }))
-      .toThrow('parameter "cls.predictions.bias" is missing: the parameters do not match the model config');
+      .toThrow('the parameters do not match the model config: check the config and the weights ("cls.predictions.bias" [13] is missing from the parameters)');
     expect(() => lossAndGrads({ ...params, extra: params['cls.predictions.bias'] }, smallConfig, paddedBatch(), { training: false }))
-      .toThrow('parameter "extra" is not part of the model: check the config');
+      .toThrow('"extra" [13] is not in the config)');
   });
 });

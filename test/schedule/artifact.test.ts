@@ -167,11 +167,11 @@ describe('checkArtifactMatchesModel', () => {
   it('lists the differing groups and says to re-run extract', () => {
     const shapes = bertShapes({ ...fixtureArtifact().model.config, vocabSize: 32 } as ReturnType<typeof bertShapes> & never);
     expect(() => checkArtifactMatchesModel(a, shapes)).toThrow(
-      /^artifact was made for model fingerprint [0-9a-f]{12}, this model is [0-9a-f]{12}: re-run extract \(cls\.predictions\.bias \(group cls\.predictions\.bias\) is \[32\] here but \[16\] in the artifact; embeddings\.word_embeddings \(group embeddings\.word_embeddings\) is \[32,4\] here but \[16,4\] in the artifact\)$/);
+      /^artifact was made for model fingerprint [0-9a-f]{12}, this model is [0-9a-f]{12}: re-run extract \("cls\.predictions\.bias" is \[32\] in this model but \[16\] in the artifact; "embeddings\.word_embeddings" is \[32,4\] in this model but \[16,4\] in the artifact\)$/);
     const fewer = { ...bertShapes() };
     delete fewer['cls.predictions.bias'];
     fewer['pooler.dense.kernel'] = [4, 4];
     expect(() => checkArtifactMatchesModel(a, fewer)).toThrow(
-      /re-run extract \(cls\.predictions\.bias \(group cls\.predictions\.bias\) missing from this model; pooler\.dense\.kernel not in the artifact\)$/);
+      /re-run extract \("cls\.predictions\.bias" \[16\] is missing from this model; "pooler\.dense\.kernel" \[4,4\] is not in the artifact\)$/);
   });
 });

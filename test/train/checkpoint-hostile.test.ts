@@ -73,7 +73,7 @@ describe('checkpoints with impossible shapes or 64-bit integers (item 10)', () =
 
   it('refuses a format or version field that is a 64-bit integer without failing to print it', () => {
     const outer = unpackr.unpack(GOOD) as Record<string, unknown>;
-    expect(() => decodeCheckpoint(packr.pack({ ...outer, format: 2n ** 40n }))).toThrow('checkpoint is not a graftlr checkpoint (format the 64-bit integer 1099511627776): check the path');
-    expect(() => decodeCheckpoint(packr.pack({ ...outer, version: 2n ** 40n }))).toThrow('checkpoint has checkpoint version the 64-bit integer 1099511627776, this graftlr reads version 1');
+    expect(() => decodeCheckpoint(packr.pack({ ...outer, format: 2n ** 40n }))).toThrow('not a checkpoint: expected format "graftlr.checkpoint" but its format is the 64-bit integer 1099511627776: pass a file written by graftlr');
+    expect(() => decodeCheckpoint(packr.pack({ ...outer, version: 2n ** 40n }))).toThrow('checkpoint has an invalid version the 64-bit integer 1099511627776: the file is corrupted; delete it');
   });
 });

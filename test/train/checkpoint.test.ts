@@ -109,17 +109,17 @@ describe('checkpoint files', () => {
 
     it('truncated', () => {
       const bytes = good();
-      expect(() => loadCheckpoint(write('trunc', bytes.subarray(0, bytes.length - 100)))).toThrow(/is corrupt \(cannot decode/);
+      expect(() => loadCheckpoint(write('trunc', bytes.subarray(0, bytes.length - 100)))).toThrow(/^checkpoint \S+ is not readable msgpack \(truncated or corrupted: .+\): delete it/);
     });
     it('one bit flipped inside the payload', () => {
       const bytes = Uint8Array.from(good());
       bytes[bytes.length - 50] ^= 0x04;
-      expect(() => loadCheckpoint(write('flip', bytes))).toThrow(/is corrupt \(checksum mismatch\): delete it/);
+      expect(() => loadCheckpoint(write('flip', bytes))).toThrow(/^checkpoint \S+ checksum mismatch \(stored [0-9a-f]{12}, computed [0-9a-f]{12}\): the file is corrupted; delete it/);
     });
     it('another format or version', () => {
       const packr = new Packr({ useRecords: false });
-      expect(() => loadCheckpoint(write('fmt', packr.pack({ format: 'graftlr.schedule', version: 1 })))).toThrow('is not a graftlr checkpoint (format "graftlr.schedule")');
-      expect(() => loadCheckpoint(write('ver', packr.pack({ format: 'graftlr.checkpoint', version: 2 })))).toThrow('has checkpoint version 2, this graftlr reads version 1');
+      expect(() => loadCheckpoint(write('fmt', packr.pack({ format: 'graftlr.schedule', version: 1 })))).toThrow('expected format "graftlr.checkpoint" but its format is "graftlr.schedule": pass a file written by graftlr');
+      expect(() => loadCheckpoint(write('ver', packr.pack({ format: 'graftlr.checkpoint', version: 2 })))).toThrow('version 2 was made by a newer graftlr (this one reads version 1): upgrade graftlr');
     });
     it('missing', () => {
       expect(() => loadCheckpoint(path.join(tmp, 'nowhere'))).toThrow(/checkpoint not found: .*nowhere.*checkpoint.msgpack: check the path/);
