@@ -4,7 +4,7 @@
  * the CLI (bin/graftlr.mjs imports it) and the compare worker (run-child.ts starts it in its own
  * process). Every package in package.json's dependencies stays an import (tsup's default), so the
  * native runtimes (onnxruntime-node, tfjs backends) load from node_modules as they do from the sources.
- * If a source file moves, repoint its entry here and in src/package-files.ts.
+ * If a source file moves, repoint its entry here and in src/core/package-files.ts.
  */
 import { defineConfig } from 'tsup';
 
@@ -12,7 +12,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'cli/main': 'src/cli/main.ts',
-    'compare/worker': 'src/compare/worker.ts',
+    'compare/worker': 'src/experiments/compare/worker.ts',
   },
   format: ['esm'],
   platform: 'node',

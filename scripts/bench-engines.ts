@@ -17,20 +17,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { initBackend, type BackendName } from '../src/backend.js';
+import { initBackend, type BackendName } from '../src/runtime/backend.js';
 import type { MlmBatch } from '../src/data/batch.js';
 import { createOrtEngine } from '../src/engine/ort/engine.js';
 import { createOrtSgdTrainer } from '../src/engine/ort/sgd-trainer.js';
 import { createTfjsEngine } from '../src/engine/tfjs.js';
-import { float32Feed, OrtSession } from '../src/eval/ort.js';
+import { float32Feed, OrtSession } from '../src/runtime/ort.js';
 import { presetConfig, type BertConfig } from '../src/model/config.js';
 import { initValues } from '../src/model/init.js';
-import { GraphBuilder } from '../src/onnx/builder.js';
+import { GraphBuilder } from '../src/formats/onnx-builder.js';
 import { sgd } from '../src/optim/alias.js';
 import { disposeState, optimizerStep } from '../src/optim/state.js';
-import { disposeParams, fromHost } from '../src/params.js';
-import { rng } from '../src/random.js';
-import { findTorchPython, torchEnv } from '../src/bench/torch-python.js';
+import { disposeParams, fromHost } from '../src/core/params.js';
+import { rng } from '../src/core/random.js';
+import { findTorchPython, torchEnv } from '../src/experiments/bench/torch-python.js';
 
 const { values: opts } = parseArgs({
   options: {

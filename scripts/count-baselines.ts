@@ -1,7 +1,7 @@
 /**
  * Count-based reference losses on the exact held-out batches that `train` and `compare` evaluate
  * (seed EVAL_SEED, --eval-sequences rows per split, --batch-size rows per batch): a unigram predictor
- * (no context) and a left-neighbour bigram (src/eval/count-baselines.ts), both counted on the training split.
+ * (no context) and a left-neighbour bigram (src/run/eval/count-baselines.ts), both counted on the training split.
  * A model's held-out loss between the two uses little of its context.
  *
  *   node bin/run-script.mjs scripts/count-baselines.ts [--batch-size 16] [--seq-len 64] [--eval-sequences 256]
@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { prepareData } from '../src/data/prepare.js';
-import { heldoutCountBaselines } from '../src/eval/count-baselines.js';
+import { heldoutCountBaselines } from '../src/run/eval/count-baselines.js';
 
 const { values: a } = parseArgs({
   options: {

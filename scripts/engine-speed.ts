@@ -4,11 +4,11 @@
  *   [--backend wasm|cpu|tensorflow] [--presets tiny,mini] [--batch 32] [--seq 128] [--steps 5] [--warmup 2]
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendName } from '../src/backend.js';
+import { initBackend, type BackendName } from '../src/runtime/backend.js';
 import type { MlmBatch } from '../src/data/batch.js';
 import { presetConfig, type BertConfig } from '../src/model/config.js';
 import { initParams, lossAndGrads } from '../src/model/bert.js';
-import { rng } from '../src/random.js';
+import { rng } from '../src/core/random.js';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -7,7 +7,7 @@
  *   [--steps 200] [--lr 1e-3] [--batch 32] [--seq 128] [--backend wasm] [--cache .cache/data] [--seed 0]
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendName } from '../src/backend.js';
+import { initBackend, type BackendName } from '../src/runtime/backend.js';
 import { evalBatches, makeBatcher } from '../src/data/mlm.js';
 import { prepareData } from '../src/data/prepare.js';
 import { evaluate, initParams, lossAndGrads } from '../src/model/bert.js';

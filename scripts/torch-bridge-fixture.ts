@@ -15,16 +15,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { initBackend } from '../src/backend.js';
-import { readFileChecked } from '../src/io/atomic.js';
-import { toHfStateDict } from '../src/io/hf.js';
-import { writeSafetensors } from '../src/io/safetensors.js';
+import { initBackend } from '../src/runtime/backend.js';
+import { readFileChecked } from '../src/formats/atomic.js';
+import { toHfStateDict } from '../src/model/hf.js';
+import { writeSafetensors } from '../src/formats/safetensors.js';
 import { initValues } from '../src/model/init.js';
-import type { HostParams } from '../src/params.js';
-import { checkpointFile, decodeCheckpoint } from '../src/train/checkpoint.js';
-import { runTraining } from '../src/train/run.js';
-import { runBatches, runConfig, runData } from '../src/train/setup.js';
-import { validateTrainOptions, type TrainOptions } from '../src/train/train-options.js';
+import type { HostParams } from '../src/core/params.js';
+import { checkpointFile, decodeCheckpoint } from '../src/run/train/checkpoint.js';
+import { runTraining } from '../src/run/train/run.js';
+import { runBatches, runConfig, runData } from '../src/run/train/setup.js';
+import { validateTrainOptions, type TrainOptions } from '../src/run/train/train-options.js';
 
 const { values: a } = parseArgs({
   options: {

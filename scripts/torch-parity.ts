@@ -17,13 +17,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { initBackend } from '../src/backend.js';
+import { initBackend } from '../src/runtime/backend.js';
 import { makeBatcher } from '../src/data/mlm.js';
 import { prepareData } from '../src/data/prepare.js';
 import { presetConfig } from '../src/model/config.js';
 import { initValues } from '../src/model/init.js';
-import { runTraining } from '../src/train/run.js';
-import { findTorchPython } from '../src/bench/torch-python.js';
+import { runTraining } from '../src/run/train/run.js';
+import { findTorchPython } from '../src/experiments/bench/torch-python.js';
 
 const { values: a } = parseArgs({
   options: {

@@ -21,8 +21,8 @@ import { makeBatcher } from '../src/data/mlm.js';
 import { prepareData } from '../src/data/prepare.js';
 import { presetConfig } from '../src/model/config.js';
 import { baseSchedule } from '../src/optim/schedule-spec.js';
-import { heldoutBatches } from '../src/train/setup.js';
-import { findTorchPython } from '../src/bench/torch-python.js';
+import { heldoutBatches } from '../src/run/train/setup.js';
+import { findTorchPython } from '../src/experiments/bench/torch-python.js';
 
 const { values: a } = parseArgs({
   options: {

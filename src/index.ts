@@ -5,9 +5,9 @@
  *   extract: graft(adam, sgd) -> trace -> compress -> schedule artifact
  *   train:   scheduledSgd(artifact multipliers), no optimizer state
  */
-export { initBackend, type BackendName } from './backend.js';
-export * from './params.js';
-export { rng, type Rng } from './random.js';
+export { initBackend, type BackendName } from './runtime/backend.js';
+export * from './core/params.js';
+export { rng, type Rng } from './core/random.js';
 
 // Optimizers as values, grafting, schedules.
 export * from './optim/index.js';
@@ -36,21 +36,21 @@ export {
 } from './schedule/index.js';
 
 // Runs: extract, train, compare.
-export { extractSchedule, type ExtractOptions, type ExtractResult } from './probe/extract.js';
-export { runProbe, type ProbeOptions, type ProbeResult } from './probe/probe.js';
-export { runTraining, type TrainSummary } from './train/run.js';
-export type { TrainOptions } from './train/train-options.js';
-export { runCompare, type CompareResult } from './compare/run.js';
+export { extractSchedule, type ExtractOptions, type ExtractResult } from './run/probe/extract.js';
+export { runProbe, type ProbeOptions, type ProbeResult } from './run/probe/probe.js';
+export { runTraining, type TrainSummary } from './run/train/run.js';
+export type { TrainOptions } from './run/train/train-options.js';
+export { runCompare, type CompareResult } from './experiments/compare/run.js';
 
 // Options: one schema per job (defaults are the recommended values; the CLI flags are built from them).
-export { RUN_SCHEMA, type RunOptions } from './train/options.js';
-export { TRAIN_SCHEMA } from './train/train-options.js';
-export { PROBE_SCHEMA } from './probe/probe.js';
-export { COMPARE_SCHEMA, type CompareOptions } from './compare/options.js';
+export { RUN_SCHEMA, type RunOptions } from './run/train/options.js';
+export { TRAIN_SCHEMA } from './run/train/train-options.js';
+export { PROBE_SCHEMA } from './run/probe/probe.js';
+export { COMPARE_SCHEMA, type CompareOptions } from './experiments/compare/options.js';
 export { COMPRESS_SCHEMA } from './schedule/compress-schema.js';
-export { applySchema, defaultsOf, type OptionSchema, type OptionSpec } from './options/schema.js';
+export { applySchema, defaultsOf, type OptionSchema, type OptionSpec } from './core/options/schema.js';
 
 // Export and inference.
-export { exportOnnx, importOnnx } from './onnx/export.js';
-export { exportCheckpoint } from './onnx/export-checkpoint.js';
-export { fillMaskFromFiles, evaluateModelFile } from './eval/jobs.js';
+export { exportOnnx, importOnnx } from './model/onnx/export.js';
+export { exportCheckpoint } from './run/train/export-checkpoint.js';
+export { fillMaskFromFiles, evaluateModelFile } from './run/eval/jobs.js';

@@ -9,9 +9,7 @@
  * Only runtime/ may import a tfjs backend or onnxruntime-node (tfjs-core, the tensor library, is used by the
  * layers that do tensor math).
  *
- * Until the re-layout is applied (scripts/relayout/apply.mjs), files still sit at their old paths: the rule is
- * checked on the paths they will have, read from scripts/relayout/map.json, so an import added today that would
- * reach back up after the move fails here now. Type-only imports count: they are dependencies too.
+ * Type-only imports count: they are dependencies too.
  */
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
@@ -27,14 +25,6 @@ const RUNTIME_ONLY = ['@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-
   '@tensorflow/tfjs-node-gpu', 'onnxruntime-node'];
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const MAP_FILE = path.join(ROOT, 'scripts', 'relayout', 'map.json');
-
-/** Old repository path -> new repository path, or the identity once the move is applied (or the map is gone). */
-function loadMap(): Map<string, string> {
-  if (!fs.existsSync(MAP_FILE)) return new Map();
-  const entries = Object.entries(JSON.parse(fs.readFileSync(MAP_FILE, 'utf8')) as Record<string, string>);
-  return new Map(entries.filter(([from]) => fs.existsSync(path.join(ROOT, from))));
-}
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
@@ -68,24 +58,22 @@ export function layerOf(srcPath: string): number {
 interface Edge { from: string; to: string; line: string }
 
 function importEdges(): { files: string[]; edges: Edge[]; external: Edge[]; unresolved: Edge[] } {
-  const map = loadMap();
-  const moved = (repoPath: string) => map.get(repoPath) ?? repoPath;
   const files = sourceFiles('src');
   const edges: Edge[] = [], external: Edge[] = [], unresolved: Edge[] = [];
   for (const file of files) {
     const code = fs.readFileSync(path.join(ROOT, file), 'utf8');
     for (const spec of specifiers(code)) {
       const line = `${file}: '${spec}'`;
-      const from = moved(file);
+      const from = file;
       if (!spec.startsWith('.')) { external.push({ from, to: spec, line }); continue; }
       const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
       const asTs = target.replace(/\.js$/, '.ts');
       const real = [target, asTs].find((p) => fs.existsSync(path.join(ROOT, p)));
       if (!real) { unresolved.push({ from, to: target, line }); continue; }
-      edges.push({ from, to: moved(real), line });
+      edges.push({ from, to: real, line });
     }
   }
-  return { files: files.map(moved), edges, external, unresolved };
+  return { files, edges, external, unresolved };
 }
 
 const srcRelative = (repoPath: string) => repoPath.replace(/^src\//, '');
@@ -100,7 +88,7 @@ describe('layer rule', () => {
 
   it('places every source file in a declared layer', () => {
     const outside = files.filter((f) => layerOf(srcRelative(f)) < 0);
-    expect(outside, 'files outside every layer: add them to LAYERS or move them (scripts/relayout/map.json)').toEqual([]);
+    expect(outside, 'files outside every layer: add them to LAYERS or move them into a layer').toEqual([]);
   });
 
   it('no import reaches back up a layer', () => {

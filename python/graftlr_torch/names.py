@@ -1,5 +1,5 @@
 """Parameter names: graftlr's (which artifacts and traces use) from Hugging Face `BertForMaskedLM`'s, the
-mapping graftlr's safetensors export uses (src/io/hf.ts, artifacts/FORMAT.md section 4):
+mapping graftlr's safetensors export uses (src/model/hf.ts, artifacts/FORMAT.md section 4):
 
     bert.embeddings.word_embeddings.weight      -> embeddings.word_embeddings        (same layout)
     bert.<...>.LayerNorm.weight / .bias         -> <...>.LayerNorm.gamma / .beta

@@ -1,4 +1,4 @@
-"""GraftProbe: graftlr's phase one (src/probe/graft-probe.ts) in PyTorch, Adam#SGD grafting that records a
+"""GraftProbe: graftlr's phase one (src/run/probe/graft-probe.ts) in PyTorch, Adam#SGD grafting that records a
 `graftlr.trace` version 3 file (artifacts/FORMAT.md section 3) for `graftlr compress`. At step t, from g:
 
     eta(t) = base schedule (warmup, then decay) laid out for total_steps

@@ -1,4 +1,4 @@
-"""StaticSGD: the stateless update `graftlr train --schedule` runs (src/train/optimizers.ts, fused.ts), as a
+"""StaticSGD: the stateless update `graftlr train --schedule` runs (src/run/train/optimizers.ts, fused.ts), as a
 torch.optim.Optimizer. With eta(t) the stretched base schedule, s the scale, wd the weight decay:
 
     target multiplier:  w[G] <- w[G] (1 - eta wd) - eta s c_G(t / N) clip(g)[G]

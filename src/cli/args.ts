@@ -5,7 +5,7 @@
  * wrong type are usage errors (exit code 2) with a one-line message.
  */
 import { parseArgs as splitArgs } from 'node:util';
-import { expectation, inInterval, type Interval } from '../options/validate.js';
+import { expectation, inInterval, type Interval } from '../core/options/validate.js';
 
 export class UsageError extends Error {}
 

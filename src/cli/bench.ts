@@ -3,9 +3,9 @@
  * graftlr bench --memory (npm run bench:memory): peak memory at BERT sizes beside PyTorch's.
  */
 import * as path from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
-import { formatMemoryBench, runMemoryBench } from '../bench/memory.js';
-import { formatBench, runBench } from '../bench/optimizers.js';
+import { writeFileAtomic } from '../formats/atomic.js';
+import { formatMemoryBench, runMemoryBench } from '../experiments/bench/memory.js';
+import { formatBench, runBench } from '../experiments/bench/optimizers.js';
 import type { EngineName } from '../engine/types.js';
 import { isPresetName, PRESETS } from '../model/config.js';
 import { flag, UsageError, type ParsedArgs } from './args.js';

@@ -2,7 +2,7 @@
  * Flags and setup shared by the commands: backend choice (flag > GRAFTLR_BACKEND > automatic), and the
  * notice on stderr saying which backend runs and why.
  */
-import { initBackend } from '../backend.js';
+import { initBackend } from '../runtime/backend.js';
 import type { FlagSpecs, ParsedArgs } from './args.js';
 import { UsageError } from './args.js';
 import type { CommandIo } from './command.js';

@@ -2,12 +2,12 @@
  * graftlr compare: Adam vs plain SGD vs online Adam#SGD vs SGD + static schedule, side by side.
  */
 import * as path from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../formats/atomic.js';
 import { plotArtifact } from '../plot/artifact-plot.js';
-import { COMPARE_SCHEMA, type CompareOptions } from '../compare/options.js';
-import { buildReport, lossCurvesSvg, reportMarkdown } from '../compare/report.js';
-import { meanSd } from '../compare/report-md.js';
-import { runCompare, type CompareRun, type ProbeRun } from '../compare/run.js';
+import { COMPARE_SCHEMA, type CompareOptions } from '../experiments/compare/options.js';
+import { buildReport, lossCurvesSvg, reportMarkdown } from '../experiments/compare/report.js';
+import { meanSd } from '../experiments/compare/report-md.js';
+import { runCompare, type CompareRun, type ProbeRun } from '../experiments/compare/run.js';
 import { loadArtifact } from '../schedule/files.js';
 import { flag, type FlagSpecs, type ParsedArgs } from './args.js';
 import type { Command } from './command.js';

@@ -1,8 +1,8 @@
 /**
  * graftlr eval --model model.onnx [--split heldout|ood] [--json]
  */
-import { evaluateModelFile } from '../eval/jobs.js';
-import { ortDescription } from '../eval/ort.js';
+import { evaluateModelFile } from '../run/eval/jobs.js';
+import { ortDescription } from '../runtime/ort.js';
 import { flag, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { unusedBackendFlag } from './common.js';

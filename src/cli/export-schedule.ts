@@ -1,7 +1,7 @@
 /**
  * graftlr export-schedule <artifact> --format json|torch: per-parameter multipliers for other trainers.
  */
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../formats/atomic.js';
 import { exportScheduleJson, exportScheduleTorch } from '../schedule/export.js';
 import { loadArtifact } from '../schedule/files.js';
 import { flag, UsageError } from './args.js';

@@ -1,7 +1,7 @@
 /**
  * graftlr export --checkpoint runs/<name> --out model.onnx [--safetensors <folder>]
  */
-import { exportCheckpoint } from '../onnx/export-checkpoint.js';
+import { exportCheckpoint } from '../run/train/export-checkpoint.js';
 import { flag, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { unusedBackendFlag } from './common.js';

@@ -2,11 +2,11 @@
  * graftlr extract: grafted probe (Adam#SGD) -> trace -> compressed static schedule artifact.
  */
 import * as path from 'node:path';
-import { extractSchedule } from '../probe/extract.js';
-import { PROBE_SCHEMA } from '../probe/probe.js';
+import { extractSchedule } from '../run/probe/extract.js';
+import { PROBE_SCHEMA } from '../run/probe/probe.js';
 import { saveArtifact, saveTrace } from '../schedule/files.js';
 import { artifactSummaryJson, formatArtifactTable } from '../schedule/inspect.js';
-import { openMetricsLog } from '../train/metrics.js';
+import { openMetricsLog } from '../run/train/metrics.js';
 import { flag, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
 import { setupBackend } from './common.js';

@@ -6,8 +6,8 @@
  * here, before this file loads anything that reaches onnxruntime (the imports below run after the
  * check), and long texts come from a file or stdin instead.
  */
-import { readFileChecked } from '../io/atomic.js';
-import { printable } from '../printable.js';
+import { readFileChecked } from '../formats/atomic.js';
+import { printable } from '../core/printable.js';
 import { flag, UsageError } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { unusedBackendFlag } from './common.js';
@@ -62,8 +62,8 @@ export const fillMaskCommand: Command = {
     if (!model || !tokenizer) throw new UsageError('--model and --tokenizer are required');
     const text = await readText(args.positionals, flag.str(args, 'text-file'), io);
     // Only now load the modules that reach onnxruntime (see the module comment).
-    const { fillMaskFromFiles } = await import('../eval/jobs.js');
-    const { ortDescription } = await import('../eval/ort.js');
+    const { fillMaskFromFiles } = await import('../run/eval/jobs.js');
+    const { ortDescription } = await import('../runtime/ort.js');
     const threads = flag.int(args, 'threads');
     io.err(`engine: ${ortDescription({ threads })}${flag.str(args, 'backend') ? ' (--backend applies to tfjs commands only)' : ''}`);
     const r = await fillMaskFromFiles({ model, tokenizer, text, topK: flag.int(args, 'top-k'), threads });

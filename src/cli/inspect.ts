@@ -1,10 +1,10 @@
 /**
  * graftlr inspect <artifact>: provenance and per-group table, JSON, or a plot (SVG or PNG).
  */
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../formats/atomic.js';
 import { plotArtifact } from '../plot/artifact-plot.js';
 import { renderPng } from '../plot/png.js';
-import { printableDeep } from '../printable.js';
+import { printableDeep } from '../core/printable.js';
 import { loadArtifact, loadTrace } from '../schedule/files.js';
 import { artifactSummaryJson, formatArtifactTable } from '../schedule/inspect.js';
 import { flag, UsageError } from './args.js';

@@ -5,7 +5,7 @@
 import { formatHelp, parseArgs, UsageError } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { commands } from './registry.js';
-import { printable } from '../printable.js';
+import { printable } from '../core/printable.js';
 
 const defaultIo: CommandIo = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'),

@@ -4,11 +4,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fillMaskFromFiles } from '../eval/jobs.js';
-import { exportCheckpoint } from '../onnx/export-checkpoint.js';
-import { extractSchedule } from '../probe/extract.js';
-import { PROBE_SCHEMA } from '../probe/probe.js';
-import { TRAIN_SCHEMA } from '../train/train-options.js';
+import { fillMaskFromFiles } from '../run/eval/jobs.js';
+import { exportCheckpoint } from '../run/train/export-checkpoint.js';
+import { extractSchedule } from '../run/probe/extract.js';
+import { PROBE_SCHEMA } from '../run/probe/probe.js';
+import { TRAIN_SCHEMA } from '../run/train/train-options.js';
 import { saveArtifact, saveTrace } from '../schedule/files.js';
 import { flag, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';

@@ -1,8 +1,8 @@
 /**
  * Flags shared by the commands that run a model (extract, train, compare): model, data, batches, engine.
- * Their defaults, limits and help come from RUN_SCHEMA (src/train/options.ts).
+ * Their defaults, limits and help come from RUN_SCHEMA (src/run/train/options.ts).
  */
-import { RUN_SCHEMA, type RunOptions } from '../train/options.js';
+import { RUN_SCHEMA, type RunOptions } from '../run/train/options.js';
 import { UsageError, type FlagSpecs, type ParsedArgs } from './args.js';
 import { backendFlag } from './common.js';
 import { flagsOf, optionsFrom } from './schema-flags.js';

@@ -1,8 +1,8 @@
 /**
- * Command-line flags built from an options schema (src/options/schema.ts): the flag takes the option's
+ * Command-line flags built from an options schema (src/core/options/schema.ts): the flag takes the option's
  * default, limits, choices and help, and `optionsFrom` reads the parsed flags back as library options.
  */
-import type { OptionSchema, OptionSpec } from '../options/schema.js';
+import type { OptionSchema, OptionSpec } from '../core/options/schema.js';
 import type { FlagSpec, FlagSpecs, ParsedArgs } from './args.js';
 
 function flagDefault(spec: OptionSpec): FlagSpec['default'] {

@@ -2,7 +2,7 @@
  * SIGINT/SIGTERM during a long run: the first signal asks the run to stop after the current step
  * (it writes a checkpoint and returns); a second one exits at once.
  */
-import { stopRequest, type StopRequest } from '../train/stop.js';
+import { stopRequest, type StopRequest } from '../run/train/stop.js';
 import type { CommandIo } from './command.js';
 
 export function stopOnSignals(io: CommandIo): StopRequest & { release(): void } {

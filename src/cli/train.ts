@@ -4,8 +4,8 @@
 import * as path from 'node:path';
 import { scheduleDataNotice } from '../schedule/data-notice.js';
 import { loadArtifact } from '../schedule/files.js';
-import { runTraining, type TrainSummary } from '../train/run.js';
-import { TRAIN_SCHEMA, usesSchedule, type TrainOptions } from '../train/train-options.js';
+import { runTraining, type TrainSummary } from '../run/train/run.js';
+import { TRAIN_SCHEMA, usesSchedule, type TrainOptions } from '../run/train/train-options.js';
 import { flag, type FlagSpecs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { setupBackend } from './common.js';

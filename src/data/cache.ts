@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../formats/atomic.js';
 
 const MAGIC = 'GLRDATA\0';
 const FORMAT = 'graftlr.data-cache';

@@ -14,11 +14,11 @@
  *     non-special token, 0.1 -> unchanged. Labels are the original ids.
  * Special tokens ([PAD], [UNK], [CLS], [SEP], [MASK]) are never selected.
  */
-import { checkInt } from '../options/validate.js';
+import { checkInt } from '../core/options/validate.js';
 import type { MlmBatch } from './batch.js';
 import type { Sequences } from './pack.js';
 import type { SpecialIds } from './tokenizer.js';
-import { rng, type Rng } from '../random.js';
+import { rng, type Rng } from '../core/random.js';
 
 export interface MaskingOptions {
   /** Fraction of eligible tokens selected (default 0.15). */

@@ -6,7 +6,7 @@
  *
  * Only the last sequence can be short: it is filled with [PAD] (id 0), where attentionMask is 0.
  */
-import { checkInt } from '../options/validate.js';
+import { checkInt } from '../core/options/validate.js';
 import type { SpecialIds } from './tokenizer.js';
 
 /** S sequences of length T, row-major in one array. */

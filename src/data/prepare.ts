@@ -4,7 +4,7 @@
  * CLI makes. With `cacheDir`, the tokenizer and the id streams are cached (cache.ts), keyed by the
  * data fingerprint and the vocabulary size; the sequence length is applied after the cache.
  */
-import { checkInt } from '../options/validate.js';
+import { checkInt } from '../core/options/validate.js';
 import { DEFAULT_HELDOUT_FRACTION, loadFileCorpus, loadSotuCorpus, type Corpus } from './corpus.js';
 import { normalize } from './normalize.js';
 import { dataFingerprint } from './fingerprint.js';

@@ -13,7 +13,7 @@
  *
  * Output is byte-deterministic: fixed key order, the vocabulary listed in id order.
  */
-import { readFileChecked, writeFileAtomic } from '../io/atomic.js';
+import { readFileChecked, writeFileAtomic } from '../formats/atomic.js';
 import { DASHES, DOUBLE_QUOTES, SINGLE_QUOTES } from './normalize.js';
 import { CONTINUATION_PREFIX, MAX_CHARS_PER_WORD, SPECIAL_TOKENS, makeTokenizer, type Tokenizer } from './tokenizer.js';
 

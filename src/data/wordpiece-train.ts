@@ -19,7 +19,7 @@
  * new count, and a popped entry whose count is no longer current is dropped. So the first current
  * entry popped is the true maximum, and the total (count, key) order makes ties deterministic.
  */
-import { checkInt } from '../options/validate.js';
+import { checkInt } from '../core/options/validate.js';
 import { forEachWord, isIsolatedChar } from './pretokenize.js';
 import { PairHeap } from './pair-heap.js';
 import { CONTINUATION_PREFIX, MAX_CHARS_PER_WORD, SPECIAL_TOKENS, makeTokenizer, type Tokenizer } from './tokenizer.js';

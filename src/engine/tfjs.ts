@@ -1,12 +1,12 @@
 /**
  * The tfjs engine: the reference engine, on whichever tfjs backend is active (tensorflow, wasm, cpu).
  * It wraps the model's pure functions (src/model/bert.ts); the backend is chosen beforehand with
- * initBackend (src/backend.ts).
+ * initBackend (src/runtime/backend.ts).
  */
 import type { MlmBatch } from '../data/batch.js';
 import { evaluate, lossAndGrads } from '../model/bert.js';
 import { validateConfig, type BertConfig } from '../model/config.js';
-import type { ParamMap } from '../params.js';
+import type { ParamMap } from '../core/params.js';
 import type { Engine, EvalResult, LossAndGrads } from './types.js';
 
 export interface TfjsEngineOptions {

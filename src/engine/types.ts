@@ -7,7 +7,7 @@
 import type { MlmBatch } from '../data/batch.js';
 import type { EvalResult, LossAndGrads } from '../model/bert.js';
 import type { BertConfig } from '../model/config.js';
-import type { ParamMap } from '../params.js';
+import type { ParamMap } from '../core/params.js';
 
 /** What an engine returns is what the reference model computes (src/model/bert.ts). */
 export type { EvalResult, LossAndGrads };

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { applyKeep, customOp, dense } from './layers.js';
-import { splitRows } from './kernels.js';
+import { splitRows } from '../runtime/kernels.js';
 
 export interface AttentionShape { B: number; T: number; A: number; d: number }
 

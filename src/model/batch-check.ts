@@ -3,10 +3,10 @@
  * inside a kernel (or, on wasm, read out of bounds). Errors name the bad value and the fix.
  */
 import type { MlmBatch } from '../data/batch.js';
-import type { ParamMap } from '../params.js';
+import type { ParamMap } from '../core/params.js';
 import type { BertConfig } from './config.js';
 import { paramShapes } from './init.js';
-import { checkNamesAndShapes, shapesOf } from '../param-shapes.js';
+import { checkNamesAndShapes, shapesOf } from '../core/param-shapes.js';
 
 /** The encoder's inputs (an MlmBatch has these and more). All arrays are (B T), row-major. */
 export interface EncoderInputs {

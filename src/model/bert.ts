@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MlmBatch } from '../data/batch.js';
-import type { ParamMap } from '../params.js';
+import type { ParamMap } from '../core/params.js';
 import { maskBias, selfAttention, type AttentionShape } from './attention.js';
 import { checkBatch, checkInputs, checkParams, type EncoderInputs } from './batch-check.js';
 import type { BertConfig } from './config.js';

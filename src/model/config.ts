@@ -1,7 +1,7 @@
 /**
  * BERT-style encoder configuration: presets and validation.
  */
-import { checkInt as checkIntIn } from '../options/validate.js';
+import { checkInt as checkIntIn } from '../core/options/validate.js';
 
 export interface BertConfig {
   /** Vocabulary size V (token embedding rows; MLM output width). */

@@ -9,7 +9,7 @@
  *   'layer.{i}.output'           (B T, H)      feed-forward output, before the residual add
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { rng } from '../random.js';
+import { rng } from '../core/random.js';
 
 export interface DropoutContext {
   /** Dropout probability p in (0, 1). */

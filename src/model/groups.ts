@@ -16,7 +16,7 @@
  *             'bias'                   every dense bias, including the MLM output bias
  *   global  one group for everything
  */
-import type { GroupOf } from '../params.js';
+import type { GroupOf } from '../core/params.js';
 
 export const groupingNames = ['tensor', 'block', 'type', 'global'] as const;
 export type GroupingName = (typeof groupingNames)[number];

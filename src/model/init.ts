@@ -6,8 +6,8 @@
  * rng(seed, 'init'); biases and LayerNorm betas are 0 and gammas 1 (they draw nothing).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { HostParams } from '../params.js';
-import { rng } from '../random.js';
+import type { HostParams } from '../core/params.js';
+import { rng } from '../core/random.js';
 import { validateConfig, type BertConfig } from './config.js';
 
 /** name -> shape for every parameter, names in sorted (canonical) order. Allocates no tensors. */

@@ -8,7 +8,7 @@
  * All functions borrow their arguments and return new tensors.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { transpose2d } from './kernels.js';
+import { transpose2d } from '../runtime/kernels.js';
 
 type Forward<T extends tf.Tensor> = (
   inputs: tf.Tensor[],

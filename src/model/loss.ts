@@ -3,7 +3,7 @@
  * gradients (flag-free 2-D matMuls; see layers.ts for why).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { transpose2d } from './kernels.js';
+import { transpose2d } from '../runtime/kernels.js';
 import { customOp, sumRows } from './layers.js';
 
 /**

@@ -3,7 +3,7 @@
  * Schedule of the step count. Every preset validates its hyperparameters on construction and names the
  * bad value and the allowed range ("adam: beta1 = 1.2 is invalid: expected [0, 1)").
  */
-import { perTensor, type GroupOf } from '../params.js';
+import { perTensor, type GroupOf } from '../core/params.js';
 import { describeRate, type CountState, type LearningRate, type Optimizer, type OptimizerSpec } from './base.js';
 import { chain } from './combine.js';
 import { scaleByAdagrad, scaleByAdam, scaleByRms, trace } from './moments.js';

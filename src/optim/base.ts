@@ -3,7 +3,7 @@
  * Nothing is stored on `this`; a probe inspects the state it is handed back.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertSameStructure, type ParamMap } from '../params.js';
+import { assertSameStructure, type ParamMap } from '../core/params.js';
 
 /** A learning rate (or any scalar) as a function of the 0-based step count. */
 export type Schedule = (step: number) => number;

@@ -3,7 +3,7 @@
  * parameters its own optimizer. (Grafting, the third combinator, is in graft.ts.)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ParamMap } from '../params.js';
+import type { ParamMap } from '../core/params.js';
 import { tidyUpdate, type Optimizer, type OptimizerSpec, type StateOf, type Updates } from './base.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

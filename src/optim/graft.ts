@@ -11,7 +11,7 @@
  * recomputing. Neither inner optimizer follows its own trajectory: both see the grafted weights.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertSameStructure, groupNorms, mapParams, perTensor, type GroupOf, type ParamMap } from '../params.js';
+import { assertSameStructure, groupNorms, mapParams, perTensor, type GroupOf, type ParamMap } from '../core/params.js';
 import { tidyUpdate, type Optimizer } from './base.js';
 
 /** What one grafted step measured for one group. */

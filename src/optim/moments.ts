@@ -5,7 +5,7 @@
  * is the name used in error messages (presets pass their own, e.g. 'adam').
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mapParams, type ParamMap } from '../params.js';
+import { mapParams, type ParamMap } from '../core/params.js';
 import { checkGrads, checkRange, tidyUpdate, type Optimizer } from './base.js';
 
 type TensorMap = Record<string, tf.Tensor>;

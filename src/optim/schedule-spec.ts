@@ -2,7 +2,7 @@
  * The base schedule of a run, schedules as plain data, and stretching a schedule to another length
  * (phase two runs the probe's base-schedule shape over its own number of steps).
  */
-import { checkInt } from '../options/validate.js';
+import { checkInt } from '../core/options/validate.js';
 import { checkRange } from './base.js';
 import {
   constant, cosine, described, inverseSqrt, join, linear, linearWarmup, specOf, warmupThen,

@@ -6,7 +6,7 @@
  * `optimizerStep` does all of that in one `tf.tidy`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertSameStructure, type ParamMap } from '../params.js';
+import { assertSameStructure, type ParamMap } from '../core/params.js';
 import { collectTensors, type Optimizer, type Updates } from './base.js';
 
 const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };

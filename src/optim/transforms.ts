@@ -6,7 +6,7 @@
  * is the name used in error messages (presets pass their own, e.g. 'adam').
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mapParams, perTensor, sumSquares64, type GroupOf, type ParamMap } from '../params.js';
+import { mapParams, perTensor, sumSquares64, type GroupOf, type ParamMap } from '../core/params.js';
 import {
   asSchedule, checkGrads, checkLearningRate, checkRange, describeRate, evalRate, tidyUpdate,
   type CountState, type LearningRate, type Optimizer, type Schedule,

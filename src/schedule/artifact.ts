@@ -7,13 +7,13 @@
  * Version 2 added `preconditioner`. Version 1 files are migrated on reading: they are version 2 files without
  * a preconditioner (the body keeps `version: 1`, so re-encoding one gives back the same bytes).
  */
-import { decodeContainer, encodeContainer, packArray, shortHash, type ContainerSpec } from './codec.js';
+import { decodeContainer, encodeContainer, packArray, shortHash, type ContainerSpec } from '../formats/codec.js';
 import type { CompressionInfo, Compressed, GroupEntry } from './compress.js';
 import { median } from './fit.js';
 import { packPreconditioner, unpackPreconditioner } from './moments-codec.js';
 import type { Preconditioner } from './second-moments.js';
 import { modelFingerprint, paramShapesOf, type ModelInfo, type ProbeInfo } from './model-info.js';
-import { checkNamesAndShapes, type ShapeTable } from '../param-shapes.js';
+import { checkNamesAndShapes, type ShapeTable } from '../core/param-shapes.js';
 import { TOOL } from './tool.js';
 import type { Trace } from './trace.js';
 import { checkArtifactGroups, checkArtifactTrace, checkCompression } from './artifact-check.js';

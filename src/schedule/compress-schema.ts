@@ -4,7 +4,7 @@
  * line's flags come from it (src/cli/compress-flags.ts). Its limits are those resolveCompressOptions (compress.ts)
  * enforces, which also reads the options stored in artifacts.
  */
-import type { OptionSchema } from '../options/schema.js';
+import type { OptionSchema } from '../core/options/schema.js';
 import {
   COMPRESS_METHODS, COMPRESS_TARGETS, DEFAULT_COMPRESS_OPTIONS, PRECONDITIONER_KINDS, RECOMMENDED_CAP_RATIO, RECOMMENDED_METHOD,
   RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET,

@@ -3,7 +3,7 @@
  * probe's data fingerprint differs from the run's) is allowed: how much that costs is a measurement, not a
  * rule. But it deserves one line, so a user who meant to train on the probe's data sees that they do not.
  */
-import { shortHash } from './codec.js';
+import { shortHash } from '../formats/codec.js';
 
 const bare = (fingerprint: string): string => fingerprint.replace(/^sha256:/, '');
 

@@ -5,7 +5,7 @@
  * In every export: lr_G(t) = base(t) * multiplier_G(t), multiplier log-linear between knots and held
  * outside them (multiplierAt), base = the probe's base schedule stretched to the run's length (scheduleRule, as train).
  */
-import { hfName } from '../io/hf.js';
+import { hfName } from '../model/hf.js';
 import type { BaseScheduleSpec } from '../optim/schedules.js';
 import type { ArtifactBody } from './artifact.js';
 import type { GroupSchedule } from './interpolate.js';

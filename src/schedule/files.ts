@@ -2,7 +2,7 @@
  * Reading and writing schedule artifacts and probe traces on disk (writes are atomic). Errors name
  * the file: "<path>: <what is wrong>: <what to do>".
  */
-import { readFileChecked, writeFileAtomic } from '../io/atomic.js';
+import { readFileChecked, writeFileAtomic } from '../formats/atomic.js';
 import { decodeArtifact, encodeArtifact, type Artifact, type ArtifactBody } from './artifact.js';
 import type { Trace } from './trace.js';
 import { decodeTrace, encodeTrace } from './trace-file.js';

@@ -3,7 +3,7 @@
  */
 import type { Artifact, ArtifactBody } from './artifact.js';
 import { scheduleTarget, type ScheduleTarget } from './rule.js';
-import { shortHash } from './codec.js';
+import { shortHash } from '../formats/codec.js';
 import type { CompressOptions, SpreadStats } from './compress.js';
 import { multiplierAt, type GroupSchedule } from './interpolate.js';
 import type { PlainRecord, ProbeInfo } from './model-info.js';

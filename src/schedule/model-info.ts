@@ -59,7 +59,7 @@ export interface ProbeInfo {
   dataFingerprint: string;
   backend: string;
   engine: string;
-  /** Present when the probe ran on a shallower copy of the model (src/probe/proxy.ts). */
+  /** Present when the probe ran on a shallower copy of the model (src/run/probe/proxy.ts). */
   proxy?: ProbeProxy;
 }
 

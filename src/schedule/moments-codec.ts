@@ -7,7 +7,7 @@
  * Every parameter of the model has an entry; a 2-D parameter has rows/cols of its two dimensions, any other
  * has values of its size. Decoding checks all of this against model.params.
  */
-import { packArray } from './codec.js';
+import { packArray } from '../formats/codec.js';
 import type { ModelInfo } from './model-info.js';
 import type { MomentFactors, Preconditioner, PreconditionerFactors, SecondMoments } from './second-moments.js';
 import type { FieldChecker } from './validate.js';

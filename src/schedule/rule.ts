@@ -13,7 +13,7 @@
 import type { CoordinateFactors } from '../optim/precondition.js';
 import { baseSchedule, stretchSchedule } from '../optim/schedule-spec.js';
 import type { BaseScheduleSpec, DescribedSchedule } from '../optim/schedules.js';
-import type { GroupOf } from '../params.js';
+import type { GroupOf } from '../core/params.js';
 import type { ArtifactBody } from './artifact.js';
 import type { CompressTarget } from './compress.js';
 import { artifactGroupOf, multiplierFn } from './interpolate.js';

@@ -32,7 +32,7 @@
  * compressTrace leaves it off by default; the recommended cap is 2 (RECOMMENDED_CAP_RATIO in compress.ts).
  *
  * Measured limits (capBy "curvature"). The probe measures, per group, the step length limit_G along plain SGD's
- * direction beyond which a step stops lowering the loss (src/probe/stability-limits.ts). Then the cap compares
+ * direction beyond which a step stops lowering the loss (src/run/probe/stability-limits.ts). Then the cap compares
  * each group's step with its own limit:
  *
  *   m_G / limit_G <= capRatio * median over groups with a finite limit of m_G(held) / limit_G
@@ -58,7 +58,7 @@ export function zeroGradientGroups(trace: Trace, zeroGradTol: number): boolean[]
   return rms.map((r) => r !== null && r < zeroGradTol * typical);
 }
 
-/** Per group (trace column order), measured at the end of the probe; see src/probe/stability-limits.ts. */
+/** Per group (trace column order), measured at the end of the probe; see src/run/probe/stability-limits.ts. */
 export interface StabilityLimits {
   /** Batches each value is averaged over. */
   batches: number;

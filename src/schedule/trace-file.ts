@@ -13,7 +13,7 @@
  * `preconditioner: factored`, which refuses them (compress.ts). Version 2 files (before stability) compress with
  * every option except `capBy: curvature` with a cap, which refuses them (stability.ts).
  */
-import { decodeContainer, encodeContainer, packArray, unpackArray, type ContainerSpec } from './codec.js';
+import { decodeContainer, encodeContainer, packArray, unpackArray, type ContainerSpec } from '../formats/codec.js';
 import { packSecondMoments, unpackSecondMoments } from './moments-codec.js';
 import { PER_GROUP_COLUMNS, type Trace } from './trace.js';
 import { TOOL } from './tool.js';

@@ -36,7 +36,7 @@ export interface Trace {
   valid: Uint8Array;       // (n*G) 1 = valid, 0 = ignored
   /** Adam's bias-corrected second moments at the probe end, factored (second-moments.ts); absent in version-1 files. */
   secondMoments?: SecondMoments;
-  /** Each group's stability limit at the probe end (src/probe/stability-limits.ts); absent before version 3. */
+  /** Each group's stability limit at the probe end (src/run/probe/stability-limits.ts); absent before version 3. */
   stability?: StabilityLimits;
 }
 

@@ -4,7 +4,7 @@
  */
 import { DECAYS } from '../optim/schedule-spec.js';
 import type { BaseScheduleSpec } from '../optim/schedules.js';
-import { isPlainObject, unpackArray, type DType, type NumericArray } from './codec.js';
+import { isPlainObject, unpackArray, type DType, type NumericArray } from '../formats/codec.js';
 import type { GroupInfo, ModelInfo, OptimizerSpec, ParamInfo, PlainRecord, ProbeInfo, ProbeProxy } from './model-info.js';
 
 /**

@@ -7,11 +7,11 @@ import { formatHelp, parseArgs, type FlagSpecs } from '../../src/cli/args.js';
 import { commands } from '../../src/cli/registry.js';
 import { runFlags } from '../../src/cli/run-flags.js';
 import { flagsOf, optionsFrom } from '../../src/cli/schema-flags.js';
-import { COMPARE_SCHEMA, validateCompareOptions } from '../../src/compare/options.js';
-import { PROBE_SCHEMA, validateProbeOptions } from '../../src/probe/probe.js';
-import { defaultsOf } from '../../src/options/schema.js';
-import { RUN_SCHEMA, validateRunOptions } from '../../src/train/options.js';
-import { TRAIN_SCHEMA } from '../../src/train/train-options.js';
+import { COMPARE_SCHEMA, validateCompareOptions } from '../../src/experiments/compare/options.js';
+import { PROBE_SCHEMA, validateProbeOptions } from '../../src/run/probe/probe.js';
+import { defaultsOf } from '../../src/core/options/schema.js';
+import { RUN_SCHEMA, validateRunOptions } from '../../src/run/train/options.js';
+import { TRAIN_SCHEMA } from '../../src/run/train/train-options.js';
 
 const specs: FlagSpecs = {
   steps: { type: 'int', min: 1, default: 10, help: 'steps' },

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../src/cli/registry.js';
-import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import { loadCheckpoint } from '../../src/run/train/checkpoint.js';
 import { cli, fastRunFlags, smallCorpus } from './helpers.js';
 
 describe('help and usage errors', () => {

@@ -12,8 +12,8 @@ import { parseArgs } from '../../src/cli/args.js';
 import type { CommandIo } from '../../src/cli/command.js';
 import { fillMaskCommand, MAX_TEXT_ARGUMENT_BYTES } from '../../src/cli/fill-mask.js';
 import { toTokenizerJson } from '../../src/data/tokenizer-json.js';
-import { exportOnnx } from '../../src/onnx/export.js';
-import { biasOnlyParams, config, tokenizer } from '../eval/fixtures.js';
+import { exportOnnx } from '../../src/model/onnx/export.js';
+import { biasOnlyParams, config, tokenizer } from '../run/eval/fixtures.js';
 import { runChild } from './child.js';
 
 const root = mkdtempSync(join(tmpdir(), 'graftlr-fill-'));
@@ -54,7 +54,7 @@ describe('fill-mask: long text', () => {
   it('reads text from stdin with a "-" argument in a real process', () => {
     const r = runChild(['fill-mask', '--model', model, '--tokenizer', tok, '--threads', '1', '--top-k', '1', '-'], { input: 'the cat sat on the [MASK].\n' });
     expect(r.status).toBe(0);
-    // p(cat) = e^2 / (e^2 + e + 10) = 0.367484 (see test/eval/fill-mask.test.ts)
+    // p(cat) = e^2 / (e^2 + e + 10) = 0.367484 (see test/run/eval/fill-mask.test.ts)
     expect(r.stdout).toBe('[MASK] at position 6:\n  0.3675  cat              the cat sat on the cat.\n');
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { joinDocuments, packSequences, sequenceAt, type Sequences } from '../../src/data/pack.js';
 import { evalBatches, makeBatcher } from '../../src/data/mlm.js';
 import { SPECIAL_IDS } from '../../src/data/tokenizer.js';
-import { rng } from '../../src/random.js';
+import { rng } from '../../src/core/random.js';
 import type { MlmBatch } from '../../src/data/batch.js';
 
 const [PAD, UNK, CLS, SEP, MASK] = [0, 1, 2, 3, 4];

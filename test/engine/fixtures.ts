@@ -4,7 +4,7 @@
  */
 import type { MlmBatch } from '../../src/data/batch.js';
 import { validateConfig, type BertConfig } from '../../src/model/config.js';
-import { rng } from '../../src/random.js';
+import { rng } from '../../src/core/random.js';
 
 export function paddedBatch(c: BertConfig, B: number, T: number, seed: number): MlmBatch {
   const r = rng(seed, 'test-batch');

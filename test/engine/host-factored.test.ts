@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { adamStepInPlace } from '../../src/engine/ort/host-adam.js';
 import { factoredGraftStepInPlace, factoredStateBytes, initialFactoredMoments, probeStateBytes } from '../../src/engine/ort/host-factored.js';
 import { initialMoments } from '../../src/engine/ort/step-trainer.js';
-import { factoredSecondMoments, hostSecondMoments } from '../../src/probe/second-moments.js';
-import type { HostParams } from '../../src/params.js';
+import { factoredSecondMoments, hostSecondMoments } from '../../src/run/probe/second-moments.js';
+import type { HostParams } from '../../src/core/params.js';
 
 const hyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 const shapes = { w: [3, 4], b: [4] };

@@ -9,7 +9,7 @@
  * correction, beta or ratio moves the loss by far more within a few steps.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend.js';
+import { initBackend } from '../../src/runtime/backend.js';
 import { createOrtStepTrainer, type OrtStepOptions } from '../../src/engine/ort/step-trainer.js';
 import { createTfjsEngine } from '../../src/engine/tfjs.js';
 import { initValues } from '../../src/model/init.js';
@@ -19,10 +19,10 @@ import { chain } from '../../src/optim/combine.js';
 import { graft, type GraftState } from '../../src/optim/graft.js';
 import { disposeState, optimizerStep } from '../../src/optim/state.js';
 import { clipByGlobalNorm } from '../../src/optim/transforms.js';
-import { disposeParams, fromHost } from '../../src/params.js';
-import { isVectorParam } from '../../src/train/train-options.js';
-import { hybrid } from '../../src/train/hybrid.js';
-import { normalizeByGroup } from '../../src/train/optimizers.js';
+import { disposeParams, fromHost } from '../../src/core/params.js';
+import { isVectorParam } from '../../src/run/train/train-options.js';
+import { hybrid } from '../../src/run/train/hybrid.js';
+import { normalizeByGroup } from '../../src/run/train/optimizers.js';
 import { paddedBatch, twoLayerConfig } from './fixtures.js';
 
 beforeAll(async () => { await initBackend({ prefer: 'cpu' }); });

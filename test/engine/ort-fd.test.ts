@@ -1,6 +1,6 @@
 /**
  * The ort gradient graph against an independent float64 reference: the plain-JS forward pass in
- * test/onnx/reference.ts (no code shared with the graph) and central differences.
+ * test/model/onnx/reference.ts (no code shared with the graph) and central differences.
  *
  * For each parameter tensor w and a direction v, let w+ = f32(w + h v), w- = f32(w - h v) (the realised
  * float32 perturbations) and D = w+ - w-. To first order L(w+) - L(w-) = <g, D> + O(h^3), so the
@@ -10,13 +10,13 @@
  * v = g and ~0.1 ||g|| ||D|| / sqrt(n) for random v, both far above the bound.
  */
 import { describe, expect, it } from 'vitest';
-import { OrtSession } from '../../src/eval/ort.js';
+import { OrtSession } from '../../src/runtime/ort.js';
 import { batchFeeds, paramFeeds } from '../../src/engine/ort/feeds.js';
 import { buildGradGraph, gradOutput } from '../../src/engine/ort/graphs.js';
 import type { BertConfig } from '../../src/model/config.js';
-import type { HostParams } from '../../src/params.js';
-import { rng } from '../../src/random.js';
-import { randomHostParams, referenceLogits } from '../onnx/reference.js';
+import type { HostParams } from '../../src/core/params.js';
+import { rng } from '../../src/core/random.js';
+import { randomHostParams, referenceLogits } from '../model/onnx/reference.js';
 import { paddedBatch } from './fixtures.js';
 
 const config: BertConfig = {

@@ -11,7 +11,7 @@ import { createOrtSgdTrainer, type OrtSgdOptions } from '../../src/engine/ort/sg
 import { validateConfig, type BertConfig } from '../../src/model/config.js';
 import { initValues } from '../../src/model/init.js';
 import type { CoordinateFactors } from '../../src/optim/precondition.js';
-import type { HostParams } from '../../src/params.js';
+import type { HostParams } from '../../src/core/params.js';
 import { paddedBatch } from './fixtures.js';
 
 const config: BertConfig = validateConfig({

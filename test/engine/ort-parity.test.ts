@@ -10,12 +10,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend.js';
+import { initBackend } from '../../src/runtime/backend.js';
 import { createOrtEngine } from '../../src/engine/ort/engine.js';
 import { createTfjsEngine } from '../../src/engine/tfjs.js';
 import { presetConfig, type BertConfig } from '../../src/model/config.js';
-import { disposeParams, fromHost } from '../../src/params.js';
-import { randomHostParams } from '../onnx/reference.js';
+import { disposeParams, fromHost } from '../../src/core/params.js';
+import { randomHostParams } from '../model/onnx/reference.js';
 import { paddedBatch } from './fixtures.js';
 
 beforeAll(async () => { await initBackend({ prefer: 'cpu' }); });

@@ -10,14 +10,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend.js';
+import { initBackend } from '../../src/runtime/backend.js';
 import { createOrtSgdTrainer } from '../../src/engine/ort/sgd-trainer.js';
 import { createTfjsEngine } from '../../src/engine/tfjs.js';
 import { validateConfig, type BertConfig } from '../../src/model/config.js';
 import { initValues } from '../../src/model/init.js';
 import type { CoordinateFactors } from '../../src/optim/precondition.js';
-import { disposeParams, fromHost } from '../../src/params.js';
-import { rng } from '../../src/random.js';
+import { disposeParams, fromHost } from '../../src/core/params.js';
+import { rng } from '../../src/core/random.js';
 import { paddedBatch } from './fixtures.js';
 
 beforeAll(async () => { await initBackend({ prefer: 'cpu' }); });

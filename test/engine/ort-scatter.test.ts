@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Emitter } from '../../src/engine/ort/ops.js';
-import { OrtSession } from '../../src/eval/ort.js';
-import { GraphBuilder } from '../../src/onnx/builder.js';
+import { OrtSession } from '../../src/runtime/ort.js';
+import { GraphBuilder } from '../../src/formats/onnx-builder.js';
 
 function scatterGraph(V: number, H: number, N: number): { bytes: Uint8Array; out: string } {
   const g = new GraphBuilder('scatter');

@@ -8,14 +8,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend.js';
+import { initBackend } from '../../src/runtime/backend.js';
 import { createOrtSgdTrainer } from '../../src/engine/ort/sgd-trainer.js';
 import { createTfjsEngine } from '../../src/engine/tfjs.js';
 import { initValues } from '../../src/model/init.js';
 import { scheduledSgd } from '../../src/optim/alias.js';
 import { disposeState, optimizerStep } from '../../src/optim/state.js';
 import { globalNorm } from '../../src/optim/transforms.js';
-import { disposeParams, fromHost } from '../../src/params.js';
+import { disposeParams, fromHost } from '../../src/core/params.js';
 import { paddedBatch, twoLayerConfig } from './fixtures.js';
 
 beforeAll(async () => { await initBackend({ prefer: 'cpu' }); });

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { buildEvalGraph, buildGradGraph, buildSgdGraph } from '../../src/engine/ort/graphs.js';
 import { buildStepGraph, type UpdateRule } from '../../src/engine/ort/step-graph.js';
 import { validateConfig } from '../../src/model/config.js';
-import { paramShapes } from '../../src/onnx/bert-params.js';
-import { onnx } from '../../src/onnx/builder.js';
+import { paramShapes } from '../../src/model/onnx/bert-params.js';
+import { onnx } from '../../src/formats/onnx-builder.js';
 
 const config = validateConfig({
   vocabSize: 64, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 16,

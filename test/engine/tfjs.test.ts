@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend.js';
+import { initBackend } from '../../src/runtime/backend.js';
 import type { MlmBatch } from '../../src/data/batch.js';
 import { createTfjsEngine } from '../../src/engine/tfjs.js';
 import { initParams } from '../../src/model/bert.js';
 import { validateConfig, type BertConfig } from '../../src/model/config.js';
 import { adam } from '../../src/optim/alias.js';
 import { disposeState } from '../../src/optim/state.js';
-import { rng } from '../../src/random.js';
-import { trainLoop, type StepRecord } from '../../src/train/loop.js';
+import { rng } from '../../src/core/random.js';
+import { trainLoop, type StepRecord } from '../../src/run/train/loop.js';
 
 beforeAll(async () => { await initBackend({ prefer: 'cpu' }); });
 

@@ -10,10 +10,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { initBackend } from '../../src/backend.js';
+import { initBackend } from '../../src/runtime/backend.js';
 import { initParams, lossAndGrads, mlmLoss } from '../../src/model/bert.js';
 import type { BertConfig } from '../../src/model/config.js';
-import { rng } from '../../src/random.js';
+import { rng } from '../../src/core/random.js';
 import { paddedBatch, smallConfig, toRef } from './fixtures.js';
 import { refLoss, type RefParams } from './reference.js';
 

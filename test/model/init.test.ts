@@ -4,10 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { initBackend } from '../../src/backend.js';
+import { initBackend } from '../../src/runtime/backend.js';
 import { presetConfig } from '../../src/model/config.js';
 import { initParams, initValues, paramShapes } from '../../src/model/init.js';
-import { rng } from '../../src/random.js';
+import { rng } from '../../src/core/random.js';
 import { smallConfig } from './fixtures.js';
 
 beforeAll(async () => {

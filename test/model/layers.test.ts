@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, test } from 'vitest';
-import { initBackend } from '../../src/backend.js';
+import { initBackend } from '../../src/runtime/backend.js';
 import { dense, gelu, layerNorm, lookup, sumRows } from '../../src/model/layers.js';
 
 const close = (t: tf.Tensor, want: number[], digits = 5) => {

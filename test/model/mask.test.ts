@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, test } from 'vitest';
-import { initBackend } from '../../src/backend.js';
+import { initBackend } from '../../src/runtime/backend.js';
 import { encode, initParams } from '../../src/model/bert.js';
 import { paddedBatch, smallConfig } from './fixtures.js';
 

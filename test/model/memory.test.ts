@@ -1,7 +1,7 @@
 /** Training steps and evaluation free every intermediate: tf.memory().numTensors stays flat. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
-import { initBackend } from '../../src/backend.js';
+import { initBackend } from '../../src/runtime/backend.js';
 import { evaluate, initParams, lossAndGrads } from '../../src/model/bert.js';
 import { paddedBatch, smallConfig } from './fixtures.js';
 

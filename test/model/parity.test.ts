@@ -6,11 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
-import { initBackend } from '../../src/backend.js';
+import { initBackend } from '../../src/runtime/backend.js';
 import type { MlmBatch } from '../../src/data/batch.js';
 import { initParams, lossAndGrads } from '../../src/model/bert.js';
 import { validateConfig } from '../../src/model/config.js';
-import { rng } from '../../src/random.js';
+import { rng } from '../../src/core/random.js';
 
 const config = validateConfig({
   vocabSize: 96, hiddenSize: 32, numLayers: 2, numHeads: 4, intermediateSize: 64,

@@ -6,7 +6,7 @@ import { presetConfig, validateConfig } from '../../src/model/config.js';
 import { checkBatch } from '../../src/model/batch-check.js';
 import { paddedBatch, smallConfig } from './fixtures.js';
 import { beforeAll } from 'vitest';
-import { initBackend } from '../../src/backend.js';
+import { initBackend } from '../../src/runtime/backend.js';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'cpu' });

@@ -4,7 +4,7 @@ import {
   adagrad, adam, adamw, constant, disposeState, lamb, linear, momentum, nesterov, optimizerStep, rmsprop, sgd,
   type Optimizer,
 } from '../../src/optim/index.js';
-import { disposeParams } from '../../src/params.js';
+import { disposeParams } from '../../src/core/params.js';
 import { expectClose, gradValue, tensors, useCpu, values } from './helpers.js';
 
 beforeAll(useCpu);

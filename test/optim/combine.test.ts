@@ -4,7 +4,7 @@ import {
   adam, baseSchedule, chain, clipByGlobalNorm, disposeState, identity, optimizerStep, partition, scale,
   scaleByGroup, scaleByTrustRatio, scheduledSgd, sgd, type Optimizer,
 } from '../../src/optim/index.js';
-import { disposeParams } from '../../src/params.js';
+import { disposeParams } from '../../src/core/params.js';
 import { expectClose, gradsAt, tensors, useCpu, values } from './helpers.js';
 
 beforeAll(useCpu);

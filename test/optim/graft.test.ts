@@ -4,7 +4,7 @@ import {
   adagrad, adam, disposeState, disposeUpdates, graft, momentum, optimizerStep, rmsprop, sgd, stateTensors,
   type Optimizer,
 } from '../../src/optim/index.js';
-import { disposeParams, globalGroup, type GroupOf } from '../../src/params.js';
+import { disposeParams, globalGroup, type GroupOf } from '../../src/core/params.js';
 import { expectClose, gradsAt, tensors, useCpu, values } from './helpers.js';
 
 beforeAll(useCpu);

@@ -2,7 +2,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
-import type { ParamMap } from '../../src/params.js';
+import type { ParamMap } from '../../src/core/params.js';
 
 export async function useCpu(): Promise<void> {
   await tf.setBackend('cpu');

@@ -5,7 +5,7 @@ import {
   nesterov, optimizerStep, optimizerStepInPlace, partition, rmsprop, scaleByAdam, scheduledSgd, sgd, stateBytes,
   stateTensors, type Optimizer,
 } from '../../src/optim/index.js';
-import { disposeParams, globalGroup } from '../../src/params.js';
+import { disposeParams, globalGroup } from '../../src/core/params.js';
 import { gradsAt, useCpu } from './helpers.js';
 
 beforeAll(useCpu);

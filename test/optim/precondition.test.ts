@@ -8,8 +8,8 @@ import { scaleByAdam } from '../../src/optim/moments.js';
 import { scaleByFactoredPreconditioner } from '../../src/optim/precondition.js';
 import { stateBytes } from '../../src/optim/state.js';
 import { scaleByLearningRate } from '../../src/optim/transforms.js';
-import { probeSecondMoments } from '../../src/probe/second-moments.js';
-import { normalizeByGroup } from '../../src/train/optimizers.js';
+import { probeSecondMoments } from '../../src/run/probe/second-moments.js';
+import { normalizeByGroup } from '../../src/run/train/optimizers.js';
 import { expectClose, tensors, useCpu, values } from './helpers.js';
 
 beforeAll(useCpu);

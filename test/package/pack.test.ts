@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { printableDeep } from '../../src/printable.js';
+import { printableDeep } from '../../src/core/printable.js';
 import { loadArtifact } from '../../src/schedule/files.js';
 import { artifactSummaryJson, formatArtifactTable } from '../../src/schedule/inspect.js';
 import { fastRunFlags, smallCorpus } from '../cli/helpers.js';

@@ -4,7 +4,7 @@ import { pack, unpack } from 'msgpackr';
 import {
   buildArtifact, checkArtifactMatchesModel, decodeArtifact, encodeArtifact, type ArtifactBody,
 } from '../../src/schedule/artifact.js';
-import { checksumOf, encodeContainer, packArray, unpackArray } from '../../src/schedule/codec.js';
+import { checksumOf, encodeContainer, packArray, unpackArray } from '../../src/formats/codec.js';
 import { compressTrace } from '../../src/schedule/compress.js';
 import { TOOL } from '../../src/schedule/tool.js';
 import { encodeTrace } from '../../src/schedule/trace-file.js';

@@ -9,9 +9,9 @@ import { paramShapes } from '../../src/model/init.js';
 import { decodeArtifact, encodeArtifact, type Artifact, type ArtifactBody } from '../../src/schedule/artifact.js';
 import { scheduleDataNotice } from '../../src/schedule/data-notice.js';
 import { describeModel } from '../../src/schedule/model-info.js';
-import type { RunOptions } from '../../src/train/options.js';
+import type { RunOptions } from '../../src/run/train/options.js';
 import { fixtureArtifact } from '../fixtures/fixture-artifact.js';
-import { tinySetup } from '../train/tiny.js';
+import { tinySetup } from '../run/train/tiny.js';
 
 describe('scheduleDataNotice', () => {
   it('says nothing for the same data, with or without the "sha256:" prefix', () => {

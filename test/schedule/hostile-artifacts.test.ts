@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { unpack } from 'msgpackr';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeArtifact } from '../../src/schedule/artifact.js';
-import { encodeContainer } from '../../src/schedule/codec.js';
+import { encodeContainer } from '../../src/formats/codec.js';
 import { scheduleTarget } from '../../src/schedule/export.js';
 import { cli } from '../cli/helpers.js';
 

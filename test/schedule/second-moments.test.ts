@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildArtifact, decodeArtifact, encodeArtifact } from '../../src/schedule/artifact.js';
-import { encodeContainer } from '../../src/schedule/codec.js';
+import { encodeContainer } from '../../src/formats/codec.js';
 import { compressTrace } from '../../src/schedule/compress.js';
 import { preconditionerValues } from '../../src/optim/precondition.js';
 import {
@@ -12,7 +12,7 @@ import {
 } from '../../src/schedule/second-moments.js';
 import { decodeTrace, encodeTrace } from '../../src/schedule/trace-file.js';
 import { PER_GROUP_COLUMNS, type Trace } from '../../src/schedule/trace.js';
-import { packArray } from '../../src/schedule/codec.js';
+import { packArray } from '../../src/formats/codec.js';
 import { exportScheduleJson, exportScheduleTorch } from '../../src/schedule/export.js';
 import { formatArtifactTable } from '../../src/schedule/inspect.js';
 import { SHAPES, syntheticTrace } from './synthetic.js';

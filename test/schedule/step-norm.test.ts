@@ -8,8 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DescribedSchedule } from '../../src/optim/schedules.js';
 import { buildArtifact, type Artifact } from '../../src/schedule/artifact.js';
 import { compressTrace } from '../../src/schedule/compress.js';
-import { normalizeByGroup, trainOptimizer, trainScheduleRule } from '../../src/train/optimizers.js';
-import type { TrainOptions } from '../../src/train/train-options.js';
+import { normalizeByGroup, trainOptimizer, trainScheduleRule } from '../../src/run/train/optimizers.js';
+import type { TrainOptions } from '../../src/run/train/train-options.js';
 import { GROUPS, SHAPES, syntheticTrace } from './synthetic.js';
 
 const [CLS, EMB, BIAS, KERNEL] = GROUPS;

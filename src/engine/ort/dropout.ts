@@ -5,10 +5,10 @@
  * 'layer.{i}.attention.output' (BT, H), 'layer.{i}.output' (BT, H).
  */
 import type { MlmBatch } from '../../data/batch.js';
-import { float32Feed, type Feed } from '../../eval/ort.js';
+import { float32Feed, type Feed } from '../../runtime/ort.js';
 import type { BertConfig } from '../../model/config.js';
 import { keepMaskValues } from '../../model/dropout.js';
-import type { Dim, GraphBuilder } from '../../onnx/builder.js';
+import type { Dim, GraphBuilder } from '../../formats/onnx-builder.js';
 
 /** The graph input holding a site's keep-mask. */
 export const maskInput = (site: string): string => `dropout.${site}`;

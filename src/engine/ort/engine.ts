@@ -6,10 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MlmBatch } from '../../data/batch.js';
-import { OrtSession, type SessionOptions } from '../../eval/ort.js';
+import { OrtSession, type SessionOptions } from '../../runtime/ort.js';
 import type { BertConfig } from '../../model/config.js';
-import { checkHostParams, paramShapes } from '../../onnx/bert-params.js';
-import type { HostParams, ParamMap } from '../../params.js';
+import { checkHostParams, paramShapes } from '../../model/onnx/bert-params.js';
+import type { HostParams, ParamMap } from '../../core/params.js';
 import type { Engine, EvalResult, LossAndGrads } from '../types.js';
 import { dropoutFeeds } from './dropout.js';
 import { batchFeeds, paramFeeds } from './feeds.js';

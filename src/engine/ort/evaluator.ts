@@ -4,10 +4,10 @@
  * step, whose parameters live on the host.
  */
 import type { MlmBatch } from '../../data/batch.js';
-import { OrtSession, type SessionOptions } from '../../eval/ort.js';
+import { OrtSession, type SessionOptions } from '../../runtime/ort.js';
 import type { BertConfig } from '../../model/config.js';
-import { checkHostParams } from '../../onnx/bert-params.js';
-import type { HostParams } from '../../params.js';
+import { checkHostParams } from '../../model/onnx/bert-params.js';
+import type { HostParams } from '../../core/params.js';
 import type { EvalResult } from '../types.js';
 import { batchFeeds, paramFeeds } from './feeds.js';
 import { buildEvalGraph, TRAINING_SESSION } from './graphs.js';

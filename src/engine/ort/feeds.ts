@@ -3,10 +3,10 @@
  * the host arrays (no copy).
  */
 import type { MlmBatch } from '../../data/batch.js';
-import { float32Feed, int64Feed, type Feed } from '../../eval/ort.js';
+import { float32Feed, int64Feed, type Feed } from '../../runtime/ort.js';
 import { checkBatch } from '../../model/batch-check.js';
 import type { BertConfig } from '../../model/config.js';
-import type { HostParams } from '../../params.js';
+import type { HostParams } from '../../core/params.js';
 
 /**
  * The five batch inputs, after the model's own batch checks (lengths, id ranges, seqLen <= maxPositions).

@@ -6,10 +6,10 @@
  *  - the evaluation graph: loss and accuracy only (no backward pass).
  * All take the batch inputs of loss-and-grads.ts and every parameter as inputs.
  */
-import type { SessionOptions } from '../../eval/ort.js';
+import type { SessionOptions } from '../../runtime/ort.js';
 import type { BertConfig } from '../../model/config.js';
-import { paramShapes } from '../../onnx/bert-params.js';
-import { GraphBuilder } from '../../onnx/builder.js';
+import { paramShapes } from '../../model/onnx/bert-params.js';
+import { GraphBuilder } from '../../formats/onnx-builder.js';
 import { emitLoss, emitLossAndGrads, type LossAndGradValues } from './loss-and-grads.js';
 import { Emitter } from './ops.js';
 import { buildStepGraph, STEP_OPSET, type StepGraphOptions } from './step-graph.js';

@@ -1,12 +1,12 @@
 /**
  * The MLM loss and its backward pass down to the final hidden states: cross-entropy over the selected
  * rows, the tied output projection, the head transform (dense, GELU, LayerNorm) and the row gather.
- * Same arithmetic as src/onnx/bert-graph.ts emitMlmHead, with the tied projection as one Gemm with
+ * Same arithmetic as src/model/onnx/bert-graph.ts emitMlmHead, with the tied projection as one Gemm with
  * transB (no transposed copy of the word embeddings).
  */
 import type { BertConfig } from '../../model/config.js';
-import { emitGatherRows, emitLayerNorm, type LayerNormValues, type ParamRef } from '../../onnx/bert-graph.js';
-import { attr } from '../../onnx/builder.js';
+import { emitGatherRows, emitLayerNorm, type LayerNormValues, type ParamRef } from '../../model/onnx/bert-graph.js';
+import { attr } from '../../formats/onnx-builder.js';
 import { denseBackward, geluBackward, layerNormBackward } from './backward.js';
 import type { Emitter } from './ops.js';
 

@@ -7,10 +7,10 @@
  * A step whose loss or gradient is not finite changes nothing and reports applied: false.
  */
 import type { MlmBatch } from '../../data/batch.js';
-import { OrtSession } from '../../eval/ort.js';
+import { OrtSession } from '../../runtime/ort.js';
 import type { BertConfig } from '../../model/config.js';
-import { checkHostParams, paramShapes } from '../../onnx/bert-params.js';
-import type { HostParams } from '../../params.js';
+import { checkHostParams, paramShapes } from '../../model/onnx/bert-params.js';
+import type { HostParams } from '../../core/params.js';
 import { dropoutFeeds } from './dropout.js';
 import { batchFeeds, paramFeeds } from './feeds.js';
 import { buildGradGraph, gradOutput, TRAINING_SESSION } from './graphs.js';

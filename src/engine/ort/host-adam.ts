@@ -15,7 +15,7 @@
  *           w = w - (nM / nG) gc   (nothing when nG = 0)                 plain SGD's direction, Adam's length
  * The graft is graft(adam(lr), sgd(lr)): nD = lr nG and u_D = -lr gc, so (nM / nD) u_D = -(nM / nG) gc.
  */
-import type { HostParams } from '../../params.js';
+import type { HostParams } from '../../core/params.js';
 import type { AdamHyper } from './step-graph.js';
 import type { AdamMoments, GraftGroupNorms } from './step-trainer.js';
 

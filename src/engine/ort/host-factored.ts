@@ -14,13 +14,13 @@
  * Because a row mean of an average is the average of the row means, R and C are exactly the row and column
  * means of the v that full Adam would hold on the same gradients: the factors the artifact's preconditioner
  * stores (src/schedule/second-moments.ts) come straight from this state, bias corrected
- * (src/probe/second-moments.ts factoredSecondMoments). When v is rank one (e.g.
+ * (src/run/probe/second-moments.ts factoredSecondMoments). When v is rank one (e.g.
  * every step's gc^2 a multiple of one rank-one matrix), v~ = v and the step equals Adam's.
  *
  * State: O(r + c) per matrix and the vectors (factored-rms), plus one m per parameter (factored-adam), against
  * Adam's 2 x params.
  */
-import type { HostParams } from '../../params.js';
+import type { HostParams } from '../../core/params.js';
 import type { AdamHyper } from './step-graph.js';
 import type { GraftGroupNorms } from './step-trainer.js';
 

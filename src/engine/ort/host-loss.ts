@@ -4,10 +4,10 @@
  * caller's arrays (borrowed, never copied or written).
  */
 import type { MlmBatch } from '../../data/batch.js';
-import { OrtSession } from '../../eval/ort.js';
+import { OrtSession } from '../../runtime/ort.js';
 import type { BertConfig } from '../../model/config.js';
-import { paramShapes } from '../../onnx/bert-params.js';
-import type { HostParams } from '../../params.js';
+import { paramShapes } from '../../model/onnx/bert-params.js';
+import type { HostParams } from '../../core/params.js';
 import { dropoutFeeds } from './dropout.js';
 import { createOrtEvaluator } from './evaluator.js';
 import { batchFeeds, paramFeeds } from './feeds.js';

@@ -16,7 +16,7 @@
  * cannot be folded away (it depends on run-time data). Readers are followed through view ops (Reshape,
  * Identity, Squeeze, Unsqueeze, Flatten), whose outputs share the parameter's memory.
  */
-import type { GraphBuilder } from '../../onnx/builder.js';
+import type { GraphBuilder } from '../../formats/onnx-builder.js';
 import type { Emitter } from './ops.js';
 
 const VIEW_OPS = new Set(['Reshape', 'Identity', 'Squeeze', 'Unsqueeze', 'Flatten']);

@@ -1,12 +1,12 @@
 /**
  * One post-LN transformer block for the training graph: forward with every activation the backward pass
- * needs, and that backward pass. Same arithmetic as src/onnx/bert-graph.ts emitLayer, laid out for speed:
+ * needs, and that backward pass. Same arithmetic as src/model/onnx/bert-graph.ts emitLayer, laid out for speed:
  * activations are 2-D (B*T, H); Q, K and V come from one fused product with W_qkv = [Wq c | Wk | Wv]
  * (c = 1/sqrt(d) folded into the query weights, so q' = c q and s = q' k^T + maskBias).
  */
 import type { BertConfig } from '../../model/config.js';
-import type { ParamRef } from '../../onnx/bert-graph.js';
-import { emitLayerNorm, type LayerNormValues } from '../../onnx/bert-graph.js';
+import type { ParamRef } from '../../model/onnx/bert-graph.js';
+import { emitLayerNorm, type LayerNormValues } from '../../model/onnx/bert-graph.js';
 import { denseBackward, geluBackward, layerNormBackward, softmaxBackward } from './backward.js';
 import type { LayerMasks } from './dropout.js';
 import type { Emitter } from './ops.js';

@@ -6,9 +6,9 @@
  *   in training graphs with config.dropout > 0, the keep-masks `dropout.<site>` (see dropout.ts).
  */
 import { validateConfig, type BertConfig } from '../../model/config.js';
-import { emitEmbeddings, emitMaskBias, type ParamRef } from '../../onnx/bert-graph.js';
-import { addParamInputs, paramShapes } from '../../onnx/bert-params.js';
-import { attr } from '../../onnx/builder.js';
+import { emitEmbeddings, emitMaskBias, type ParamRef } from '../../model/onnx/bert-graph.js';
+import { addParamInputs, paramShapes } from '../../model/onnx/bert-params.js';
+import { attr } from '../../formats/onnx-builder.js';
 import { layerNormBackward } from './backward.js';
 import { addMaskInputs, type DropoutMasks } from './dropout.js';
 import { headForwardBackward, headLoss } from './head.js';

@@ -3,7 +3,7 @@
  * products through Gemm, reductions with axes as inputs (opset >= 13), and shape plumbing.
  * Every helper returns the name of the value it adds.
  */
-import { attr, tensorProto, type GraphBuilder } from '../../onnx/builder.js';
+import { attr, tensorProto, type GraphBuilder } from '../../formats/onnx-builder.js';
 
 const FLOAT = 1;
 

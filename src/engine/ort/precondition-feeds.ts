@@ -5,7 +5,7 @@
  *                  the graph builds P = 1 / sqrt(rows * cols + eps2) each step, so only O(r + c) numbers live
  *   vector:        precond (size) = P = 1 / sqrt(v + eps^2), computed here once (preconditionerValues)
  */
-import { float32Feed, type Feed } from '../../eval/ort.js';
+import { float32Feed, type Feed } from '../../runtime/ort.js';
 import { checkFactorsFit, preconditionerValues, prepareFactors, type CoordinateFactors } from '../../optim/precondition.js';
 import { precondInputs, type PreconditionedAs } from './graphs.js';
 

@@ -8,7 +8,7 @@
  */
 import type { MlmBatch } from '../../data/batch.js';
 import type { BertConfig } from '../../model/config.js';
-import type { HostParams } from '../../params.js';
+import type { HostParams } from '../../core/params.js';
 import { createOrtStepTrainer, type OrtStepOptions } from './step-trainer.js';
 
 /** The step trainer's options for the 'sgd' rule (step-trainer.ts), the group function named for what it does here. */

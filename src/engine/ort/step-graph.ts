@@ -27,8 +27,8 @@
  * leaves first, so each update follows its own gradient and frees it early.
  */
 import type { BertConfig } from '../../model/config.js';
-import { paramShapes } from '../../onnx/bert-params.js';
-import { attr, GraphBuilder } from '../../onnx/builder.js';
+import { paramShapes } from '../../model/onnx/bert-params.js';
+import { attr, GraphBuilder } from '../../formats/onnx-builder.js';
 import { afterEveryReader } from './in-place.js';
 import { emitLossAndGrads } from './loss-and-grads.js';
 import { Emitter } from './ops.js';

@@ -13,10 +13,10 @@
  * leaves the parameters unchanged; moments are always updated in place.
  */
 import type { MlmBatch } from '../../data/batch.js';
-import { float32Feed, OrtSession, type Feed, type SessionOptions } from '../../eval/ort.js';
+import { float32Feed, OrtSession, type Feed, type SessionOptions } from '../../runtime/ort.js';
 import type { BertConfig } from '../../model/config.js';
-import { checkHostParams, paramShapes } from '../../onnx/bert-params.js';
-import type { HostParams } from '../../params.js';
+import { checkHostParams, paramShapes } from '../../model/onnx/bert-params.js';
+import type { HostParams } from '../../core/params.js';
 import type { CoordinateFactors } from '../../optim/precondition.js';
 import { dropoutFeeds } from './dropout.js';
 import { batchFeeds, paramFeeds } from './feeds.js';
