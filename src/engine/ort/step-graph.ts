@@ -64,7 +64,7 @@ export interface StepGraphOptions {
    * graft groups of 'graft' parameters. Default: 'sgd' follows the (clipped) gradient, 'graft' is per tensor.
    */
   groups?: readonly number[];
-  /** How each parameter's fixed preconditioner P arrives ('sgd' parameters with groups only). */
+  /** How each parameter's fixed preconditioner P arrives (with groups only; for an adam or graft parameter it enters the group norm only). */
   preconditioned?: readonly (PreconditionedAs | undefined)[];
   /** Safe for binding every new value to its old value's memory (see the file comment). Default false. */
   inPlace?: boolean;
@@ -109,7 +109,6 @@ function checkOptions(o: StepGraphOptions, rules: readonly UpdateRule[], count: 
   if (o.preconditioned !== undefined && (o.groups === undefined || o.preconditioned.length !== count)) {
     fail(`preconditioned needs groups and one entry per parameter (${count})`);
   }
-  if (o.preconditioned?.some((p, i) => p !== undefined && rules[i] !== 'sgd')) fail('a preconditioner applies to sgd parameters only');
   if (rules.some((r) => r !== 'sgd') && o.adam === undefined) fail('adam and graft parameters need the adam hyperparameters');
 }
 
@@ -132,8 +131,10 @@ export function buildStepGraph(c: BertConfig, o: StepGraphOptions = {}): Uint8Ar
   const c1 = stateful ? e.g.input('adam_c1', 'float32', []) : '';
   const c2 = stateful ? e.g.input('adam_c2', 'float32', []) : '';
 
-  // sgd: d = P g (g itself for the other rules), and sum(d^2) per parameter.
-  const directions = names.map((n, i) => (rules[i] === 'sgd' ? preconditionedGradient(e, n, shapes[n], v.grads[n], o.preconditioned?.[i]) : v.grads[n]));
+  // d = P g where a preconditioner is given (g itself elsewhere), and sum(d^2) per parameter. An adam or graft
+  // parameter's d enters its step-norm group's norm only (the hybrid: as the reference, whose static part sees
+  // every gradient); its own step is Adam's.
+  const directions = names.map((n, i) => preconditionedGradient(e, n, shapes[n], v.grads[n], o.preconditioned?.[i]));
   const dirSquares = directions.map((d) => sumSquares(e, d, 'step.sq')); // ()
   // The reported squares and norm (see the file comment): of g with clipping, which needs ||g||; else of d, no extra pass.
   const reported = maxNorm === undefined ? dirSquares

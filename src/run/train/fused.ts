@@ -95,7 +95,7 @@ export function fusedStepPlan(o: TrainOptions, eta: Schedule, rule?: ScheduleRul
       const peak = (eta as { spec?: { peakLr?: number } }).spec?.peakLr;
       if (!part || !(typeof peak === 'number' && peak > 0)) return undefined; // the generic path explains
       const adamRate = (t: number) => (eta(t) * o.hybridAdamLr!) / peak; // eta(t) a / eta_peak
-      return {
+      return { // the step trainer applies the preconditioner to the 'sgd' tensors alone, as the generic hybrid's static part
         ...base, stateful: true, adam, ...part, clipNorm: o.clipNorm,
         ruleOf: (n) => (isVectorParam(n) ? 'adam' : 'sgd'),
         lrAt: (n, t) => (isVectorParam(n) ? adamRate(t) : part.lrAt(n, t)),

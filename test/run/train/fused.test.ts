@@ -103,6 +103,15 @@ describe('fused ort step in runTraining', () => {
     expect(Math.abs(generic.losses[1] - generic.losses[0])).toBeGreaterThan(1e-3); // the update moved the loss
   }, 60_000);
 
+  it('hybrid with the factored preconditioner: P on the SGD tensors only, the first update as the generic step', async () => {
+    const o = () => ({ ...base, optimizer: 'hybrid' as const, scheduleScale: 8, hybridAdamLr: 3e-3, schedule: artifacts.factored, steps: 2, evalEvery: 0 });
+    const fused = await curve({ ...o(), engine: 'ort' });
+    const generic = await curve({ ...o(), engine: genericOrt });
+    expect(fused.summary.engine).toBe('ort (fused hybrid step)');
+    fused.losses.forEach((l, t) => expect(Math.abs(l - generic.losses[t]), `step ${t}`).toBeLessThan(2e-5));
+    expect(Math.abs(generic.losses[1] - generic.losses[0])).toBeGreaterThan(1e-3);
+  }, 60_000);
+
   it('resumes bit-identically, with evaluation, metrics and checkpoints as the generic loop', async () => {
     const opts = { ...base, engine: 'ort' as const, optimizer: 'static' as const, schedule: artifacts.stepNorm, scheduleScale: 20, steps: 7, evalEvery: 2, checkpointEvery: 2 };
     const full = await runTraining({ ...opts, outDir: out('full') });
