@@ -9,6 +9,7 @@
  * JSON output needs none of this: JSON.stringify already escapes C0 controls.
  */
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this escapes
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const SHORT: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 

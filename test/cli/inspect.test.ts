@@ -23,6 +23,7 @@ describe('inspect: control characters from the file', () => {
   it('the table shows them escaped, on the line they belong to', async () => {
     const r = await cli('inspect', file);
     expect(r.code, r.err).toBe(0);
+    // eslint-disable-next-line no-control-regex -- the check is that no control character gets through
     expect(r.out).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/); // no control character but the table's own newlines
     expect(r.out.split('\n')[0]).toBe('graftlr.schedule v1, created 2025-01-02T03:04:05.000Z by graftlr\\x1b[2J 0.1.0\\nforged: line, checksum '
       + r.out.split('\n')[0].split('checksum ')[1]);

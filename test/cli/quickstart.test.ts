@@ -18,7 +18,7 @@ describe('graftlr quickstart', () => {
     }
     expect(r.out).toContain('optimizer state         0 bytes');
     // The held-out loss at [MASK] inputs (the context alone), from the run's final evaluation.
-    expect(r.out).toMatch(/^at \[MASK\] inputs {8}\d+\.\d{4} \/ \d+\.\d%  \(\d+ held-out tokens: the context alone\)$/m);
+    expect(r.out).toMatch(/^at \[MASK\] inputs {8}\d+\.\d{4} \/ \d+\.\d% {2}\(\d+ held-out tokens: the context alone\)$/m);
     // One "-> top-5" line per sentence, each with 5 "token p%" entries.
     const answers = r.out.split('\n').filter((l) => l.trim().startsWith('->'));
     expect(answers).toHaveLength(QUICKSTART_SENTENCES.length);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readSafetensors, toFloat32, writeSafetensors } from '../../src/formats/safetensors.js';
 
 /** Independent parse of the layout, straight from the format description (no code shared with the writer). */
-function parseByHand(bytes: Uint8Array): { n: number; header: Record<string, any>; data: Uint8Array } {
+function parseByHand(bytes: Uint8Array): { n: number; header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>; data: Uint8Array } {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = Number(dv.getBigUint64(0, true)); // u64 little-endian header length
   const header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8'));

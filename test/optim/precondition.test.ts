@@ -40,7 +40,9 @@ describe('scaleByFactoredPreconditioner', () => {
     const opt = chain(scaleByFactoredPreconditioner({ w: W, b: B }), normalizeByGroup((n) => n), scaleByLearningRate(0.1));
     const g = grads();
     const [u, state] = opt.update(g, opt.init(g));
-    // b: d = [2, -3], ||d|| = sqrt(13): u = -0.1 [2, -3] / sqrt(13).
+    // b: d = P_B [4, -3] = [2, -3], ||d|| = sqrt(13): u = -0.1 [2, -3] / sqrt(13).
+    const dB = [4, -3].map((x, i) => x * P_B[i]);
+    expect(dB).toEqual([2, -3]);
     expectClose(values(u).b, [-0.2 / Math.sqrt(13), 0.3 / Math.sqrt(13)], 1e-6);
     const d = [1, -2, 3, 0.5, 1, -1].map((x, i) => x * P_W[i]);
     const norm = Math.hypot(...d);

@@ -8,7 +8,6 @@
 import { validateConfig, type BertConfig } from '../../model/config.js';
 import { emitEmbeddings, emitMaskBias, type ParamRef } from '../../model/onnx/bert-graph.js';
 import { addParamInputs, paramShapes } from '../../model/onnx/bert-params.js';
-import { attr } from '../../formats/onnx-builder.js';
 import { layerNormBackward } from './backward.js';
 import { addMaskInputs, type DropoutMasks } from './dropout.js';
 import { headForwardBackward, headLoss } from './head.js';

@@ -159,7 +159,7 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
   const model = describe(probed);
   const records: StepRecord[] = [];
   const fused = o.engine === 'ort'; // the ort runtime: one onnxruntime run per step, nothing through tfjs
-  const engine = fused ? undefined : await runEngine(o, probed, 'extract');
+  const engine = fused ? undefined : await runEngine(o, probed);
   const engineName = fused ? FUSED_PROBE_ENGINE : engine!.name;
   hooks.onStart?.({ config, engine: engineName, backend: o.backend, probeSteps: o.probeSteps, totalSteps: o.totalSteps, data: data.stats });
   const common = {

@@ -261,7 +261,7 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
 async function genericRunStepper(
   o: TrainOptions, config: BertConfig, data: PreparedData, optimizer: Optimizer<unknown>, initial: HostParams, stored?: HostTree,
 ): Promise<RunStepper> {
-  const engine = await runEngine(o, config, 'train');
+  const engine = await runEngine(o, config);
   const evaluator = runEvaluator(o, data, engine);
   const params = fromHost(initial);
   const generic = genericStepper(engine, optimizer, params, stored === undefined ? optimizer.init(params) : fromHostTree(stored));

@@ -43,7 +43,7 @@ export function runData(o: RunOptions, config: BertConfig, who: string): Prepare
 }
 
 /** Builds the run's engine: tfjs, ort (onnxruntime, compiled graph), or the given factory's. */
-export async function runEngine(o: RunOptions, config: BertConfig, who: string): Promise<Engine> {
+export async function runEngine(o: RunOptions, config: BertConfig): Promise<Engine> {
   if (typeof o.engine === 'function') return o.engine(config, o.seed);
   if (o.engine === 'tfjs') return createTfjsEngine(config, { seed: o.seed });
   return createOrtEngine(config, { seed: o.seed }); // dropout masks from the seeded stream, as in tfjs
