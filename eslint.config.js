@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'runs/', 'coverage/', '.cache/', 'python/'] },
+  { ignores: ['dist/', 'node_modules/', 'runs/', 'coverage/', '.cache/', 'python/', 'scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

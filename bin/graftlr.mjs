@@ -25,7 +25,9 @@ if (builtIsCurrent) {
   try {
     ({ register } = await import('tsx/esm/api'));
   } catch {
-    console.error('graftlr: dist/ is missing or out of date and tsx is not installed: run `npm install` (it builds dist/) or `npm run build`');
+    console.error(
+      'graftlr: dist/ is missing or out of date and tsx is not installed: run `npm install` (it builds dist/) or `npm run build`',
+    );
     process.exit(1);
   }
   register();

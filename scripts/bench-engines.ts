@@ -54,8 +54,13 @@ export function benchBatch(c: BertConfig, B: number, T: number): MlmBatch {
   const positions: number[] = [];
   for (let i = 0; i < B * T; i++) if (r.uniform() < 0.15 || i === 0) positions.push(i);
   return {
-    batchSize: B, seqLen: T, inputIds, attentionMask: new Int32Array(B * T).fill(1), tokenTypeIds: new Int32Array(B * T),
-    maskedPositions: Int32Array.from(positions), maskedLabels: Int32Array.from(positions, () => 5 + r.int(c.vocabSize - 5)),
+    batchSize: B,
+    seqLen: T,
+    inputIds,
+    attentionMask: new Int32Array(B * T).fill(1),
+    tokenTypeIds: new Int32Array(B * T),
+    maskedPositions: Int32Array.from(positions),
+    maskedLabels: Int32Array.from(positions, () => 5 + r.int(c.vocabSize - 5)),
   };
 }
 
@@ -64,12 +69,22 @@ export function benchBatch(c: BertConfig, B: number, T: number): MlmBatch {
  *   forward MACs = BT L (4H^2 + 2HI) + L 2 B T^2 H (scores and context) + N (H^2 + V H) (head on N rows).
  */
 export function trainingFlops(c: BertConfig, B: number, T: number, N: number): number {
-  const H = c.hiddenSize, I = c.intermediateSize, L = c.numLayers, V = c.vocabSize;
+  const H = c.hiddenSize,
+    I = c.intermediateSize,
+    L = c.numLayers,
+    V = c.vocabSize;
   const macs = B * T * L * (4 * H * H + 2 * H * I) + L * 2 * B * T * T * H + N * (H * H + V * H);
   return 6 * macs;
 }
 
-interface Measurement { medianMs: number; minMs: number; steps: number; lastLoss: number; peakRssMB: number; note: string }
+interface Measurement {
+  medianMs: number;
+  minMs: number;
+  steps: number;
+  lastLoss: number;
+  peakRssMB: number;
+  note: string;
+}
 
 const LR = 1e-3;
 
@@ -85,7 +100,12 @@ async function timeSteps(step: (i: number) => Promise<number>, steps: number, wa
   return { times, loss };
 }
 
-async function measureEngine(engine: string, config: BertConfig, batch: MlmBatch, o: { steps: number; warmup: number; backend: string }): Promise<Measurement> {
+async function measureEngine(
+  engine: string,
+  config: BertConfig,
+  batch: MlmBatch,
+  o: { steps: number; warmup: number; backend: string },
+): Promise<Measurement> {
   const initial = initValues(config, 0);
   let note = '';
   let run: { times: number[]; loss: number };
@@ -101,12 +121,16 @@ async function measureEngine(engine: string, config: BertConfig, batch: MlmBatch
     const opt = sgd({ lr: LR });
     let params: Record<string, tf.Tensor> = fromHost(initial);
     let state = opt.init(params);
-    run = await timeSteps(async (i) => {
-      const { loss, grads } = await eng.lossAndGrads(params, batch, i);
-      ({ params, state } = optimizerStep(opt, params, grads, state));
-      disposeParams(grads);
-      return loss;
-    }, o.steps, o.warmup);
+    run = await timeSteps(
+      async (i) => {
+        const { loss, grads } = await eng.lossAndGrads(params, batch, i);
+        ({ params, state } = optimizerStep(opt, params, grads, state));
+        disposeParams(grads);
+        return loss;
+      },
+      o.steps,
+      o.warmup,
+    );
     disposeParams(params);
     disposeState(state);
     await eng.dispose();
@@ -116,8 +140,12 @@ async function measureEngine(engine: string, config: BertConfig, batch: MlmBatch
   }
   const sorted = [...run.times].sort((a, b) => a - b);
   return {
-    medianMs: sorted[Math.floor(sorted.length / 2)], minMs: sorted[0], steps: sorted.length, lastLoss: run.loss,
-    peakRssMB: process.resourceUsage().maxRSS / 1024, note,
+    medianMs: sorted[Math.floor(sorted.length / 2)],
+    minMs: sorted[0],
+    steps: sorted.length,
+    lastLoss: run.loss,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    note,
   };
 }
 
@@ -132,11 +160,20 @@ async function measureGemmPeak(): Promise<Measurement & { gflops: number }> {
   await session.release();
   const sorted = [...run.times].sort((x, y) => x - y);
   const medianMs = sorted[5];
-  return { medianMs, minMs: sorted[0], steps: 10, lastLoss: NaN, peakRssMB: 0, note: `${n}^3 median`, gflops: (2 * n ** 3) / (medianMs / 1000) / 1e9 };
+  return {
+    medianMs,
+    minMs: sorted[0],
+    steps: 10,
+    lastLoss: NaN,
+    peakRssMB: 0,
+    note: `${n}^3 median`,
+    gflops: (2 * n ** 3) / (medianMs / 1000) / 1e9,
+  };
 }
 
 async function child(spec: string): Promise<void> {
-  const B = Number(opts.batch), T = Number(opts.seq);
+  const B = Number(opts.batch),
+    T = Number(opts.seq);
   if (spec === 'gemm') {
     process.stdout.write(JSON.stringify(await measureGemmPeak()) + '\n');
     return;
@@ -144,7 +181,11 @@ async function child(spec: string): Promise<void> {
   const [engine, preset] = spec.split(':');
   const config = presetConfig(preset);
   const steps = engine === 'tfjs' ? Number(opts['tfjs-steps']) : Number(opts.steps);
-  const m = await measureEngine(engine, config, benchBatch(config, B, T), { steps, warmup: engine === 'tfjs' ? 1 : Number(opts.warmup), backend: opts.backend! });
+  const m = await measureEngine(engine, config, benchBatch(config, B, T), {
+    steps,
+    warmup: engine === 'tfjs' ? 1 : Number(opts.warmup),
+    backend: opts.backend!,
+  });
   process.stdout.write(JSON.stringify(m) + '\n');
 }
 
@@ -154,20 +195,45 @@ async function child(spec: string): Promise<void> {
  */
 function runTorch(python: string, args: string[]): Record<string, unknown> {
   const script = fileURLToPath(new URL('./bench-torch.py', import.meta.url));
-  const out = execFileSync(python, [script, ...args], { encoding: 'utf8', env: torchEnv(), stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  const out = execFileSync(python, [script, ...args], {
+    encoding: 'utf8',
+    env: torchEnv(),
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
 /** The PyTorch measurement of a preset, with the same config, batch and step counts. */
 function torchMeasurement(python: string, config: BertConfig, preset: string): Measurement {
   const r = runTorch(python, [
-    '--preset', preset, '--vocab', String(config.vocabSize), '--batch', opts.batch!, '--seq', opts.seq!,
-    '--steps', opts.steps!, '--warmup', opts.warmup!,
-    '--config', JSON.stringify({ hiddenSize: config.hiddenSize, numLayers: config.numLayers, numHeads: config.numHeads, intermediateSize: config.intermediateSize }),
+    '--preset',
+    preset,
+    '--vocab',
+    String(config.vocabSize),
+    '--batch',
+    opts.batch!,
+    '--seq',
+    opts.seq!,
+    '--steps',
+    opts.steps!,
+    '--warmup',
+    opts.warmup!,
+    '--config',
+    JSON.stringify({
+      hiddenSize: config.hiddenSize,
+      numLayers: config.numLayers,
+      numHeads: config.numHeads,
+      intermediateSize: config.intermediateSize,
+    }),
   ]);
   return {
-    medianMs: r.msPerStep as number, minMs: r.minMs as number, steps: r.steps as number, lastLoss: r.loss as number,
-    peakRssMB: r.peakRssMB as number, note: `torch ${r.torch}, ${r.threads} threads, plain SGD, ${r.blasKernel}`,
+    medianMs: r.msPerStep as number,
+    minMs: r.minMs as number,
+    steps: r.steps as number,
+    lastLoss: r.loss as number,
+    peakRssMB: r.peakRssMB as number,
+    note: `torch ${r.torch}, ${r.threads} threads, plain SGD, ${r.blasKernel}`,
   };
 }
 
@@ -180,7 +246,8 @@ function runChild(spec: string): Measurement & { gflops?: number } {
 
 async function main(): Promise<void> {
   if (opts.child) return child(opts.child);
-  const B = Number(opts.batch), T = Number(opts.seq);
+  const B = Number(opts.batch),
+    T = Number(opts.seq);
   const presets = opts.presets!.split(',');
   let engines = opts.engines!.split(',');
   const python = engines.includes('torch') ? findTorchPython() : undefined;
@@ -201,35 +268,64 @@ async function main(): Promise<void> {
       if (engine === 'torch') torchMs = m.medianMs;
       const gflops = flops / (m.medianMs / 1000) / 1e9;
       rows.push({
-        preset, engine, msPerStep: round(m.medianMs), minMs: round(m.minMs), tokensPerSec: Math.round((B * T) / (m.medianMs / 1000)),
-        gflops: round(gflops), ofPeak: round(gflops / gemm.gflops!, 3), peakRssMB: Math.round(m.peakRssMB),
+        preset,
+        engine,
+        msPerStep: round(m.medianMs),
+        minMs: round(m.minMs),
+        tokensPerSec: Math.round((B * T) / (m.medianMs / 1000)),
+        gflops: round(gflops),
+        ofPeak: round(gflops / gemm.gflops!, 3),
+        peakRssMB: Math.round(m.peakRssMB),
         speedupVsTfjs: tfjsMs === undefined ? null : round(tfjsMs / m.medianMs),
-        speedVsTorch: torchMs === undefined ? null : round(torchMs / m.medianMs, 2), loss: round(m.lastLoss, 4), steps: m.steps,
-        flopsPerStep: flops, maskedRows: N, note: m.note,
+        speedVsTorch: torchMs === undefined ? null : round(torchMs / m.medianMs, 2),
+        loss: round(m.lastLoss, 4),
+        steps: m.steps,
+        flopsPerStep: flops,
+        maskedRows: N,
+        note: m.note,
       });
     }
   }
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ batch: B, seq: T, gemmPeakGflops: gemm.gflops, gemmNote: gemm.note, sgemm, torchSkipped, rows }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify({ batch: B, seq: T, gemmPeakGflops: gemm.gflops, gemmNote: gemm.note, sgemm, torchSkipped, rows }, null, 2) + '\n',
+    );
     return;
   }
   console.log(`batch ${B} x seq ${T}; GEMM peak (onnxruntime MatMul ${gemm.note}): ${round(gemm.gflops!)} GFLOP/s`);
   if (sgemm) {
     const g = sgemm.gemm as Record<string, { numpy: number; torch: number }>;
-    console.log(`sgemm GFLOP/s (${sgemm.threads} threads, numpy BLAS: ${sgemm.numpyBlas}): ` +
-      Object.entries(g).map(([shape, v]) => `${shape}: numpy ${v.numpy}, torch ${v.torch}`).join('; '));
+    console.log(
+      `sgemm GFLOP/s (${sgemm.threads} threads, numpy BLAS: ${sgemm.numpyBlas}): ` +
+        Object.entries(g)
+          .map(([shape, v]) => `${shape}: numpy ${v.numpy}, torch ${v.torch}`)
+          .join('; '),
+    );
   }
-  if (torchSkipped) console.log("torch: skipped (no python3 imports torch; on Debian: apt-get install python3-torch)");
+  if (torchSkipped) console.log('torch: skipped (no python3 imports torch; on Debian: apt-get install python3-torch)');
   console.log('preset | engine    | ms/step (median) | min    | tokens/s | GFLOP/s | of peak | peak RSS MB | vs tfjs | vs torch');
   for (const r of rows) {
-    console.log([r.preset, String(r.engine).padEnd(9), String(r.msPerStep).padStart(16), String(r.minMs).padStart(6),
-      String(r.tokensPerSec).padStart(8), String(r.gflops).padStart(7), String(r.ofPeak).padStart(7),
-      String(r.peakRssMB).padStart(11), (r.speedupVsTfjs === null ? '-' : `${r.speedupVsTfjs}x`).padStart(7),
-      r.speedVsTorch === null ? '-' : `${r.speedVsTorch}x`].join(' | '));
+    console.log(
+      [
+        r.preset,
+        String(r.engine).padEnd(9),
+        String(r.msPerStep).padStart(16),
+        String(r.minMs).padStart(6),
+        String(r.tokensPerSec).padStart(8),
+        String(r.gflops).padStart(7),
+        String(r.ofPeak).padStart(7),
+        String(r.peakRssMB).padStart(11),
+        (r.speedupVsTfjs === null ? '-' : `${r.speedupVsTfjs}x`).padStart(7),
+        r.speedVsTorch === null ? '-' : `${r.speedVsTorch}x`,
+      ].join(' | '),
+    );
   }
   for (const r of rows.filter((x) => x.engine === 'torch')) console.log(`${r.preset} PyTorch: ${r.note}`);
   console.log('"vs" columns: speed relative to that engine on the same preset (tokens/s ratio; > 1 is faster).');
-  console.log('matmul FLOPs per step: ' + presets.map((p) => `${p} ${round((rows.find((r) => r.preset === p)!.flopsPerStep as number) / 1e9)} G`).join(', '));
+  console.log(
+    'matmul FLOPs per step: ' +
+      presets.map((p) => `${p} ${round((rows.find((r) => r.preset === p)!.flopsPerStep as number) / 1e9)} G`).join(', '),
+  );
 }
 
 const round = (x: number, digits = 1): number => Number(x.toFixed(digits));

@@ -13,9 +13,12 @@ import { heldoutCountBaselines } from '../src/run/eval/count-baselines.js';
 
 const { values: a } = parseArgs({
   options: {
-    'batch-size': { type: 'string', default: '16' }, 'seq-len': { type: 'string', default: '64' },
-    'eval-sequences': { type: 'string', default: '256' }, corpus: { type: 'string', default: 'sotu' },
-    'vocab-size': { type: 'string', default: '8192' }, 'cache-dir': { type: 'string', default: '.cache/graftlr' },
+    'batch-size': { type: 'string', default: '16' },
+    'seq-len': { type: 'string', default: '64' },
+    'eval-sequences': { type: 'string', default: '256' },
+    corpus: { type: 'string', default: 'sotu' },
+    'vocab-size': { type: 'string', default: '8192' },
+    'cache-dir': { type: 'string', default: '.cache/graftlr' },
   },
 });
 const corpus = a.corpus === 'sotu' ? 'sotu' : a.corpus!.split(',');

@@ -23,7 +23,9 @@ function randomBatch(c: BertConfig, B: number, T: number, seed: number): MlmBatc
   for (let i = 0; i < B * T; i++) if (r.uniform() < 0.15) positions.push(i);
   if (positions.length === 0) positions.push(0);
   return {
-    batchSize: B, seqLen: T, inputIds,
+    batchSize: B,
+    seqLen: T,
+    inputIds,
     attentionMask: new Int32Array(B * T).fill(1),
     tokenTypeIds: new Int32Array(B * T),
     maskedPositions: Int32Array.from(positions),
@@ -36,8 +38,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
   const backend = await initBackend({ prefer: flag('backend', 'wasm') as BackendName });
   const presets = flag('presets', 'tiny,mini').split(',');
-  const B = Number(flag('batch', '32')), T = Number(flag('seq', '128'));
-  const steps = Number(flag('steps', '5')), warmup = Number(flag('warmup', '2'));
+  const B = Number(flag('batch', '32')),
+    T = Number(flag('seq', '128'));
+  const steps = Number(flag('steps', '5')),
+    warmup = Number(flag('warmup', '2'));
   const lr = 1e-3;
   console.log(`backend ${backend.name} (${backend.reason}); batch ${B}, seq ${T}; median of ${steps} steps after ${warmup} warm-up`);
   console.log('preset | params | wall ms/step median | min | max | cpu ms/step median | loss first -> last');
@@ -70,8 +74,10 @@ async function main(): Promise<void> {
       losses.push(loss);
     }
     tf.dispose(Object.values(params));
-    console.log(`${name} | ${(count / 1e6).toFixed(2)}M | ${median(times).toFixed(0)} | ${Math.min(...times).toFixed(0)} | ` +
-      `${Math.max(...times).toFixed(0)} | ${median(cpuTimes).toFixed(0)} | ${losses[0].toFixed(3)} -> ${losses[losses.length - 1].toFixed(3)}`);
+    console.log(
+      `${name} | ${(count / 1e6).toFixed(2)}M | ${median(times).toFixed(0)} | ${Math.min(...times).toFixed(0)} | ` +
+        `${Math.max(...times).toFixed(0)} | ${median(cpuTimes).toFixed(0)} | ${losses[0].toFixed(3)} -> ${losses[losses.length - 1].toFixed(3)}`,
+    );
   }
 }
 

@@ -28,11 +28,17 @@ import { validateTrainOptions, type TrainOptions } from '../src/run/train/train-
 
 const { values: a } = parseArgs({
   options: {
-    out: { type: 'string' }, steps: { type: 'string', default: '50' }, 'batch-size': { type: 'string', default: '4' },
-    'seq-len': { type: 'string', default: '16' }, 'vocab-size': { type: 'string', default: '300' },
-    preset: { type: 'string', default: 'tiny' }, seed: { type: 'string', default: '0' },
-    engine: { type: 'string', default: 'ort' }, schedule: { type: 'string' },
-    'cache-dir': { type: 'string', default: '.cache/graftlr' }, 'weight-decay': { type: 'string', default: '0' },
+    out: { type: 'string' },
+    steps: { type: 'string', default: '50' },
+    'batch-size': { type: 'string', default: '4' },
+    'seq-len': { type: 'string', default: '16' },
+    'vocab-size': { type: 'string', default: '300' },
+    preset: { type: 'string', default: 'tiny' },
+    seed: { type: 'string', default: '0' },
+    engine: { type: 'string', default: 'ort' },
+    schedule: { type: 'string' },
+    'cache-dir': { type: 'string', default: '.cache/graftlr' },
+    'weight-decay': { type: 'string', default: '0' },
     'clip-norm': { type: 'string' },
   },
 });
@@ -43,10 +49,21 @@ if (!a.out) {
 const out = a.out;
 fs.mkdirSync(out, { recursive: true });
 const options: Partial<TrainOptions> = {
-  preset: a.preset, vocabSize: Number(a['vocab-size']), batchSize: Number(a['batch-size']), seqLen: Number(a['seq-len']),
-  seed: Number(a.seed), steps: Number(a.steps), engine: a.engine as 'ort' | 'tfjs', cacheDir: a['cache-dir'],
-  optimizer: a.schedule ? 'static' : 'sgd', schedule: a.schedule, evalEvery: 0, checkpointEvery: 0, evalSequences: 0,
-  weightDecay: Number(a['weight-decay']), clipNorm: a['clip-norm'] === undefined ? undefined : Number(a['clip-norm']),
+  preset: a.preset,
+  vocabSize: Number(a['vocab-size']),
+  batchSize: Number(a['batch-size']),
+  seqLen: Number(a['seq-len']),
+  seed: Number(a.seed),
+  steps: Number(a.steps),
+  engine: a.engine as 'ort' | 'tfjs',
+  cacheDir: a['cache-dir'],
+  optimizer: a.schedule ? 'static' : 'sgd',
+  schedule: a.schedule,
+  evalEvery: 0,
+  checkpointEvery: 0,
+  evalSequences: 0,
+  weightDecay: Number(a['weight-decay']),
+  clipNorm: a['clip-norm'] === undefined ? undefined : Number(a['clip-norm']),
 };
 const o = validateTrainOptions(options);
 const config = runConfig(o, 'fixture');
@@ -54,18 +71,34 @@ const data = runData(o, config, 'fixture');
 const batchAt = runBatches(o, data);
 const batches = Array.from({ length: o.steps }, (_, t) => {
   const b = batchAt(t);
-  return { ids: Array.from(b.inputIds), mask: Array.from(b.attentionMask), types: Array.from(b.tokenTypeIds), pos: Array.from(b.maskedPositions), labels: Array.from(b.maskedLabels) };
+  return {
+    ids: Array.from(b.inputIds),
+    mask: Array.from(b.attentionMask),
+    types: Array.from(b.tokenTypeIds),
+    pos: Array.from(b.maskedPositions),
+    labels: Array.from(b.maskedLabels),
+  };
 });
-const writeWeights = (file: string, params: HostParams) => fs.writeFileSync(path.join(out, file), writeSafetensors(toHfStateDict(config, params)));
+const writeWeights = (file: string, params: HostParams) =>
+  fs.writeFileSync(path.join(out, file), writeSafetensors(toHfStateDict(config, params)));
 writeWeights('init.safetensors', initValues(config, o.seed));
 fs.writeFileSync(path.join(out, 'inputs.json'), JSON.stringify({ config, batchSize: o.batchSize, seqLen: o.seqLen, batches }));
 
 if (a.schedule) {
   await initBackend({ prefer: 'wasm' });
-  const losses: number[] = [], lrs: number[] = [];
+  const losses: number[] = [],
+    lrs: number[] = [];
   const runDir = path.join(out, 'run');
   fs.rmSync(runDir, { recursive: true, force: true });
-  const summary = await runTraining({ ...options, data, outDir: runDir }, { onStep: (r) => { losses.push(r.loss); lrs.push(r.lr); } });
+  const summary = await runTraining(
+    { ...options, data, outDir: runDir },
+    {
+      onStep: (r) => {
+        losses.push(r.loss);
+        lrs.push(r.lr);
+      },
+    },
+  );
   const ckpt = decodeCheckpoint(readFileChecked(checkpointFile(path.join(runDir, 'checkpoint')), 'checkpoint'));
   writeWeights('final.safetensors', ckpt.params);
   fs.writeFileSync(path.join(out, 'train.json'), JSON.stringify({ engine: summary.engine, losses, lrs }));

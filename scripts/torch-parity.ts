@@ -27,24 +27,53 @@ import { findTorchPython } from '../src/experiments/bench/torch-python.js';
 
 const { values: a } = parseArgs({
   options: {
-    preset: { type: 'string', default: 'tiny' }, steps: { type: 'string', default: '300' },
-    batch: { type: 'string', default: '16' }, seq: { type: 'string', default: '64' }, lr: { type: 'string', default: '2e-3' },
-    corpus: { type: 'string', default: 'sotu' }, 'vocab-size': { type: 'string', default: '8192' },
-    engine: { type: 'string', default: 'ort' }, 'cache-dir': { type: 'string', default: '.cache/graftlr' },
+    preset: { type: 'string', default: 'tiny' },
+    steps: { type: 'string', default: '300' },
+    batch: { type: 'string', default: '16' },
+    seq: { type: 'string', default: '64' },
+    lr: { type: 'string', default: '2e-3' },
+    corpus: { type: 'string', default: 'sotu' },
+    'vocab-size': { type: 'string', default: '8192' },
+    engine: { type: 'string', default: 'ort' },
+    'cache-dir': { type: 'string', default: '.cache/graftlr' },
   },
 });
-const steps = Number(a.steps), batchSize = Number(a.batch), seqLen = Number(a.seq), vocabSize = Number(a['vocab-size']);
+const steps = Number(a.steps),
+  batchSize = Number(a.batch),
+  seqLen = Number(a.seq),
+  vocabSize = Number(a['vocab-size']);
 const corpus = a.corpus === 'sotu' ? 'sotu' : a.corpus!.split(',');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-torch-parity-'));
 
 await initBackend({ prefer: 'wasm' }); // Adam's update runs in tfjs
 
 // 1. graftlr: Adam on the ort (or tfjs) engine, seed 0; the records carry loss and lr per step.
-const losses: number[] = [], lrs: number[] = [];
-await runTraining({
-  preset: a.preset, corpus, vocabSize, batchSize, seqLen, seed: 0, engine: a.engine as 'ort' | 'tfjs', cacheDir: a['cache-dir'],
-  optimizer: 'adam', lr: Number(a.lr), steps, evalEvery: 0, checkpointEvery: 0, evalSequences: 0,
-}, { onStep: (r) => { losses.push(r.loss); lrs.push(r.lr); } });
+const losses: number[] = [],
+  lrs: number[] = [];
+await runTraining(
+  {
+    preset: a.preset,
+    corpus,
+    vocabSize,
+    batchSize,
+    seqLen,
+    seed: 0,
+    engine: a.engine as 'ort' | 'tfjs',
+    cacheDir: a['cache-dir'],
+    optimizer: 'adam',
+    lr: Number(a.lr),
+    steps,
+    evalEvery: 0,
+    checkpointEvery: 0,
+    evalSequences: 0,
+  },
+  {
+    onStep: (r) => {
+      losses.push(r.loss);
+      lrs.push(r.lr);
+    },
+  },
+);
 
 // 2. The same inputs for PyTorch: initial weights (seed 0) and the batches of steps 0..N-1.
 const data = prepareData({ corpus, vocabSize, seqLen, cacheDir: a['cache-dir'] });
@@ -52,7 +81,13 @@ const config = presetConfig(a.preset!, { vocabSize: data.train.vocabSize });
 const batcher = makeBatcher({ sequences: data.train, batchSize, seed: 0 });
 const batches = Array.from({ length: steps }, (_, t) => {
   const b = batcher.batchAt(t);
-  return { ids: Array.from(b.inputIds), mask: Array.from(b.attentionMask), types: Array.from(b.tokenTypeIds), pos: Array.from(b.maskedPositions), labels: Array.from(b.maskedLabels) };
+  return {
+    ids: Array.from(b.inputIds),
+    mask: Array.from(b.attentionMask),
+    types: Array.from(b.tokenTypeIds),
+    pos: Array.from(b.maskedPositions),
+    labels: Array.from(b.maskedLabels),
+  };
 });
 const init = Object.fromEntries(Object.entries(initValues(config, 0)).map(([n, p]) => [n, { shape: p.shape, data: Array.from(p.data) }]));
 const input = path.join(dir, 'input.json');
@@ -68,12 +103,22 @@ if (!python) {
 const torchLosses: number[] = JSON.parse(execFileSync(python, [script, input], { encoding: 'utf8', maxBuffer: 1 << 24 }));
 fs.rmSync(dir, { recursive: true, force: true });
 
-const means = (xs: number[]) => Array.from({ length: Math.ceil(xs.length / 25) }, (_, i) => {
-  const w = xs.slice(25 * i, 25 * i + 25);
-  return Number((w.reduce((s, x) => s + x, 0) / w.length).toFixed(4));
-});
+const means = (xs: number[]) =>
+  Array.from({ length: Math.ceil(xs.length / 25) }, (_, i) => {
+    const w = xs.slice(25 * i, 25 * i + 25);
+    return Number((w.reduce((s, x) => s + x, 0) / w.length).toFixed(4));
+  });
 const maxDiff = (n: number) => Math.max(...losses.slice(0, n).map((l, t) => Math.abs(l - torchLosses[t])));
-console.log(JSON.stringify({
-  preset: a.preset, steps, batch: `${batchSize}x${seqLen}`, lr: Number(a.lr), engine: a.engine,
-  maxDiffFirst20: maxDiff(20), maxDiffAll: maxDiff(steps), graftlr25: means(losses), torch25: means(torchLosses),
-}));
+console.log(
+  JSON.stringify({
+    preset: a.preset,
+    steps,
+    batch: `${batchSize}x${seqLen}`,
+    lr: Number(a.lr),
+    engine: a.engine,
+    maxDiffFirst20: maxDiff(20),
+    maxDiffAll: maxDiff(steps),
+    graftlr25: means(losses),
+    torch25: means(torchLosses),
+  }),
+);

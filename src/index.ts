@@ -29,10 +29,30 @@ export { createOrtEngine } from './engine/ort/engine.js';
 
 // Schedules as artifacts.
 export {
-  artifactGroupOf, artifactSummaryJson, buildArtifact, checkArtifactMatchesModel, compressTrace, decodeArtifact,
-  encodeArtifact, exportScheduleJson, exportScheduleTorch, formatArtifactTable, loadArtifact, loadTrace, multiplierAt,
-  multiplierFn, saveArtifact, saveTrace, scheduleDataNotice, scheduleRule,
-  type Artifact, type ArtifactBody, type CompressOptions, type ScheduleRule, type ScheduleRun, type Trace,
+  artifactGroupOf,
+  artifactSummaryJson,
+  buildArtifact,
+  checkArtifactMatchesModel,
+  compressTrace,
+  decodeArtifact,
+  encodeArtifact,
+  exportScheduleJson,
+  exportScheduleTorch,
+  formatArtifactTable,
+  loadArtifact,
+  loadTrace,
+  multiplierAt,
+  multiplierFn,
+  saveArtifact,
+  saveTrace,
+  scheduleDataNotice,
+  scheduleRule,
+  type Artifact,
+  type ArtifactBody,
+  type CompressOptions,
+  type ScheduleRule,
+  type ScheduleRun,
+  type Trace,
 } from './schedule/index.js';
 
 // Runs: extract, train, compare.

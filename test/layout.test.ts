@@ -16,13 +16,32 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export const LAYERS = [
-  'core', 'runtime', 'formats', 'data', 'optim', 'model', 'engine', 'schedule', 'plot',
-  'run/train', 'run/eval', 'run/probe', 'experiments/compare', 'experiments/bench', 'cli', 'index.ts',
+  'core',
+  'runtime',
+  'formats',
+  'data',
+  'optim',
+  'model',
+  'engine',
+  'schedule',
+  'plot',
+  'run/train',
+  'run/eval',
+  'run/probe',
+  'experiments/compare',
+  'experiments/bench',
+  'cli',
+  'index.ts',
 ] as const;
 
 /** Packages only runtime/ may import (a specifier equal to one of these or below it). */
-const RUNTIME_ONLY = ['@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node',
-  '@tensorflow/tfjs-node-gpu', 'onnxruntime-node'];
+const RUNTIME_ONLY = [
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+  'onnxruntime-node',
+];
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -55,21 +74,33 @@ export function layerOf(srcPath: string): number {
   return best;
 }
 
-interface Edge { from: string; to: string; line: string }
+interface Edge {
+  from: string;
+  to: string;
+  line: string;
+}
 
 function importEdges(): { files: string[]; edges: Edge[]; external: Edge[]; unresolved: Edge[] } {
   const files = sourceFiles('src');
-  const edges: Edge[] = [], external: Edge[] = [], unresolved: Edge[] = [];
+  const edges: Edge[] = [],
+    external: Edge[] = [],
+    unresolved: Edge[] = [];
   for (const file of files) {
     const code = fs.readFileSync(path.join(ROOT, file), 'utf8');
     for (const spec of specifiers(code)) {
       const line = `${file}: '${spec}'`;
       const from = file;
-      if (!spec.startsWith('.')) { external.push({ from, to: spec, line }); continue; }
+      if (!spec.startsWith('.')) {
+        external.push({ from, to: spec, line });
+        continue;
+      }
       const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
       const asTs = target.replace(/\.js$/, '.ts');
       const real = [target, asTs].find((p) => fs.existsSync(path.join(ROOT, p)));
-      if (!real) { unresolved.push({ from, to: target, line }); continue; }
+      if (!real) {
+        unresolved.push({ from, to: target, line });
+        continue;
+      }
       edges.push({ from, to: real, line });
     }
   }
@@ -120,11 +151,18 @@ describe('layerOf', () => {
   it('reads every kind of specifier and skips comments', () => {
     // Quotes are written as % so that tools scanning this file for import paths do not take these for real ones.
     const code = [
-      'import a from %./a.js%;', 'import type { B } from %../b.js%;', 'export { c } from %./c.js%;',
-      'import %./side.js%;', 'const d = await import(%./d.js%);', '// import x from %./commented.js%;',
-      '/* import y from %./block.js%; */', 'export * from %./star.js%;',
+      'import a from %./a.js%;',
+      'import type { B } from %../b.js%;',
+      'export { c } from %./c.js%;',
+      'import %./side.js%;',
+      'const d = await import(%./d.js%);',
+      '// import x from %./commented.js%;',
+      '/* import y from %./block.js%; */',
+      'export * from %./star.js%;',
       'import {\n  e,\n  f,\n} from %./multi.js%;',
-    ].join('\n').replaceAll('%', "'");
+    ]
+      .join('\n')
+      .replaceAll('%', "'");
     expect(specifiers(code)).toEqual(['./a.js', '../b.js', './c.js', './star.js', './multi.js', './side.js', './d.js']);
   });
 });

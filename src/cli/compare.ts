@@ -59,29 +59,38 @@ export const compareCommand: Command = {
     const outDir = flag.str(args, 'out') ?? path.join('runs', `compare-${preset}`);
     let bar: Progress | undefined;
     let stepped = false;
-    const result = await runCompare({
-      ...runOptionsFrom(args, backend),
-      ...(optionsFrom(COMPARE_SCHEMA, args) as Partial<CompareOptions>),
-      outDir,
-    }, {
-      onRunStart: (name, i, total, steps) => {
-        io.err(`[${i + 1}/${total}] ${name}`);
-        bar = progress(`  ${name}`, steps, io.err, { isTTY: process.stderr.isTTY, everySeconds: 30 });
-        stepped = false;
+    const result = await runCompare(
+      {
+        ...runOptionsFrom(args, backend),
+        ...(optionsFrom(COMPARE_SCHEMA, args) as Partial<CompareOptions>),
+        outDir,
       },
-      onProgress: (done) => { stepped = true; bar?.update(done); },
-      onRunEnd: (r) => {
-        // A run read back with --reuse reports no steps: say so instead of a bar with millions of it/s.
-        if (stepped) bar?.finish();
-        else if (!('error' in r && r.error)) io.err('  reused (--reuse): finished earlier with identical options');
-        const line = runEndLine(r);
-        if (line) io.err(line);
+      {
+        onRunStart: (name, i, total, steps) => {
+          io.err(`[${i + 1}/${total}] ${name}`);
+          bar = progress(`  ${name}`, steps, io.err, { isTTY: process.stderr.isTTY, everySeconds: 30 });
+          stepped = false;
+        },
+        onProgress: (done) => {
+          stepped = true;
+          bar?.update(done);
+        },
+        onRunEnd: (r) => {
+          // A run read back with --reuse reports no steps: say so instead of a bar with millions of it/s.
+          if (stepped) bar?.finish();
+          else if (!('error' in r && r.error)) io.err('  reused (--reuse): finished earlier with identical options');
+          const line = runEndLine(r);
+          if (line) io.err(line);
+        },
       },
-    });
+    );
     const report = buildReport(result);
     const command = commandLine(args, { out: outDir });
     writeFileAtomic(path.join(outDir, 'report.md'), reportMarkdown(result, report, command));
-    writeFileAtomic(path.join(outDir, 'report.json'), JSON.stringify({ command, options: result.options, wallSeconds: result.wallSeconds, ...report }, null, 2) + '\n');
+    writeFileAtomic(
+      path.join(outDir, 'report.json'),
+      JSON.stringify({ command, options: result.options, wallSeconds: result.wallSeconds, ...report }, null, 2) + '\n',
+    );
     const curves = lossCurvesSvg(result, report);
     writeChart(path.join(outDir, 'loss-curves.svg'), curves);
     writeChart(path.join(outDir, 'loss-curves.png'), curves);
@@ -92,8 +101,10 @@ export const compareCommand: Command = {
     if (flag.bool(args, 'json')) io.out(JSON.stringify(report));
     else {
       for (const m of report.methods) {
-        io.out(`${m.rank}. ${m.method.padEnd(48)} ${m.stateless ? 'stateless' : 'stateful '}  held-out ${meanSd(m.heldoutLoss)}  ood ${meanSd(m.oodLoss)}  ` +
-          `gap closure ${meanSd(m.gapClosure.heldout, 3)} / ${meanSd(m.gapClosure.ood, 3)}`);
+        io.out(
+          `${m.rank}. ${m.method.padEnd(48)} ${m.stateless ? 'stateless' : 'stateful '}  held-out ${meanSd(m.heldoutLoss)}  ood ${meanSd(m.oodLoss)}  ` +
+            `gap closure ${meanSd(m.gapClosure.heldout, 3)} / ${meanSd(m.gapClosure.ood, 3)}`,
+        );
       }
       io.out(`report: ${path.join(outDir, 'report.md')}`);
     }

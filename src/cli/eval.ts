@@ -12,8 +12,9 @@ export const evalCommand: Command = {
   name: 'eval',
   summary: 'held-out MLM loss and accuracy of an exported ONNX model (onnxruntime)',
   usage: 'graftlr eval --model model.onnx [--split heldout|ood] [--json] [options]',
-  details: 'The data (corpus, sequence length, batches) default to what the model file records from training,\n' +
-    'so the result matches the training run\'s own held-out evaluation. The record is checked (a bad entry is\n' +
+  details:
+    'The data (corpus, sequence length, batches) default to what the model file records from training,\n' +
+    "so the result matches the training run's own held-out evaluation. The record is checked (a bad entry is\n" +
     'refused, naming the file). A recorded built-in corpus (sotu) is used as is; a recorded list of file paths\n' +
     'is read only when you confirm it, with --corpus <paths> or --trust-model-corpus: a model file from\n' +
     'elsewhere could name any folder on this machine (eval reads it and writes cache files for it).\n' +
@@ -40,13 +41,21 @@ export const evalCommand: Command = {
     if (!model) throw new UsageError('--model is required');
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
     const corpusList = flag.list(args, 'corpus');
-    const corpus = corpusList === undefined ? undefined : corpusList.length === 1 && corpusList[0] === 'sotu' ? 'sotu' as const : corpusList;
+    const corpus =
+      corpusList === undefined ? undefined : corpusList.length === 1 && corpusList[0] === 'sotu' ? ('sotu' as const) : corpusList;
     const threads = flag.int(args, 'threads');
     io.err(`engine: ${ortDescription({ threads })}${flag.str(args, 'backend') ? ' (--backend applies to tfjs commands only)' : ''}`);
     let bar: ReturnType<typeof progress> | undefined;
     const r = await evaluateModelFile({
-      model, split: flag.str(args, 'split') as 'heldout' | 'ood', corpus, trustModelCorpus: flag.bool(args, 'trust-model-corpus'), seqLen: flag.int(args, 'seq-len'),
-      batchSize: flag.int(args, 'batch-size'), maxSequences: flag.int(args, 'max-sequences'), cacheDir: flag.str(args, 'cache'), threads,
+      model,
+      split: flag.str(args, 'split') as 'heldout' | 'ood',
+      corpus,
+      trustModelCorpus: flag.bool(args, 'trust-model-corpus'),
+      seqLen: flag.int(args, 'seq-len'),
+      batchSize: flag.int(args, 'batch-size'),
+      maxSequences: flag.int(args, 'max-sequences'),
+      cacheDir: flag.str(args, 'cache'),
+      threads,
       onBatch: (done, total) => (bar ??= progress('eval', total, io.err, { isTTY: process.stderr.isTTY })).update(done),
     });
     bar?.finish();
@@ -54,11 +63,41 @@ export const evalCommand: Command = {
       io.err('warning: the data rebuilt here differs from the data recorded in the model (another corpus or version?)');
     }
     if (flag.bool(args, 'json')) {
-      const { split, loss, accuracy, tokens, byInput, sequences, batches, seqLen, corpus: c, dataFingerprint, modelDataFingerprint, ms } = r;
-      io.out(JSON.stringify({ split, loss, accuracy, tokens, byInput, sequences, batches, seqLen, corpus: c, dataFingerprint, modelDataFingerprint: modelDataFingerprint ?? null, ms }));
+      const {
+        split,
+        loss,
+        accuracy,
+        tokens,
+        byInput,
+        sequences,
+        batches,
+        seqLen,
+        corpus: c,
+        dataFingerprint,
+        modelDataFingerprint,
+        ms,
+      } = r;
+      io.out(
+        JSON.stringify({
+          split,
+          loss,
+          accuracy,
+          tokens,
+          byInput,
+          sequences,
+          batches,
+          seqLen,
+          corpus: c,
+          dataFingerprint,
+          modelDataFingerprint: modelDataFingerprint ?? null,
+          ms,
+        }),
+      );
       return 0;
     }
-    io.out(`${r.split}: loss ${r.loss.toFixed(4)}  accuracy ${(100 * r.accuracy).toFixed(2)}%  (${r.tokens} masked tokens, ${r.sequences} sequences of ${r.seqLen})`);
+    io.out(
+      `${r.split}: loss ${r.loss.toFixed(4)}  accuracy ${(100 * r.accuracy).toFixed(2)}%  (${r.tokens} masked tokens, ${r.sequences} sequences of ${r.seqLen})`,
+    );
     const labels = { mask: 'input [MASK] (context only)', random: 'input a random token', kept: 'input kept' };
     for (const kind of ['mask', 'random', 'kept'] as const) {
       const part = r.byInput[kind];

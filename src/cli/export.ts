@@ -35,11 +35,25 @@ export const exportCommand: Command = {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
     io.err('backend: none (export copies the checkpoint arrays; no tensor engine runs)');
     const r = exportCheckpoint({
-      checkpoint, out, safetensors: flag.str(args, 'safetensors'), tokenizer: flag.str(args, 'tokenizer'), opset: flag.int(args, 'opset'),
+      checkpoint,
+      out,
+      safetensors: flag.str(args, 'safetensors'),
+      tokenizer: flag.str(args, 'tokenizer'),
+      opset: flag.int(args, 'opset'),
     });
     for (const f of r.removedTemporaries) io.err(`removed ${f} (left by an export or write that was killed)`);
     if (flag.bool(args, 'json')) {
-      io.out(JSON.stringify({ onnx: r.onnxPath, onnxBytes: r.onnxBytes, step: r.step, parameters: r.parameters, config: r.config, hfFiles: r.hfFiles, tokenizer: r.tokenizer ?? null }));
+      io.out(
+        JSON.stringify({
+          onnx: r.onnxPath,
+          onnxBytes: r.onnxBytes,
+          step: r.step,
+          parameters: r.parameters,
+          config: r.config,
+          hfFiles: r.hfFiles,
+          tokenizer: r.tokenizer ?? null,
+        }),
+      );
       return 0;
     }
     io.out(`wrote ${r.onnxPath} (${(r.onnxBytes / 1e6).toFixed(1)} MB, step ${r.step}, ${r.parameters} parameters)`);

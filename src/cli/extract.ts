@@ -27,16 +27,17 @@ const flags: FlagSpecs = {
 export const extractCommand: Command = {
   name: 'extract',
   summary: 'run a grafted Adam#SGD probe and write a static per-layer schedule artifact',
-  usage: 'graftlr extract [--preset tiny] [--corpus sotu|<files>] [--steps N] [--total-steps N] [--method factorized|constant|piecewise] [--preconditioner none|factored] [--out file.graft]',
+  usage:
+    'graftlr extract [--preset tiny] [--corpus sotu|<files>] [--steps N] [--total-steps N] [--method factorized|constant|piecewise] [--preconditioner none|factored] [--out file.graft]',
   details: [
-    'Every probe step moves each parameter group in plain SGD\'s direction with the step length Adam would take.',
+    "Every probe step moves each parameter group in plain SGD's direction with the step length Adam would take.",
     'Per group it records ||u_Adam||, ||g|| and eta(t), and compresses them into a schedule that `graftlr train',
-    '--schedule` applies with stateless SGD: by default Adam\'s step length m = ||u_Adam|| / eta(t), applied to the',
+    "--schedule` applies with stateless SGD: by default Adam's step length m = ||u_Adam|| / eta(t), applied to the",
     'group-normalised gradient (--target stepNorm); or the implied SGD multiplier c = ||u_Adam|| / (eta(t) ||g||).',
-    'With --preconditioner factored the artifact also keeps Adam\'s second moments at the probe end as row and column',
+    "With --preconditioner factored the artifact also keeps Adam's second moments at the probe end as row and column",
     'factors per matrix (whole vectors for biases and LayerNorm), and training steps along P * g, P = 1/sqrt(v~ + eps^2).',
-    'By default no group\'s held per-coordinate step exceeds 2x the median group\'s (--cap-ratio; 0 turns it off). After the',
-    'probe it measures each group\'s stability limit (--stability-batches) into the trace, for --cap-by curvature.',
+    "By default no group's held per-coordinate step exceeds 2x the median group's (--cap-ratio; 0 turns it off). After the",
+    "probe it measures each group's stability limit (--stability-batches) into the trace, for --cap-by curvature.",
     'Writes <out> (artifact), <out minus .graft>.trace (raw trace, re-compress with `graftlr compress`) and',
     '<out minus .graft>.metrics.jsonl (probe loss per step).',
   ].join('\n'),
@@ -61,8 +62,10 @@ export const extractCommand: Command = {
         {
           onStart: (info) => {
             const proxy = flag.int(args, 'proxy-layers') ?? 0;
-            io.err(`engine: ${info.engine}; probing ${info.probeSteps} of ${info.totalSteps} planned steps on ${preset}` +
-              `${proxy > 0 ? ` (a ${proxy}-layer proxy of its ${info.config.numLayers} layers)` : ''} (${info.data.tokens.train} training tokens)`);
+            io.err(
+              `engine: ${info.engine}; probing ${info.probeSteps} of ${info.totalSteps} planned steps on ${preset}` +
+                `${proxy > 0 ? ` (a ${proxy}-layer proxy of its ${info.config.numLayers} layers)` : ''} (${info.data.tokens.train} training tokens)`,
+            );
             bar = progress('probe', info.probeSteps, io.err, { isTTY: process.stderr.isTTY });
           },
           onStep: (r) => {

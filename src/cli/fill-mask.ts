@@ -28,12 +28,15 @@ async function readText(positionals: string[], textFile: string | undefined, io:
     if (positionals.length > 0) throw new UsageError('give the text either as an argument or with --text-file, not both');
     return textFile === '-' ? fromStdin() : new TextDecoder().decode(readFileChecked(textFile, 'text file'));
   }
-  if (positionals.length !== 1) throw new UsageError('give exactly one text argument, e.g. "the [MASK] of the union" (or --text-file <path>, - for stdin)');
+  if (positionals.length !== 1)
+    throw new UsageError('give exactly one text argument, e.g. "the [MASK] of the union" (or --text-file <path>, - for stdin)');
   if (positionals[0] === '-') return fromStdin();
   const bytes = Buffer.byteLength(positionals[0], 'utf8');
   if (bytes > MAX_TEXT_ARGUMENT_BYTES) {
-    throw new UsageError(`the text argument is ${bytes} bytes, over the limit of ${MAX_TEXT_ARGUMENT_BYTES} for text on the command line `
-      + '(longer command lines crash onnxruntime-node): pass it with --text-file <path>, or --text-file - to read stdin');
+    throw new UsageError(
+      `the text argument is ${bytes} bytes, over the limit of ${MAX_TEXT_ARGUMENT_BYTES} for text on the command line ` +
+        '(longer command lines crash onnxruntime-node): pass it with --text-file <path>, or --text-file - to read stdin',
+    );
   }
   return positionals[0];
 }
@@ -42,7 +45,8 @@ export const fillMaskCommand: Command = {
   name: 'fill-mask',
   summary: 'predict the [MASK] tokens of a text with an exported ONNX model (onnxruntime)',
   usage: 'graftlr fill-mask --model model.onnx --tokenizer tokenizer.json [--top-k 5] "text with [MASK]" | --text-file <path|->',
-  details: 'Prints, for every [MASK], the top-k tokens with their probabilities. --json output:\n' +
+  details:
+    'Prints, for every [MASK], the top-k tokens with their probabilities. --json output:\n' +
     '{"masks":[{"position":6,"predictions":[{"token":"nation","id":812,"score":0.41,"sequence":"..."}]}],"ms":{...}}\n' +
     `A text argument may be at most ${MAX_TEXT_ARGUMENT_BYTES} bytes (longer command lines crash onnxruntime-node);\n` +
     'give longer text with --text-file <path>, or from stdin with --text-file - (or a single - argument).\n' +

@@ -21,13 +21,17 @@ export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'show a schedule artifact: provenance, per-group multipliers, spread and flags; plot it',
   usage: 'graftlr inspect <artifact> [--plot out.png|out.svg [--trace file.trace]] [--json]',
-  details: 'The plot shows the schedule and the probe trace in the artifact\'s own quantity: multipliers c_G, or\n' +
+  details:
+    "The plot shows the schedule and the probe trace in the artifact's own quantity: multipliers c_G, or\n" +
     'step norms m_G = ||u_Adam[G]|| / eta (the default target). The artifact keeps its trace as multipliers only,\n' +
-    'so a step-norm trace is drawn when --trace names the probe\'s .trace file. Strings from the file are\n' +
+    "so a step-norm trace is drawn when --trace names the probe's .trace file. Strings from the file are\n" +
     'printed with control characters escaped.',
   flags: {
     plot: { type: 'string', help: 'draw per-group probe traces and the compressed schedule into a .png or .svg' },
-    trace: { type: 'string', help: 'the probe trace (.trace) written with the artifact: --plot draws a step-norm artifact\'s trace from it' },
+    trace: {
+      type: 'string',
+      help: "the probe trace (.trace) written with the artifact: --plot draws a step-norm artifact's trace from it",
+    },
     json: { type: 'boolean', help: 'print a stable JSON summary instead of the table' },
   },
   async run(args, io) {

@@ -40,14 +40,17 @@ export function progress(
     const width = 20;
     const filled = Math.round((width * Math.min(done, total)) / Math.max(total, 1));
     const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
-    const extra = Object.entries(fields).map(([k, v]) => `${k} ${formatField(v)}`).join('  ');
+    const extra = Object.entries(fields)
+      .map(([k, v]) => `${k} ${formatField(v)}`)
+      .join('  ');
     return `${label} [${bar}] ${done}/${total}  ${rate.toFixed(2)} it/s  eta ${formatSeconds(eta)}  ${extra}`.trimEnd();
   };
   return {
     update(done, fields = {}) {
       const t = now();
       if (opts.isTTY) write(`\r${line(done, fields)}\x1b[K`);
-      else if (t - lastPrint >= every && done < total) { // the last line is finish()'s
+      else if (t - lastPrint >= every && done < total) {
+        // the last line is finish()'s
         lastPrint = t;
         write(line(done, fields) + '\n');
       }

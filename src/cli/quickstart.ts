@@ -42,7 +42,11 @@ const flags: FlagSpecs = {
   ...runFlags,
   'batch-size': { ...runFlags['batch-size'], default: 64 },
   'seq-len': { ...runFlags['seq-len'], default: 16 },
-  'init-std': { ...runFlags['init-std'], default: 0.05, help: 'std of the truncated-normal weight initialisation (0.05: attention learns faster than from BERT\'s 0.02 at this width)' },
+  'init-std': {
+    ...runFlags['init-std'],
+    default: 0.05,
+    help: "std of the truncated-normal weight initialisation (0.05: attention learns faster than from BERT's 0.02 at this width)",
+  },
   steps: { type: 'int', min: 10, default: 4000, help: 'training steps (the probe runs --probe-fraction of them first)' },
   'probe-fraction': { type: 'number', min: 0.01, max: 1, default: 0.1, help: 'probe length as a fraction of --steps' },
   lr: { ...probeFlags.lr, help: "Adam's peak learning rate in the probe (the base schedule's peak)" },
@@ -65,14 +69,22 @@ export const quickstartCommand: Command = {
 
     io.err(`1/4 extract: grafted Adam#SGD probe over ${Math.round(flag.num(args, 'probe-fraction')! * steps)} steps`);
     let bar: ReturnType<typeof progress> | undefined;
-    const extracted = await extractSchedule({
-      ...run, totalSteps: steps, probeFraction: flag.num(args, 'probe-fraction'), lr: flag.num(args, 'lr'),
-      stabilityBatches: 0, // no stability limits: its compression caps by size, which does not need them
-      compress: { preconditionerEps: flag.num(args, 'preconditioner-eps') },
-    }, {
-      onStart: (info) => { bar = progress('  probe', info.probeSteps, io.err, { isTTY: process.stderr.isTTY }); },
-      onStep: (r) => bar?.update(r.step + 1, { loss: r.loss }),
-    });
+    const extracted = await extractSchedule(
+      {
+        ...run,
+        totalSteps: steps,
+        probeFraction: flag.num(args, 'probe-fraction'),
+        lr: flag.num(args, 'lr'),
+        stabilityBatches: 0, // no stability limits: its compression caps by size, which does not need them
+        compress: { preconditionerEps: flag.num(args, 'preconditioner-eps') },
+      },
+      {
+        onStart: (info) => {
+          bar = progress('  probe', info.probeSteps, io.err, { isTTY: process.stderr.isTTY });
+        },
+        onStep: (r) => bar?.update(r.step + 1, { loss: r.loss }),
+      },
+    );
     bar?.finish({ loss: extracted.probe.lastLoss });
     const schedulePath = path.join(out, 'schedule.graft');
     saveArtifact(schedulePath, extracted.artifact);
@@ -82,8 +94,11 @@ export const quickstartCommand: Command = {
     io.err(`2/4 train: stateless SGD x schedule for ${steps} steps`);
     const runDir = path.join(out, 'train');
     fs.rmSync(runDir, { recursive: true, force: true }); // quickstart replaces its own previous run
-    const summary = await trainWithProgress({ ...run, optimizer: 'static', schedule: schedulePath, steps, outDir: runDir,
-      scheduleScale: flag.num(args, 'schedule-scale') }, io, '  train');
+    const summary = await trainWithProgress(
+      { ...run, optimizer: 'static', schedule: schedulePath, steps, outDir: runDir, scheduleScale: flag.num(args, 'schedule-scale') },
+      io,
+      '  train',
+    );
 
     io.err('3/4 export: ONNX');
     const modelPath = path.join(out, 'model.onnx');
@@ -98,8 +113,13 @@ export const quickstartCommand: Command = {
       const top = r.results[0].predictions.map((p) => `${p.token} ${(100 * p.score).toFixed(1)}%`).join(', ');
       lines.push(`  ${text}\n    -> ${top}`);
     }
-    lines.push('', 'results:', `  schedule     ${schedulePath} (plot: ${path.join(out, 'schedule.png')}; graftlr inspect ${schedulePath})`,
-      `  run          ${runDir} (metrics.jsonl, summary.json, checkpoint/)`, `  model        ${modelPath}`);
+    lines.push(
+      '',
+      'results:',
+      `  schedule     ${schedulePath} (plot: ${path.join(out, 'schedule.png')}; graftlr inspect ${schedulePath})`,
+      `  run          ${runDir} (metrics.jsonl, summary.json, checkpoint/)`,
+      `  model        ${modelPath}`,
+    );
     io.out(lines.join('\n'));
     return 0;
   },

@@ -15,5 +15,17 @@ import { exportCommand } from './export.js';
 import { fillMaskCommand } from './fill-mask.js';
 
 export function commands(): Command[] {
-  return [quickstartCommand, extractCommand, compressCommand, inspectCommand, trainCommand, compareCommand, exportScheduleCommand, exportCommand, fillMaskCommand, evalCommand, benchCommand];
+  return [
+    quickstartCommand,
+    extractCommand,
+    compressCommand,
+    inspectCommand,
+    trainCommand,
+    compareCommand,
+    exportScheduleCommand,
+    exportCommand,
+    fillMaskCommand,
+    evalCommand,
+    benchCommand,
+  ];
 }

@@ -13,7 +13,11 @@ export const DEFAULT_CACHE_DIR = '.cache/graftlr';
 export const runFlags: FlagSpecs = {
   ...flagsOf(RUN_SCHEMA),
   'init-std': {
-    type: 'number', min: 0, max: 1, loOpen: true, hiOpen: true,
+    type: 'number',
+    min: 0,
+    max: 1,
+    loOpen: true,
+    hiOpen: true,
     help: "std of the truncated-normal weight initialisation (default: the preset's, 0.02 as in BERT; small models learn attention faster from larger values, e.g. 0.05 for tiny)",
   },
   'cache-dir': { type: 'string', default: DEFAULT_CACHE_DIR, help: 'where the trained tokenizer and encoded corpus are cached' },

@@ -18,15 +18,24 @@ function flagOf(spec: OptionSpec): FlagSpec {
     ? { help: `${spec.help} (default: ${String(spec.default)})` }
     : { help: spec.help, default: flagDefault(spec) };
   switch (spec.kind) {
-    case 'int': return { type: 'int', ...limits, ...common };
-    case 'number': return { type: 'number', ...limits, ...common };
-    case 'enum': return { type: 'string', choices: spec.choices, ...common };
-    case 'string': return { type: 'string', ...common };
-    case 'boolean': return { type: 'boolean', ...common };
-    case 'ints': return { type: 'list', items: 'int', ...limits, ...common };
-    case 'numbers': return { type: 'list', items: 'number', ...limits, ...common };
-    case 'enums': return { type: 'list', choices: spec.choices, ...common };
-    case 'strings': return { type: 'list', ...common };
+    case 'int':
+      return { type: 'int', ...limits, ...common };
+    case 'number':
+      return { type: 'number', ...limits, ...common };
+    case 'enum':
+      return { type: 'string', choices: spec.choices, ...common };
+    case 'string':
+      return { type: 'string', ...common };
+    case 'boolean':
+      return { type: 'boolean', ...common };
+    case 'ints':
+      return { type: 'list', items: 'int', ...limits, ...common };
+    case 'numbers':
+      return { type: 'list', items: 'number', ...limits, ...common };
+    case 'enums':
+      return { type: 'list', choices: spec.choices, ...common };
+    case 'strings':
+      return { type: 'list', ...common };
   }
 }
 

@@ -29,8 +29,12 @@ export function formatSummary(s: TrainSummary): string {
     `optimizer ${s.optimizer}, engine ${s.engine}, backend ${s.backend}: ${s.step}/${s.steps} steps${s.stopped ? ' (stopped)' : ''}`,
     `train loss (last 10%)   ${s.trainLoss.toFixed(4)}`,
   ];
-  if (s.heldout) lines.push(`held-out loss / acc     ${s.heldout.loss.toFixed(4)} / ${pct(s.heldout.accuracy)}  (${s.heldout.tokens} tokens)`);
-  if (s.heldoutAtMask) lines.push(`at [MASK] inputs        ${s.heldoutAtMask.loss.toFixed(4)} / ${pct(s.heldoutAtMask.accuracy)}  (${s.heldoutAtMask.tokens} held-out tokens: the context alone)`);
+  if (s.heldout)
+    lines.push(`held-out loss / acc     ${s.heldout.loss.toFixed(4)} / ${pct(s.heldout.accuracy)}  (${s.heldout.tokens} tokens)`);
+  if (s.heldoutAtMask)
+    lines.push(
+      `at [MASK] inputs        ${s.heldoutAtMask.loss.toFixed(4)} / ${pct(s.heldoutAtMask.accuracy)}  (${s.heldoutAtMask.tokens} held-out tokens: the context alone)`,
+    );
   if (s.ood) lines.push(`out-of-domain loss/acc  ${s.ood.loss.toFixed(4)} / ${pct(s.ood.accuracy)}  (${s.ood.tokens} tokens)`);
   lines.push(
     `speed                   ${s.msPerStepMedian.toFixed(0)} ms/step, ${s.tokensPerSecond.toFixed(0)} tokens/s, wall ${s.wallSeconds.toFixed(1)} s`,
@@ -46,27 +50,36 @@ export function formatSummary(s: TrainSummary): string {
  * is read here (errors name the file), so the start line can say when it was extracted on other data.
  */
 export async function trainWithProgress(options: Parameters<typeof runTraining>[0], io: CommandIo, label = 'train'): Promise<TrainSummary> {
-  const schedule = typeof options.schedule === 'string' && usesSchedule(options.optimizer ?? 'static') ? loadArtifact(options.schedule) : options.schedule;
+  const schedule =
+    typeof options.schedule === 'string' && usesSchedule(options.optimizer ?? 'static') ? loadArtifact(options.schedule) : options.schedule;
   const stop = stopOnSignals(io);
   let bar: ReturnType<typeof progress> | undefined;
   try {
-    const summary = await runTraining({ ...options, schedule }, {
-      onStart: (info) => {
-        io.err(`engine: ${info.engine}; ${info.paramCount} parameters; optimizer state: ${info.optimizerStateBytes} bytes` +
-          (info.startStep > 0 ? `; resuming at step ${info.startStep}` : ''));
-        const notice = typeof schedule === 'object' ? scheduleDataNotice(schedule.probe.dataFingerprint, info.dataFingerprint) : undefined;
-        if (notice) io.err(notice);
-        bar = progress(label, info.steps, io.err, { isTTY: process.stderr.isTTY });
+    const summary = await runTraining(
+      { ...options, schedule },
+      {
+        onStart: (info) => {
+          io.err(
+            `engine: ${info.engine}; ${info.paramCount} parameters; optimizer state: ${info.optimizerStateBytes} bytes` +
+              (info.startStep > 0 ? `; resuming at step ${info.startStep}` : ''),
+          );
+          const notice =
+            typeof schedule === 'object' ? scheduleDataNotice(schedule.probe.dataFingerprint, info.dataFingerprint) : undefined;
+          if (notice) io.err(notice);
+          bar = progress(label, info.steps, io.err, { isTTY: process.stderr.isTTY });
+        },
+        onStep: (r) => {
+          const fields: Record<string, number | string> = { loss: r.loss, lr: r.lr, 'tok/s': Math.round(r.tokens / (r.ms / 1000)) };
+          if (r.eval?.heldoutLoss !== undefined) fields.heldout = r.eval.heldoutLoss;
+          bar?.update(r.step + 1, fields);
+        },
+        onCheckpoint: (c) => {
+          if (c.reason !== 'periodic') io.err(`checkpoint (${c.reason}) at step ${c.step}: ${c.file}`);
+        },
+        onNotice: (message) => io.err(message),
+        shouldStop: stop.shouldStop,
       },
-      onStep: (r) => {
-        const fields: Record<string, number | string> = { loss: r.loss, lr: r.lr, 'tok/s': Math.round(r.tokens / (r.ms / 1000)) };
-        if (r.eval?.heldoutLoss !== undefined) fields.heldout = r.eval.heldoutLoss;
-        bar?.update(r.step + 1, fields);
-      },
-      onCheckpoint: (c) => { if (c.reason !== 'periodic') io.err(`checkpoint (${c.reason}) at step ${c.step}: ${c.file}`); },
-      onNotice: (message) => io.err(message),
-      shouldStop: stop.shouldStop,
-    });
+    );
     if (summary.nothingToDo) {
       io.err(`${label}: ${summary.outDir} already finished all ${summary.steps} steps: nothing to do; its stored summary follows`);
       return summary;
@@ -93,11 +106,14 @@ export const trainCommand: Command = {
     const backend = await setupBackend(args, io);
     const run = runOptionsFrom(args, backend);
     const options = optionsFrom(TRAIN_SCHEMA, args) as Partial<TrainOptions>;
-    const summary = await trainWithProgress({
-      ...run,
-      ...options,
-      outDir: options.outDir ?? path.join('runs', `${options.optimizer}-${run.preset}`),
-    }, io);
+    const summary = await trainWithProgress(
+      {
+        ...run,
+        ...options,
+        outDir: options.outDir ?? path.join('runs', `${options.optimizer}-${run.preset}`),
+      },
+      io,
+    );
     io.out(flag.bool(args, 'json') ? JSON.stringify(summary) : formatSummary(summary));
     return summary.stopped ? 130 : 0;
   },

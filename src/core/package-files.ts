@@ -12,7 +12,10 @@ import { fileURLToPath } from 'node:url';
 const PACKAGE_NAME = 'graftlr';
 
 /** A module that can run from the sources or from dist/: its two paths from the package root. */
-export interface EntryFile { source: string; built: string }
+export interface EntryFile {
+  source: string;
+  built: string;
+}
 
 /** The process a compare run (and the memory benchmark's jobs) runs in: see compare/run-child.ts. */
 export const COMPARE_WORKER: EntryFile = { source: 'src/experiments/compare/worker.ts', built: 'dist/compare/worker.js' };

@@ -20,7 +20,8 @@ export function shapeDifferences(have: ShapeTable, want: ShapeTable, sides: Shap
   const names = [...new Set([...Object.keys(have), ...Object.keys(want)])].sort();
   const out: string[] = [];
   for (const name of names) {
-    const h = have[name], w = want[name];
+    const h = have[name],
+      w = want[name];
     if (h === undefined) out.push(`"${name}" [${w}] is missing from ${sides.have}`);
     else if (w === undefined) out.push(`"${name}" [${h}] is not in ${sides.want}`);
     else if (!sameShape(h, w)) out.push(`"${name}" is [${h}] in ${sides.have} but [${w}] in ${sides.want}`);

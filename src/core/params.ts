@@ -71,7 +71,8 @@ export function assertSameStructure(a: ParamMap, b: ParamMap, what: [string, str
   const [nameA, nameB] = what;
   for (const name of Object.keys(a)) {
     if (!(name in b)) throw new Error(`parameter "${name}" is in ${nameA} but not in ${nameB}`);
-    const sa = a[name].shape, sb = b[name].shape;
+    const sa = a[name].shape,
+      sb = b[name].shape;
     if (sa.length !== sb.length || sa.some((d, i) => d !== sb[i])) {
       throw new Error(`parameter "${name}" has shape [${sa}] in ${nameA} but [${sb}] in ${nameB}`);
     }

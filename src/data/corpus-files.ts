@@ -25,7 +25,9 @@ export function readTextFiles(paths: readonly string[]): Document[] {
     if (stat.isDirectory()) {
       const found = listTextFiles(p);
       if (found.length === 0) {
-        throw new Error(`corpus folder "${p}" has no .txt or .md files (searched recursively): add some, or pass the text files themselves`);
+        throw new Error(
+          `corpus folder "${p}" has no .txt or .md files (searched recursively): add some, or pass the text files themselves`,
+        );
       }
       files.push(...found);
     } else if (stat.isFile()) files.push(p);
@@ -48,7 +50,9 @@ export function readTextFile(file: string): string {
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
-    throw new Error(`corpus file "${file}" cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): check that it exists and its permissions`);
+    throw new Error(
+      `corpus file "${file}" cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): check that it exists and its permissions`,
+    );
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) throw new Error(`corpus file "${file}" looks binary (NUL byte at offset ${nul}): pass UTF-8 text files only`);
@@ -78,7 +82,9 @@ function listTextFiles(dir: string): string[] {
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (e) {
-    throw new Error(`corpus folder "${dir}" cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): check its permissions`);
+    throw new Error(
+      `corpus folder "${dir}" cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): check its permissions`,
+    );
   }
   const out: string[] = [];
   for (const entry of entries) {

@@ -103,8 +103,10 @@ export function splitHeldout(docs: readonly Document[], fraction: number): { tra
   const size = `${total} characters in ${docs.length} document${docs.length === 1 ? '' : 's'}`;
   if (!hasText(heldout) && unbroken !== undefined) {
     // A big text without breaks (one 50 MB word) is not too small: it has nowhere to be cut.
-    throw new Error(`cannot hold out the last ${fraction} of the corpus (${size}): the cut goes at the first whitespace after `
-      + `character ${start}, and "${unbroken}" has none after it: add spaces or line breaks to the text, or give the held-out text as another file`);
+    throw new Error(
+      `cannot hold out the last ${fraction} of the corpus (${size}): the cut goes at the first whitespace after ` +
+        `character ${start}, and "${unbroken}" has none after it: add spaces or line breaks to the text, or give the held-out text as another file`,
+    );
   }
   if (!hasText(train) || !hasText(heldout)) {
     throw new Error(`corpus is too small to hold out ${fraction} of its text (${size}): add more text`);
@@ -113,5 +115,8 @@ export function splitHeldout(docs: readonly Document[], fraction: number): { tra
 }
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }

@@ -66,10 +66,12 @@ export interface PreparedData {
 /** Options with defaults filled in; throws a one-line Error naming a bad value and the allowed range. */
 export function validatePrepareOptions(options: PrepareOptions): Required<Omit<PrepareOptions, 'cacheDir'>> & { cacheDir?: string } {
   const { corpus = 'sotu', vocabSize = 8192, seqLen = 128, heldoutFraction = DEFAULT_HELDOUT_FRACTION, cacheDir } = options;
-  if (corpus !== 'sotu' && !Array.isArray(corpus)) throw new Error(`corpus = ${JSON.stringify(corpus)} is invalid: expected "sotu" or a list of text files/folders`);
+  if (corpus !== 'sotu' && !Array.isArray(corpus))
+    throw new Error(`corpus = ${JSON.stringify(corpus)} is invalid: expected "sotu" or a list of text files/folders`);
   checkInt(undefined, 'vocabSize', vocabSize, 6, 1_000_000);
   checkInt(undefined, 'seqLen', seqLen, 3, 65536);
-  if (!(heldoutFraction > 0 && heldoutFraction < 1)) throw new Error(`heldoutFraction = ${heldoutFraction} is invalid: expected a number in (0, 1)`);
+  if (!(heldoutFraction > 0 && heldoutFraction < 1))
+    throw new Error(`heldoutFraction = ${heldoutFraction} is invalid: expected a number in (0, 1)`);
   return { corpus, vocabSize, seqLen, heldoutFraction, cacheDir };
 }
 
@@ -103,7 +105,11 @@ export function prepareData(options: PrepareOptions = {}): PreparedData {
     tokenizerJson = toTokenizerJson(tokenizer);
     const t3 = performance.now();
     trainMs = t3 - t2;
-    const encode = (docs: string[]) => joinDocuments(docs.map((t) => tokenizer.encodeNormalized(t)), tokenizer.specialIds.sep);
+    const encode = (docs: string[]) =>
+      joinDocuments(
+        docs.map((t) => tokenizer.encodeNormalized(t)),
+        tokenizer.specialIds.sep,
+      );
     streams = { train: encode(texts.train), heldout: encode(texts.heldout), ood: encode(texts.ood) };
     encodeMs = performance.now() - t3;
   }

@@ -50,7 +50,11 @@ export function toTokenizerJson(tokenizer: Tokenizer): string {
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+      ],
       pair: [
         { SpecialToken: { id: '[CLS]', type_id: 0 } },
         { Sequence: { id: 'A', type_id: 0 } },
@@ -95,13 +99,17 @@ export function parseTokenizerJson(text: string, source = 'tokenizer.json'): Tok
     throw new Error(`${source} does not hold a WordPiece model with prefix "##": pass a tokenizer.json written by graftlr`);
   }
   if (JSON.stringify(json.normalizer) !== JSON.stringify(NORMALIZER_JSON)) {
-    throw new Error(`${source} uses a different normalizer than graftlr's (NFKC, quotes, dashes, lowercase): pass a tokenizer.json written by graftlr`);
+    throw new Error(
+      `${source} uses a different normalizer than graftlr's (NFKC, quotes, dashes, lowercase): pass a tokenizer.json written by graftlr`,
+    );
   }
   const entries = Object.entries((model.vocab ?? {}) as Record<string, unknown>);
   const vocab: string[] = new Array(entries.length);
   for (const [piece, id] of entries) {
     if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= entries.length || vocab[id as number] !== undefined) {
-      throw new Error(`${source}: vocabulary id ${String(id)} of ${JSON.stringify(piece)} is not a unique id in [0, ${entries.length}): re-create the file with graftlr`);
+      throw new Error(
+        `${source}: vocabulary id ${String(id)} of ${JSON.stringify(piece)} is not a unique id in [0, ${entries.length}): re-create the file with graftlr`,
+      );
     }
     vocab[id as number] = piece;
   }

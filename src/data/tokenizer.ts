@@ -62,7 +62,8 @@ const SPECIAL_RE = /(\[PAD\]|\[UNK\]|\[CLS\]|\[SEP\]|\[MASK\])/;
 export function makeTokenizer(vocab: readonly string[]): Tokenizer {
   const ids = new Map<string, number>();
   vocab.forEach((piece, id) => {
-    if (ids.has(piece)) throw new Error(`vocabulary piece ${JSON.stringify(piece)} appears twice (ids ${ids.get(piece)} and ${id}): rebuild the tokenizer`);
+    if (ids.has(piece))
+      throw new Error(`vocabulary piece ${JSON.stringify(piece)} appears twice (ids ${ids.get(piece)} and ${id}): rebuild the tokenizer`);
     ids.set(piece, id);
   });
   const lookup = (piece: string): number => {
@@ -70,7 +71,13 @@ export function makeTokenizer(vocab: readonly string[]): Tokenizer {
     if (id === undefined) throw new Error(`vocabulary has no ${piece} token: rebuild the tokenizer with graftlr`);
     return id;
   };
-  const specialIds: SpecialIds = { pad: lookup('[PAD]'), unk: lookup('[UNK]'), cls: lookup('[CLS]'), sep: lookup('[SEP]'), mask: lookup('[MASK]') };
+  const specialIds: SpecialIds = {
+    pad: lookup('[PAD]'),
+    unk: lookup('[UNK]'),
+    cls: lookup('[CLS]'),
+    sep: lookup('[SEP]'),
+    mask: lookup('[MASK]'),
+  };
   const specialSet = new Set(Object.values(specialIds));
   // The longest piece in code points bounds the greedy search below.
   let maxPieceChars = 1;

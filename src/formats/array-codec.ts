@@ -84,7 +84,10 @@ function isRecord(x: unknown): x is Record<string, unknown> {
  * refused where [m, G] is meant although both hold the same number of elements.
  */
 export function checkPackedArray<D extends DType = DType>(
-  x: unknown, where: string, dtypes?: readonly D[], expectedShape?: readonly (number | null)[],
+  x: unknown,
+  where: string,
+  dtypes?: readonly D[],
+  expectedShape?: readonly (number | null)[],
 ): PackedArray<D> {
   const bad = (why: string) => new Error(`${where}: ${why}`);
   if (!isRecord(x)) throw bad('expected an array record {dtype, shape, data}');
@@ -129,7 +132,10 @@ export function arrayValues(p: PackedArray): NumericArray {
 
 /** checkPackedArray, then its values (a copy). */
 export function unpackArray(
-  x: unknown, where: string, dtypes?: readonly DType[], expectedShape?: readonly (number | null)[],
+  x: unknown,
+  where: string,
+  dtypes?: readonly DType[],
+  expectedShape?: readonly (number | null)[],
 ): NumericArray {
   return arrayValues(checkPackedArray(x, where, dtypes, expectedShape));
 }

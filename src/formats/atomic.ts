@@ -41,7 +41,8 @@ const realFs: AtomicFs = {
  * on failure, after removing its temporary file (a full disk says so and that the old file is intact).
  */
 export function writeFileAtomic(target: string, data: Uint8Array | string | Iterable<Uint8Array>, fs: AtomicFs = realFs): void {
-  const chunks: Iterable<Uint8Array> = typeof data === 'string' ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
+  const chunks: Iterable<Uint8Array> =
+    typeof data === 'string' ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
   const dir = path.dirname(path.resolve(target));
   fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -58,11 +59,21 @@ export function writeFileAtomic(target: string, data: Uint8Array | string | Iter
     fs.renameSync(tmp, target);
   } catch (err) {
     if (fd !== undefined) {
-      try { fs.closeSync(fd); } catch { /* already failing; keep the first error */ }
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already failing; keep the first error */
+      }
     }
-    try { fs.rmSync(tmp, { force: true }); } catch { /* best effort */ }
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      /* best effort */
+    }
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
-      throw new Error(`no space left on the device while writing ${target}: the file that was there before is intact; free some space and retry`);
+      throw new Error(
+        `no space left on the device while writing ${target}: the file that was there before is intact; free some space and retry`,
+      );
     }
     throw err;
   }

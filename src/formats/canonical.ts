@@ -65,7 +65,9 @@ function writeCanonical(out: ByteSink, v: unknown, where: string): void {
     return;
   }
   if (isPlainObject(v)) {
-    const keys = Object.keys(v).map((k) => ({ k, b: UTF8.encode(k) })).sort((x, y) => Buffer.compare(x.b, y.b));
+    const keys = Object.keys(v)
+      .map((k) => ({ k, b: UTF8.encode(k) }))
+      .sort((x, y) => Buffer.compare(x.b, y.b));
     header(out, keys.length, [0x80, 16], null, 0xde, 0xdf);
     for (const { k, b } of keys) {
       header(out, b.length, [0xa0, 32], 0xd9, 0xda, 0xdb);
@@ -116,8 +118,19 @@ class ByteSink {
     next.set(this.buf.subarray(0, this.n));
     this.buf = next;
   }
-  u8(x: number): void { this.ensure(1); this.buf[this.n++] = x; }
-  be(x: number, bytes: number): void { for (let i = bytes - 1; i >= 0; i--) this.u8(Math.floor(x / 2 ** (8 * i)) & 0xff); }
-  raw(b: Uint8Array): void { this.ensure(b.length); this.buf.set(b, this.n); this.n += b.length; }
-  bytes(): Uint8Array { return this.buf.slice(0, this.n); }
+  u8(x: number): void {
+    this.ensure(1);
+    this.buf[this.n++] = x;
+  }
+  be(x: number, bytes: number): void {
+    for (let i = bytes - 1; i >= 0; i--) this.u8(Math.floor(x / 2 ** (8 * i)) & 0xff);
+  }
+  raw(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.n);
+    this.n += b.length;
+  }
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.n);
+  }
 }

@@ -21,10 +21,10 @@ import { checksumOf, describeValue, isPlainObject, shortHash } from './canonical
 import { binHeader, msgpackChunks, msgpackLength } from './msgpack-stream.js';
 
 export interface ContainerSpec {
-  format: string;   // magic, e.g. "graftlr.schedule"
-  version: number;  // the newest version this code reads and writes
-  what: string;     // "schedule artifact", for messages
-  remedy: string;   // what to do about a corrupted file, e.g. "re-run extract"
+  format: string; // magic, e.g. "graftlr.schedule"
+  version: number; // the newest version this code reads and writes
+  what: string; // "schedule artifact", for messages
+  remedy: string; // what to do about a corrupted file, e.g. "re-run extract"
   checksumOver: 'fields' | 'payload';
 }
 

@@ -86,7 +86,11 @@ export function writeFilesTogether(files: Record<string, Uint8Array | string>, f
     }
   } catch (err) {
     for (const [tmp] of staged) {
-      try { fsImpl.rmSync(tmp, { force: true }); } catch { /* best effort: the first error is the one to report */ }
+      try {
+        fsImpl.rmSync(tmp, { force: true });
+      } catch {
+        /* best effort: the first error is the one to report */
+      }
     }
     throw err;
   }

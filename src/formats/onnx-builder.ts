@@ -80,12 +80,18 @@ function typeProto(dtype: DType, dims: Dim[]): onnxProto.onnx.ITypeProto {
 function attributeProto(name: string, a: Attr): onnxProto.onnx.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   switch (a.kind) {
-    case 'int': return { name, type: T.INT, i: a.value };
-    case 'float': return { name, type: T.FLOAT, f: a.value };
-    case 'ints': return { name, type: T.INTS, ints: a.value };
-    case 'floats': return { name, type: T.FLOATS, floats: a.value };
-    case 'string': return { name, type: T.STRING, s: new TextEncoder().encode(a.value) };
-    case 'tensor': return { name, type: T.TENSOR, t: a.value };
+    case 'int':
+      return { name, type: T.INT, i: a.value };
+    case 'float':
+      return { name, type: T.FLOAT, f: a.value };
+    case 'ints':
+      return { name, type: T.INTS, ints: a.value };
+    case 'floats':
+      return { name, type: T.FLOATS, floats: a.value };
+    case 'string':
+      return { name, type: T.STRING, s: new TextEncoder().encode(a.value) };
+    case 'tensor':
+      return { name, type: T.TENSOR, t: a.value };
   }
 }
 
@@ -121,7 +127,10 @@ export class GraphBuilder {
   /** Names that have a producer. */
   private readonly defined = new Set<string>();
 
-  constructor(readonly name: string, options: BuilderOptions = {}) {
+  constructor(
+    readonly name: string,
+    options: BuilderOptions = {},
+  ) {
     this.opset = options.opset ?? 17;
     if (!Number.isInteger(this.opset) || this.opset < 17) {
       throw new Error(`opset ${options.opset} is not supported: use 17 or later`);
@@ -177,9 +186,7 @@ export class GraphBuilder {
   node(opType: string, inputs: string[], options: NodeOptions = {}): string[] {
     const hint = options.hint ?? opType.toLowerCase();
     const spec = options.outputs ?? 1;
-    const outputs = typeof spec === 'number'
-      ? Array.from({ length: spec }, () => this.uniqueName(hint))
-      : spec;
+    const outputs = typeof spec === 'number' ? Array.from({ length: spec }, () => this.uniqueName(hint)) : spec;
     for (const o of outputs) this.define(o);
     const attribute = Object.entries(options.attrs ?? {}).map(([k, a]) => attributeProto(k, a));
     const domain = options.domain ?? '';

@@ -30,14 +30,24 @@ const MAX_HEADER = 100_000_000; // the reference implementation's limit
 function view(dtype: SafeDType, bytes: Uint8Array): SafeTensor['data'] {
   const b = bytes.slice().buffer; // a copy: aligned, owned by the caller
   switch (dtype) {
-    case 'F64': return new Float64Array(b);
-    case 'F32': return new Float32Array(b);
-    case 'F16': case 'BF16': return new Uint16Array(b);
-    case 'I64': return new BigInt64Array(b);
-    case 'I32': return new Int32Array(b);
-    case 'I16': return new Int16Array(b);
-    case 'I8': return new Int8Array(b);
-    case 'U8': case 'BOOL': return new Uint8Array(b);
+    case 'F64':
+      return new Float64Array(b);
+    case 'F32':
+      return new Float32Array(b);
+    case 'F16':
+    case 'BF16':
+      return new Uint16Array(b);
+    case 'I64':
+      return new BigInt64Array(b);
+    case 'I32':
+      return new Int32Array(b);
+    case 'I16':
+      return new Int16Array(b);
+    case 'I8':
+      return new Int8Array(b);
+    case 'U8':
+    case 'BOOL':
+      return new Uint8Array(b);
   }
 }
 
@@ -71,7 +81,11 @@ export function writeSafetensors(tensors: Record<string, SafeTensor>, metadata: 
   return out;
 }
 
-interface TensorEntry { dtype: SafeDType; shape: number[]; data_offsets: [number, number] }
+interface TensorEntry {
+  dtype: SafeDType;
+  shape: number[];
+  data_offsets: [number, number];
+}
 
 /** One header entry as the format defines it: {dtype, shape: integers >= 0, data_offsets: [begin, end]}. */
 function checkEntry(name: string, entry: unknown, bad: (why: string) => Error): TensorEntry {
@@ -101,7 +115,8 @@ export function readSafetensors(bytes: Uint8Array, what = 'the safetensors file'
   const bad = (why: string): Error => new Error(`${what} is not a valid safetensors file: ${why}`);
   if (bytes.length < 8) throw bad(`only ${bytes.length} bytes`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER) || 8 + Number(n) > bytes.length) throw bad(`header length ${n} does not fit in ${bytes.length} bytes (truncated?)`);
+  if (n > BigInt(MAX_HEADER) || 8 + Number(n) > bytes.length)
+    throw bad(`header length ${n} does not fit in ${bytes.length} bytes (truncated?)`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + Number(n))));
@@ -120,7 +135,14 @@ export function readSafetensors(bytes: Uint8Array, what = 'the safetensors file'
   entries.sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0]);
   const tensors: Record<string, SafeTensor> = {};
   let expectedBegin = 0;
-  for (const [name, { dtype, shape, data_offsets: [begin, end] }] of entries) {
+  for (const [
+    name,
+    {
+      dtype,
+      shape,
+      data_offsets: [begin, end],
+    },
+  ] of entries) {
     const size = shape.reduce((a, b) => a * b, 1) * BYTES[dtype];
     if (begin !== expectedBegin) throw bad(`tensor "${name}" starts at ${begin}, expected ${expectedBegin} (holes or overlap)`);
     if (end - begin !== size) throw bad(`tensor "${name}" spans ${end - begin} bytes but ${dtype}[${shape}] needs ${size}`);
@@ -153,7 +175,8 @@ export function toFloat32(t: SafeTensor, name: string): Float32Array {
 /** IEEE 754 binary16 -> number: sign, 5-bit exponent (bias 15), 10-bit fraction. */
 function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+  const exp = (h >> 10) & 0x1f,
+    frac = h & 0x3ff;
   if (exp === 0) return sign * frac * 2 ** -24; // subnormal: frac / 1024 * 2^-14
   if (exp === 0x1f) return frac ? NaN : sign * Infinity;
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);

@@ -10,7 +10,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { applyKeep, customOp, dense } from './layers.js';
 import { splitRows } from '../runtime/kernels.js';
 
-export interface AttentionShape { B: number; T: number; A: number; d: number }
+export interface AttentionShape {
+  B: number;
+  T: number;
+  A: number;
+  d: number;
+}
 
 /** Per-block 2-D products: out_i = left_i @ right_i, stacked along rows. Borrows; returns (sum rows, cols). */
 function blockMatMul(left: tf.Tensor[], right: tf.Tensor[]): tf.Tensor2D {
@@ -35,7 +40,12 @@ function transposeBlocks(x: tf.Tensor, n: number): tf.Tensor2D {
  *   dq = dS k;  dk = dS^T q.
  */
 export function attentionCore(
-  q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, maskBias: tf.Tensor4D, keep: tf.Tensor | undefined, s: AttentionShape,
+  q: tf.Tensor2D,
+  k: tf.Tensor2D,
+  v: tf.Tensor2D,
+  maskBias: tf.Tensor4D,
+  keep: tf.Tensor | undefined,
+  s: AttentionShape,
 ): tf.Tensor2D {
   const { B, T, A, d } = s;
   const n = B * A;
@@ -78,14 +88,21 @@ function fromHeads(x: tf.Tensor2D, s: AttentionShape): tf.Tensor2D {
 }
 
 export interface SelfAttentionParams {
-  qKernel: tf.Tensor2D; qBias: tf.Tensor1D;
-  kKernel: tf.Tensor2D; kBias: tf.Tensor1D;
-  vKernel: tf.Tensor2D; vBias: tf.Tensor1D;
+  qKernel: tf.Tensor2D;
+  qBias: tf.Tensor1D;
+  kKernel: tf.Tensor2D;
+  kBias: tf.Tensor1D;
+  vKernel: tf.Tensor2D;
+  vBias: tf.Tensor1D;
 }
 
 /** q, k, v = x Wq + bq, ... split into heads; attention; heads merged back.  x (B T, H) -> (B T, H) */
 export function selfAttention(
-  x: tf.Tensor2D, p: SelfAttentionParams, maskBias: tf.Tensor4D, keep: tf.Tensor | undefined, s: AttentionShape,
+  x: tf.Tensor2D,
+  p: SelfAttentionParams,
+  maskBias: tf.Tensor4D,
+  keep: tf.Tensor | undefined,
+  s: AttentionShape,
 ): tf.Tensor2D {
   const q = toHeads(dense(x, p.qKernel, p.qBias), s); // (B A T, d)
   const k = toHeads(dense(x, p.kKernel, p.kBias), s); // (B A T, d)

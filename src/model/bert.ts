@@ -63,7 +63,8 @@ export function encode(params: ParamMap, config: BertConfig, inputs: EncoderInpu
   checkInputs(config, inputs);
   const drop = dropoutContext(config, opts);
   const { batchSize: B, seqLen: T } = inputs;
-  const H = config.hiddenSize, A = config.numHeads;
+  const H = config.hiddenSize,
+    A = config.numHeads;
   const shape: AttentionShape = { B, T, A, d: H / A };
   return tf.tidy(() => {
     const site = (name: string, dims: number[]) => keepMask(drop, name, dims);
@@ -79,18 +80,35 @@ export function encode(params: ParamMap, config: BertConfig, inputs: EncoderInpu
     for (let i = 0; i < config.numLayers; i++) {
       const pre = `encoder.layer.${i}.`;
       const n = (s: string) => pre + s;
-      const ctx = selfAttention(x, {
-        qKernel: t2(params, n('attention.self.query.kernel')), qBias: t1(params, n('attention.self.query.bias')),
-        kKernel: t2(params, n('attention.self.key.kernel')), kBias: t1(params, n('attention.self.key.bias')),
-        vKernel: t2(params, n('attention.self.value.kernel')), vBias: t1(params, n('attention.self.value.bias')),
-      }, bias, site(`layer.${i}.attention.probs`, [B * A * T, T]), shape); // (B T, H)
+      const ctx = selfAttention(
+        x,
+        {
+          qKernel: t2(params, n('attention.self.query.kernel')),
+          qBias: t1(params, n('attention.self.query.bias')),
+          kKernel: t2(params, n('attention.self.key.kernel')),
+          kBias: t1(params, n('attention.self.key.bias')),
+          vKernel: t2(params, n('attention.self.value.kernel')),
+          vBias: t1(params, n('attention.self.value.bias')),
+        },
+        bias,
+        site(`layer.${i}.attention.probs`, [B * A * T, T]),
+        shape,
+      ); // (B T, H)
       const attnOut = dense(ctx, t2(params, n('attention.output.dense.kernel')), t1(params, n('attention.output.dense.bias')));
-      x = layerNorm(tf.add(x, applyKeep(attnOut, site(`layer.${i}.attention.output`, [B * T, H]))),
-        t1(params, n('attention.output.LayerNorm.gamma')), t1(params, n('attention.output.LayerNorm.beta')), config.layerNormEps);
+      x = layerNorm(
+        tf.add(x, applyKeep(attnOut, site(`layer.${i}.attention.output`, [B * T, H]))),
+        t1(params, n('attention.output.LayerNorm.gamma')),
+        t1(params, n('attention.output.LayerNorm.beta')),
+        config.layerNormEps,
+      );
       const inner = gelu(dense(x, t2(params, n('intermediate.dense.kernel')), t1(params, n('intermediate.dense.bias')))); // (B T, I)
       const ffnOut = dense(inner as tf.Tensor2D, t2(params, n('output.dense.kernel')), t1(params, n('output.dense.bias'))); // (B T, H)
-      x = layerNorm(tf.add(x, applyKeep(ffnOut, site(`layer.${i}.output`, [B * T, H]))),
-        t1(params, n('output.LayerNorm.gamma')), t1(params, n('output.LayerNorm.beta')), config.layerNormEps);
+      x = layerNorm(
+        tf.add(x, applyKeep(ffnOut, site(`layer.${i}.output`, [B * T, H]))),
+        t1(params, n('output.LayerNorm.gamma')),
+        t1(params, n('output.LayerNorm.beta')),
+        config.layerNormEps,
+      );
     }
     return tf.reshape(x, [B, T, H]) as tf.Tensor3D;
   });
@@ -108,7 +126,10 @@ export function mlmLogits(params: ParamMap, config: BertConfig, rows: tf.Tensor2
 
 /** Mean MLM cross-entropy and accuracy over the batch's selected positions (N >= 1). */
 export function mlmLoss(
-  params: ParamMap, config: BertConfig, batch: MlmBatch, opts: ForwardOptions,
+  params: ParamMap,
+  config: BertConfig,
+  batch: MlmBatch,
+  opts: ForwardOptions,
 ): { loss: tf.Scalar; accuracy: tf.Scalar } {
   checkBatch(config, batch);
   const H = config.hiddenSize;
@@ -154,7 +175,9 @@ export function lossAndGrads(params: ParamMap, config: BertConfig, batch: MlmBat
 
 /** Token-weighted mean loss and accuracy over all selected positions of all batches (no dropout). */
 export function evaluate(params: ParamMap, config: BertConfig, batches: MlmBatch[]): EvalResult {
-  let lossSum = 0, correct = 0, tokens = 0;
+  let lossSum = 0,
+    correct = 0,
+    tokens = 0;
   for (const batch of batches) {
     const n = batch.maskedPositions.length;
     if (n === 0) continue;

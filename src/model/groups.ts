@@ -25,8 +25,7 @@ export function isGroupingName(name: string): name is GroupingName {
   return (groupingNames as readonly string[]).includes(name);
 }
 
-const unknown = (name: string) =>
-  new Error(`parameter "${name}" is not a parameter of the BERT model: no group for it`);
+const unknown = (name: string) => new Error(`parameter "${name}" is not a parameter of the BERT model: no group for it`);
 
 function blockOf(name: string): string {
   if (name.startsWith('embeddings.')) return 'embeddings';

@@ -75,8 +75,10 @@ export function configFromHf(json: Record<string, unknown>, what = 'config.json'
     if (typeof v !== 'number') throw new Error(`${what} lacks the number "${key}": is it a BERT config?`);
     return v;
   };
-  if (json.model_type !== undefined && json.model_type !== 'bert') throw new Error(`${what} has model_type "${json.model_type}": expected "bert"`);
-  if ((json.hidden_act ?? 'gelu') !== 'gelu') throw new Error(`${what} has hidden_act "${json.hidden_act}": only exact "gelu" is supported`);
+  if (json.model_type !== undefined && json.model_type !== 'bert')
+    throw new Error(`${what} has model_type "${json.model_type}": expected "bert"`);
+  if ((json.hidden_act ?? 'gelu') !== 'gelu')
+    throw new Error(`${what} has hidden_act "${json.hidden_act}": only exact "gelu" is supported`);
   const pet = json.position_embedding_type ?? 'absolute';
   if (pet !== 'absolute') throw new Error(`${what} has position_embedding_type "${pet}": only "absolute" is supported`);
   return validateConfig({
@@ -127,7 +129,8 @@ export function fromHfStateDict(c: BertConfig, tensors: Record<string, SafeTenso
   }
   const decoder = tensors['cls.predictions.decoder.weight'];
   if (decoder) {
-    const word = params['embeddings.word_embeddings'].data, d = toFloat32(decoder, 'decoder');
+    const word = params['embeddings.word_embeddings'].data,
+      d = toFloat32(decoder, 'decoder');
     if (d.length !== word.length || d.some((v, i) => v !== word[i])) {
       throw new Error(`${what}: cls.predictions.decoder.weight differs from the word embeddings; only tied decoders are supported`);
     }

@@ -12,7 +12,8 @@ import { validateConfig, type BertConfig } from './config.js';
 
 /** name -> shape for every parameter, names in sorted (canonical) order. Allocates no tensors. */
 export function paramShapes(c: BertConfig): Record<string, number[]> {
-  const H = c.hiddenSize, I = c.intermediateSize;
+  const H = c.hiddenSize,
+    I = c.intermediateSize;
   const s: Record<string, number[]> = {
     'embeddings.word_embeddings': [c.vocabSize, H],
     'embeddings.position_embeddings': [c.maxPositions, H],

@@ -7,9 +7,7 @@ import { perTensor, type GroupOf } from '../core/params.js';
 import { describeRate, type CountState, type LearningRate, type Optimizer, type OptimizerSpec } from './base.js';
 import { chain } from './combine.js';
 import { scaleByAdagrad, scaleByAdam, scaleByRms, trace } from './moments.js';
-import {
-  addDecayedWeights, clipByGlobalNorm, identity, scaleByGroup, scaleByLearningRate, scaleByTrustRatio,
-} from './transforms.js';
+import { addDecayedWeights, clipByGlobalNorm, identity, scaleByGroup, scaleByLearningRate, scaleByTrustRatio } from './transforms.js';
 
 /** The same optimizer, described by `spec` (the preset's hyperparameters as plain data). */
 function named<S>(opt: Optimizer<S>, spec: OptimizerSpec): Optimizer<S> {

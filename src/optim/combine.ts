@@ -51,7 +51,9 @@ function splitByLabel(p: ParamMap, labelOf: (name: string) => string, labels: st
   for (const name of Object.keys(p)) {
     const label = labelOf(name);
     if (!(label in parts)) {
-      throw new Error(`partition: parameter "${name}" has label "${label}", which has no optimizer; give one for each of: ${labels.join(', ')} or change labelOf`);
+      throw new Error(
+        `partition: parameter "${name}" has label "${label}", which has no optimizer; give one for each of: ${labels.join(', ')} or change labelOf`,
+      );
     }
     parts[label][name] = p[name];
   }
@@ -62,7 +64,10 @@ function splitByLabel(p: ParamMap, labelOf: (name: string) => string, labels: st
  * Each parameter n is updated by `optimizers[labelOf(n)]` alone. Every label gets its own state,
  * initialised on its subset of the parameters (possibly empty).
  */
-export function partition<T extends Record<string, AnyOptimizer>>(labelOf: (name: string) => string, optimizers: T): Optimizer<PartitionState<T>> {
+export function partition<T extends Record<string, AnyOptimizer>>(
+  labelOf: (name: string) => string,
+  optimizers: T,
+): Optimizer<PartitionState<T>> {
   const labels = Object.keys(optimizers);
   const specs: Record<string, OptimizerSpec> = {};
   for (const label of labels) specs[label] = specOf(optimizers[label]);

@@ -16,14 +16,11 @@ import { tidyUpdate, type Optimizer } from './base.js';
 import type { EmptyState } from './transforms.js';
 
 /** One tensor's factors and the eps it is applied with (eps > 0 keeps P finite). */
-export type CoordinateFactors =
-  | { rows: Float32Array; cols: Float32Array; eps: number }
-  | { values: Float32Array; eps: number };
+export type CoordinateFactors = { rows: Float32Array; cols: Float32Array; eps: number } | { values: Float32Array; eps: number };
 
 /** Per tensor, what the update needs: normalised row factors R / mean(R) (matrices), or values. */
 export type PreparedFactors =
-  | { kind: 'matrix'; rowsOverMean: Float32Array; cols: Float32Array; eps2: number }
-  | { kind: 'vector'; values: Float32Array; eps2: number };
+  { kind: 'matrix'; rowsOverMean: Float32Array; cols: Float32Array; eps2: number } | { kind: 'vector'; values: Float32Array; eps2: number };
 type Prepared = PreparedFactors;
 
 /** Checks one tensor's factors and normalises them for the update (R / mean(R), eps^2); `op` names the caller in errors. */
@@ -43,7 +40,8 @@ export function prepareFactors(name: string, f: CoordinateFactors, op: string): 
 export function checkFactorsFit(name: string, p: PreparedFactors, shape: readonly number[], op: string): void {
   if (p.kind === 'vector') {
     const size = shape.reduce((a, d) => a * d, 1);
-    if (size !== p.values.length) throw new Error(`${op}: ${name} has ${size} values but its factors have ${p.values.length}: use a schedule made for this model`);
+    if (size !== p.values.length)
+      throw new Error(`${op}: ${name} has ${size} values but its factors have ${p.values.length}: use a schedule made for this model`);
     return;
   }
   const [r, c] = [p.rowsOverMean.length, p.cols.length];
@@ -62,7 +60,8 @@ export function preconditionerValues(f: CoordinateFactors): Float64Array {
   let sum = 0;
   for (const v of f.rows) sum += v;
   const meanR = f.rows.length > 0 ? sum / f.rows.length : 0;
-  const r = f.rows.length, c = f.cols.length;
+  const r = f.rows.length,
+    c = f.cols.length;
   const out = new Float64Array(r * c);
   for (let i = 0; i < r; i++) {
     for (let j = 0; j < c; j++) out[i * c + j] = 1 / Math.sqrt((meanR > 0 ? (f.rows[i] * f.cols[j]) / meanR : 0) + eps2);
@@ -91,14 +90,15 @@ export function scaleByFactoredPreconditioner(
   return {
     spec: { name: 'scaleByFactoredPreconditioner', tensors: prepared.size },
     init: () => ({}),
-    update: (grads, state) => tidyUpdate([grads], () => {
-      const out: Record<string, tf.Tensor> = {};
-      for (const [name, g] of Object.entries(grads)) {
-        const p = prepared.get(name);
-        if (!p) throw new Error(`${op}: no preconditioner factors for "${name}": use a schedule made for this model`);
-        out[name] = tf.mul(g, preconditionerTensor(name, p, g.shape, op));
-      }
-      return [out, state];
-    }),
+    update: (grads, state) =>
+      tidyUpdate([grads], () => {
+        const out: Record<string, tf.Tensor> = {};
+        for (const [name, g] of Object.entries(grads)) {
+          const p = prepared.get(name);
+          if (!p) throw new Error(`${op}: no preconditioner factors for "${name}": use a schedule made for this model`);
+          out[name] = tf.mul(g, preconditionerTensor(name, p, g.shape, op));
+        }
+        return [out, state];
+      }),
   };
 }

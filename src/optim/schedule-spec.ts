@@ -5,8 +5,18 @@
 import { checkInt } from '../core/options/validate.js';
 import { checkRange } from './base.js';
 import {
-  constant, cosine, described, inverseSqrt, join, linear, linearWarmup, specOf, warmupThen,
-  type BaseScheduleSpec, type DescribedSchedule, type ScheduleSpec,
+  constant,
+  cosine,
+  described,
+  inverseSqrt,
+  join,
+  linear,
+  linearWarmup,
+  specOf,
+  warmupThen,
+  type BaseScheduleSpec,
+  type DescribedSchedule,
+  type ScheduleSpec,
 } from './schedules.js';
 import type { Schedule } from './base.js';
 
@@ -39,10 +49,13 @@ export function baseSchedule(options: BaseScheduleOptions): DescribedSchedule {
   if (!DECAYS.includes(decay)) throw new Error(`baseSchedule: decay = "${decay}" is invalid: expected one of ${DECAYS.join(', ')}`);
   const D = Math.max(totalSteps - warmupSteps, 1);
   const after =
-    decay === 'linear' ? linear(peakLr, endLr, D)
-    : decay === 'cosine' ? cosine(peakLr, endLr, D)
-    : decay === 'constant' ? constant(peakLr)
-    : inverseSqrt(peakLr, Math.max(warmupSteps, 1));
+    decay === 'linear'
+      ? linear(peakLr, endLr, D)
+      : decay === 'cosine'
+        ? cosine(peakLr, endLr, D)
+        : decay === 'constant'
+          ? constant(peakLr)
+          : inverseSqrt(peakLr, Math.max(warmupSteps, 1));
   const spec: BaseScheduleSpec = { kind: 'base', peakLr, warmupSteps, totalSteps, decay, endLr };
   return described(warmupThen(warmupSteps, after), spec);
 }
@@ -51,28 +64,44 @@ export function baseSchedule(options: BaseScheduleOptions): DescribedSchedule {
 export function scheduleFromSpec(spec: ScheduleSpec): DescribedSchedule {
   if (spec === null || typeof spec !== 'object') throw new Error(`scheduleFromSpec: expected a schedule spec object, got ${String(spec)}`);
   switch (spec.kind) {
-    case 'constant': return constant(spec.value);
-    case 'linear': return linear(spec.from, spec.to, spec.steps);
-    case 'cosine': return cosine(spec.from, spec.to, spec.steps);
-    case 'inverse-sqrt': return inverseSqrt(spec.peak, spec.timescale);
-    case 'warmup': return linearWarmup(spec.peak, spec.steps);
+    case 'constant':
+      return constant(spec.value);
+    case 'linear':
+      return linear(spec.from, spec.to, spec.steps);
+    case 'cosine':
+      return cosine(spec.from, spec.to, spec.steps);
+    case 'inverse-sqrt':
+      return inverseSqrt(spec.peak, spec.timescale);
+    case 'warmup':
+      return linearWarmup(spec.peak, spec.steps);
     case 'join':
-      if (!Array.isArray(spec.schedules) || !Array.isArray(spec.boundaries)) throw new Error('scheduleFromSpec: a join needs arrays "schedules" and "boundaries"');
+      if (!Array.isArray(spec.schedules) || !Array.isArray(spec.boundaries))
+        throw new Error('scheduleFromSpec: a join needs arrays "schedules" and "boundaries"');
       return join(spec.schedules.map(scheduleFromSpec), spec.boundaries);
-    case 'base': return baseSchedule(spec);
+    case 'base':
+      return baseSchedule(spec);
     default:
-      throw new Error(`scheduleFromSpec: kind = "${(spec as { kind?: unknown }).kind}" is unknown: expected constant, linear, cosine, inverse-sqrt, warmup, join or base`);
+      throw new Error(
+        `scheduleFromSpec: kind = "${(spec as { kind?: unknown }).kind}" is unknown: expected constant, linear, cosine, inverse-sqrt, warmup, join or base`,
+      );
   }
 }
 
 /** Steps until the schedule reaches its final shape: Infinity for inverse-sqrt, 0 for constant. */
 export function scheduleLength(spec: ScheduleSpec): number {
   switch (spec.kind) {
-    case 'constant': return 0;
-    case 'linear': case 'cosine': case 'warmup': return spec.steps;
-    case 'inverse-sqrt': return Infinity;
-    case 'join': return spec.boundaries[spec.boundaries.length - 1] + scheduleLength(spec.schedules[spec.schedules.length - 1]);
-    case 'base': return spec.totalSteps;
+    case 'constant':
+      return 0;
+    case 'linear':
+    case 'cosine':
+    case 'warmup':
+      return spec.steps;
+    case 'inverse-sqrt':
+      return Infinity;
+    case 'join':
+      return spec.boundaries[spec.boundaries.length - 1] + scheduleLength(spec.schedules[spec.schedules.length - 1]);
+    case 'base':
+      return spec.totalSteps;
   }
 }
 
@@ -80,10 +109,16 @@ export function scheduleLength(spec: ScheduleSpec): number {
 export function stretchSpec(spec: ScheduleSpec, factor: number): ScheduleSpec {
   checkRange('stretchSpec', 'factor', factor, 0, Infinity, '()');
   switch (spec.kind) {
-    case 'constant': return spec;
-    case 'linear': case 'cosine': case 'warmup': return { ...spec, steps: spec.steps * factor };
-    case 'inverse-sqrt': return { ...spec, timescale: spec.timescale * factor };
-    case 'join': return { ...spec, schedules: spec.schedules.map((s) => stretchSpec(s, factor)), boundaries: spec.boundaries.map((b) => b * factor) };
+    case 'constant':
+      return spec;
+    case 'linear':
+    case 'cosine':
+    case 'warmup':
+      return { ...spec, steps: spec.steps * factor };
+    case 'inverse-sqrt':
+      return { ...spec, timescale: spec.timescale * factor };
+    case 'join':
+      return { ...spec, schedules: spec.schedules.map((s) => stretchSpec(s, factor)), boundaries: spec.boundaries.map((b) => b * factor) };
     case 'base': {
       const totalSteps = Math.max(1, Math.round(spec.totalSteps * factor));
       return { ...spec, totalSteps, warmupSteps: Math.min(totalSteps, Math.round(spec.warmupSteps * factor)) };
@@ -96,7 +131,11 @@ export function stretchSpec(spec: ScheduleSpec, factor: number): ScheduleSpec {
  * unless keepWarmup (then only the decay part is stretched). Other schedules are stretched by
  * totalSteps / scheduleLength; one without a finite, nonzero length must use stretchSpec(spec, factor).
  */
-export function stretchSchedule(schedule: Schedule | ScheduleSpec, totalSteps: number, options: { keepWarmup?: boolean } = {}): DescribedSchedule {
+export function stretchSchedule(
+  schedule: Schedule | ScheduleSpec,
+  totalSteps: number,
+  options: { keepWarmup?: boolean } = {},
+): DescribedSchedule {
   const spec = typeof schedule === 'function' ? specOf(schedule) : schedule;
   if (!spec) throw new Error('stretchSchedule: the schedule is a bare function; build it with the schedule constructors or pass its spec');
   checkRange('stretchSchedule', 'totalSteps', totalSteps, 0, Infinity, '()');
@@ -109,7 +148,9 @@ export function stretchSchedule(schedule: Schedule | ScheduleSpec, totalSteps: n
   if (options.keepWarmup) throw new Error(`stretchSchedule: keepWarmup applies to base schedules only, got kind "${spec.kind}"`);
   const length = scheduleLength(spec);
   if (!(length > 0 && Number.isFinite(length))) {
-    throw new Error(`stretchSchedule: a "${spec.kind}" schedule has length ${length}, so no factor maps it to ${totalSteps} steps; use stretchSpec(spec, factor)`);
+    throw new Error(
+      `stretchSchedule: a "${spec.kind}" schedule has length ${length}, so no factor maps it to ${totalSteps} steps; use stretchSpec(spec, factor)`,
+    );
   }
   return scheduleFromSpec(stretchSpec(spec, totalSteps / length));
 }

@@ -68,10 +68,13 @@ export function cosine(from: number, to: number, steps: number): DescribedSchedu
   checkFinite('cosine', 'from', from);
   checkFinite('cosine', 'to', to);
   checkRange('cosine', 'steps', steps, 0, Infinity, '()');
-  return described((t) => {
-    const progress = Math.min(Math.max(t, 0), steps) / steps;
-    return to + ((from - to) * (1 + Math.cos(Math.PI * progress))) / 2;
-  }, { kind: 'cosine', from, to, steps });
+  return described(
+    (t) => {
+      const progress = Math.min(Math.max(t, 0), steps) / steps;
+      return to + ((from - to) * (1 + Math.cos(Math.PI * progress))) / 2;
+    },
+    { kind: 'cosine', from, to, steps },
+  );
 }
 
 /** f(t) = peak * sqrt(timescale / (timescale + t)): peak at t = 0, halved at t = 3 * timescale. */
@@ -97,17 +100,22 @@ export function linearWarmup(peak: number, steps: number): DescribedSchedule {
  */
 export function join(schedules: readonly Schedule[], boundaries: readonly number[]): DescribedSchedule {
   if (schedules.length !== boundaries.length + 1) {
-    throw new Error(`join: got ${schedules.length} schedules and ${boundaries.length} boundaries; expected exactly one boundary fewer than schedules`);
+    throw new Error(
+      `join: got ${schedules.length} schedules and ${boundaries.length} boundaries; expected exactly one boundary fewer than schedules`,
+    );
   }
   boundaries.forEach((b, i) => checkRange('join', `boundaries[${i}]`, b, i === 0 ? 0 : boundaries[i - 1], Infinity, '()'));
   const specs = schedules.map((s) => requireSpec(s, 'join'));
   const fns = [...schedules];
   const starts = [0, ...boundaries];
-  return described((t) => {
-    let i = 0;
-    while (i < boundaries.length && t >= boundaries[i]) i++;
-    return fns[i](t - starts[i]);
-  }, { kind: 'join', schedules: specs, boundaries: [...boundaries] });
+  return described(
+    (t) => {
+      let i = 0;
+      while (i < boundaries.length && t >= boundaries[i]) i++;
+      return fns[i](t - starts[i]);
+    },
+    { kind: 'join', schedules: specs, boundaries: [...boundaries] },
+  );
 }
 
 /** Linear warmup over warmupSteps up to after(0), then `after` (on its own local clock). */
@@ -116,4 +124,3 @@ export function warmupThen(warmupSteps: number, after: Schedule): DescribedSched
   if (warmupSteps === 0) return described(after, requireSpec(after, 'warmupThen'));
   return join([linearWarmup(after(0), warmupSteps), after], [warmupSteps]);
 }
-

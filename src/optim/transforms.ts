@@ -8,8 +8,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mapParams, perTensor, sumSquares64, type GroupOf, type ParamMap } from '../core/params.js';
 import {
-  asSchedule, checkGrads, checkLearningRate, checkRange, describeRate, evalRate, tidyUpdate,
-  type CountState, type LearningRate, type Optimizer, type Schedule,
+  asSchedule,
+  checkGrads,
+  checkLearningRate,
+  checkRange,
+  describeRate,
+  evalRate,
+  tidyUpdate,
+  type CountState,
+  type LearningRate,
+  type Optimizer,
+  type Schedule,
 } from './base.js';
 
 /** The state of a block that keeps nothing. */

@@ -12,7 +12,11 @@ import type { Trace } from '../schedule/trace.js';
 import { PALETTE, renderLegend, renderPanel, svgDocument, text, type Series } from './chart.js';
 import { tracePoints } from './trace-points.js';
 
-interface Placement { panel: string; label: string; layer: number | null }
+interface Placement {
+  panel: string;
+  label: string;
+  layer: number | null;
+}
 
 /** Which panel a group goes to, its label there, and its layer index if it has one. */
 export function placeGroup(name: string): Placement {
@@ -22,12 +26,20 @@ export function placeGroup(name: string): Placement {
   return dot < 0 ? { panel: name, label: name, layer: null } : { panel: name.slice(0, dot), label: name.slice(dot + 1), layer: null };
 }
 
-const ANCHORS = [[0x44, 0x01, 0x54], [0x3b, 0x52, 0x8b], [0x21, 0x91, 0x8c], [0x5e, 0xc9, 0x62], [0xc8, 0xb7, 0x00]];
+const ANCHORS = [
+  [0x44, 0x01, 0x54],
+  [0x3b, 0x52, 0x8b],
+  [0x21, 0x91, 0x8c],
+  [0x5e, 0xc9, 0x62],
+  [0xc8, 0xb7, 0x00],
+];
 
 /** Colour i of n along a viridis-like ramp (dark purple -> blue -> green -> dark yellow). */
 export function rampColor(i: number, n: number): string {
   const t = n <= 1 ? 0 : i / (n - 1);
-  const s = t * (ANCHORS.length - 1), k = Math.min(Math.floor(s), ANCHORS.length - 2), w = s - k;
+  const s = t * (ANCHORS.length - 1),
+    k = Math.min(Math.floor(s), ANCHORS.length - 2),
+    w = s - k;
   const rgb = ANCHORS[k].map((a, j) => Math.round(a + w * (ANCHORS[k + 1][j] - a)));
   return '#' + rgb.map((v) => v.toString(16).padStart(2, '0')).join('');
 }
@@ -39,9 +51,9 @@ function schedulePoints(s: GroupSchedule, xMax: number): [number, number][] {
 }
 
 export interface PlotOptions {
-  columns?: number;      // default min(4, panels)
-  panelWidth?: number;   // default 300
-  panelHeight?: number;  // default 200
+  columns?: number; // default min(4, panels)
+  panelWidth?: number; // default 300
+  panelHeight?: number; // default 200
   /** The probe's raw trace (.trace file): a step-norm artifact's trace is drawn from it (trace-points.ts). */
   trace?: Trace;
 }
@@ -76,48 +88,110 @@ export function plotArtifact(a: ArtifactBody, options: PlotOptions = {}): string
       series.push({ name: m.p.label, points: schedulePoints(a.groups[m.name], xMax), color, width: 2.4 });
     });
     const badMembers = members.filter((m) => flagged.has(m.name)).sort((x, y) => (x.p.layer ?? 0) - (y.p.layer ?? 0));
-    const bad = badMembers.length > 2 && badMembers.length === members.length && members.every((m) => m.p.layer !== null)
-      ? [`all ${members.length} layers`] : badMembers.map((m) => m.p.label);
+    const bad =
+      badMembers.length > 2 && badMembers.length === members.length && members.every((m) => m.p.layer !== null)
+        ? [`all ${members.length} layers`]
+        : badMembers.map((m) => m.p.label);
     // Panels of differently named tensors (no layer index) get a legend and twice the width.
     const legend = members.some((m) => m.p.layer === null) && members.length > 1;
     return { panel, series, legend, note: bad.length ? `flagged: ${bad.join(', ')}` : undefined };
   });
 
-  const cols = Math.max(2, options.columns ?? Math.min(4, specs.reduce((n, s) => n + (s.legend ? 2 : 1), 0)));
-  const pw = options.panelWidth ?? 300, ph = options.panelHeight ?? 200;
+  const cols = Math.max(
+    2,
+    options.columns ??
+      Math.min(
+        4,
+        specs.reduce((n, s) => n + (s.legend ? 2 : 1), 0),
+      ),
+  );
+  const pw = options.panelWidth ?? 300,
+    ph = options.panelHeight ?? 200;
   const headerH = 74;
-  const cells = flowLayout(specs.map((s) => (s.legend ? 2 : 1)), cols);
+  const cells = flowLayout(
+    specs.map((s) => (s.legend ? 2 : 1)),
+    cols,
+  );
   const rows = Math.max(...cells.map((c) => c.row)) + 1;
-  const width = cols * pw + 16, height = headerH + rows * ph + 26;
+  const width = cols * pw + 16,
+    height = headerH + rows * ph + 26;
   const body: string[] = [];
-  body.push(text(12, 22, `graftlr schedule: ${a.model.architecture}, ${G} groups, method ${a.compression.method}`, 'font-size="16" font-weight="bold" fill="#222222"'));
-  body.push(text(12, 40, `probe ${a.probe.magnitude.name}#${a.probe.direction.name}, ${a.probe.steps} of ${a.probe.totalSteps} planned steps; `
-    + `${quantity.formula(a.probe.magnitude.name)} per group, log scale; x = fraction of training`, 'font-size="11" fill="#444444"'));
+  body.push(
+    text(
+      12,
+      22,
+      `graftlr schedule: ${a.model.architecture}, ${G} groups, method ${a.compression.method}`,
+      'font-size="16" font-weight="bold" fill="#222222"',
+    ),
+  );
+  body.push(
+    text(
+      12,
+      40,
+      `probe ${a.probe.magnitude.name}#${a.probe.direction.name}, ${a.probe.steps} of ${a.probe.totalSteps} planned steps; ` +
+        `${quantity.formula(a.probe.magnitude.name)} per group, log scale; x = fraction of training`,
+      'font-size="11" fill="#444444"',
+    ),
+  );
   const faded = trace.perGroup ? 'faded: probe trace (median per point); ' : trace.missing ? `${trace.missing}; ` : '';
-  body.push(text(12, 55, `${faded}bold: compressed schedule, held constant after the probe (dashed line) to x = 1`, 'font-size="11" fill="#444444"'));
+  body.push(
+    text(
+      12,
+      55,
+      `${faded}bold: compressed schedule, held constant after the probe (dashed line) to x = 1`,
+      'font-size="11" fill="#444444"',
+    ),
+  );
   if (layers.length > 0) {
     body.push(text(12, 69, 'layer:', 'font-size="11" fill="#222222"'));
     layers.forEach((l, i) => {
       const x = 56 + i * 34;
-      body.push(`<rect x="${x}" y="61" width="12" height="9" fill="${rampColor(i, layers.length)}"/>` + text(x + 15, 69, String(l), 'font-size="11" fill="#222222"'));
+      body.push(
+        `<rect x="${x}" y="61" width="12" height="9" fill="${rampColor(i, layers.length)}"/>` +
+          text(x + 15, 69, String(l), 'font-size="11" fill="#222222"'),
+      );
     });
   }
   specs.forEach((s, i) => {
     const { row, col, span } = cells[i];
     const legendW = s.legend ? Math.min(pw, 30 + 6.2 * Math.max(...s.series.map((x) => x.name.length))) : 0;
     const box = { x: 8 + col * pw, y: headerH + row * ph, w: span * pw - 6 - legendW, h: ph - 6 };
-    body.push(renderPanel({ title: s.panel, note: s.note, yLabel: quantity.axis, logY: true, xDomain: [0, xMax], series: s.series, vLines: horizon < xMax ? [{ x: horizon, label: 'probe end' }] : [] }, box));
+    body.push(
+      renderPanel(
+        {
+          title: s.panel,
+          note: s.note,
+          yLabel: quantity.axis,
+          logY: true,
+          xDomain: [0, xMax],
+          series: s.series,
+          vLines: horizon < xMax ? [{ x: horizon, label: 'probe end' }] : [],
+        },
+        box,
+      ),
+    );
     if (s.legend) body.push(renderLegend(s.series, box.x + box.w + 6, box.y + 40));
   });
-  body.push(text(12, height - 8, `created ${a.createdAt} by ${a.tool.name} ${a.tool.version}; model ${a.model.fingerprint.slice(7, 19)}`, 'font-size="10" fill="#888888"'));
+  body.push(
+    text(
+      12,
+      height - 8,
+      `created ${a.createdAt} by ${a.tool.name} ${a.tool.version}; model ${a.model.fingerprint.slice(7, 19)}`,
+      'font-size="10" fill="#888888"',
+    ),
+  );
   return svgDocument(width, height, body.join('\n'));
 }
 
 /** Places items of width 1 or 2 cells left to right, wrapping to a new row when one does not fit. */
 function flowLayout(spans: number[], cols: number): { row: number; col: number; span: number }[] {
-  let row = 0, col = 0;
+  let row = 0,
+    col = 0;
   return spans.map((span) => {
-    if (col + span > cols) { row++; col = 0; }
+    if (col + span > cols) {
+      row++;
+      col = 0;
+    }
     const cell = { row, col, span };
     col += span;
     return cell;

@@ -59,24 +59,38 @@ export function extent(values: number[], log: boolean, pad = 0.05): [number, num
   const vs = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
   if (vs.length === 0) return log ? [0.1, 10] : [0, 1];
   // A loop, not Math.min(...vs): spreading a 100,000-point trace overflows the call stack.
-  let lo = Infinity, hi = -Infinity;
-  for (const v of vs) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const v of vs) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   if (log) {
-    let a = Math.log10(lo), b = Math.log10(hi);
-    if (b - a < 0.3) { const mid = (a + b) / 2; a = mid - 0.15; b = mid + 0.15; } // at least a factor of 2
+    let a = Math.log10(lo),
+      b = Math.log10(hi);
+    if (b - a < 0.3) {
+      const mid = (a + b) / 2;
+      a = mid - 0.15;
+      b = mid + 0.15;
+    } // at least a factor of 2
     const p = (b - a) * pad;
     return [10 ** (a - p), 10 ** (b + p)];
   }
-  if (hi === lo) { lo -= Math.abs(lo) * 0.5 || 1; hi += Math.abs(hi) * 0.5 || 1; }
+  if (hi === lo) {
+    lo -= Math.abs(lo) * 0.5 || 1;
+    hi += Math.abs(hi) * 0.5 || 1;
+  }
   const p = (hi - lo) * pad;
   return [lo - p, hi + p];
 }
 
 /** Maps [d0, d1] onto pixels [r0, r1] (r1 < r0 for a y axis growing upwards). */
 export function makeScale(domain: [number, number], range: [number, number], log: boolean, tickCount = 5): Scale {
-  const [d0, d1] = domain, [r0, r1] = range;
+  const [d0, d1] = domain,
+    [r0, r1] = range;
   const f = log ? Math.log10 : (v: number) => v;
-  const a = f(d0), b = f(d1);
+  const a = f(d0),
+    b = f(d1);
   return {
     map: (v) => r0 + ((f(v) - a) / (b - a || 1)) * (r1 - r0),
     ticks: log ? logTicks(d0, d1, Math.max(2, tickCount + 2)) : linearTicks(d0, d1, tickCount),
@@ -89,6 +103,10 @@ export function makeScale(domain: [number, number], range: [number, number], log
 export function formatTick(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return v.toExponential().replace(/\.?0+e/, 'e').replace('e+', 'e');
+  if (a >= 1e4 || a < 1e-3)
+    return v
+      .toExponential()
+      .replace(/\.?0+e/, 'e')
+      .replace('e+', 'e');
   return String(Number(v.toPrecision(3)));
 }

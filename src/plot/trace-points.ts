@@ -28,7 +28,11 @@ export function thinPoints(points: Points, maxPoints = MAX_TRACE_POINTS): Points
   const out: Points = [];
   for (let lo = 0; lo < points.length; lo += k) {
     const run = points.slice(lo, lo + k);
-    const logs = run.map((p) => p[1]).filter((y) => Number.isFinite(y) && y > 0).map(Math.log).sort((a, b) => a - b);
+    const logs = run
+      .map((p) => p[1])
+      .filter((y) => Number.isFinite(y) && y > 0)
+      .map(Math.log)
+      .sort((a, b) => a - b);
     const mid = logs.length >> 1;
     const median = logs.length === 0 ? NaN : logs.length % 2 ? logs[mid] : (logs[mid - 1] + logs[mid]) / 2;
     out.push([run.reduce((s, p) => s + p[0], 0) / run.length, Math.exp(median)]);
@@ -56,18 +60,24 @@ export function tracePoints(a: ArtifactBody, raw?: Trace): TracePoints {
   if (raw !== undefined) {
     const rawNames = raw.meta.model.groups.map((g) => g.name);
     if (rawNames.length !== G || rawNames.some((n, g) => n !== names[g])) {
-      throw new Error(`the probe trace has ${rawNames.length} groups that are not the artifact's ${G}: pass the .trace file written with this artifact`);
+      throw new Error(
+        `the probe trace has ${rawNames.length} groups that are not the artifact's ${G}: pass the .trace file written with this artifact`,
+      );
     }
     const total = raw.meta.probe.totalSteps;
-    const value = (i: number, g: number) => !raw.valid[i * G + g] ? NaN
-      : quantity === 'stepNorm' ? raw.uAdamNorm[i * G + g] / raw.eta[i] : raw.c[i * G + g];
+    const value = (i: number, g: number) =>
+      !raw.valid[i * G + g] ? NaN : quantity === 'stepNorm' ? raw.uAdamNorm[i * G + g] / raw.eta[i] : raw.c[i * G + g];
     const perGroup = names.map((_, g) => thinPoints(Array.from(raw.steps, (step, i) => [step / total, value(i, g)] as [number, number])));
     return { quantity, perGroup };
   }
   const t = a.trace;
   if (!t) return { quantity, perGroup: null };
   if (quantity === 'stepNorm') {
-    return { quantity, perGroup: null, missing: 'probe trace not drawn: the artifact keeps it as multipliers c, not step norms (inspect --trace <file.trace> draws it)' };
+    return {
+      quantity,
+      perGroup: null,
+      missing: 'probe trace not drawn: the artifact keeps it as multipliers c, not step norms (inspect --trace <file.trace> draws it)',
+    };
   }
   return { quantity, perGroup: names.map((_, g) => thinPoints(Array.from(t.fraction, (f, j) => [f, t.c[j * G + g]] as [number, number]))) };
 }

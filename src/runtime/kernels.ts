@@ -12,7 +12,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-interface TensorInfo { dataId: object; shape: number[]; dtype: tf.DataType }
+interface TensorInfo {
+  dataId: object;
+  shape: number[];
+  dtype: tf.DataType;
+}
 /** The part of tfjs-backend-wasm's BackendWasm used here. */
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;

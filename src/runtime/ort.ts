@@ -9,12 +9,13 @@ import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 
 /** A tensor to feed: int64 ids/masks or float32 values, row-major, with its dims. */
-export type Feed =
-  | { dtype: 'int64'; data: BigInt64Array; dims: number[] }
-  | { dtype: 'float32'; data: Float32Array; dims: number[] };
+export type Feed = { dtype: 'int64'; data: BigInt64Array; dims: number[] } | { dtype: 'float32'; data: Float32Array; dims: number[] };
 
 /** A fetched output: float32, float64 or int64 data with its dims. */
-export interface Fetched { dims: number[]; data: Float32Array | Float64Array | BigInt64Array }
+export interface Fetched {
+  dims: number[];
+  data: Float32Array | Float64Array | BigInt64Array;
+}
 
 /** int64 feed from int32 or plain numbers (ids, masks, positions). */
 export function int64Feed(data: Int32Array | number[] | BigInt64Array, dims: number[]): Feed {
@@ -60,7 +61,8 @@ function fetched(results: Record<string, ort.Tensor>, names: readonly string[]):
   const out: Record<string, Fetched> = {};
   for (const name of names) {
     const t = results[name];
-    if (t.type !== 'float32' && t.type !== 'float64' && t.type !== 'int64') throw new Error(`output "${name}" has type ${t.type}: expected float32, float64 or int64`);
+    if (t.type !== 'float32' && t.type !== 'float64' && t.type !== 'int64')
+      throw new Error(`output "${name}" has type ${t.type}: expected float32, float64 or int64`);
     out[name] = { dims: [...t.dims], data: t.data as Fetched['data'] };
   }
   return out;
@@ -87,9 +89,10 @@ export class OrtSession {
         : {}),
     };
     try {
-      const session = typeof model === 'string'
-        ? await ort.InferenceSession.create(model, sessionOptions)
-        : await ort.InferenceSession.create(model, sessionOptions);
+      const session =
+        typeof model === 'string'
+          ? await ort.InferenceSession.create(model, sessionOptions)
+          : await ort.InferenceSession.create(model, sessionOptions);
       return new OrtSession(session);
     } catch (e) {
       const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
@@ -97,8 +100,12 @@ export class OrtSession {
     }
   }
 
-  get inputNames(): readonly string[] { return this.session.inputNames; }
-  get outputNames(): readonly string[] { return this.session.outputNames; }
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
 
   /** Runs the graph; returns the requested outputs (default: all). Borrows the feed arrays. */
   async run(feeds: Record<string, Feed>, fetch: string[] = [...this.session.outputNames]): Promise<Record<string, Fetched>> {

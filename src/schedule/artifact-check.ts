@@ -2,8 +2,14 @@
  * Type checks for the schedule-specific fields of a decoded artifact (compression, groups, trace).
  */
 import {
-  PRECONDITIONER_KINDS, resolveCompressOptions,
-  type CompressMethod, type CompressOptions, type CompressTarget, type CompressionInfo, type GroupEntry, type SpreadStats,
+  PRECONDITIONER_KINDS,
+  resolveCompressOptions,
+  type CompressMethod,
+  type CompressOptions,
+  type CompressTarget,
+  type CompressionInfo,
+  type GroupEntry,
+  type SpreadStats,
 } from './compress.js';
 import { CAP_BASES } from './stability.js';
 import type { ModelInfo } from './model-info.js';
@@ -14,10 +20,30 @@ const ESTIMATORS: readonly CompressOptions['estimator'][] = ['median', 'trimmedM
 const TARGETS: readonly CompressTarget[] = ['multiplier', 'stepNorm'];
 
 /** Options stored as numbers; any other stored type is refused (a boolean would pass some range tests). */
-const NUMBER_OPTIONS = ['skipFraction', 'trimFraction', 'knots', 'minMultiplier', 'maxMultiplier', 'flagSpread', 'zeroGradTol', 'capRatio', 'preconditionerEps'] as const;
+const NUMBER_OPTIONS = [
+  'skipFraction',
+  'trimFraction',
+  'knots',
+  'minMultiplier',
+  'maxMultiplier',
+  'flagSpread',
+  'zeroGradTol',
+  'capRatio',
+  'preconditionerEps',
+] as const;
 const STRING_OPTIONS = ['method', 'estimator', 'target', 'capBy', 'preconditioner'] as const;
 /** Options every graftlr has written (the others came later: absent means their default). */
-const REQUIRED_OPTIONS = ['method', 'skipFraction', 'estimator', 'trimFraction', 'knots', 'minMultiplier', 'maxMultiplier', 'flagSpread', 'fallback'] as const;
+const REQUIRED_OPTIONS = [
+  'method',
+  'skipFraction',
+  'estimator',
+  'trimFraction',
+  'knots',
+  'minMultiplier',
+  'maxMultiplier',
+  'flagSpread',
+  'fallback',
+] as const;
 
 /**
  * Options that graftlr wrote only alongside `target` (target came first): a file holding one of them without
@@ -37,10 +63,15 @@ export function checkCompressOptions(check: FieldChecker, x: unknown, method: Co
   for (const key of NUMBER_OPTIONS) if (o[key] !== undefined) check.number(o[key], `compression.options.${key}`);
   for (const key of STRING_OPTIONS) if (o[key] !== undefined) check.string(o[key], `compression.options.${key}`);
   if (o.fallback !== undefined && o.fallback !== 'median') check.number(o.fallback, 'compression.options.fallback');
-  if (o.method !== undefined && o.method !== method) check.fail('compression.options.method', `is "${o.method}" but compression.method is "${method}"`);
+  if (o.method !== undefined && o.method !== method)
+    check.fail('compression.options.method', `is "${o.method}" but compression.method is "${method}"`);
   if (o.target === undefined) {
     const later = WRITTEN_WITH_TARGET.find((key) => o[key] !== undefined);
-    if (later) check.fail('compression.options.target', `is missing although options.${later} is present (graftlr writes target with it), so the meaning of the group values is unknown`);
+    if (later)
+      check.fail(
+        'compression.options.target',
+        `is missing although options.${later} is present (graftlr writes target with it), so the meaning of the group values is unknown`,
+      );
   }
   // Every known key's type was checked above; the values are typed here, the strings against their lists.
   const oneOf = <T extends string>(key: string, allowed: readonly T[]): T | undefined => {
@@ -53,11 +84,16 @@ export function checkCompressOptions(check: FieldChecker, x: unknown, method: Co
   };
   const num = (key: (typeof NUMBER_OPTIONS)[number]): number => o[key] as number;
   const optional = <K extends keyof CompressOptions>(key: K, value: CompressOptions[K] | undefined): Partial<CompressOptions> =>
-    (value === undefined ? {} : { [key]: value }); // absent stays absent: re-encoding keeps the bytes
+    value === undefined ? {} : { [key]: value }; // absent stays absent: re-encoding keeps the bytes
   const typed: CompressOptions = {
     method,
-    skipFraction: num('skipFraction'), estimator: oneOf('estimator', ESTIMATORS)!, trimFraction: num('trimFraction'), knots: num('knots'),
-    minMultiplier: num('minMultiplier'), maxMultiplier: num('maxMultiplier'), flagSpread: num('flagSpread'),
+    skipFraction: num('skipFraction'),
+    estimator: oneOf('estimator', ESTIMATORS)!,
+    trimFraction: num('trimFraction'),
+    knots: num('knots'),
+    minMultiplier: num('minMultiplier'),
+    maxMultiplier: num('maxMultiplier'),
+    flagSpread: num('flagSpread'),
     fallback: o.fallback === 'median' ? 'median' : (o.fallback as number),
     ...optional('zeroGradTol', o.zeroGradTol as number | undefined),
     ...optional('target', oneOf('target', TARGETS)),
@@ -69,7 +105,10 @@ export function checkCompressOptions(check: FieldChecker, x: unknown, method: Co
   try {
     resolveCompressOptions(typed);
   } catch (err) {
-    check.fail('compression.options', `is invalid: ${(err as Error).message.replace(/^compression option /, '').replace(/: pass --target stepNorm$/, '')}`);
+    check.fail(
+      'compression.options',
+      `is invalid: ${(err as Error).message.replace(/^compression option /, '').replace(/: pass --target stepNorm$/, '')}`,
+    );
   }
   return { ...o, ...typed }; // unknown keys kept in place: re-encoding gives back the same bytes
 }
@@ -116,7 +155,8 @@ function checkKnots(check: FieldChecker, x: unknown, path: string): [number, num
     return [check.number(pair[0], `${path}[${i}][0]`), positive(check, pair[1], `${path}[${i}][1]`)] as [number, number];
   });
   for (let i = 1; i < knots.length; i++) {
-    if (!(knots[i][0] > knots[i - 1][0])) check.fail(path, `fractions must increase, but knot ${i} (${knots[i][0]}) follows ${knots[i - 1][0]}`);
+    if (!(knots[i][0] > knots[i - 1][0]))
+      check.fail(path, `fractions must increase, but knot ${i} (${knots[i][0]}) follows ${knots[i - 1][0]}`);
   }
   return knots;
 }
@@ -143,18 +183,23 @@ export function checkArtifactGroups(check: FieldChecker, x: unknown, model: Mode
       q75: check.numberOrNull(s.q75, `${at}.spread.q75`),
       iqrLog: check.numberOrNull(s.iqrLog, `${at}.spread.iqrLog`),
     };
-    const hasConstant = e.constant !== undefined, hasKnots = e.knots !== undefined;
+    const hasConstant = e.constant !== undefined,
+      hasKnots = e.knots !== undefined;
     if (hasConstant === hasKnots) check.fail(at, 'must have exactly one of "constant" or "knots"');
     out[g.name] = hasConstant
       ? { constant: positive(check, e.constant, `${at}.constant`), spread }
       : { knots: checkKnots(check, e.knots, `${at}.knots`), spread };
   }
-  for (const name of Object.keys(o)) if (!model.groups.some((g) => g.name === name)) check.fail(`groups.${name}`, 'is not a group of model.groups');
+  for (const name of Object.keys(o))
+    if (!model.groups.some((g) => g.name === name)) check.fail(`groups.${name}`, 'is not a group of model.groups');
   return out;
 }
 
 /** The trace record: its scalar field checked here, its arrays by unpackArray. */
-export function checkArtifactTrace(check: FieldChecker, x: unknown): { stepsPerPoint: number; fraction: unknown; loss: unknown; c: unknown } {
+export function checkArtifactTrace(
+  check: FieldChecker,
+  x: unknown,
+): { stepsPerPoint: number; fraction: unknown; loss: unknown; c: unknown } {
   const t = check.object(x, 'trace');
   return { stepsPerPoint: check.int(t.stepsPerPoint, 'trace.stepsPerPoint', 1), fraction: t.fraction, loss: t.loss, c: t.c };
 }

@@ -22,8 +22,11 @@ import { FieldChecker } from './validate.js';
 export const ARTIFACT_FORMAT = 'graftlr.schedule';
 export const ARTIFACT_VERSION = 2;
 const SPEC: ContainerSpec = {
-  format: ARTIFACT_FORMAT, version: ARTIFACT_VERSION, checksumOver: 'fields',
-  what: 'schedule artifact', remedy: 're-run extract or copy the file again',
+  format: ARTIFACT_FORMAT,
+  version: ARTIFACT_VERSION,
+  checksumOver: 'fields',
+  what: 'schedule artifact',
+  remedy: 're-run extract or copy the file again',
 };
 
 /**
@@ -33,8 +36,8 @@ const SPEC: ContainerSpec = {
 export interface ArtifactTrace {
   stepsPerPoint: number;
   fraction: Float64Array; // (m) mean step of the bucket / totalSteps
-  loss: Float32Array;     // (m) mean loss of the bucket
-  c: Float32Array;        // (m * G), groups in model.groups order
+  loss: Float32Array; // (m) mean loss of the bucket
+  c: Float32Array; // (m * G), groups in model.groups order
 }
 
 export interface ArtifactBody {
@@ -58,14 +61,20 @@ export interface Artifact extends ArtifactBody {
 
 /** Downsamples a trace to at most maxPoints points (see ArtifactTrace). */
 export function downsampleTrace(trace: Trace, maxPoints: number): ArtifactTrace {
-  const n = trace.steps.length, G = trace.meta.model.groups.length;
+  const n = trace.steps.length,
+    G = trace.meta.model.groups.length;
   const per = Math.max(1, Math.ceil(n / Math.max(1, maxPoints)));
   const m = Math.ceil(n / per);
   const out: ArtifactTrace = { stepsPerPoint: per, fraction: new Float64Array(m), loss: new Float32Array(m), c: new Float32Array(m * G) };
   for (let j = 0; j < m; j++) {
-    const lo = j * per, hi = Math.min(n, lo + per);
-    let steps = 0, loss = 0;
-    for (let i = lo; i < hi; i++) { steps += trace.steps[i]; loss += trace.loss[i]; }
+    const lo = j * per,
+      hi = Math.min(n, lo + per);
+    let steps = 0,
+      loss = 0;
+    for (let i = lo; i < hi; i++) {
+      steps += trace.steps[i];
+      loss += trace.loss[i];
+    }
     out.fraction[j] = steps / (hi - lo) / trace.meta.probe.totalSteps;
     out.loss[j] = loss / (hi - lo);
     for (let g = 0; g < G; g++) {
@@ -99,11 +108,18 @@ export function buildArtifact(o: { trace: Trace; compressed: Compressed; created
 export function encodeArtifact(a: ArtifactBody): Uint8Array {
   const G = a.model.groups.length;
   const wire: Record<string, unknown> = {
-    format: a.format, version: a.version, createdAt: a.createdAt, tool: a.tool,
-    model: a.model, probe: a.probe, compression: a.compression, groups: a.groups,
+    format: a.format,
+    version: a.version,
+    createdAt: a.createdAt,
+    tool: a.tool,
+    model: a.model,
+    probe: a.probe,
+    compression: a.compression,
+    groups: a.groups,
   };
   if (a.preconditioner) {
-    if (a.version < 2) throw new Error('encodeArtifact: a version-1 artifact cannot carry a preconditioner: build it with buildArtifact (version 2)');
+    if (a.version < 2)
+      throw new Error('encodeArtifact: a version-1 artifact cannot carry a preconditioner: build it with buildArtifact (version 2)');
     wire.preconditioner = packPreconditioner(a.preconditioner);
   }
   if (a.trace) {
@@ -146,7 +162,12 @@ export function decodeArtifact(bytes: Uint8Array): Artifact {
   if (version >= 2 && b.preconditioner !== undefined) out.preconditioner = unpackPreconditioner(check, b.preconditioner, model);
   const wantsPreconditioner = out.compression.options.preconditioner === 'factored';
   if (wantsPreconditioner !== (out.preconditioner !== undefined)) {
-    check.fail('preconditioner', wantsPreconditioner ? 'is missing but compression.options.preconditioner is "factored"' : 'is present but compression.options.preconditioner is not "factored"');
+    check.fail(
+      'preconditioner',
+      wantsPreconditioner
+        ? 'is missing but compression.options.preconditioner is "factored"'
+        : 'is present but compression.options.preconditioner is not "factored"',
+    );
   }
   if (b.trace !== undefined) {
     const t = checkArtifactTrace(check, b.trace);

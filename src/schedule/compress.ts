@@ -69,20 +69,20 @@ export const RECOMMENDED_PRECONDITIONER: PreconditionerKind = 'factored';
 
 export interface CompressOptions {
   method: CompressMethod;
-  skipFraction: number;                  // [0, 1): share of the probe treated as transient
-  estimator: 'median' | 'trimmedMean';   // constant method
-  trimFraction: number;                  // [0, 0.5): trimmed from each end by trimmedMean
-  knots: number;                         // integer in [2, 64]: piecewise and factorized
-  minMultiplier: number;                 // > 0
-  maxMultiplier: number;                 // > minMultiplier
-  flagSpread: number;                    // >= 0, in ln units
-  fallback: 'median' | number;           // multiplier for groups without data
-  zeroGradTol?: number;                  // [0, 1): relative gradient RMS below which a group has no data (0: off)
-  target?: CompressTarget;               // what is compressed (see CompressTarget)
-  capRatio?: number;                     // 0 (off) or >= 1: cap on c_G relative to the median group's
-  capBy?: CapBasis;                      // what the cap compares: size (per coordinate) or curvature (measured limit)
-  preconditioner?: PreconditionerKind;   // fixed per-coordinate preconditioner (default none)
-  preconditionerEps?: number;            // (0, 100]: eps_T / sqrt(typical v of tensor T), factored only
+  skipFraction: number; // [0, 1): share of the probe treated as transient
+  estimator: 'median' | 'trimmedMean'; // constant method
+  trimFraction: number; // [0, 0.5): trimmed from each end by trimmedMean
+  knots: number; // integer in [2, 64]: piecewise and factorized
+  minMultiplier: number; // > 0
+  maxMultiplier: number; // > minMultiplier
+  flagSpread: number; // >= 0, in ln units
+  fallback: 'median' | number; // multiplier for groups without data
+  zeroGradTol?: number; // [0, 1): relative gradient RMS below which a group has no data (0: off)
+  target?: CompressTarget; // what is compressed (see CompressTarget)
+  capRatio?: number; // 0 (off) or >= 1: cap on c_G relative to the median group's
+  capBy?: CapBasis; // what the cap compares: size (per coordinate) or curvature (measured limit)
+  preconditioner?: PreconditionerKind; // fixed per-coordinate preconditioner (default none)
+  preconditionerEps?: number; // (0, 100]: eps_T / sqrt(typical v of tensor T), factored only
 }
 
 /** compressTrace's own eps ratio default (eps_T / sqrt(typical v~ of tensor T)): the first one, kept for its files. */
@@ -114,9 +114,21 @@ export const RECOMMENDED_CAP_RATIO = 2;
  * (compress-schema.ts); `withRecommendedDefaults` applies them.
  */
 export const DEFAULT_COMPRESS_OPTIONS: Required<CompressOptions> = {
-  method: 'constant', skipFraction: 0.2, estimator: 'median', trimFraction: 0.1, knots: 6,
-  minMultiplier: 1e-3, maxMultiplier: 1e4, flagSpread: Math.LN2, fallback: 'median',
-  zeroGradTol: 1e-6, capRatio: 0, capBy: 'size', target: 'multiplier', preconditioner: 'none', preconditionerEps: DEFAULT_PRECONDITIONER_EPS,
+  method: 'constant',
+  skipFraction: 0.2,
+  estimator: 'median',
+  trimFraction: 0.1,
+  knots: 6,
+  minMultiplier: 1e-3,
+  maxMultiplier: 1e4,
+  flagSpread: Math.LN2,
+  fallback: 'median',
+  zeroGradTol: 1e-6,
+  capRatio: 0,
+  capBy: 'size',
+  target: 'multiplier',
+  preconditioner: 'none',
+  preconditionerEps: DEFAULT_PRECONDITIONER_EPS,
 };
 
 /** Quartiles of c and IQR of ln c over the window; `window` = valid samples used; nulls without data. */
@@ -159,27 +171,37 @@ export function withRecommendedDefaults(o: Partial<CompressOptions> = {}): Parti
   const preconditioner = o.preconditioner ?? (target === 'stepNorm' ? RECOMMENDED_PRECONDITIONER : 'none');
   const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const eps = preconditioner === 'factored' ? { preconditionerEps: o.preconditionerEps ?? RECOMMENDED_PRECONDITIONER_EPS } : {};
-  return { ...given, method: o.method ?? RECOMMENDED_METHOD, capRatio: o.capRatio ?? RECOMMENDED_CAP_RATIO, target, preconditioner, ...eps };
+  return {
+    ...given,
+    method: o.method ?? RECOMMENDED_METHOD,
+    capRatio: o.capRatio ?? RECOMMENDED_CAP_RATIO,
+    target,
+    preconditioner,
+    ...eps,
+  };
 }
 
 /** Returns the options with defaults filled in, or throws naming the bad value and the allowed range. */
 export function resolveCompressOptions(o: Partial<CompressOptions> = {}): Required<CompressOptions> {
   const r = { ...DEFAULT_COMPRESS_OPTIONS, ...o };
-  const bad = (k: string, v: unknown, range: string) => new Error(`compression option ${k} = ${JSON.stringify(v)} is invalid: expected ${range}`);
+  const bad = (k: string, v: unknown, range: string) =>
+    new Error(`compression option ${k} = ${JSON.stringify(v)} is invalid: expected ${range}`);
   if (!COMPRESS_METHODS.includes(r.method)) throw bad('method', r.method, 'constant, piecewise or factorized');
   if (!(r.skipFraction >= 0 && r.skipFraction < 1)) throw bad('skipFraction', r.skipFraction, 'a number in [0, 1)');
   if (!['median', 'trimmedMean'].includes(r.estimator)) throw bad('estimator', r.estimator, 'median or trimmedMean');
   if (!(r.trimFraction >= 0 && r.trimFraction < 0.5)) throw bad('trimFraction', r.trimFraction, 'a number in [0, 0.5)');
   if (!Number.isInteger(r.knots) || r.knots < 2 || r.knots > 64) throw bad('knots', r.knots, 'an integer in [2, 64]');
   if (!(r.minMultiplier > 0 && Number.isFinite(r.minMultiplier))) throw bad('minMultiplier', r.minMultiplier, 'a finite number > 0');
-  if (!(r.maxMultiplier > r.minMultiplier && Number.isFinite(r.maxMultiplier))) throw bad('maxMultiplier', r.maxMultiplier, `a finite number > minMultiplier (${r.minMultiplier})`);
+  if (!(r.maxMultiplier > r.minMultiplier && Number.isFinite(r.maxMultiplier)))
+    throw bad('maxMultiplier', r.maxMultiplier, `a finite number > minMultiplier (${r.minMultiplier})`);
   if (!(r.flagSpread >= 0)) throw bad('flagSpread', r.flagSpread, 'a number >= 0 (natural-log units)');
   if (r.fallback !== 'median' && !(typeof r.fallback === 'number' && r.fallback > 0 && Number.isFinite(r.fallback))) {
     throw bad('fallback', r.fallback, '"median" or a finite number > 0');
   }
   if (!(r.zeroGradTol >= 0 && r.zeroGradTol < 1)) throw bad('zeroGradTol', r.zeroGradTol, 'a number in [0, 1) (0 turns the test off)');
   if (!COMPRESS_TARGETS.includes(r.target)) throw bad('target', r.target, 'multiplier or stepNorm');
-  if (!(r.capRatio === 0 || (r.capRatio >= 1 && Number.isFinite(r.capRatio)))) throw bad('capRatio', r.capRatio, '0 (off) or a finite number >= 1');
+  if (!(r.capRatio === 0 || (r.capRatio >= 1 && Number.isFinite(r.capRatio))))
+    throw bad('capRatio', r.capRatio, '0 (off) or a finite number >= 1');
   if (!CAP_BASES.includes(r.capBy)) throw bad('capBy', r.capBy, CAP_BASES.join(' or '));
   if (!PRECONDITIONER_KINDS.includes(r.preconditioner)) throw bad('preconditioner', r.preconditioner, PRECONDITIONER_KINDS.join(' or '));
   if (!(r.preconditionerEps > 0 && r.preconditionerEps <= 100)) throw bad('preconditionerEps', r.preconditionerEps, 'a number in (0, 100]');
@@ -190,10 +212,15 @@ export function resolveCompressOptions(o: Partial<CompressOptions> = {}): Requir
 }
 
 /** One group's valid samples: x = t / totalSteps, y = ln c; `inWindow` marks the post-transient ones. */
-interface Samples { x: number[]; y: number[]; inWindow: boolean[] }
+interface Samples {
+  x: number[];
+  y: number[];
+  inWindow: boolean[];
+}
 
 function groupSamples(trace: Trace, skipFraction: number, target: CompressTarget): Samples[] {
-  const n = trace.steps.length, G = trace.meta.model.groups.length;
+  const n = trace.steps.length,
+    G = trace.meta.model.groups.length;
   const total = trace.meta.probe.totalSteps;
   const start = n > 0 ? trace.steps[0] + skipFraction * (trace.steps[n - 1] - trace.steps[0]) : 0;
   return Array.from({ length: G }, (_, g) => {
@@ -212,16 +239,23 @@ function groupSamples(trace: Trace, skipFraction: number, target: CompressTarget
 const windowOf = (s: Samples, v: number[]) => v.filter((_, i) => s.inWindow[i]);
 
 /** Unclamped ln-multiplier schedules per group (null = no data), for the chosen method. */
-function fitLogSchedules(trace: Trace, samples: Samples[], o: CompressOptions): { logs: (GroupSchedule | null)[]; profile?: CompressionInfo['profile'] } {
-  const n = trace.steps.length, total = trace.meta.probe.totalSteps;
+function fitLogSchedules(
+  trace: Trace,
+  samples: Samples[],
+  o: CompressOptions,
+): { logs: (GroupSchedule | null)[]; profile?: CompressionInfo['profile'] } {
+  const n = trace.steps.length,
+    total = trace.meta.probe.totalSteps;
   const grid = n > 0 ? knotGrid(trace.steps[0] / total, trace.steps[n - 1] / total, o.knots) : [0];
   const asKnots = (v: number[]): GroupSchedule => ({ knots: grid.map((x, k) => [x, v[k]] as [number, number]) });
   if (o.method === 'constant') {
-    return { logs: samples.map((s) => {
-      if (s.y.length === 0) return null;
-      const w = windowOf(s, s.y);
-      return { constant: o.estimator === 'median' ? median(w) : trimmedMean(w, o.trimFraction) };
-    }) };
+    return {
+      logs: samples.map((s) => {
+        if (s.y.length === 0) return null;
+        const w = windowOf(s, s.y);
+        return { constant: o.estimator === 'median' ? median(w) : trimmedMean(w, o.trimFraction) };
+      }),
+    };
   }
   if (o.method === 'piecewise') {
     return { logs: samples.map((s) => (s.y.length === 0 ? null : asKnots(fitPiecewiseLinear(grid, s.x, s.y)))) };
@@ -231,8 +265,13 @@ function fitLogSchedules(trace: Trace, samples: Samples[], o: CompressOptions): 
   const a = samples.map((s) => (s.y.length > 0 ? mean(s.y) : 0));
   let prof = grid.map(() => 0);
   for (let iter = 0; iter < 500; iter++) {
-    const xs: number[] = [], rs: number[] = [];
-    for (const g of withData) samples[g].x.forEach((x, i) => { xs.push(x); rs.push(samples[g].y[i] - a[g]); });
+    const xs: number[] = [],
+      rs: number[] = [];
+    for (const g of withData)
+      samples[g].x.forEach((x, i) => {
+        xs.push(x);
+        rs.push(samples[g].y[i] - a[g]);
+      });
     prof = fitPiecewiseLinear(grid, xs, rs);
     let change = 0;
     for (const g of withData) {
@@ -262,18 +301,21 @@ function storedOptions({ capBy, ...rest }: Required<CompressOptions>): CompressO
 export function compressTrace(trace: Trace, options: Partial<CompressOptions> = {}): Compressed {
   const o = resolveCompressOptions(options);
   if (o.preconditioner === 'factored' && !trace.secondMoments) {
-    throw new Error('preconditioner "factored" needs the probe\'s second moments, which this trace lacks (traces before version 2 have none): re-run extract, or pass --preconditioner none');
+    throw new Error(
+      'preconditioner "factored" needs the probe\'s second moments, which this trace lacks (traces before version 2 have none): re-run extract, or pass --preconditioner none',
+    );
   }
   const names = trace.meta.model.groups.map((g) => g.name);
   const zero = zeroGradientGroups(trace, o.zeroGradTol);
   const samples = groupSamples(trace, o.skipFraction, o.target).map((s, g) => (zero[g] ? { x: [], y: [], inWindow: [] } : s));
   const fitted = fitLogSchedules(trace, samples, o);
   const profile = fitted.profile;
-  const { logs, capped } = o.capRatio > 0
-    ? capLogSchedules(fitted.logs, o.capRatio, capUnits(trace, o.capBy, o.target))
-    : { logs: fitted.logs, capped: [] };
+  const { logs, capped } =
+    o.capRatio > 0 ? capLogSchedules(fitted.logs, o.capRatio, capUnits(trace, o.capBy, o.target)) : { logs: fitted.logs, capped: [] };
 
-  const clamped: string[] = capped.map((g) => names[g]), noData: string[] = [], flagged: string[] = [];
+  const clamped: string[] = capped.map((g) => names[g]),
+    noData: string[] = [],
+    flagged: string[] = [];
   const clamp = (name: string, logC: number) => {
     const c = Math.exp(logC);
     const v = Math.min(Math.max(c, o.minMultiplier), o.maxMultiplier);
@@ -293,15 +335,22 @@ export function compressTrace(trace: Trace, options: Partial<CompressOptions> = 
   const fitError: Record<string, number | null> = {};
   names.forEach((name, g) => {
     const s = samples[g];
-    const wy = windowOf(s, s.y), wx = windowOf(s, s.x);
+    const wy = windowOf(s, s.y),
+      wx = windowOf(s, s.x);
     const schedule = schedules[g] ?? { constant: fallbackValue };
-    const spread: SpreadStats = wy.length === 0
-      ? { valid: 0, window: 0, q25: null, median: null, q75: null, iqrLog: null }
-      : { valid: s.y.length, window: wy.length, q25: Math.exp(quantile(wy, 0.25)), median: Math.exp(quantile(wy, 0.5)),
-          q75: Math.exp(quantile(wy, 0.75)), iqrLog: quantile(wy, 0.75) - quantile(wy, 0.25) };
+    const spread: SpreadStats =
+      wy.length === 0
+        ? { valid: 0, window: 0, q25: null, median: null, q75: null, iqrLog: null }
+        : {
+            valid: s.y.length,
+            window: wy.length,
+            q25: Math.exp(quantile(wy, 0.25)),
+            median: Math.exp(quantile(wy, 0.5)),
+            q75: Math.exp(quantile(wy, 0.75)),
+            iqrLog: quantile(wy, 0.75) - quantile(wy, 0.25),
+          };
     groups[name] = { ...schedule, spread };
-    fitError[name] = wy.length === 0 ? null
-      : Math.sqrt(mean(wy.map((y, i) => (y - Math.log(multiplierAt(schedule, wx[i]))) ** 2)));
+    fitError[name] = wy.length === 0 ? null : Math.sqrt(mean(wy.map((y, i) => (y - Math.log(multiplierAt(schedule, wx[i]))) ** 2)));
     if (!schedules[g]) noData.push(name);
     if (!schedules[g] || (spread.iqrLog !== null && spread.iqrLog > o.flagSpread)) flagged.push(name);
   });

@@ -14,6 +14,8 @@ const bare = (fingerprint: string): string => fingerprint.replace(/^sha256:/, ''
  */
 export function scheduleDataNotice(scheduleFingerprint: string, runFingerprint: string): string | undefined {
   if (bare(scheduleFingerprint) === bare(runFingerprint)) return undefined;
-  return `note: the schedule was extracted on other data (data fingerprint ${shortHash(scheduleFingerprint)}, this run's is ${shortHash(runFingerprint)}): ` +
-    'it is applied as is; run extract on this corpus for a schedule matched to it';
+  return (
+    `note: the schedule was extracted on other data (data fingerprint ${shortHash(scheduleFingerprint)}, this run's is ${shortHash(runFingerprint)}): ` +
+    'it is applied as is; run extract on this corpus for a schedule matched to it'
+  );
 }

@@ -26,7 +26,10 @@ export interface PreconditionerExport {
   params: Record<string, { rows: number[]; cols: number[]; eps: number } | { values: number[]; eps: number }>;
 }
 
-function exportPreconditioner(p: Preconditioner | undefined, rename: (name: string) => { key: string; transpose: boolean }): PreconditionerExport | undefined {
+function exportPreconditioner(
+  p: Preconditioner | undefined,
+  rename: (name: string) => { key: string; transpose: boolean },
+): PreconditionerExport | undefined {
   if (!p) return undefined;
   const params: PreconditionerExport['params'] = {};
   for (const [name, f] of Object.entries(p.params)) {
@@ -112,7 +115,7 @@ export function exportScheduleJson(artifact: ArtifactBody & { checksum?: string 
     target: rule.target,
     timeUnit: totalSteps === undefined ? 'fraction' : 'step',
     totalSteps: totalSteps ?? artifact.probe.totalSteps,
-    baseSchedule: totalSteps === undefined ? artifact.probe.baseSchedule : rule.eta.spec as BaseScheduleSpec, // a base spec stays "base"
+    baseSchedule: totalSteps === undefined ? artifact.probe.baseSchedule : (rule.eta.spec as BaseScheduleSpec), // a base spec stays "base"
     groups,
     params: Object.fromEntries(artifact.model.params.map((p) => [p.name, p.group])),
   };

@@ -12,7 +12,8 @@ export function quantile(xs: readonly number[], q: number): number {
   if (xs.length === 0) throw new Error('quantile of an empty list');
   const s = [...xs].sort((a, b) => a - b);
   const h = (s.length - 1) * q;
-  const lo = Math.floor(h), hi = Math.ceil(h);
+  const lo = Math.floor(h),
+    hi = Math.ceil(h);
   return s[lo] + (h - lo) * (s[hi] - s[lo]);
 }
 
@@ -59,21 +60,32 @@ export function piecewiseLinearAt(knots: readonly number[], values: readonly num
  * outside the knot range). The tiny ridge on first differences (lambda = 1e-9 * n by default) only
  * matters for knots with no nearby data, which it sets between their neighbours. Returns v (length K).
  */
-export function fitPiecewiseLinear(knots: readonly number[], xs: readonly number[], ys: readonly number[], lambda = 1e-9 * Math.max(xs.length, 1)): number[] {
+export function fitPiecewiseLinear(
+  knots: readonly number[],
+  xs: readonly number[],
+  ys: readonly number[],
+  lambda = 1e-9 * Math.max(xs.length, 1),
+): number[] {
   const K = knots.length;
   if (K === 1) return [mean(ys)];
   const A = Array.from({ length: K }, () => new Array<number>(K).fill(0));
   const b = new Array<number>(K).fill(0);
   for (let i = 0; i < xs.length; i++) {
     const [k, w] = segment(knots, xs[i]); // phi_k = 1 - w, phi_{k+1} = w
-    const phi: [number, number][] = [[k, 1 - w], [k + 1, w]];
+    const phi: [number, number][] = [
+      [k, 1 - w],
+      [k + 1, w],
+    ];
     for (const [p, fp] of phi) {
       b[p] += fp * ys[i];
       for (const [q, fq] of phi) A[p][q] += fp * fq;
     }
   }
   for (let k = 0; k + 1 < K; k++) {
-    A[k][k] += lambda; A[k + 1][k + 1] += lambda; A[k][k + 1] -= lambda; A[k + 1][k] -= lambda;
+    A[k][k] += lambda;
+    A[k + 1][k + 1] += lambda;
+    A[k][k + 1] -= lambda;
+    A[k + 1][k] -= lambda;
   }
   return solveSymmetric(A, b);
 }

@@ -35,11 +35,26 @@ export function preconditionerSummary(a: Pick<ArtifactBody, 'model'> & { precond
 function preconditionerLines(a: ArtifactBody): string[] {
   const s = preconditionerSummary(a);
   if (!s) return [];
-  const rows = s.tensors.map((t) => [t.name, t.shape.join('x'), t.shape.length === 2 ? `${t.shape[0]}+${t.shape[1]}` : String(t.factors), formatNumber(t.eps), formatNumber(t.spread)]);
+  const rows = s.tensors.map((t) => [
+    t.name,
+    t.shape.join('x'),
+    t.shape.length === 2 ? `${t.shape[0]}+${t.shape[1]}` : String(t.factors),
+    formatNumber(t.eps),
+    formatNumber(t.spread),
+  ]);
   const head = ['tensor', 'shape', 'factors', 'eps', 'max/min P'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
-  return ['', `factored preconditioner (Adam v_hat at step ${s.step}; P = 1/sqrt(R_i C_j / mean R + eps^2)):`, line(head), ...rows.map(line)];
+  const line = (r: string[]) =>
+    r
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  return [
+    '',
+    `factored preconditioner (Adam v_hat at step ${s.step}; P = 1/sqrt(R_i C_j / mean R + eps^2)):`,
+    line(head),
+    ...rows.map(line),
+  ];
 }
 
 /** 3 significant digits; exponent form outside [1e-3, 1e5). */
@@ -51,7 +66,9 @@ export function formatNumber(v: number | null): string {
 }
 
 function formatRecord(r: object): string {
-  return Object.entries(r).map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
+  return Object.entries(r)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(', ');
 }
 
 /** "0.25" for a constant; "3 knots in [0, 0.02]: 40 -> 10 -> 5" (at most 4 values shown). */
@@ -91,15 +108,21 @@ export function formatArtifactTable(a: ArtifactBody & { checksum?: string }): st
     `probe:       ${probeLine(p)}`,
     `             ${p.steps} of ${p.totalSteps} planned steps, batch ${p.batchSize} x seq ${p.seqLen}, seed ${p.seed}, grouping ${p.grouping}, backend ${p.backend}, engine ${p.engine}, data ${shortHash(p.dataFingerprint)}`,
     ...(p.proxy
-      ? [`             on a ${p.proxy.numLayers}-layer proxy of the ${p.proxy.layerMap.length}-layer model: layer k's groups from proxy layer ${p.proxy.layerMap.map((j, k) => `${k}<-${j}`).join(', ')}`]
+      ? [
+          `             on a ${p.proxy.numLayers}-layer proxy of the ${p.proxy.layerMap.length}-layer model: layer k's groups from proxy layer ${p.proxy.layerMap.map((j, k) => `${k}<-${j}`).join(', ')}`,
+        ]
       : []),
     `base lr:     ${formatRecord(p.baseSchedule)}`,
-    `values:      ${scheduleTarget(a) === 'stepNorm'
-      ? 'step norm m_G = ||u_Adam[G]|| / eta; train: w[G] -= eta(t) * s * m_G * g[G] / ||g[G]||'
-      : 'multiplier c_G = ||u_Adam[G]|| / (eta ||g[G]||); train: w[G] -= eta(t) * s * c_G * g[G]'}`,
-    `precond:     ${a.preconditioner
-      ? `factored, ${preconditionerSummary(a)!.values.toLocaleString('en-US')} float32 factors (${preconditionerSummary(a)!.bytes.toLocaleString('en-US')} bytes), eps ratio ${formatNumber(a.preconditioner.epsRatio)}; train on d = P * g`
-      : 'none'}`,
+    `values:      ${
+      scheduleTarget(a) === 'stepNorm'
+        ? 'step norm m_G = ||u_Adam[G]|| / eta; train: w[G] -= eta(t) * s * m_G * g[G] / ||g[G]||'
+        : 'multiplier c_G = ||u_Adam[G]|| / (eta ||g[G]||); train: w[G] -= eta(t) * s * c_G * g[G]'
+    }`,
+    `precond:     ${
+      a.preconditioner
+        ? `factored, ${preconditionerSummary(a)!.values.toLocaleString('en-US')} float32 factors (${preconditionerSummary(a)!.bytes.toLocaleString('en-US')} bytes), eps ratio ${formatNumber(a.preconditioner.epsRatio)}; train on d = P * g`
+        : 'none'
+    }`,
     `compression: ${c.method} (${formatRecord(withoutMethod(c.options))})`,
     `             ${c.flagged.length} flagged (IQR of ln ${scheduleTarget(a) === 'stepNorm' ? 'm' : 'c'} > ${formatNumber(c.options.flagSpread)} or no data), ${c.clamped.length} clamped, ${c.noData.length} without data`,
     '',
@@ -109,11 +132,23 @@ export function formatArtifactTable(a: ArtifactBody & { checksum?: string }): st
   const rows = a.model.groups.map((g) => {
     const s = a.groups[g.name];
     const perCoordinate = stepNorm ? [formatNumber(multiplierAt(s, Infinity) / Math.sqrt(g.size))] : [];
-    return [g.name, g.shape.join('x'), formatSchedule(s), ...perCoordinate, formatNumber(s.spread.iqrLog), formatNumber(c.fitError[g.name] ?? null), flagsOf(a, g.name).join(',')];
+    return [
+      g.name,
+      g.shape.join('x'),
+      formatSchedule(s),
+      ...perCoordinate,
+      formatNumber(s.spread.iqrLog),
+      formatNumber(c.fitError[g.name] ?? null),
+      flagsOf(a, g.name).join(','),
+    ];
   });
   const head = ['group', 'shape', ...(stepNorm ? ['step norm', 'per coord', 'IQR ln m'] : ['multiplier', 'IQR ln c']), 'fit err', 'flags'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [...header, line(head), ...rows.map(line), ...preconditionerLines(a)].join('\n') + '\n';
 }
 
@@ -131,8 +166,14 @@ export interface ArtifactSummary {
   /** null without a preconditioner. */
   preconditioner: PreconditionerSummary | null;
   groups: {
-    name: string; shape: number[]; size: number; params: string[];
-    schedule: GroupSchedule; spread: SpreadStats; fitError: number | null; flags: string[];
+    name: string;
+    shape: number[];
+    size: number;
+    params: string[];
+    schedule: GroupSchedule;
+    spread: SpreadStats;
+    fitError: number | null;
+    flags: string[];
   }[];
 }
 
@@ -149,8 +190,12 @@ export function artifactSummaryJson(a: ArtifactBody & { checksum?: string }): Ar
     tool: { name: a.tool.name, version: a.tool.version },
     checksum: (a as Partial<Artifact>).checksum ?? null,
     model: {
-      architecture: a.model.architecture, fingerprint: a.model.fingerprint, params: a.model.params.length,
-      groups: a.model.groups.length, size: a.model.groups.reduce((n, g) => n + g.size, 0), config: a.model.config,
+      architecture: a.model.architecture,
+      fingerprint: a.model.fingerprint,
+      params: a.model.params.length,
+      groups: a.model.groups.length,
+      size: a.model.groups.reduce((n, g) => n + g.size, 0),
+      config: a.model.config,
     },
     probe: a.probe,
     compression: { method: c.method, options: { ...c.options }, flagged: c.flagged, clamped: c.clamped, noData: c.noData },
@@ -160,8 +205,14 @@ export function artifactSummaryJson(a: ArtifactBody & { checksum?: string }): Ar
       const s = a.groups[g.name];
       const schedule: GroupSchedule = 'constant' in s ? { constant: s.constant } : { knots: s.knots };
       return {
-        name: g.name, shape: g.shape, size: g.size, params: g.params,
-        schedule, spread: s.spread, fitError: c.fitError[g.name] ?? null, flags: flagsOf(a, g.name),
+        name: g.name,
+        shape: g.shape,
+        size: g.size,
+        params: g.params,
+        schedule,
+        spread: s.spread,
+        fitError: c.fitError[g.name] ?? null,
+        flags: flagsOf(a, g.name),
       };
     }),
   };

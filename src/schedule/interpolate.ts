@@ -33,7 +33,10 @@ export function multiplierAt(s: GroupSchedule, fraction: number): number {
  * (group, step) -> c_G(step / totalSteps) for a run of `totalSteps` steps: the artifact's schedule
  * stretched to this run's length. Throws for a group the artifact does not know.
  */
-export function multiplierFn(artifact: { groups: Readonly<Record<string, GroupSchedule>> }, totalSteps: number): (group: string, step: number) => number {
+export function multiplierFn(
+  artifact: { groups: Readonly<Record<string, GroupSchedule>> },
+  totalSteps: number,
+): (group: string, step: number) => number {
   if (!Number.isInteger(totalSteps) || totalSteps < 1) {
     throw new Error(`totalSteps = ${totalSteps} is invalid: expected an integer >= 1 (the planned length of the run)`);
   }
@@ -41,7 +44,9 @@ export function multiplierFn(artifact: { groups: Readonly<Record<string, GroupSc
   return (group, step) => {
     const s = schedules.get(group);
     if (!s) {
-      throw new Error(`group "${group}" has no schedule in the artifact (it has ${schedules.size} groups): check that the model and grouping match the artifact`);
+      throw new Error(
+        `group "${group}" has no schedule in the artifact (it has ${schedules.size} groups): check that the model and grouping match the artifact`,
+      );
     }
     return multiplierAt(s, step / totalSteps);
   };

@@ -29,11 +29,11 @@ export interface GroupInfo {
 }
 
 export interface ModelInfo {
-  architecture: string;   // e.g. "bert-mlm"
-  config: PlainRecord;    // e.g. the BertConfig
+  architecture: string; // e.g. "bert-mlm"
+  config: PlainRecord; // e.g. the BertConfig
   params: ParamInfo[];
   groups: GroupInfo[];
-  fingerprint: string;    // modelFingerprint(params): "sha256:<hex>"
+  fingerprint: string; // modelFingerprint(params): "sha256:<hex>"
 }
 
 /** An optimizer as data: `{name: "adam", hyperparameters: {lr, beta1, beta2, eps, weightDecay}}`. */
@@ -50,11 +50,11 @@ export interface ProbeInfo {
   magnitude: OptimizerSpec;
   direction: OptimizerSpec;
   baseSchedule: BaseScheduleSpec;
-  grouping: string;        // name of the groupOf function, e.g. "per-tensor"
+  grouping: string; // name of the groupOf function, e.g. "per-tensor"
   batchSize: number;
   seqLen: number;
-  steps: number;           // probe steps actually run
-  totalSteps: number;      // planned training length the base schedule was laid out for
+  steps: number; // probe steps actually run
+  totalSteps: number; // planned training length the base schedule was laid out for
   seed: number;
   dataFingerprint: string;
   backend: string;
@@ -76,7 +76,10 @@ export interface ProbeProxy {
  * sha256 over the lines `name:d0xd1x...\n` (a scalar is `name:\n`) for names in sorted (UTF-16) order.
  */
 export function modelFingerprint(paramShapes: Readonly<Record<string, readonly number[]>>): string {
-  const text = Object.keys(paramShapes).sort().map((n) => `${n}:${paramShapes[n].join('x')}\n`).join('');
+  const text = Object.keys(paramShapes)
+    .sort()
+    .map((n) => `${n}:${paramShapes[n].join('x')}\n`)
+    .join('');
   return 'sha256:' + createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
@@ -90,10 +93,12 @@ export function describeModel(
   paramShapes: Readonly<Record<string, readonly number[]>>,
   groupOf: (name: string) => string = (n) => n,
 ): ModelInfo {
-  const params: ParamInfo[] = Object.keys(paramShapes).sort().map((name) => {
-    const shape = [...paramShapes[name]];
-    return { name, shape, size: shape.reduce((p, d) => p * d, 1), group: groupOf(name) };
-  });
+  const params: ParamInfo[] = Object.keys(paramShapes)
+    .sort()
+    .map((name) => {
+      const shape = [...paramShapes[name]];
+      return { name, shape, size: shape.reduce((p, d) => p * d, 1), group: groupOf(name) };
+    });
   const groups = new Map<string, GroupInfo>();
   for (const p of params) {
     const g = groups.get(p.group);

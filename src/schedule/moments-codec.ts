@@ -26,7 +26,12 @@ function unpackFactors(check: FieldChecker, x: unknown, at: string, shape: numbe
     return a;
   };
   if (shape.length === 2) return { rows: arr('rows', shape[0]), cols: arr('cols', shape[1]) };
-  return { values: arr('values', shape.reduce((p, d) => p * d, 1)) };
+  return {
+    values: arr(
+      'values',
+      shape.reduce((p, d) => p * d, 1),
+    ),
+  };
 }
 
 export function packSecondMoments(m: SecondMoments): Record<string, unknown> {
@@ -35,7 +40,13 @@ export function packSecondMoments(m: SecondMoments): Record<string, unknown> {
   return { step: m.step, beta2: m.beta2, params };
 }
 
-function unpackParams<T>(check: FieldChecker, x: unknown, at: string, model: ModelInfo, each: (o: Record<string, unknown>, f: MomentFactors, at: string) => T): Record<string, T> {
+function unpackParams<T>(
+  check: FieldChecker,
+  x: unknown,
+  at: string,
+  model: ModelInfo,
+  each: (o: Record<string, unknown>, f: MomentFactors, at: string) => T,
+): Record<string, T> {
   const o = check.object(x, at);
   const out: Record<string, T> = {};
   for (const p of model.params) {

@@ -58,7 +58,8 @@ type ScheduleSource = Pick<ArtifactBody, 'model' | 'probe' | 'compression' | 'gr
 
 /** The run's base schedule: the probe's stretched to totalSteps, with the run's overrides. */
 function runBaseSchedule(probed: BaseScheduleSpec, run: ScheduleRun): DescribedSchedule {
-  const S = run.totalSteps, over = run.base ?? {};
+  const S = run.totalSteps,
+    over = run.base ?? {};
   const stretched = stretchSchedule(probed, S);
   if (Object.values(over).every((v) => v === undefined)) return stretched;
   const spec = stretched.spec as BaseScheduleSpec; // stretchSchedule keeps a base spec's kind
@@ -78,7 +79,8 @@ export function scheduleRule(artifact: ScheduleSource, run: ScheduleRun): Schedu
   const factored = artifact.compression.options.preconditioner === 'factored';
   if (artifact.preconditioner && target !== 'stepNorm') {
     throw new Error(
-      'schedule artifact: it has a factored preconditioner but its target is not "stepNorm": re-run extract with --target stepNorm');
+      'schedule artifact: it has a factored preconditioner but its target is not "stepNorm": re-run extract with --target stepNorm',
+    );
   }
   if (factored !== (artifact.preconditioner !== undefined)) {
     const stated = artifact.compression.options.preconditioner ?? 'none';

@@ -19,7 +19,7 @@ import { median } from './fit.js';
 /** One tensor's summary: row and column means of v_hat (2-D tensors) or v_hat itself (other ranks). */
 export type MomentFactors =
   | { rows: Float32Array; cols: Float32Array } // rows: (r), cols: (c)
-  | { values: Float32Array };                  // (size), row-major
+  | { values: Float32Array }; // (size), row-major
 
 /** The probe's second-moment summary, per parameter name. */
 export interface SecondMoments {
@@ -52,7 +52,8 @@ export function factorSecondMoment(vhat: ArrayLike<number>, shape: readonly numb
   if (vhat.length !== size) throw new Error(`factorSecondMoment: shape [${shape}] holds ${size} values but got ${vhat.length}`);
   if (shape.length !== 2) return { values: Float32Array.from(vhat) };
   const [r, c] = shape;
-  const rowSum = new Float64Array(r), colSum = new Float64Array(c);
+  const rowSum = new Float64Array(r),
+    colSum = new Float64Array(c);
   for (let i = 0; i < r; i++) {
     for (let j = 0; j < c; j++) {
       const v = vhat[i * c + j];
@@ -93,7 +94,8 @@ function positiveOr(x: number, fallback: number): number {
 
 /** Builds the preconditioner: eps_T = epsRatio * sqrt(typical v~ of T) for every tensor. */
 export function buildPreconditioner(moments: SecondMoments, epsRatio: number): Preconditioner {
-  if (!(epsRatio > 0 && Number.isFinite(epsRatio))) throw new Error(`preconditioner eps ratio ${epsRatio} is invalid: expected a finite number > 0`);
+  if (!(epsRatio > 0 && Number.isFinite(epsRatio)))
+    throw new Error(`preconditioner eps ratio ${epsRatio} is invalid: expected a finite number > 0`);
   const params: Record<string, PreconditionerFactors> = {};
   for (const name of Object.keys(moments.params).sort()) {
     const f = moments.params[name];
@@ -105,8 +107,12 @@ export function buildPreconditioner(moments: SecondMoments, epsRatio: number): P
 /** max P / min P of a tensor (how much the preconditioner reshapes it; 1 = a uniform scale). */
 export function preconditionerSpread(f: PreconditionerFactors): number {
   const minMax = (a: Float32Array) => {
-    let lo = Infinity, hi = -Infinity;
-    for (const v of a) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    let lo = Infinity,
+      hi = -Infinity;
+    for (const v of a) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
     return [lo, hi];
   };
   const eps2 = f.eps * f.eps;
@@ -114,7 +120,8 @@ export function preconditionerSpread(f: PreconditionerFactors): number {
   if ('values' in f) [vLo, vHi] = minMax(f.values);
   else {
     const meanR = meanOf(f.rows);
-    const [rLo, rHi] = minMax(f.rows), [cLo, cHi] = minMax(f.cols);
+    const [rLo, rHi] = minMax(f.rows),
+      [cLo, cHi] = minMax(f.cols);
     vLo = meanR > 0 ? (rLo * cLo) / meanR : 0;
     vHi = meanR > 0 ? (rHi * cHi) / meanR : 0;
   }

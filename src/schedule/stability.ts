@@ -46,7 +46,9 @@ import type { Trace } from './trace.js';
 
 /** Per group: true if its gradient is zero up to round-off (see the module comment). */
 export function zeroGradientGroups(trace: Trace, zeroGradTol: number): boolean[] {
-  const groups = trace.meta.model.groups, G = groups.length, n = trace.steps.length;
+  const groups = trace.meta.model.groups,
+    G = groups.length,
+    n = trace.steps.length;
   const rms = groups.map((grp, g) => {
     const xs: number[] = [];
     for (let i = 0; i < n; i++) if (trace.valid[i * G + g]) xs.push(trace.gradNorm[i * G + g] / Math.sqrt(grp.size));
@@ -90,7 +92,9 @@ export function capUnits(trace: Trace, basis: CapBasis, target: 'multiplier' | '
   if (basis === 'size') return groups.map((g) => (target === 'stepNorm' ? 0.5 * Math.log(g.size) : 0));
   const limits = trace.stability;
   if (!limits) {
-    throw new Error('capBy "curvature" needs the stability limits the probe measures at its end, which this trace lacks (traces before version 3 have none): re-run extract, or pass --cap-by size');
+    throw new Error(
+      'capBy "curvature" needs the stability limits the probe measures at its end, which this trace lacks (traces before version 3 have none): re-run extract, or pass --cap-by size',
+    );
   }
   return groups.map((_, g) => Math.log(target === 'stepNorm' ? limits.limit[g] : limits.limit[g] / limits.slope[g]));
 }
@@ -107,7 +111,9 @@ export function heldLog(s: GroupSchedule): number {
  * groups it changed.
  */
 export function capLogSchedules(
-  logs: (GroupSchedule | null)[], capRatio: number, lnUnit: readonly number[] = logs.map(() => 0),
+  logs: (GroupSchedule | null)[],
+  capRatio: number,
+  lnUnit: readonly number[] = logs.map(() => 0),
 ): { logs: (GroupSchedule | null)[]; capped: number[] } {
   const perUnit = logs.flatMap((s, g) => (s && Number.isFinite(lnUnit[g]) ? [heldLog(s) - lnUnit[g]] : []));
   if (!Number.isFinite(capRatio) || perUnit.length === 0) return { logs, capped: [] };

@@ -35,16 +35,24 @@ function unpackStability(check: FieldChecker, x: unknown, G: number): StabilityL
   };
   const out: StabilityLimits = {
     batches: check.int(o.batches, 'stability.batches', 1),
-    stepLength: column('stepLength'), slope: column('slope'), curvature: column('curvature'), limit: column('limit'),
+    stepLength: column('stepLength'),
+    slope: column('slope'),
+    curvature: column('curvature'),
+    limit: column('limit'),
   };
-  for (const v of out.limit) if (!(Number.isNaN(v) || v > 0)) check.fail('stability.limit', `holds ${v}: limits are > 0 (Infinity: none seen) or NaN (no data)`);
+  for (const v of out.limit)
+    if (!(Number.isNaN(v) || v > 0)) check.fail('stability.limit', `holds ${v}: limits are > 0 (Infinity: none seen) or NaN (no data)`);
   return out;
 }
 
 export const TRACE_FORMAT = 'graftlr.trace';
 export const TRACE_VERSION = 3;
 const SPEC: ContainerSpec = {
-  format: TRACE_FORMAT, version: TRACE_VERSION, what: 'probe trace', remedy: 're-run extract to record a new trace', checksumOver: 'fields',
+  format: TRACE_FORMAT,
+  version: TRACE_VERSION,
+  what: 'probe trace',
+  remedy: 're-run extract to record a new trace',
+  checksumOver: 'fields',
 };
 
 export function encodeTrace(t: Trace): Uint8Array {

@@ -25,15 +25,15 @@ export interface TraceMeta {
 
 export interface Trace {
   meta: TraceMeta;
-  steps: Int32Array;       // (n) 0-based step index t of each recorded sample
-  loss: Float64Array;      // (n) training loss at t
-  eta: Float64Array;       // (n) base learning rate eta(t)
+  steps: Int32Array; // (n) 0-based step index t of each recorded sample
+  loss: Float64Array; // (n) training loss at t
+  eta: Float64Array; // (n) base learning rate eta(t)
   uAdamNorm: Float64Array; // (n*G)
-  uSgdNorm: Float64Array;  // (n*G)
-  gradNorm: Float64Array;  // (n*G)
-  ratio: Float64Array;     // (n*G) NaN where invalid
-  c: Float64Array;         // (n*G) NaN where invalid
-  valid: Uint8Array;       // (n*G) 1 = valid, 0 = ignored
+  uSgdNorm: Float64Array; // (n*G)
+  gradNorm: Float64Array; // (n*G)
+  ratio: Float64Array; // (n*G) NaN where invalid
+  c: Float64Array; // (n*G) NaN where invalid
+  valid: Uint8Array; // (n*G) 1 = valid, 0 = ignored
   /** Adam's bias-corrected second moments at the probe end, factored (second-moments.ts); absent in version-1 files. */
   secondMoments?: SecondMoments;
   /** Each group's stability limit at the probe end (src/run/probe/stability-limits.ts); absent before version 3. */
@@ -77,11 +77,15 @@ export function isValidSample(n: GroupStepNorms, eta: number): boolean {
  */
 export function traceRecorder(meta: TraceMeta): { record(r: StepRecord): void; finish(): Trace; readonly length: number } {
   const names = meta.model.groups.map((g) => g.name);
-  const steps: number[] = [], loss: number[] = [], eta: number[] = [];
+  const steps: number[] = [],
+    loss: number[] = [],
+    eta: number[] = [];
   const cols = { uAdamNorm: [] as number[], uSgdNorm: [] as number[], gradNorm: [] as number[], ratio: [] as number[], c: [] as number[] };
   const valid: number[] = [];
   return {
-    get length() { return steps.length; },
+    get length() {
+      return steps.length;
+    },
     record(r: StepRecord): void {
       if (!Number.isInteger(r.step) || r.step < 0) throw new Error(`trace step ${r.step} is invalid: expected an integer >= 0`);
       if (steps.length > 0 && r.step <= steps[steps.length - 1]) {
@@ -90,12 +94,16 @@ export function traceRecorder(meta: TraceMeta): { record(r: StepRecord): void; f
       for (const k of Object.keys(r.groups)) {
         if (!names.includes(k)) throw new Error(`trace record for step ${r.step} has group "${k}" that is not in the model's groups`);
       }
-      steps.push(r.step); loss.push(r.loss); eta.push(r.eta);
+      steps.push(r.step);
+      loss.push(r.loss);
+      eta.push(r.eta);
       for (const name of names) {
         const n = r.groups[name];
         if (!n) throw new Error(`trace record for step ${r.step} lacks group "${name}": record every group at every step`);
         const ok = isValidSample(n, r.eta);
-        cols.uAdamNorm.push(n.uAdamNorm); cols.uSgdNorm.push(n.uSgdNorm); cols.gradNorm.push(n.gradNorm);
+        cols.uAdamNorm.push(n.uAdamNorm);
+        cols.uSgdNorm.push(n.uSgdNorm);
+        cols.gradNorm.push(n.gradNorm);
         cols.ratio.push(ok ? n.uAdamNorm / n.uSgdNorm : NaN);
         cols.c.push(ok ? n.uAdamNorm / (r.eta * n.gradNorm) : NaN);
         valid.push(ok ? 1 : 0);
@@ -104,9 +112,14 @@ export function traceRecorder(meta: TraceMeta): { record(r: StepRecord): void; f
     finish(): Trace {
       return {
         meta,
-        steps: Int32Array.from(steps), loss: Float64Array.from(loss), eta: Float64Array.from(eta),
-        uAdamNorm: Float64Array.from(cols.uAdamNorm), uSgdNorm: Float64Array.from(cols.uSgdNorm),
-        gradNorm: Float64Array.from(cols.gradNorm), ratio: Float64Array.from(cols.ratio), c: Float64Array.from(cols.c),
+        steps: Int32Array.from(steps),
+        loss: Float64Array.from(loss),
+        eta: Float64Array.from(eta),
+        uAdamNorm: Float64Array.from(cols.uAdamNorm),
+        uSgdNorm: Float64Array.from(cols.uSgdNorm),
+        gradNorm: Float64Array.from(cols.gradNorm),
+        ratio: Float64Array.from(cols.ratio),
+        c: Float64Array.from(cols.c),
         valid: Uint8Array.from(valid),
       };
     },

@@ -17,7 +17,10 @@ export const MAX_TOTAL_STEPS = 1_000_000_000;
 
 /** Builds field errors for one file: "<what> field <path> <problem>: <remedy>". */
 export class FieldChecker {
-  constructor(private readonly what: string, private readonly remedy: string) {}
+  constructor(
+    private readonly what: string,
+    private readonly remedy: string,
+  ) {}
 
   fail(path: string, problem: string): never {
     throw new Error(`${this.what} field ${path} ${problem}: ${this.remedy}`);
@@ -34,7 +37,8 @@ export class FieldChecker {
   }
 
   number(x: unknown, path: string, min = -Infinity): number {
-    if (typeof x !== 'number' || !Number.isFinite(x) || x < min) this.fail(path, `must be a finite number${min === -Infinity ? '' : ` >= ${min}`}, got ${describe(x)}`);
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < min)
+      this.fail(path, `must be a finite number${min === -Infinity ? '' : ` >= ${min}`}, got ${describe(x)}`);
     return x;
   }
 
@@ -78,25 +82,41 @@ export class FieldChecker {
     const params = this.array(o.params, `${path}.params`).map((p, i): ParamInfo => {
       const q = this.object(p, `${path}.params[${i}]`);
       const at = `${path}.params[${i}]`;
-      return { name: this.string(q.name, `${at}.name`), shape: this.shape(q.shape, `${at}.shape`), size: this.int(q.size, `${at}.size`), group: this.string(q.group, `${at}.group`) };
+      return {
+        name: this.string(q.name, `${at}.name`),
+        shape: this.shape(q.shape, `${at}.shape`),
+        size: this.int(q.size, `${at}.size`),
+        group: this.string(q.group, `${at}.group`),
+      };
     });
     const groups = this.array(o.groups, `${path}.groups`).map((g, i): GroupInfo => {
       const q = this.object(g, `${path}.groups[${i}]`);
       const at = `${path}.groups[${i}]`;
-      return { name: this.string(q.name, `${at}.name`), shape: this.shape(q.shape, `${at}.shape`), size: this.int(q.size, `${at}.size`), params: this.strings(q.params, `${at}.params`) };
+      return {
+        name: this.string(q.name, `${at}.name`),
+        shape: this.shape(q.shape, `${at}.shape`),
+        size: this.int(q.size, `${at}.size`),
+        params: this.strings(q.params, `${at}.params`),
+      };
     });
     const groupNames = new Set(groups.map((g) => g.name));
     if (groupNames.size !== groups.length) this.fail(`${path}.groups`, 'has a repeated group name');
     if (new Set(params.map((p) => p.name)).size !== params.length) this.fail(`${path}.params`, 'has a repeated parameter name');
     for (const p of params) {
       if (!groupNames.has(p.group)) this.fail(`${path}.params`, `puts "${p.name}" in unknown group "${p.group}"`);
-      if (p.size !== p.shape.reduce((n, d) => n * d, 1)) this.fail(`${path}.params`, `gives "${p.name}" size ${p.size} but shape [${p.shape}]`);
+      if (p.size !== p.shape.reduce((n, d) => n * d, 1))
+        this.fail(`${path}.params`, `gives "${p.name}" size ${p.size} but shape [${p.shape}]`);
     }
     // Each group lists exactly its parameters (in model order) and holds their values (describeModel).
     for (const g of groups) {
       const members = params.filter((p) => p.group === g.name);
-      if (members.map((p) => p.name).join('\n') !== g.params.join('\n')) this.fail(`${path}.groups`, `lists parameters of "${g.name}" that model.params does not put in it`);
-      if (g.size !== members.reduce((n, p) => n + p.size, 0)) this.fail(`${path}.groups`, `gives "${g.name}" size ${g.size}, but its parameters hold ${members.reduce((n, p) => n + p.size, 0)} values`);
+      if (members.map((p) => p.name).join('\n') !== g.params.join('\n'))
+        this.fail(`${path}.groups`, `lists parameters of "${g.name}" that model.params does not put in it`);
+      if (g.size !== members.reduce((n, p) => n + p.size, 0))
+        this.fail(
+          `${path}.groups`,
+          `gives "${g.name}" size ${g.size}, but its parameters hold ${members.reduce((n, p) => n + p.size, 0)} values`,
+        );
     }
     return {
       architecture: this.string(o.architecture, `${path}.architecture`),
@@ -121,7 +141,8 @@ export class FieldChecker {
     const o = this.object(x, path);
     if (o.kind !== 'base') this.fail(`${path}.kind`, `must be "base", got ${describe(o.kind)}`);
     const peakLr = o.peakLr;
-    if (typeof peakLr !== 'number' || !(peakLr > 0 && peakLr <= MAX_PEAK_LR)) this.fail(`${path}.peakLr`, `must be a number in (0, ${MAX_PEAK_LR}], got ${describe(peakLr)}`);
+    if (typeof peakLr !== 'number' || !(peakLr > 0 && peakLr <= MAX_PEAK_LR))
+      this.fail(`${path}.peakLr`, `must be a number in (0, ${MAX_PEAK_LR}], got ${describe(peakLr)}`);
     const totalSteps = this.int(o.totalSteps, `${path}.totalSteps`, 1);
     if (totalSteps > MAX_TOTAL_STEPS) this.fail(`${path}.totalSteps`, `must be at most ${MAX_TOTAL_STEPS}, got ${totalSteps}`);
     const warmupSteps = this.int(o.warmupSteps, `${path}.warmupSteps`, 0);
@@ -129,7 +150,8 @@ export class FieldChecker {
     const decay = this.string(o.decay, `${path}.decay`);
     if (!(DECAYS as readonly string[]).includes(decay)) this.fail(`${path}.decay`, `is "${decay}", expected one of ${DECAYS.join(', ')}`);
     const endLr = o.endLr;
-    if (typeof endLr !== 'number' || !(endLr >= 0 && endLr <= peakLr)) this.fail(`${path}.endLr`, `must be a number in [0, peakLr = ${peakLr}], got ${describe(endLr)}`);
+    if (typeof endLr !== 'number' || !(endLr >= 0 && endLr <= peakLr))
+      this.fail(`${path}.endLr`, `must be a number in [0, peakLr = ${peakLr}], got ${describe(endLr)}`);
     return { kind: 'base', peakLr, warmupSteps, totalSteps, decay: decay as BaseScheduleSpec['decay'], endLr };
   }
 
@@ -138,7 +160,10 @@ export class FieldChecker {
     const baseSchedule = this.baseSchedule(o.baseSchedule, `${path}.baseSchedule`);
     const totalSteps = this.int(o.totalSteps, `${path}.totalSteps`, 1);
     if (totalSteps !== baseSchedule.totalSteps) {
-      this.fail(`${path}.totalSteps`, `is ${totalSteps} but ${path}.baseSchedule.totalSteps is ${baseSchedule.totalSteps}: the base schedule is laid out for the planned run`);
+      this.fail(
+        `${path}.totalSteps`,
+        `is ${totalSteps} but ${path}.baseSchedule.totalSteps is ${baseSchedule.totalSteps}: the base schedule is laid out for the planned run`,
+      );
     }
     return {
       magnitude: this.optimizer(o.magnitude, `${path}.magnitude`),
@@ -160,7 +185,8 @@ export class FieldChecker {
   proxy(x: unknown, path: string): ProbeProxy {
     const o = this.object(x, path);
     const numLayers = this.int(o.numLayers, `${path}.numLayers`, 1);
-    if (!Array.isArray(o.layerMap) || o.layerMap.length <= numLayers) this.fail(`${path}.layerMap`, `must be a list longer than numLayers = ${numLayers}`);
+    if (!Array.isArray(o.layerMap) || o.layerMap.length <= numLayers)
+      this.fail(`${path}.layerMap`, `must be a list longer than numLayers = ${numLayers}`);
     const layerMap = (o.layerMap as unknown[]).map((j, k) => {
       const v = this.int(j, `${path}.layerMap[${k}]`, 0);
       if (v >= numLayers) this.fail(`${path}.layerMap[${k}]`, `must be below numLayers = ${numLayers}, got ${v}`);

@@ -30,7 +30,14 @@ describe('parseArgs', () => {
   });
 
   it('refuses unknown flags, missing values, bad numbers, values out of range and unknown choices in one line', () => {
-    const error = (argv: string[]) => { try { parseArgs(argv, specs); } catch (e) { return (e as Error).message; } return 'no error'; };
+    const error = (argv: string[]) => {
+      try {
+        parseArgs(argv, specs);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
     expect(error(['--colour'])).toBe('unknown flag --colour (see --help)');
     expect(error(['--steps'])).toBe('--steps needs a value');
     expect(error(['--steps', '1.5'])).toBe('--steps 1.5: expected an integer');
@@ -74,7 +81,9 @@ describe('flags built from the options schemas', () => {
   it('a limit is the same on both sides: --seq-len and seqLen both stop at 65536, --lr and lr both refuse 0', () => {
     const flags = { ...runFlags, ...flagsOf(TRAIN_SCHEMA) };
     expect(() => parseArgs(['--seq-len', '65537'], flags)).toThrow('--seq-len 65537: expected an integer in [3, 65536]');
-    expect(() => validateRunOptions('train', { seqLen: 65537 })).toThrow('train: seqLen = 65537 is invalid: expected an integer in [3, 65536]');
+    expect(() => validateRunOptions('train', { seqLen: 65537 })).toThrow(
+      'train: seqLen = 65537 is invalid: expected an integer in [3, 65536]',
+    );
     expect(() => parseArgs(['--lr', '0'], flags)).toThrow('--lr 0: expected a number in (0, 1000000]');
   });
 

@@ -7,11 +7,19 @@ import * as path from 'node:path';
 
 export const BIN = path.join(import.meta.dirname, '..', '..', 'bin', 'graftlr.mjs');
 
-export interface ChildResult { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+export interface ChildResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 export function runChild(argv: string[], options: { input?: string; timeoutMs?: number } = {}): ChildResult {
   const r = spawnSync(process.execPath, [BIN, ...argv], {
-    input: options.input, encoding: 'utf8', timeout: options.timeoutMs ?? 60_000, env: { ...process.env, GRAFTLR_BACKEND: 'cpu' },
+    input: options.input,
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 60_000,
+    env: { ...process.env, GRAFTLR_BACKEND: 'cpu' },
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }

@@ -47,7 +47,20 @@ describe('extract -> inspect -> train on a small corpus', () => {
 
   beforeAll(async () => {
     // No stability limits (factored.test.ts measures them): each costs a forward pass per group on the cpu backend.
-    const r = await cli('extract', ...run, '--engine', 'tfjs', '--steps', '3', '--total-steps', '30', '--stability-batches', '0', '--out', artifact);
+    const r = await cli(
+      'extract',
+      ...run,
+      '--engine',
+      'tfjs',
+      '--steps',
+      '3',
+      '--total-steps',
+      '30',
+      '--stability-batches',
+      '0',
+      '--out',
+      artifact,
+    );
     expect(r.code, r.err).toBe(0);
   });
 
@@ -81,7 +94,20 @@ describe('extract -> inspect -> train on a small corpus', () => {
   it('train --momentum keeps one buffer per parameter (reported as state, NOT stateless) and changes the steps after the first', async () => {
     const trainWith = async (name: string, extra: string[]) => {
       const out = path.join(dir, name);
-      const r = await cli('train', ...run, '--schedule', artifact, '--steps', '2', '--checkpoint-every', '0', '--out', out, '--json', ...extra);
+      const r = await cli(
+        'train',
+        ...run,
+        '--schedule',
+        artifact,
+        '--steps',
+        '2',
+        '--checkpoint-every',
+        '0',
+        '--out',
+        out,
+        '--json',
+        ...extra,
+      );
       expect(r.code, r.err).toBe(0);
       return { summary: JSON.parse(r.out), ckpt: loadCheckpoint(out) };
     };
@@ -108,7 +134,21 @@ describe('extract -> inspect -> train on a small corpus', () => {
   it('train --init-std sets the model config (kept in the checkpoint) and the scale of the initial weights', async () => {
     const trainAt = async (std: string) => {
       const out = path.join(dir, `init-${std}`);
-      const r = await cli('train', ...run, '--optimizer', 'sgd', '--lr', '1e-30', '--steps', '1', '--init-std', std, '--out', out, '--json');
+      const r = await cli(
+        'train',
+        ...run,
+        '--optimizer',
+        'sgd',
+        '--lr',
+        '1e-30',
+        '--steps',
+        '1',
+        '--init-std',
+        std,
+        '--out',
+        out,
+        '--json',
+      );
       expect(r.code, r.err).toBe(0);
       return loadCheckpoint(out);
     };
@@ -121,7 +161,7 @@ describe('extract -> inspect -> train on a small corpus', () => {
     for (let i = 0; i < a.length; i += 97) expect(b[i]).toBeCloseTo(4 * a[i], 6);
   });
 
-  it('train --beta1/--beta2 set Adam\'s moment decays (kept in the checkpoint; a resume with others is refused; stateless optimizers refuse them)', async () => {
+  it("train --beta1/--beta2 set Adam's moment decays (kept in the checkpoint; a resume with others is refused; stateless optimizers refuse them)", async () => {
     const out = path.join(dir, 'adam-b0');
     const r = await cli('train', ...run, '--optimizer', 'adam', '--beta1', '0', '--beta2', '0.99', '--steps', '2', '--out', out, '--json');
     expect(r.code, r.err).toBe(0);
@@ -131,7 +171,9 @@ describe('extract -> inspect -> train on a small corpus', () => {
     expect(resumed.err).toMatch(/beta1/);
     const sgd = await cli('train', ...run, '--optimizer', 'sgd', '--beta1', '0', '--steps', '1');
     expect(sgd.code).toBe(1);
-    expect(sgd.err).toMatch(/\ngraftlr train: train: beta1 sets Adam's moments: optimizer "sgd" keeps none; use it with optimizer adam, graft or hybrid\n$/);
+    expect(sgd.err).toMatch(
+      /\ngraftlr train: train: beta1 sets Adam's moments: optimizer "sgd" keeps none; use it with optimizer adam, graft or hybrid\n$/,
+    );
   });
 
   it('train --schedule runs stateless SGD: 0 bytes of optimizer state, finite held-out loss', async () => {
@@ -151,12 +193,40 @@ describe('extract -> inspect -> train on a small corpus', () => {
     const onnx = path.join(dir, 'model.onnx');
     const exported = await cli('export', '--checkpoint', out, '--out', onnx);
     expect(exported.code, exported.err).toBe(0);
-    const r = await cli('train', ...run, '--engine', 'tfjs', '--optimizer', 'sgd', '--lr', '1e-30', '--steps', '1',
-      '--init', onnx, '--out', path.join(dir, 'from-onnx'), '--json');
+    const r = await cli(
+      'train',
+      ...run,
+      '--engine',
+      'tfjs',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '1e-30',
+      '--steps',
+      '1',
+      '--init',
+      onnx,
+      '--out',
+      path.join(dir, 'from-onnx'),
+      '--json',
+    );
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out).heldout.loss).toBeCloseTo(source.heldout.loss, 5);
-    const fresh = await cli('train', ...run, '--engine', 'tfjs', '--optimizer', 'sgd', '--lr', '1e-30', '--steps', '1',
-      '--out', path.join(dir, 'fresh'), '--json');
+    const fresh = await cli(
+      'train',
+      ...run,
+      '--engine',
+      'tfjs',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '1e-30',
+      '--steps',
+      '1',
+      '--out',
+      path.join(dir, 'fresh'),
+      '--json',
+    );
     expect(Math.abs(JSON.parse(fresh.out).heldout.loss - source.heldout.loss)).toBeGreaterThan(1e-3);
   });
 });

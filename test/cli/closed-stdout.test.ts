@@ -13,10 +13,15 @@ const TINY = path.join(import.meta.dirname, '..', '..', 'artifacts', 'tiny.graft
 /** Runs the CLI with its stdout read end closed before it writes; resolves with exit code, signal and stderr. */
 function withClosedStdout(argv: string[]): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GRAFTLR_BACKEND: 'cpu' } });
+    const child = spawn(process.execPath, [BIN, ...argv], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, GRAFTLR_BACKEND: 'cpu' },
+    });
     child.stdout.destroy(); // like `| head -c 0`: nobody reads; the child's first write gets EPIPE
     let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stderr }));
   });

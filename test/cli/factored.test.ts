@@ -16,9 +16,22 @@ describe('factored preconditioner end to end', () => {
   beforeAll(async () => {
     // No --preconditioner: factored (eps ratio 0.5) is extract's default with a step-norm target.
     // One batch for the stability limits (the default is 4) keeps this fast on the test's cpu backend.
-    const r = await cli('extract', ...run, '--engine', 'tfjs', '--steps', '3', '--total-steps', '30', '--stability-batches', '1', '--out', artifact);
+    const r = await cli(
+      'extract',
+      ...run,
+      '--engine',
+      'tfjs',
+      '--steps',
+      '3',
+      '--total-steps',
+      '30',
+      '--stability-batches',
+      '1',
+      '--out',
+      artifact,
+    );
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toContain('measuring each group\'s stability limit');
+    expect(r.err).toContain("measuring each group's stability limit");
   });
 
   it('the artifact carries row/column factors for every matrix and the trace re-compresses to the same factors', async () => {
@@ -47,15 +60,49 @@ describe('factored preconditioner end to end', () => {
     expect(capped.code, capped.err).toBe(0);
     expect(decodeArtifact(fs.readFileSync(path.join(dir, 'capped.graft'))).compression.options.capRatio).toBe(2);
     // The trace carries the stability limits the probe measured at its end, so a cap can use them.
-    const curv = await cli('compress', path.join(dir, 'f.trace'), '--cap-ratio', '2', '--cap-by', 'curvature', '--out', path.join(dir, 'curv.graft'));
+    const curv = await cli(
+      'compress',
+      path.join(dir, 'f.trace'),
+      '--cap-ratio',
+      '2',
+      '--cap-by',
+      'curvature',
+      '--out',
+      path.join(dir, 'curv.graft'),
+    );
     expect(curv.code, curv.err).toBe(0);
-    expect(decodeArtifact(fs.readFileSync(path.join(dir, 'curv.graft'))).compression.options).toMatchObject({ capRatio: 2, capBy: 'curvature' });
+    expect(decodeArtifact(fs.readFileSync(path.join(dir, 'curv.graft'))).compression.options).toMatchObject({
+      capRatio: 2,
+      capBy: 'curvature',
+    });
     // extract refuses a curvature cap without the measurement before it probes.
-    const unmeasured = await cli('extract', ...run, '--engine', 'tfjs', '--cap-ratio', '2', '--cap-by', 'curvature', '--stability-batches', '0', '--out', path.join(dir, 'u.graft'));
+    const unmeasured = await cli(
+      'extract',
+      ...run,
+      '--engine',
+      'tfjs',
+      '--cap-ratio',
+      '2',
+      '--cap-by',
+      'curvature',
+      '--stability-batches',
+      '0',
+      '--out',
+      path.join(dir, 'u.graft'),
+    );
     expect(unmeasured.code).toBe(1);
     expect(unmeasured.err).toMatch(/pass --stability-batches 1 or more/);
     expect(fs.existsSync(path.join(dir, 'u.trace'))).toBe(false);
-    const bad = await cli('compress', path.join(dir, 'f.trace'), '--preconditioner', 'factored', '--target', 'multiplier', '--out', path.join(dir, 'x.graft'));
+    const bad = await cli(
+      'compress',
+      path.join(dir, 'f.trace'),
+      '--preconditioner',
+      'factored',
+      '--target',
+      'multiplier',
+      '--out',
+      path.join(dir, 'x.graft'),
+    );
     expect(bad.code).toBe(1);
     expect(bad.err.trim().split('\n')).toHaveLength(1);
   });
@@ -73,14 +120,33 @@ describe('factored preconditioner end to end', () => {
 
   it('train --schedule with it: 0 bytes of optimizer state, finite and falling loss', async () => {
     const out = path.join(dir, 'run');
-    const r = await cli('train', ...run, '--engine', 'tfjs', '--schedule', artifact, '--steps', '12', '--eval-every', '0', '--out', out, '--json');
+    const r = await cli(
+      'train',
+      ...run,
+      '--engine',
+      'tfjs',
+      '--schedule',
+      artifact,
+      '--steps',
+      '12',
+      '--eval-every',
+      '0',
+      '--out',
+      out,
+      '--json',
+    );
     expect(r.code, r.err).toBe(0);
     expect(r.err).toContain('optimizer state: 0 bytes');
     const s = JSON.parse(r.out);
     expect(s.optimizerStateBytes).toBe(0);
     expect(Number.isFinite(s.heldout.loss)).toBe(true);
-    const losses = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')
-      .map((l) => JSON.parse(l)).filter((l) => typeof l.loss === 'number' && l.step !== undefined).map((l) => l.loss as number);
+    const losses = fs
+      .readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => typeof l.loss === 'number' && l.step !== undefined)
+      .map((l) => l.loss as number);
     expect(losses.every(Number.isFinite)).toBe(true);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(losses.slice(-4))).toBeLessThan(mean(losses.slice(0, 4)));

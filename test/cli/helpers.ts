@@ -17,8 +17,12 @@ export async function cli(...argv: string[]): Promise<CliResult> {
   let out = '';
   let err = '';
   const code = await main(argv, {
-    out: (t) => { out += t.endsWith('\n') ? t : t + '\n'; },
-    err: (t) => { err += t.endsWith('\n') ? t : t + '\n'; },
+    out: (t) => {
+      out += t.endsWith('\n') ? t : t + '\n';
+    },
+    err: (t) => {
+      err += t.endsWith('\n') ? t : t + '\n';
+    },
     env: { GRAFTLR_BACKEND: 'cpu' },
   });
   return { code, out, err };
@@ -27,7 +31,10 @@ export async function cli(...argv: string[]): Promise<CliResult> {
 /** A temp folder holding a ~40 kB corpus (the first Moby-Dick sections). */
 export function smallCorpus(): { dir: string; corpus: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-cli-'));
-  const text = loadMobyDick().map((d) => d.text).join('\n\n').slice(0, 40_000);
+  const text = loadMobyDick()
+    .map((d) => d.text)
+    .join('\n\n')
+    .slice(0, 40_000);
   const corpus = path.join(dir, 'corpus.txt');
   fs.writeFileSync(corpus, text);
   return { dir, corpus };
@@ -35,6 +42,18 @@ export function smallCorpus(): { dir: string; corpus: string } {
 
 /** Flags for a run that finishes in seconds: tiny preset, small vocabulary, short sequences. */
 export function fastRunFlags(corpus: string, dir: string): string[] {
-  return ['--corpus', corpus, '--vocab-size', '300', '--seq-len', '32', '--batch-size', '4', '--eval-sequences', '8',
-    '--cache-dir', path.join(dir, 'cache')];
+  return [
+    '--corpus',
+    corpus,
+    '--vocab-size',
+    '300',
+    '--seq-len',
+    '32',
+    '--batch-size',
+    '4',
+    '--eval-sequences',
+    '8',
+    '--cache-dir',
+    path.join(dir, 'cache'),
+  ];
 }

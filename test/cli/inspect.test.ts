@@ -25,12 +25,14 @@ describe('inspect: control characters from the file', () => {
     expect(r.code, r.err).toBe(0);
     // eslint-disable-next-line no-control-regex -- the check is that no control character gets through
     expect(r.out).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/); // no control character but the table's own newlines
-    expect(r.out.split('\n')[0]).toBe('graftlr.schedule v1, created 2025-01-02T03:04:05.000Z by graftlr\\x1b[2J 0.1.0\\nforged: line, checksum '
-      + r.out.split('\n')[0].split('checksum ')[1]);
+    expect(r.out.split('\n')[0]).toBe(
+      'graftlr.schedule v1, created 2025-01-02T03:04:05.000Z by graftlr\\x1b[2J 0.1.0\\nforged: line, checksum ' +
+        r.out.split('\n')[0].split('checksum ')[1],
+    );
     expect(r.out).not.toMatch(/^forged/m);
   });
 
-  it('--json keeps the file\'s own strings, escaped by JSON', async () => {
+  it("--json keeps the file's own strings, escaped by JSON", async () => {
     const r = await cli('inspect', file, '--json');
     expect(r.out).toContain('"name":"graftlr\\u001b[2J"');
     expect(JSON.parse(r.out).tool).toEqual({ name: 'graftlr\u001b[2J', version: '0.1.0\nforged: line' });
@@ -51,7 +53,10 @@ describe('inspect --plot --trace', () => {
   const artifact = path.join(dir, 'step-norm.graft');
   const trace = path.join(dir, 'step-norm.trace');
   saveArtifact(artifact, a);
-  saveTrace(trace, syntheticTrace(() => 3, { shapes: bertShapes(), steps: [0, 10, 20] }));
+  saveTrace(
+    trace,
+    syntheticTrace(() => 3, { shapes: bertShapes(), steps: [0, 10, 20] }),
+  );
 
   it('draws the step-norm trace from the .trace file, labelled as step norms', async () => {
     const svg = path.join(dir, 'step-norm.svg');
@@ -63,6 +68,9 @@ describe('inspect --plot --trace', () => {
   });
 
   it('--trace without --plot is a usage error', async () => {
-    expect(await cli('inspect', artifact, '--trace', trace)).toMatchObject({ code: 2, err: 'graftlr inspect: --trace is only used with --plot\n' });
+    expect(await cli('inspect', artifact, '--trace', trace)).toMatchObject({
+      code: 2,
+      err: 'graftlr inspect: --trace is only used with --plot\n',
+    });
   });
 });

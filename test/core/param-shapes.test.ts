@@ -29,7 +29,8 @@ describe('name-and-shape check', () => {
   it('throws "<what>: <remedy> (<first four differences>; +k more)"', () => {
     const want = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`p${i}`, [i + 1]]));
     expect(() => checkNamesAndShapes({}, want, { ...sides, what: 'x was made for another model', remedy: 'start again' })).toThrow(
-      'x was made for another model: start again ("p0" [1] is missing from the file; "p1" [2] is missing from the file; "p2" [3] is missing from the file; "p3" [4] is missing from the file; +2 more)');
+      'x was made for another model: start again ("p0" [1] is missing from the file; "p1" [2] is missing from the file; "p2" [3] is missing from the file; "p3" [4] is missing from the file; +2 more)',
+    );
     expect(() => checkNamesAndShapes(want, { ...want }, { ...sides, what: 'x', remedy: 'y' })).not.toThrow();
   });
 
@@ -38,18 +39,24 @@ describe('name-and-shape check', () => {
     const name = Object.keys(params).sort()[0];
     const reshaped = { ...params, [name]: { shape: [...params[name].shape, 1], data: params[name].data } };
     expect(() => checkHostParams(toyConfig, reshaped)).toThrow(
-      `the parameters do not match the model config: check the config and the weights ("${name}" is [${reshaped[name].shape}] in the parameters but [${params[name].shape}] in the config)`);
+      `the parameters do not match the model config: check the config and the weights ("${name}" is [${reshaped[name].shape}] in the parameters but [${params[name].shape}] in the config)`,
+    );
     const shapes = Object.fromEntries(Object.entries(params).map(([n, p]) => [n, p.shape]));
     expect(() => checkParamShapes(reshaped, shapes, 'checkpoint in runs/a')).toThrow(
-      `checkpoint in runs/a was made for another model: start a new run ("${name}" is [${reshaped[name].shape}] in checkpoint in runs/a but [${params[name].shape}] in the model)`);
+      `checkpoint in runs/a was made for another model: start a new run ("${name}" is [${reshaped[name].shape}] in checkpoint in runs/a but [${params[name].shape}] in the model)`,
+    );
     const { ['cls.predictions.bias']: _, ...fewer } = bertShapes();
-    expect(() => checkArtifactMatchesModel(fixtureArtifact(), fewer)).toThrow(/: re-run extract \("cls\.predictions\.bias" \[16\] is missing from this model\)$/);
+    expect(() => checkArtifactMatchesModel(fixtureArtifact(), fewer)).toThrow(
+      /: re-run extract \("cls\.predictions\.bias" \[16\] is missing from this model\)$/,
+    );
   });
 
   it('checkHostParams also refuses values that do not fill their shape', () => {
     const params = initValues(toyConfig, 0);
     const name = Object.keys(params).sort()[0];
     const short = { ...params, [name]: { shape: params[name].shape, data: params[name].data.subarray(1) } };
-    expect(() => checkHostParams(toyConfig, short)).toThrow(`parameter "${name}" has ${params[name].data.length - 1} values but shape [${params[name].shape}] holds ${params[name].data.length}`);
+    expect(() => checkHostParams(toyConfig, short)).toThrow(
+      `parameter "${name}" has ${params[name].data.length - 1} values but shape [${params[name].shape}] holds ${params[name].data.length}`,
+    );
   });
 });

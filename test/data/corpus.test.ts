@@ -72,19 +72,28 @@ describe('user corpora', () => {
     const a = { id: 'a', text: 'a'.repeat(50) };
     const b = { id: 'b', text: 'x'.repeat(143) + ' ' + 'y'.repeat(6) };
     const { train, heldout } = splitHeldout([a, b], 0.05);
-    expect(train.map((d) => [d.id, d.text.length])).toEqual([['a', 50], ['b#head', 143]]);
+    expect(train.map((d) => [d.id, d.text.length])).toEqual([
+      ['a', 50],
+      ['b#head', 143],
+    ]);
     expect(heldout).toEqual([{ id: 'b#tail', text: ' yyyyyy' }]);
     // Too little text to split: the two characters held out are whitespace.
-    expect(() => splitHeldout([{ id: 'w', text: 'wo  ' }], 0.5)).toThrow('corpus is too small to hold out 0.5 of its text (4 characters in 1 document): add more text');
+    expect(() => splitHeldout([{ id: 'w', text: 'wo  ' }], 0.5)).toThrow(
+      'corpus is too small to hold out 0.5 of its text (4 characters in 1 document): add more text',
+    );
   });
 
   it('says a big text without whitespace has nowhere to be cut, not that it is too small (issue 23, item 10)', () => {
     // The issue's 50 MB one-word corpus: the cut goes at floor(0.95 * 5e7) = 47,500,000 and finds no whitespace.
     const word = { id: 'one-word.txt', text: 'a'.repeat(50_000_000) };
-    expect(() => splitHeldout([word], 0.05)).toThrow('cannot hold out the last 0.05 of the corpus (50000000 characters in 1 document): the cut goes at '
-      + 'the first whitespace after character 47500000, and "one-word.txt" has none after it: add spaces or line breaks to the text, or give the held-out text as another file');
+    expect(() => splitHeldout([word], 0.05)).toThrow(
+      'cannot hold out the last 0.05 of the corpus (50000000 characters in 1 document): the cut goes at ' +
+        'the first whitespace after character 47500000, and "one-word.txt" has none after it: add spaces or line breaks to the text, or give the held-out text as another file',
+    );
     // A short one-word text is refused for the same reason: cut at floor(0.95 * 4) = 3, no whitespace after it.
-    expect(() => splitHeldout([{ id: 'w', text: 'word' }], 0.05)).toThrow('cannot hold out the last 0.05 of the corpus (4 characters in 1 document): the cut goes at the first whitespace after character 3');
+    expect(() => splitHeldout([{ id: 'w', text: 'word' }], 0.05)).toThrow(
+      'cannot hold out the last 0.05 of the corpus (4 characters in 1 document): the cut goes at the first whitespace after character 3',
+    );
   });
 
   it('a single file becomes a training and a held-out part, with Moby-Dick as ood', () => {

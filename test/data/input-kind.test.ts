@@ -11,7 +11,8 @@ const M = SPECIAL_IDS.mask;
 /** One sequence of 6 tokens; positions 1, 2, 4, 5 selected: [MASK], kept (label 11), random (12 for 13), [MASK]. */
 function batch(): MlmBatch {
   return {
-    batchSize: 1, seqLen: 6,
+    batchSize: 1,
+    seqLen: 6,
     inputIds: Int32Array.from([SPECIAL_IDS.cls, M, 11, 9, 12, M]),
     attentionMask: Int32Array.from([1, 1, 1, 1, 1, 1]),
     tokenTypeIds: new Int32Array(6),

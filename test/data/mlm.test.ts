@@ -163,8 +163,12 @@ describe('batcher determinism and data order', () => {
     expect(() => makeBatcher({ sequences: seqs, batchSize: 0, seed: 1 })).toThrow('batchSize = 0 is invalid: expected an integer >= 1');
     expect(() => makeBatcher({ sequences: seqs, batchSize: 2, seed: 1 }).batchAt(-1)).toThrow('step = -1 is invalid');
     expect(() => makeBatcher({ sequences: seqs, batchSize: 2, seed: -1 })).toThrow('seed = -1 is invalid');
-    expect(() => makeBatcher({ sequences: seqs, batchSize: 2, seed: 1, masking: { selectProb: 0 } })).toThrow('selectProb = 0 is invalid: expected a number in (0, 1]');
-    expect(() => makeBatcher({ sequences: seqs, batchSize: 2, seed: 1, masking: { maskProb: 0.95 } })).toThrow('maskProb = 0.95, randomProb = 0.1 are invalid');
+    expect(() => makeBatcher({ sequences: seqs, batchSize: 2, seed: 1, masking: { selectProb: 0 } })).toThrow(
+      'selectProb = 0 is invalid: expected a number in (0, 1]',
+    );
+    expect(() => makeBatcher({ sequences: seqs, batchSize: 2, seed: 1, masking: { maskProb: 0.95 } })).toThrow(
+      'maskProb = 0.95, randomProb = 0.1 are invalid',
+    );
   });
 });
 

@@ -9,7 +9,8 @@ import { WORDPIECE_TRAINER_VERSION } from '../../src/data/wordpiece-train.js';
 import { loadSotuCorpus } from '../../src/data/corpus.js';
 
 /** Fast equality of large id arrays (a deep toEqual over millions of elements is slow). */
-const sameIds = (a: Int32Array, b: Int32Array) => Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+const sameIds = (a: Int32Array, b: Int32Array) =>
+  Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-prepare-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -69,9 +69,18 @@ describe('tokenizer.json', () => {
   it('writes the BERT layout: special ids, WordPiece model and decoder, [CLS] A [SEP] template', () => {
     const doc = JSON.parse(json);
     expect(doc.added_tokens.map((t: { id: number; content: string }) => [t.id, t.content])).toEqual([
-      [0, '[PAD]'], [1, '[UNK]'], [2, '[CLS]'], [3, '[SEP]'], [4, '[MASK]'],
+      [0, '[PAD]'],
+      [1, '[UNK]'],
+      [2, '[CLS]'],
+      [3, '[SEP]'],
+      [4, '[MASK]'],
     ]);
-    expect(doc.model).toMatchObject({ type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100 });
+    expect(doc.model).toMatchObject({
+      type: 'WordPiece',
+      unk_token: '[UNK]',
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: 100,
+    });
     expect(Object.keys(doc.model.vocab)).toHaveLength(1000);
     expect(doc.decoder).toEqual({ type: 'WordPiece', prefix: '##', cleanup: true });
     expect(doc.pre_tokenizer).toEqual({ type: 'BertPreTokenizer' });

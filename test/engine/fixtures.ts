@@ -8,9 +8,12 @@ import { rng } from '../../src/core/random.js';
 
 export function paddedBatch(c: BertConfig, B: number, T: number, seed: number): MlmBatch {
   const r = rng(seed, 'test-batch');
-  const inputIds = new Int32Array(B * T), attentionMask = new Int32Array(B * T), tokenTypeIds = new Int32Array(B * T);
+  const inputIds = new Int32Array(B * T),
+    attentionMask = new Int32Array(B * T),
+    tokenTypeIds = new Int32Array(B * T);
   const realInLast = T - Math.max(1, Math.floor(T / 3));
-  const positions: number[] = [], labels: number[] = [];
+  const positions: number[] = [],
+    labels: number[] = [];
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
       const i = b * T + t;
@@ -26,13 +29,26 @@ export function paddedBatch(c: BertConfig, B: number, T: number, seed: number): 
     }
   }
   return {
-    batchSize: B, seqLen: T, inputIds, attentionMask, tokenTypeIds,
-    maskedPositions: Int32Array.from(positions), maskedLabels: Int32Array.from(labels),
+    batchSize: B,
+    seqLen: T,
+    inputIds,
+    attentionMask,
+    tokenTypeIds,
+    maskedPositions: Int32Array.from(positions),
+    maskedLabels: Int32Array.from(labels),
   };
 }
 
 /** A 2-layer model small enough for step-by-step comparisons against the tfjs reference optimizers. */
 export const twoLayerConfig: BertConfig = validateConfig({
-  vocabSize: 64, hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 64, maxPositions: 32,
-  typeVocabSize: 2, dropout: 0, layerNormEps: 1e-12, initStd: 0.02,
+  vocabSize: 64,
+  hiddenSize: 32,
+  numLayers: 2,
+  numHeads: 2,
+  intermediateSize: 64,
+  maxPositions: 32,
+  typeVocabSize: 2,
+  dropout: 0,
+  layerNormEps: 1e-12,
+  initStd: 0.02,
 });

@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { adamStepInPlace } from '../../src/engine/ort/host-adam.js';
-import { factoredGraftStepInPlace, factoredStateBytes, initialFactoredMoments, probeStateBytes } from '../../src/engine/ort/host-factored.js';
+import {
+  factoredGraftStepInPlace,
+  factoredStateBytes,
+  initialFactoredMoments,
+  probeStateBytes,
+} from '../../src/engine/ort/host-factored.js';
 import { initialMoments } from '../../src/engine/ort/step-trainer.js';
 import { factoredSecondMoments, hostSecondMoments } from '../../src/run/probe/second-moments.js';
 import type { HostParams } from '../../src/core/params.js';
 
 const hyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 const shapes = { w: [3, 4], b: [4] };
-const members = new Map([['w', ['w']], ['b', ['b']]]);
+const members = new Map([
+  ['w', ['w']],
+  ['b', ['b']],
+]);
 const lr = { w: 0.01, b: 0.02 };
 
 function params(): HostParams {
@@ -19,8 +27,13 @@ function params(): HostParams {
 
 /** Gradients g_ij = s_t x_i y_j: every square is a multiple of one rank-one matrix, and so is v. */
 function rankOneGrads(step: number): Record<string, Float32Array> {
-  const x = [1, -2, 0.5], y = [0.3, -1, 2, 0.1], s = [1, -3, 0.5][step];
-  return { w: Float32Array.from({ length: 12 }, (_, k) => s * x[Math.floor(k / 4)] * y[k % 4]), b: Float32Array.from(y, (v) => v * (step - 1.5)) };
+  const x = [1, -2, 0.5],
+    y = [0.3, -1, 2, 0.1],
+    s = [1, -3, 0.5][step];
+  return {
+    w: Float32Array.from({ length: 12 }, (_, k) => s * x[Math.floor(k / 4)] * y[k % 4]),
+    b: Float32Array.from(y, (v) => v * (step - 1.5)),
+  };
 }
 
 /** Gradients without structure. */
@@ -30,8 +43,9 @@ function noisyGrads(step: number): Record<string, Float32Array> {
 }
 
 describe('factored second moments (the lean probe magnitude)', () => {
-  it('takes Adam\'s steps when v is rank one (v~ = v exactly)', () => {
-    const pa = params(), pf = params();
+  it("takes Adam's steps when v is rank one (v~ = v exactly)", () => {
+    const pa = params(),
+      pf = params();
     const adam = initialMoments(shapes, ['b', 'w']);
     const lean = initialFactoredMoments(shapes, true);
     for (let t = 0; t < 3; t++) {
@@ -63,12 +77,14 @@ describe('factored second moments (the lean probe magnitude)', () => {
     const aw = full.params.w as { rows: Float32Array; cols: Float32Array };
     for (let i = 0; i < 3; i++) expect(fw.rows[i] / aw.rows[i]).toBeCloseTo(1, 5);
     for (let j = 0; j < 4; j++) expect(fw.cols[j] / aw.cols[j]).toBeCloseTo(1, 5);
-    const fb = (factored.params.b as { values: Float32Array }).values, ab = (full.params.b as { values: Float32Array }).values;
+    const fb = (factored.params.b as { values: Float32Array }).values,
+      ab = (full.params.b as { values: Float32Array }).values;
     for (let j = 0; j < 4; j++) expect(fb[j] / ab[j]).toBeCloseTo(1, 5);
   });
 
   it('differs from Adam when the gradient squares are not rank one, and without m uses the raw gradient', () => {
-    const pa = params(), pf = params();
+    const pa = params(),
+      pf = params();
     const adam = initialMoments(shapes, ['b', 'w']);
     const lean = initialFactoredMoments(shapes, false);
     const g = noisyGrads(0);

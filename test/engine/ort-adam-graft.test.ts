@@ -25,19 +25,24 @@ import { hybrid } from '../../src/run/train/hybrid.js';
 import { normalizeByGroup } from '../../src/run/train/optimizers.js';
 import { paddedBatch, twoLayerConfig } from './fixtures.js';
 
-beforeAll(async () => { await initBackend({ prefer: 'cpu' }); });
+beforeAll(async () => {
+  await initBackend({ prefer: 'cpu' });
+});
 
 const config = twoLayerConfig;
 const batches = [0, 1, 2, 3].map((i) => paddedBatch(config, 4, 16, 60 + i));
 const STEPS = 16;
 const eta = (t: number): number => 3e-3 * (1 - t / (2 * STEPS));
 const hyper = { beta1: 0.9, beta2: 0.99, eps: 1e-6 };
-const CLIP = 1.0, WD = 0.05;
+const CLIP = 1.0,
+  WD = 0.05;
 
 /** Runs both for STEPS steps; `lrOf`/`decayOf` give the ort trainer's per-parameter inputs at step t. */
 async function compare(
-  reference: Optimizer<unknown>, options: OrtStepOptions,
-  lrOf: (name: string, t: number) => number, decayOf?: (name: string, t: number) => number,
+  reference: Optimizer<unknown>,
+  options: OrtStepOptions,
+  lrOf: (name: string, t: number) => number,
+  decayOf?: (name: string, t: number) => number,
   onStep?: (t: number, ortNorms: Record<string, { magnitude: number; grad: number }>, state: unknown) => void,
 ) {
   const initial = initValues(config, 21);
@@ -46,7 +51,8 @@ async function compare(
   let params = fromHost(initial);
   let state = reference.init(params);
   const trainer = await createOrtStepTrainer(config, initial, { ...options, adam: hyper, inPlace: true });
-  const lossesOrt: number[] = [], lossesRef: number[] = [];
+  const lossesOrt: number[] = [],
+    lossesRef: number[] = [];
   for (let t = 0; t < STEPS; t++) {
     const batch = batches[t % batches.length];
     const ref = await tfjs.lossAndGrads(params, batch, t);
@@ -63,10 +69,16 @@ async function compare(
   for (let t = 0; t < STEPS; t++) expect(Math.abs(lossesOrt[t] - lossesRef[t]), `step ${t}`).toBeLessThan(2e-4 * lossesRef[t]);
   expect(lossesRef[0] - lossesRef[STEPS - 1]).toBeGreaterThan(0.05); // the runs moved
   const host = trainer.getParams();
-  for (const name of names.filter((n) => !n.endsWith('key.bias'))) { // key biases: true gradient 0, noise only
-    const a = host[name].data, b = params[name].dataSync();
-    let num = 0, den = 0;
-    for (let i = 0; i < a.length; i++) { num += (a[i] - b[i]) ** 2; den += b[i] ** 2; }
+  for (const name of names.filter((n) => !n.endsWith('key.bias'))) {
+    // key biases: true gradient 0, noise only
+    const a = host[name].data,
+      b = params[name].dataSync();
+    let num = 0,
+      den = 0;
+    for (let i = 0; i < a.length; i++) {
+      num += (a[i] - b[i]) ** 2;
+      den += b[i] ** 2;
+    }
     if (den > 0) expect(Math.sqrt(num / den), name).toBeLessThan(1e-3);
   }
   const bytes = trainer.stateBytes();
@@ -79,35 +91,52 @@ async function compare(
 describe('ort step graph: Adam and graft rules', () => {
   it('adam (AdamW, clipped) follows the tfjs reference; its state is 8 bytes per parameter', async () => {
     const reference = chain(clipByGlobalNorm(CLIP), adamw({ lr: eta, ...hyper, weightDecay: WD })) as Optimizer<unknown>;
-    const { bytes, count } = await compare(reference, { ruleOf: () => 'adam', clipNorm: CLIP, weightDecay: true },
-      (_, t) => eta(t), (_, t) => eta(t) * WD);
+    const { bytes, count } = await compare(
+      reference,
+      { ruleOf: () => 'adam', clipNorm: CLIP, weightDecay: true },
+      (_, t) => eta(t),
+      (_, t) => eta(t) * WD,
+    );
     expect(bytes).toBe(8 * count);
   }, 60_000);
 
   it('graft (Adam#SGD per tensor, clipped) follows the tfjs reference, and reports its per-group norms', async () => {
-    const reference = chain(clipByGlobalNorm(CLIP), graft({ magnitude: adam({ lr: eta, ...hyper }), direction: sgd({ lr: eta }) })) as Optimizer<unknown>;
+    const reference = chain(
+      clipByGlobalNorm(CLIP),
+      graft({ magnitude: adam({ lr: eta, ...hyper }), direction: sgd({ lr: eta }) }),
+    ) as Optimizer<unknown>;
     let checked = 0;
-    await compare(reference, { ruleOf: () => 'graft', clipNorm: CLIP }, (_, t) => eta(t), undefined, (t, norms, state) => {
-      const g = (state as unknown[])[1] as GraftState<unknown, unknown>; // chain state: [clip, graft]
-      for (const [group, n] of Object.entries(g.norms)) {
-        if (!(n.grad > 1e-6)) continue; // key biases: rounding noise only
-        expect(Math.abs(norms[group].magnitude - n.magnitude), `${group} step ${t}`).toBeLessThan(1e-4 * n.magnitude);
-        expect(Math.abs(norms[group].grad - n.grad), `${group} step ${t}`).toBeLessThan(1e-4 * n.grad);
-        checked++;
-      }
-    });
+    await compare(
+      reference,
+      { ruleOf: () => 'graft', clipNorm: CLIP },
+      (_, t) => eta(t),
+      undefined,
+      (t, norms, state) => {
+        const g = (state as unknown[])[1] as GraftState<unknown, unknown>; // chain state: [clip, graft]
+        for (const [group, n] of Object.entries(g.norms)) {
+          if (!(n.grad > 1e-6)) continue; // key biases: rounding noise only
+          expect(Math.abs(norms[group].magnitude - n.magnitude), `${group} step ${t}`).toBeLessThan(1e-4 * n.magnitude);
+          expect(Math.abs(norms[group].grad - n.grad), `${group} step ${t}`).toBeLessThan(1e-4 * n.grad);
+          checked++;
+        }
+      },
+    );
     expect(checked).toBeGreaterThan(STEPS * 20);
   }, 60_000);
 
   it('mixed: Adam on LayerNorm and biases, step-norm SGD elsewhere (the hybrid layout)', async () => {
     const adamLr = (t: number) => eta(t) * 2;
-    const stepNorm = chain(normalizeByGroup((n) => n), scheduledSgd({ lr: eta, multiplier: () => 0.5 })) as Optimizer<unknown>;
+    const stepNorm = chain(
+      normalizeByGroup((n) => n),
+      scheduledSgd({ lr: eta, multiplier: () => 0.5 }),
+    ) as Optimizer<unknown>;
     const reference = hybrid({ stateless: stepNorm, stateful: adam({ lr: adamLr, ...hyper }) as Optimizer<unknown> }) as Optimizer<unknown>;
-    const { bytes } = await compare(reference, { ruleOf: (n) => (isVectorParam(n) ? 'adam' : 'sgd'), groupOf: (n) => n },
-      (n, t) => (isVectorParam(n) ? adamLr(t) : eta(t) * 0.5));
-    const vectors = Object.entries(initValues(config, 21)).filter(([n]) => isVectorParam(n)).reduce((k, [, p]) => k + p.data.length, 0);
+    const { bytes } = await compare(reference, { ruleOf: (n) => (isVectorParam(n) ? 'adam' : 'sgd'), groupOf: (n) => n }, (n, t) =>
+      isVectorParam(n) ? adamLr(t) : eta(t) * 0.5,
+    );
+    const vectors = Object.entries(initValues(config, 21))
+      .filter(([n]) => isVectorParam(n))
+      .reduce((k, [, p]) => k + p.data.length, 0);
     expect(bytes).toBe(8 * vectors);
   }, 60_000);
 });
-
-

@@ -20,8 +20,16 @@ import { randomHostParams, referenceLogits } from '../model/onnx/reference.js';
 import { paddedBatch } from './fixtures.js';
 
 const config: BertConfig = {
-  vocabSize: 40, hiddenSize: 16, numLayers: 2, numHeads: 2, intermediateSize: 32, maxPositions: 12,
-  typeVocabSize: 2, dropout: 0, layerNormEps: 1e-12, initStd: 0.02,
+  vocabSize: 40,
+  hiddenSize: 16,
+  numLayers: 2,
+  numHeads: 2,
+  intermediateSize: 32,
+  maxPositions: 12,
+  typeVocabSize: 2,
+  dropout: 0,
+  layerNormEps: 1e-12,
+  initStd: 0.02,
 };
 
 /** Mean cross-entropy over the selected rows, float64, from the reference logits. */
@@ -69,8 +77,9 @@ describe('ort gradient graph vs float64 central differences', () => {
         const w = params[name].data;
         const plus = Float32Array.from(w, (x, i) => x + h * v[i]);
         const minus = Float32Array.from(w, (x, i) => x - h * v[i]);
-        const fd = referenceLoss({ ...params, [name]: { shape: params[name].shape, data: plus } }, batch)
-          - referenceLoss({ ...params, [name]: { shape: params[name].shape, data: minus } }, batch);
+        const fd =
+          referenceLoss({ ...params, [name]: { shape: params[name].shape, data: plus } }, batch) -
+          referenceLoss({ ...params, [name]: { shape: params[name].shape, data: minus } }, batch);
         const delta = Float64Array.from(plus, (x, i) => x - minus[i]);
         const predicted = dot(g, delta);
         const scale = gNorm * Math.sqrt(dot(delta, delta));

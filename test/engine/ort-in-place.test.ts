@@ -15,15 +15,32 @@ import type { HostParams } from '../../src/core/params.js';
 import { paddedBatch } from './fixtures.js';
 
 const config: BertConfig = validateConfig({
-  vocabSize: 64, hiddenSize: 16, numLayers: 2, numHeads: 2, intermediateSize: 32, maxPositions: 16,
-  typeVocabSize: 2, dropout: 0.1, layerNormEps: 1e-12, initStd: 0.05,
+  vocabSize: 64,
+  hiddenSize: 16,
+  numLayers: 2,
+  numHeads: 2,
+  intermediateSize: 32,
+  maxPositions: 16,
+  typeVocabSize: 2,
+  dropout: 0.1,
+  layerNormEps: 1e-12,
+  initStd: 0.05,
 });
 const groupOf = (name: string): string => name.split('.').slice(0, 3).join('.');
 
 function factorsFor(p: HostParams): Record<string, CoordinateFactors> {
-  return Object.fromEntries(Object.entries(p).map(([name, { shape }]) => [name, shape.length === 2
-    ? { rows: Float32Array.from({ length: shape[0] }, (_, i) => 1e-4 * (1 + (i % 5))), cols: Float32Array.from({ length: shape[1] }, (_, j) => 1e-3 * (1 + (j % 3))), eps: 1e-3 }
-    : { values: Float32Array.from({ length: shape[0] }, (_, i) => 1e-4 * (1 + (i % 7))), eps: 1e-3 }]));
+  return Object.fromEntries(
+    Object.entries(p).map(([name, { shape }]) => [
+      name,
+      shape.length === 2
+        ? {
+            rows: Float32Array.from({ length: shape[0] }, (_, i) => 1e-4 * (1 + (i % 5))),
+            cols: Float32Array.from({ length: shape[1] }, (_, j) => 1e-3 * (1 + (j % 3))),
+            eps: 1e-3,
+          }
+        : { values: Float32Array.from({ length: shape[0] }, (_, i) => 1e-4 * (1 + (i % 7))), eps: 1e-3 },
+    ]),
+  );
 }
 
 /** Runs `steps` steps with both trainers and returns their parameters (copies) and losses. */
@@ -42,7 +59,11 @@ async function both(options: OrtSgdOptions, steps: number) {
       losses.push(r.loss);
     }
     const p = trainer.getParams();
-    out.push({ losses, params: Object.fromEntries(names.map((n) => [n, Float32Array.from(p[n].data)])), adopted: p[names[0]].data === initial[names[0]].data });
+    out.push({
+      losses,
+      params: Object.fromEntries(names.map((n) => [n, Float32Array.from(p[n].data)])),
+      adopted: p[names[0]].data === initial[names[0]].data,
+    });
     await trainer.dispose();
   }
   return { twoSets: out[0], inPlace: out[1] };
@@ -78,5 +99,5 @@ describe('in-place fused SGD steps', () => {
     expect(r.nonFinite.length).toBeGreaterThan(0);
     expect(r.nonFinite).toEqual([...r.nonFinite].sort());
     await trainer.dispose();
-});
+  });
 });

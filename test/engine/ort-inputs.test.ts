@@ -9,8 +9,16 @@ import { initValues } from '../../src/model/init.js';
 import { paddedBatch } from './fixtures.js';
 
 const config: BertConfig = validateConfig({
-  vocabSize: 32, hiddenSize: 8, numLayers: 1, numHeads: 2, intermediateSize: 16, maxPositions: 8,
-  typeVocabSize: 2, dropout: 0, layerNormEps: 1e-12, initStd: 0.02,
+  vocabSize: 32,
+  hiddenSize: 8,
+  numLayers: 1,
+  numHeads: 2,
+  intermediateSize: 16,
+  maxPositions: 8,
+  typeVocabSize: 2,
+  dropout: 0,
+  layerNormEps: 1e-12,
+  initStd: 0.02,
 });
 
 describe('ort trainer input checks', () => {

@@ -18,7 +18,9 @@ import { disposeParams, fromHost } from '../../src/core/params.js';
 import { randomHostParams } from '../model/onnx/reference.js';
 import { paddedBatch } from './fixtures.js';
 
-beforeAll(async () => { await initBackend({ prefer: 'cpu' }); });
+beforeAll(async () => {
+  await initBackend({ prefer: 'cpu' });
+});
 
 function norm(a: ArrayLike<number>): number {
   let s = 0;
@@ -43,7 +45,8 @@ async function compare(config: BertConfig, T: number, step = 0): Promise<number>
   const names = Object.keys(b.grads).sort();
   expect(Object.keys(a.grads).sort()).toEqual(names);
   for (const name of names) {
-    const ga = a.grads[name].dataSync() as Float32Array, gb = b.grads[name].dataSync() as Float32Array;
+    const ga = a.grads[name].dataSync() as Float32Array,
+      gb = b.grads[name].dataSync() as Float32Array;
     if (name.endsWith('attention.self.key.bias')) {
       const ref = norm(b.grads[name.replace('key.bias', 'query.bias')].dataSync());
       expect(norm(ga), name).toBeLessThan(1e-6 * ref);
@@ -65,8 +68,12 @@ async function compare(config: BertConfig, T: number, step = 0): Promise<number>
 
 describe('ort engine gradients vs the tfjs engine', () => {
   const before = { tensors: 0 };
-  beforeAll(() => { before.tensors = tf.memory().numTensors; });
-  afterAll(() => { expect(tf.memory().numTensors).toBe(before.tensors); });
+  beforeAll(() => {
+    before.tensors = tf.memory().numTensors;
+  });
+  afterAll(() => {
+    expect(tf.memory().numTensors).toBe(before.tensors);
+  });
 
   it('tiny architecture (L=2, H=128, A=2, I=512), vocab 512, B=4, T=32', async () => {
     await compare(presetConfig('tiny', { vocabSize: 512, maxPositions: 64 }), 32);

@@ -20,11 +20,21 @@ import { disposeParams, fromHost } from '../../src/core/params.js';
 import { rng } from '../../src/core/random.js';
 import { paddedBatch } from './fixtures.js';
 
-beforeAll(async () => { await initBackend({ prefer: 'cpu' }); });
+beforeAll(async () => {
+  await initBackend({ prefer: 'cpu' });
+});
 
 const config: BertConfig = validateConfig({
-  vocabSize: 64, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 16,
-  typeVocabSize: 2, dropout: 0, layerNormEps: 1e-12, initStd: 0.02,
+  vocabSize: 64,
+  hiddenSize: 16,
+  numLayers: 1,
+  numHeads: 2,
+  intermediateSize: 32,
+  maxPositions: 16,
+  typeVocabSize: 2,
+  dropout: 0,
+  layerNormEps: 1e-12,
+  initStd: 0.02,
 });
 /** Groups spanning several tensors: the first two name parts (embeddings.word_embeddings, encoder.layer, cls.predictions). */
 const groupOf = (name: string): string => name.split('.').slice(0, 2).join('.');
@@ -33,9 +43,14 @@ const groupOf = (name: string): string => name.split('.').slice(0, 2).join('.');
 function madeUpFactors(shapes: Record<string, number[]>): Record<string, CoordinateFactors> {
   const r = rng(5, 'test-factors');
   const spread = (n: number) => Float32Array.from({ length: n }, () => 1e-4 * 100 ** r.uniform());
-  return Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, shape.length === 2
-    ? { rows: spread(shape[0]), cols: spread(shape[1]), eps: 3e-4 }
-    : { values: spread(shape.reduce((a, d) => a * d, 1)), eps: 3e-4 }]));
+  return Object.fromEntries(
+    Object.entries(shapes).map(([name, shape]) => [
+      name,
+      shape.length === 2
+        ? { rows: spread(shape[0]), cols: spread(shape[1]), eps: 3e-4 }
+        : { values: spread(shape.reduce((a, d) => a * d, 1)), eps: 3e-4 },
+    ]),
+  );
 }
 
 /** P (float64, row-major) from the factors, as the file comment. */
@@ -44,7 +59,11 @@ function pOf(f: CoordinateFactors): Float64Array {
   if ('values' in f) return Float64Array.from(f.values, (v) => 1 / Math.sqrt(v + eps2));
   const meanR = f.rows.reduce((a, v) => a + v, 0) / f.rows.length;
   const out = new Float64Array(f.rows.length * f.cols.length);
-  f.rows.forEach((ri, i) => f.cols.forEach((cj, j) => { out[i * f.cols.length + j] = 1 / Math.sqrt((ri * cj) / meanR + eps2); }));
+  f.rows.forEach((ri, i) =>
+    f.cols.forEach((cj, j) => {
+      out[i * f.cols.length + j] = 1 / Math.sqrt((ri * cj) / meanR + eps2);
+    }),
+  );
   return out;
 }
 
@@ -96,11 +115,13 @@ describe('fused SGD graph with a factored preconditioner', () => {
     const factors = madeUpFactors(Object.fromEntries(Object.entries(initial).map(([n, p]) => [n, p.shape])));
     const word = factors['embeddings.word_embeddings'] as { rows: Float32Array; cols: Float32Array; eps: number };
     const bad = { ...factors, 'embeddings.word_embeddings': { ...word, rows: word.rows.subarray(1) } };
-    await expect(createOrtSgdTrainer(config, initial, { normalizeBy: groupOf, preconditioner: bad }))
-      .rejects.toThrow('embeddings.word_embeddings has shape [64,16] but its factors are for [63,16]');
+    await expect(createOrtSgdTrainer(config, initial, { normalizeBy: groupOf, preconditioner: bad })).rejects.toThrow(
+      'embeddings.word_embeddings has shape [64,16] but its factors are for [63,16]',
+    );
     const { ['cls.predictions.bias']: _dropped, ...missing } = factors;
-    await expect(createOrtSgdTrainer(config, initial, { normalizeBy: groupOf, preconditioner: missing }))
-      .rejects.toThrow('no factors for cls.predictions.bias');
+    await expect(createOrtSgdTrainer(config, initial, { normalizeBy: groupOf, preconditioner: missing })).rejects.toThrow(
+      'no factors for cls.predictions.bias',
+    );
     await expect(createOrtSgdTrainer(config, initial, { preconditioner: factors })).rejects.toThrow('a preconditioner needs normalizeBy');
   });
 });

@@ -24,7 +24,10 @@ describe('scatterAddRows', () => {
     const [V, H, N] = [3, 128, 2048];
     const { bytes, out } = scatterGraph(V, H, N);
     let seed = 7;
-    const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5; };
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648 - 0.5;
+    };
     const rows = Float32Array.from({ length: N * H }, rnd);
     const base = Float32Array.from({ length: V * H }, rnd);
     const ids = BigInt64Array.from({ length: N }, (_, i) => BigInt(i % 2 === 0 ? 0 : 2)); // alternating; row 1 untouched
@@ -34,7 +37,8 @@ describe('scatterAddRows', () => {
     const results: Float32Array[] = [];
     for (let call = 0; call < 5; call++) {
       const r = await session.run({
-        base: { dtype: 'float32', dims: [V, H], data: base }, ids: { dtype: 'int64', dims: [N, 1], data: ids },
+        base: { dtype: 'float32', dims: [V, H], data: base },
+        ids: { dtype: 'int64', dims: [N, 1], data: ids },
         rows: { dtype: 'float32', dims: [N, H], data: rows },
       });
       results.push(r[out].data as Float32Array);

@@ -18,16 +18,18 @@ import { globalNorm } from '../../src/optim/transforms.js';
 import { disposeParams, fromHost } from '../../src/core/params.js';
 import { paddedBatch, twoLayerConfig } from './fixtures.js';
 
-beforeAll(async () => { await initBackend({ prefer: 'cpu' }); });
+beforeAll(async () => {
+  await initBackend({ prefer: 'cpu' });
+});
 
 const config = twoLayerConfig;
 const batches = [0, 1, 2, 3].map((i) => paddedBatch(config, 4, 16, 40 + i));
 const STEPS = 24;
 const eta = (t: number): number => 0.5 * (1 - t / (2 * STEPS)); // linear decay from 0.5
 /** Per-tensor multipliers c_G: embeddings slower, the head faster, varying with the step. */
-const multiplier = (name: string, t: number): number =>
-  name.startsWith('embeddings') ? 0.5 : name.startsWith('cls') ? 1.5 + 0.01 * t : 1;
-const WD = 0.1, CLIP = 2.5;
+const multiplier = (name: string, t: number): number => (name.startsWith('embeddings') ? 0.5 : name.startsWith('cls') ? 1.5 + 0.01 * t : 1);
+const WD = 0.1,
+  CLIP = 2.5;
 const decays = (name: string): boolean => name.endsWith('kernel') || name.endsWith('embeddings');
 
 describe('fused ort SGD step', () => {
@@ -40,7 +42,8 @@ describe('fused ort SGD step', () => {
     let params = fromHost(initial);
     let state = opt.init(params);
     const names = Object.keys(initial).sort();
-    const lossesOrt: number[] = [], lossesTfjs: number[] = [];
+    const lossesOrt: number[] = [],
+      lossesTfjs: number[] = [];
     let clipped = 0;
     for (let t = 0; t < STEPS; t++) {
       const batch = batches[t % batches.length];
@@ -48,7 +51,8 @@ describe('fused ort SGD step', () => {
       const refNorm = globalNorm(ref.grads);
       ({ params, state } = optimizerStep(opt, params, ref.grads, state));
       disposeParams(ref.grads);
-      const lr: Record<string, number> = {}, decay: Record<string, number> = {};
+      const lr: Record<string, number> = {},
+        decay: Record<string, number> = {};
       for (const name of names) {
         lr[name] = eta(t) * multiplier(name, t);
         decay[name] = decays(name) ? eta(t) * WD : 0;
@@ -71,9 +75,14 @@ describe('fused ort SGD step', () => {
     // constant added to a row of scores), so both engines only accumulate rounding noise there.
     const host = trainer.getParams();
     for (const name of names.filter((n) => !n.endsWith('key.bias'))) {
-      const a = host[name].data, b = params[name].dataSync();
-      let num = 0, den = 0;
-      for (let i = 0; i < a.length; i++) { num += (a[i] - b[i]) ** 2; den += b[i] ** 2; }
+      const a = host[name].data,
+        b = params[name].dataSync();
+      let num = 0,
+        den = 0;
+      for (let i = 0; i < a.length; i++) {
+        num += (a[i] - b[i]) ** 2;
+        den += b[i] ** 2;
+      }
       if (den > 0) expect(Math.sqrt(num / den), name).toBeLessThan(1e-3);
     }
     disposeParams(params);
@@ -90,7 +99,9 @@ describe('fused ort SGD step', () => {
       for (let t = 0; t < 3; t++) await trainer.step(batches[t], lr);
       const p = trainer.getParams();
       await trainer.dispose();
-      return Object.keys(initial).sort().map((n) => p[n].data);
+      return Object.keys(initial)
+        .sort()
+        .map((n) => p[n].data);
     };
     const [a, b] = [await run(), await run()];
     a.forEach((x, i) => expect(Buffer.compare(Buffer.from(x.buffer), Buffer.from(b[i].buffer))).toBe(0));

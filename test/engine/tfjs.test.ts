@@ -10,25 +10,41 @@ import { disposeState } from '../../src/optim/state.js';
 import { rng } from '../../src/core/random.js';
 import { trainLoop, type StepRecord } from '../../src/run/train/loop.js';
 
-beforeAll(async () => { await initBackend({ prefer: 'cpu' }); });
+beforeAll(async () => {
+  await initBackend({ prefer: 'cpu' });
+});
 
 const V = 40;
 const config: BertConfig = validateConfig({
-  vocabSize: V, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 16,
-  typeVocabSize: 2, dropout: 0, layerNormEps: 1e-12, initStd: 0.02,
+  vocabSize: V,
+  hiddenSize: 16,
+  numLayers: 1,
+  numHeads: 2,
+  intermediateSize: 32,
+  maxPositions: 16,
+  typeVocabSize: 2,
+  dropout: 0,
+  layerNormEps: 1e-12,
+  initStd: 0.02,
 });
 
 /** B = 2 rows of T = 8 random non-special ids (>= 5), the last two of row 1 padding; 3 selected per row. */
 function batch(seed: number): MlmBatch {
   const r = rng(seed, 'test-batch');
-  const B = 2, T = 8;
+  const B = 2,
+    T = 8;
   const labels = Int32Array.from({ length: B * T }, () => 5 + r.int(V - 5));
   const attentionMask = Int32Array.from({ length: B * T }, (_, i) => (i >= 14 ? 0 : 1));
   const maskedPositions = Int32Array.from([1, 3, 6, 8, 10, 13]);
   const inputIds = labels.map((id, i) => (attentionMask[i] === 0 ? 0 : maskedPositions.includes(i) ? 4 : id));
   return {
-    batchSize: B, seqLen: T, inputIds, attentionMask, tokenTypeIds: new Int32Array(B * T),
-    maskedPositions, maskedLabels: Int32Array.from(maskedPositions, (p) => labels[p]),
+    batchSize: B,
+    seqLen: T,
+    inputIds,
+    attentionMask,
+    tokenTypeIds: new Int32Array(B * T),
+    maskedPositions,
+    maskedLabels: Int32Array.from(maskedPositions, (p) => labels[p]),
   };
 }
 
@@ -82,8 +98,15 @@ describe('tfjs engine', () => {
     const engine = createTfjsEngine(config);
     const fixed = batch(4);
     const out = await trainLoop({
-      engine, params: initParams(config, 4), optimizer: adam({ lr: 0.01 }), batchAt: () => fixed, steps: 40,
-      onStep: (r) => { records.push(r); counts.push(tf.memory().numTensors); },
+      engine,
+      params: initParams(config, 4),
+      optimizer: adam({ lr: 0.01 }),
+      batchAt: () => fixed,
+      steps: 40,
+      onStep: (r) => {
+        records.push(r);
+        counts.push(tf.memory().numTensors);
+      },
     });
     // 6 labels, 40 Adam steps at lr 0.01: the loss falls from ~ln 40 = 3.7 to well below 1.
     expect(records[0].loss).toBeGreaterThan(3.4);

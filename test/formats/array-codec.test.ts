@@ -22,7 +22,9 @@ describe('array codec', () => {
       expect(rec.shape).toEqual(shape);
       const back = unpackArray(rec, dtype);
       expect(back.constructor).toBe(a.constructor);
-      expect(Buffer.from(back.buffer, back.byteOffset, back.byteLength).equals(Buffer.from(a.buffer, a.byteOffset, a.byteLength))).toBe(true);
+      expect(Buffer.from(back.buffer, back.byteOffset, back.byteLength).equals(Buffer.from(a.buffer, a.byteOffset, a.byteLength))).toBe(
+        true,
+      );
     }
   });
 
@@ -48,13 +50,16 @@ describe('array codec', () => {
 
   it('refuses records graftlr never writes, in one line naming the field', () => {
     const good = packArray(Float32Array.of(1, 2), [2]);
-    const bad = (x: unknown, dtypes?: ('f32' | 'i32' | 'bool')[], shape?: (number | null)[]) => () => checkPackedArray(x, 'params.w', dtypes, shape);
+    const bad = (x: unknown, dtypes?: ('f32' | 'i32' | 'bool')[], shape?: (number | null)[]) => () =>
+      checkPackedArray(x, 'params.w', dtypes, shape);
     expect(bad([1, 2])).toThrow('params.w: expected an array record {dtype, shape, data}');
     expect(bad({ ...good, dtype: 7 }, ['f32', 'i32', 'bool'])).toThrow('params.w: dtype must be a string (f32, i32 or bool)');
     expect(bad({ ...good, dtype: 'f16' })).toThrow('params.w: unknown dtype "f16" (expected f32, f64, i32, u8 or bool)');
     expect(bad({ ...good, dtype: 'f64' }, ['f32'])).toThrow('params.w: dtype f64, expected f32');
     expect(bad({ ...good, shape: [2 ** 40, 0] })).toThrow('params.w: bad shape [1099511627776,0]: expected integers in [0, 2147483647]');
-    expect(bad({ ...good, shape: [65536, 65536] })).toThrow('params.w: shape [65536,65536] declares 4294967296 elements, more than 2147483647');
+    expect(bad({ ...good, shape: [65536, 65536] })).toThrow(
+      'params.w: shape [65536,65536] declares 4294967296 elements, more than 2147483647',
+    );
     expect(bad({ ...good, shape: [1, 2] }, undefined, [2, 1])).toThrow('params.w: shape [1,2] is not the expected [2,1]');
     expect(bad({ ...good, shape: [3] }, undefined, [null])).toThrow('params.w: shape [3] needs 12 bytes of f32 but data has 8');
     expect(bad({ ...good, data: [0, 0] })).toThrow('params.w: data must be bytes');

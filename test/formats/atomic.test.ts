@@ -5,8 +5,12 @@ import * as path from 'node:path';
 import { writeFileAtomic, readFileChecked, type AtomicFs } from '../../src/formats/atomic.js';
 
 let dir: string;
-beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-atomic-')); });
-afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-atomic-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** A real file system whose chosen call throws (a simulated crash at that step). */
 function failingAt(step: 'write' | 'rename' | 'fsync'): AtomicFs {
@@ -21,9 +25,15 @@ function failingAt(step: 'write' | 'rename' | 'fsync'): AtomicFs {
       }
       return fs.writeSync(fd, data, offset, length);
     },
-    fsyncSync: (fd) => { if (step === 'fsync') throw new Error('simulated fsync failure'); fs.fsyncSync(fd); },
+    fsyncSync: (fd) => {
+      if (step === 'fsync') throw new Error('simulated fsync failure');
+      fs.fsyncSync(fd);
+    },
     closeSync: fs.closeSync,
-    renameSync: (a, b) => { if (step === 'rename') throw new Error('simulated crash before rename'); fs.renameSync(a, b); },
+    renameSync: (a, b) => {
+      if (step === 'rename') throw new Error('simulated crash before rename');
+      fs.renameSync(a, b);
+    },
     rmSync: fs.rmSync,
   };
 }
@@ -32,16 +42,29 @@ describe('writeFileAtomic', () => {
   it('on a full disk names the file, says the old one is intact, and keeps it', () => {
     const target = path.join(dir, 'checkpoint.msgpack');
     writeFileAtomic(target, 'old');
-    const full: AtomicFs = { ...failingAt('rename'), writeSync: () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); } };
-    expect(() => writeFileAtomic(target, [new Uint8Array(8), new Uint8Array(8)], full))
-      .toThrow(`no space left on the device while writing ${target}: the file that was there before is intact; free some space and retry`);
+    const full: AtomicFs = {
+      ...failingAt('rename'),
+      writeSync: () => {
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+    };
+    expect(() => writeFileAtomic(target, [new Uint8Array(8), new Uint8Array(8)], full)).toThrow(
+      `no space left on the device while writing ${target}: the file that was there before is intact; free some space and retry`,
+    );
     expect(fs.readFileSync(target, 'utf8')).toBe('old');
     expect(fs.readdirSync(dir)).toEqual(['checkpoint.msgpack']);
   });
 
   it('writes an iterable of chunks in order', () => {
     const target = path.join(dir, 'chunks.bin');
-    writeFileAtomic(target, (function* () { yield Uint8Array.of(1, 2); yield Uint8Array.of(); yield Uint8Array.of(3); })());
+    writeFileAtomic(
+      target,
+      (function* () {
+        yield Uint8Array.of(1, 2);
+        yield Uint8Array.of();
+        yield Uint8Array.of(3);
+      })(),
+    );
     expect([...fs.readFileSync(target)]).toEqual([1, 2, 3]);
   });
 

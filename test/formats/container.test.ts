@@ -17,7 +17,13 @@ import { decodeTrace, encodeTrace } from '../../src/schedule/trace-file.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/run/train/checkpoint.js';
 
 const root = path.join(import.meta.dirname, '..', '..');
-const spec = (checksumOver: ContainerSpec['checksumOver']): ContainerSpec => ({ format: 'graftlr.test', version: 2, what: 'test file', remedy: 'write it again', checksumOver });
+const spec = (checksumOver: ContainerSpec['checksumOver']): ContainerSpec => ({
+  format: 'graftlr.test',
+  version: 2,
+  what: 'test file',
+  remedy: 'write it again',
+  checksumOver,
+});
 const big = Float32Array.from({ length: 2048 }, (_, i) => i / 7); // 8 KiB: streamed as a view
 const content = () => ({ name: 'x', step: 3, nested: { list: [1, -2.5, null, true] }, w: packArray(big, [32, 64]) });
 const bytesOf = (chunks: Iterable<Uint8Array>) => Buffer.concat([...chunks]);
@@ -41,31 +47,43 @@ describe('container', () => {
       const bytes = bytesOf(containerChunks(spec(over), content()));
       const flipped = Buffer.from(bytes);
       flipped[bytes.indexOf(Buffer.from(big.buffer, 0, 64)) + 5] ^= 0x10; // inside w's data
-      expect(() => decodeContainer(flipped, spec(over))).toThrow(/^test file checksum mismatch \(stored [0-9a-f]{12}, computed [0-9a-f]{12}\): the file is corrupted; write it again$/);
+      expect(() => decodeContainer(flipped, spec(over))).toThrow(
+        /^test file checksum mismatch \(stored [0-9a-f]{12}, computed [0-9a-f]{12}\): the file is corrupted; write it again$/,
+      );
       const raw = unpack(bytes) as Record<string, unknown>;
-      const edited = new Packr({ useRecords: false }).pack({ ...raw, checksum: (raw.checksum as string).replace(/[0-9a-f]$/, (d) => (d === '0' ? '1' : '0')) });
+      const edited = new Packr({ useRecords: false }).pack({
+        ...raw,
+        checksum: (raw.checksum as string).replace(/[0-9a-f]$/, (d) => (d === '0' ? '1' : '0')),
+      });
       expect(() => decodeContainer(edited, spec(over))).toThrow(/^test file checksum mismatch/);
       expect(() => decodeContainer(bytes.subarray(0, bytes.length - 30), spec(over))).toThrow(
-        /^test file is not readable msgpack \(truncated or corrupted: Unexpected end of MessagePack data\): write it again$/);
+        /^test file is not readable msgpack \(truncated or corrupted: Unexpected end of MessagePack data\): write it again$/,
+      );
       expect(() => decodeContainer(new Uint8Array(0), spec(over))).toThrow(/^test file is not readable msgpack/);
     });
   }
 
   it('checks magic, then version, then checksum, each in one line', () => {
     const body = { format: 'graftlr.test', version: 2, a: 1 };
-    expect(() => decodeContainer(encodeContainer({ ...body, format: 'graftlr.other' }), spec('fields')))
-      .toThrow('not a test file: expected format "graftlr.test" but its format is "graftlr.other": pass a file written by graftlr');
-    expect(() => decodeContainer(new Packr({ useRecords: false }).pack([1, 2]), spec('fields')))
-      .toThrow('not a test file: expected format "graftlr.test" but it has no format field');
-    expect(() => decodeContainer(encodeContainer({ ...body, version: 3 }), spec('fields')))
-      .toThrow('test file version 3 was made by a newer graftlr (this one reads version 2): upgrade graftlr');
-    expect(() => decodeContainer(encodeContainer({ ...body, version: 0 }), spec('fields')))
-      .toThrow('test file has an invalid version 0: the file is corrupted; write it again');
+    expect(() => decodeContainer(encodeContainer({ ...body, format: 'graftlr.other' }), spec('fields'))).toThrow(
+      'not a test file: expected format "graftlr.test" but its format is "graftlr.other": pass a file written by graftlr',
+    );
+    expect(() => decodeContainer(new Packr({ useRecords: false }).pack([1, 2]), spec('fields'))).toThrow(
+      'not a test file: expected format "graftlr.test" but it has no format field',
+    );
+    expect(() => decodeContainer(encodeContainer({ ...body, version: 3 }), spec('fields'))).toThrow(
+      'test file version 3 was made by a newer graftlr (this one reads version 2): upgrade graftlr',
+    );
+    expect(() => decodeContainer(encodeContainer({ ...body, version: 0 }), spec('fields'))).toThrow(
+      'test file has an invalid version 0: the file is corrupted; write it again',
+    );
     expect(decodeContainer(encodeContainer({ ...body, version: 1 }), spec('fields')).version).toBe(1); // older versions read
-    expect(() => decodeContainer(new Packr({ useRecords: false }).pack(body), spec('fields')))
-      .toThrow('test file has no checksum: the file is corrupted; write it again');
-    expect(() => decodeContainer(new Packr({ useRecords: false }).pack({ ...body, checksum: 'x' }), spec('payload')))
-      .toThrow('test file has no payload bytes: the file is corrupted; write it again');
+    expect(() => decodeContainer(new Packr({ useRecords: false }).pack(body), spec('fields'))).toThrow(
+      'test file has no checksum: the file is corrupted; write it again',
+    );
+    expect(() => decodeContainer(new Packr({ useRecords: false }).pack({ ...body, checksum: 'x' }), spec('payload'))).toThrow(
+      'test file has no payload bytes: the file is corrupted; write it again',
+    );
   });
 
   it('writes the payload placement as {format, version, payload, checksum} with sha256(payload) in hex', () => {
@@ -73,7 +91,11 @@ describe('container', () => {
     const raw = unpack(bytes) as Record<string, unknown>;
     expect(Object.keys(raw)).toEqual(['format', 'version', 'payload', 'checksum']);
     expect(unpack(raw.payload as Uint8Array)).toEqual({ a: 1 });
-    expect(raw.checksum).toBe(createHash('sha256').update(raw.payload as Uint8Array).digest('hex'));
+    expect(raw.checksum).toBe(
+      createHash('sha256')
+        .update(raw.payload as Uint8Array)
+        .digest('hex'),
+    );
   });
 });
 
@@ -83,7 +105,13 @@ describe('files written before the shared codec', () => {
   const read = (...p: string[]) => fs.readFileSync(path.join(root, ...p));
 
   it('the shipped schedules and the version-1 fixture decode and re-encode to the same bytes', () => {
-    const files = [...fs.readdirSync(path.join(root, 'artifacts')).filter((f) => f.endsWith('.graft')).map((f) => ['artifacts', f]), ['test', 'fixtures', 'schedule-v1.graft']];
+    const files = [
+      ...fs
+        .readdirSync(path.join(root, 'artifacts'))
+        .filter((f) => f.endsWith('.graft'))
+        .map((f) => ['artifacts', f]),
+      ['test', 'fixtures', 'schedule-v1.graft'],
+    ];
     expect(files.length).toBeGreaterThanOrEqual(3);
     for (const f of files) {
       const bytes = read(...f);

@@ -15,7 +15,10 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 /** Two targets in two folders (like model.onnx and hf/model.safetensors), holding "old 0" and "old 1". */
 function pair(name: string): string[] {
   const targets = [path.join(root, name, 'model.onnx'), path.join(root, name, 'hf', 'model.safetensors')];
-  targets.forEach((t, i) => { fs.mkdirSync(path.dirname(t), { recursive: true }); fs.writeFileSync(t, `old ${i}`); });
+  targets.forEach((t, i) => {
+    fs.mkdirSync(path.dirname(t), { recursive: true });
+    fs.writeFileSync(t, `old ${i}`);
+  });
   return targets;
 }
 const read = (files: string[]) => files.map((f) => fs.readFileSync(f, 'utf8'));
@@ -34,7 +37,9 @@ describe('writeFilesTogether', () => {
 
   it('a kill -9 while staging the second file leaves both old files; the next write removes the temporary', () => {
     const targets = pair('killed');
-    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'file-set-kill-child.ts'), ...targets], { encoding: 'utf8' });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'file-set-kill-child.ts'), ...targets], {
+      encoding: 'utf8',
+    });
     expect(child.signal).toBe('SIGKILL');
     expect(read(targets)).toEqual(['old 0', 'old 1']); // before: model.onnx was already new here
     const left = temporaries(targets);
@@ -67,7 +72,12 @@ describe('removeStaleTemporaries', () => {
     const dir = path.join(root, 'stale');
     fs.mkdirSync(dir);
     const target = path.join(dir, 'model.onnx');
-    const names = [`.model.onnx.${deadPid}.0a1b2c.tmp`, `.model.onnx.${process.ppid}.0a1b2c.tmp`, `.other.onnx.${deadPid}.0a1b2c.tmp`, 'model.onnx.tmp'];
+    const names = [
+      `.model.onnx.${deadPid}.0a1b2c.tmp`,
+      `.model.onnx.${process.ppid}.0a1b2c.tmp`,
+      `.other.onnx.${deadPid}.0a1b2c.tmp`,
+      'model.onnx.tmp',
+    ];
     for (const n of names) fs.writeFileSync(path.join(dir, n), 'x');
     expect(removeStaleTemporaries(target)).toEqual([path.join(dir, names[0])]);
     expect(fs.readdirSync(dir).sort()).toEqual(names.slice(1).sort());

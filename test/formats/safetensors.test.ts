@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { readSafetensors, toFloat32, writeSafetensors } from '../../src/formats/safetensors.js';
 
 /** Independent parse of the layout, straight from the format description (no code shared with the writer). */
-function parseByHand(bytes: Uint8Array): { n: number; header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>; data: Uint8Array } {
+function parseByHand(bytes: Uint8Array): {
+  n: number;
+  header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  data: Uint8Array;
+} {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = Number(dv.getBigUint64(0, true)); // u64 little-endian header length
   const header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8'));
@@ -10,10 +14,13 @@ function parseByHand(bytes: Uint8Array): { n: number; header: Record<string, { d
 }
 
 describe('writeSafetensors', () => {
-  const bytes = writeSafetensors({
-    weight: { dtype: 'F32', shape: [2, 2], data: new Float32Array([1, -2, 0.5, 3]) },
-    alpha: { dtype: 'I64', shape: [3], data: new BigInt64Array([1n, -2n, 3n]) },
-  }, { format: 'pt' });
+  const bytes = writeSafetensors(
+    {
+      weight: { dtype: 'F32', shape: [2, 2], data: new Float32Array([1, -2, 0.5, 3]) },
+      alpha: { dtype: 'I64', shape: [3], data: new BigInt64Array([1n, -2n, 3n]) },
+    },
+    { format: 'pt' },
+  );
 
   it('writes the header length, a JSON header padded to 8-byte alignment, sorted tensors end to end', () => {
     const { n, header, data } = parseByHand(bytes);
@@ -41,7 +48,9 @@ describe('writeSafetensors', () => {
   });
 
   it('rejects a data length that does not match the shape', () => {
-    expect(() => writeSafetensors({ x: { dtype: 'F32', shape: [3], data: new Float32Array(2) } })).toThrow(/"x" has 2 values but shape \[3\]/);
+    expect(() => writeSafetensors({ x: { dtype: 'F32', shape: [3], data: new Float32Array(2) } })).toThrow(
+      /"x" has 2 values but shape \[3\]/,
+    );
   });
 });
 
@@ -59,10 +68,13 @@ describe('readSafetensors', () => {
   it('converts F16 and BF16 to float32', () => {
     // F16: 0x3C00 = 1, 0xC000 = -2, 0x3555 = (1 + 341/1024) / 4 = 0.333251953125, 0x0001 = 2^-24 (subnormal)
     // BF16 is the top 16 bits of a float32: 0x3F80 = 1.0, 0xC040 = -3.0 (little-endian bytes below)
-    const bytes = file({
-      h: { dtype: 'F16', shape: [4], data_offsets: [0, 8] },
-      b: { dtype: 'BF16', shape: [2], data_offsets: [8, 12] },
-    }, [0x00, 0x3c, 0x00, 0xc0, 0x55, 0x35, 0x01, 0x00, 0x80, 0x3f, 0x40, 0xc0]);
+    const bytes = file(
+      {
+        h: { dtype: 'F16', shape: [4], data_offsets: [0, 8] },
+        b: { dtype: 'BF16', shape: [2], data_offsets: [8, 12] },
+      },
+      [0x00, 0x3c, 0x00, 0xc0, 0x55, 0x35, 0x01, 0x00, 0x80, 0x3f, 0x40, 0xc0],
+    );
     const { tensors } = readSafetensors(bytes);
     expect(Array.from(toFloat32(tensors.h, 'h'))).toEqual([1, -2, 0.333251953125, 2 ** -24]);
     expect(Array.from(toFloat32(tensors.b, 'b'))).toEqual([1, -3]);
@@ -72,7 +84,9 @@ describe('readSafetensors', () => {
     const good = writeSafetensors({ x: { dtype: 'F32', shape: [4], data: new Float32Array(4) } });
     expect(() => readSafetensors(good.subarray(0, 5), 'm.st')).toThrow(/^m\.st is not a valid safetensors file: only 5 bytes/);
     expect(() => readSafetensors(good.subarray(0, 20), 'm.st')).toThrow(/header length \d+ does not fit.*truncated/);
-    expect(() => readSafetensors(good.subarray(0, good.length - 4), 'm.st')).toThrow(/ends at 16 but the data holds 12 bytes \(truncated\?\)/);
+    expect(() => readSafetensors(good.subarray(0, good.length - 4), 'm.st')).toThrow(
+      /ends at 16 but the data holds 12 bytes \(truncated\?\)/,
+    );
     const hole = file({ x: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, [0, 0, 0, 0, 0, 0, 0, 0]);
     expect(() => readSafetensors(hole)).toThrow(/starts at 4, expected 0/);
     const size = file({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, [0, 0, 0, 0]);
@@ -87,13 +101,18 @@ describe('readSafetensors', () => {
   it('names the file and the entry for a header entry that is null, a number or an array (issue 23, item 10)', () => {
     const x = { dtype: 'F32', shape: [1], data_offsets: [0, 4] };
     // was: Cannot read properties of null (reading 'data_offsets')
-    expect(() => readSafetensors(file({ x, y: null }, [0, 0, 0, 0]), 'model.safetensors'))
-      .toThrow(/^model\.safetensors is not a valid safetensors file: header entry "y" is null, not an object \{dtype, shape, data_offsets\}$/);
+    expect(() => readSafetensors(file({ x, y: null }, [0, 0, 0, 0]), 'model.safetensors')).toThrow(
+      /^model\.safetensors is not a valid safetensors file: header entry "y" is null, not an object \{dtype, shape, data_offsets\}$/,
+    );
     expect(() => readSafetensors(file({ y: 7 }, []), 'm.st')).toThrow('header entry "y" is 7, not an object');
     expect(() => readSafetensors(file({ y: [1] }, []), 'm.st')).toThrow('header entry "y" is [1], not an object');
-    expect(() => readSafetensors(file({ y: { ...x, dtype: 'constructor' } }, [0, 0, 0, 0]))).toThrow('tensor "y" has unknown dtype "constructor"');
+    expect(() => readSafetensors(file({ y: { ...x, dtype: 'constructor' } }, [0, 0, 0, 0]))).toThrow(
+      'tensor "y" has unknown dtype "constructor"',
+    );
     expect(() => readSafetensors(file({ y: { ...x, data_offsets: ['0', 4] } }, [0, 0, 0, 0]))).toThrow('tensor "y" has bad data_offsets');
-    expect(() => readSafetensors(file({ __metadata__: null, x }, [0, 0, 0, 0]))).toThrow('the header entry "__metadata__" is not an object of strings');
+    expect(() => readSafetensors(file({ __metadata__: null, x }, [0, 0, 0, 0]))).toThrow(
+      'the header entry "__metadata__" is not an object of strings',
+    );
     expect(readSafetensors(file({ __metadata__: { format: 'pt' }, x }, [0, 0, 0, 0])).metadata).toEqual({ format: 'pt' });
   });
 });

@@ -41,8 +41,28 @@ const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)
 
 /** Values a careless or hostile editor might put anywhere: wrong types, signs, sizes, control characters. */
 const HOSTILE: readonly unknown[] = [
-  null, true, false, 0, -1, -5, 0.5, 1e6, 2 ** 40, -(2 ** 40), 2 ** 53 + 2, 1e300, '', 'x', '\u001b[2J', '1e-3',
-  [], [1, 2], [[0, 1]], {}, { kind: 'base' }, new Uint8Array(3),
+  null,
+  true,
+  false,
+  0,
+  -1,
+  -5,
+  0.5,
+  1e6,
+  2 ** 40,
+  -(2 ** 40),
+  2 ** 53 + 2,
+  1e300,
+  '',
+  'x',
+  '\u001b[2J',
+  '1e-3',
+  [],
+  [1, 2],
+  [[0, 1]],
+  {},
+  { kind: 'base' },
+  new Uint8Array(3),
 ];
 /** Values that no canonical encoding holds (the artifact's checksum cannot cover them; msgpack still carries them). */
 const UNENCODABLE: readonly unknown[] = [2n ** 40n, -(2n ** 63n), new Date(0)];
@@ -224,7 +244,18 @@ describe('fuzzed checkpoints', () => {
 
   /** What a resuming run does with a decoded checkpoint: compare settings, check shapes, rebuild the state. */
   function resumedLikeTrain(c: Checkpoint, what: string): void {
-    passesOrRefusesCleanly(() => checkCompatible(c, { config: toyConfig, preset: 'toy', optimizer: expected.optimizer, seed: 5, dataFingerprint: 'data-1', run: expected.run }), what);
+    passesOrRefusesCleanly(
+      () =>
+        checkCompatible(c, {
+          config: toyConfig,
+          preset: 'toy',
+          optimizer: expected.optimizer,
+          seed: 5,
+          dataFingerprint: 'data-1',
+          run: expected.run,
+        }),
+      what,
+    );
     passesOrRefusesCleanly(() => checkParamShapes(c.params, { w: [2, 2] }, 'checkpoint'), what);
     passesOrRefusesCleanly(() => tf.dispose(fromHostTree(c.optimizerState) as tf.TensorContainer), what);
     JSON.stringify(c.run);
@@ -233,7 +264,14 @@ describe('fuzzed checkpoints', () => {
 
   it('the unmutated checkpoint is accepted and resumes', () => {
     const c = decodeCheckpoint(good);
-    checkCompatible(c, { config: toyConfig, preset: 'toy', optimizer: expected.optimizer, seed: 5, dataFingerprint: 'data-1', run: expected.run });
+    checkCompatible(c, {
+      config: toyConfig,
+      preset: 'toy',
+      optimizer: expected.optimizer,
+      seed: 5,
+      dataFingerprint: 'data-1',
+      run: expected.run,
+    });
     checkParamShapes(c.params, { w: [2, 2] }, 'checkpoint');
     tf.dispose(fromHostTree(c.optimizerState) as tf.TensorContainer);
   });

@@ -6,8 +6,16 @@ import type { RefParams } from './reference.js';
 
 /** A config small enough for float64 finite differences: 2 layers, 2 heads, d = 4. */
 export const smallConfig: BertConfig = validateConfig({
-  vocabSize: 13, hiddenSize: 8, numLayers: 2, numHeads: 2, intermediateSize: 12,
-  maxPositions: 7, typeVocabSize: 2, dropout: 0, layerNormEps: 1e-12, initStd: 0.5,
+  vocabSize: 13,
+  hiddenSize: 8,
+  numLayers: 2,
+  numHeads: 2,
+  intermediateSize: 12,
+  maxPositions: 7,
+  typeVocabSize: 2,
+  dropout: 0,
+  layerNormEps: 1e-12,
+  initStd: 0.5,
 });
 
 /**
@@ -16,7 +24,8 @@ export const smallConfig: BertConfig = validateConfig({
  */
 export function paddedBatch(): MlmBatch {
   return {
-    batchSize: 2, seqLen: 5,
+    batchSize: 2,
+    seqLen: 5,
     inputIds: Int32Array.from([2, 5, 7, 3, 9, 4, 6, 1, 0, 0]),
     attentionMask: Int32Array.from([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]),
     tokenTypeIds: Int32Array.from([0, 0, 1, 1, 1, 0, 1, 1, 0, 0]),

@@ -37,15 +37,15 @@ describe('parameter groupings', () => {
 
       // per layer: q,k kernels; v; out; ffn in; ffn out; 2 LayerNorms (gamma+beta); 6 dense biases
       expect(groupSizes(names, 'type')).toEqual({
-        'embedding': 3,
+        embedding: 3,
         'attention.qk.kernel': 2 * L,
         'attention.v.kernel': L,
         'attention.out.kernel': L,
         'ffn.in.kernel': L,
         'ffn.out.kernel': L,
         'head.kernel': 1,
-        'layernorm': 4 * L + 4, // + embeddings and head LayerNorms
-        'bias': 6 * L + 2, // + head transform bias and the MLM output bias
+        layernorm: 4 * L + 4, // + embeddings and head LayerNorms
+        bias: 6 * L + 2, // + head transform bias and the MLM output bias
       });
 
       expect(groupSizes(names, 'global')).toEqual({ global: names.length });

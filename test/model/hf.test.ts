@@ -8,8 +8,16 @@ import { paramShapes } from '../../src/model/onnx/bert-params.js';
 import { configFromHf, fromHfStateDict, hfConfigJson, readHfFolder, toHfStateDict, writeHfFolder } from '../../src/model/hf.js';
 
 const config: BertConfig = validateConfig({
-  vocabSize: 8, hiddenSize: 4, numLayers: 1, numHeads: 2, intermediateSize: 6, maxPositions: 5,
-  typeVocabSize: 2, dropout: 0, layerNormEps: 1e-12, initStd: 0.02,
+  vocabSize: 8,
+  hiddenSize: 4,
+  numLayers: 1,
+  numHeads: 2,
+  intermediateSize: 6,
+  maxPositions: 5,
+  typeVocabSize: 2,
+  dropout: 0,
+  layerNormEps: 1e-12,
+  initStd: 0.02,
 });
 
 /** Every parameter filled with distinct values: entry j of the k-th tensor = 100 k + j. */
@@ -32,15 +40,27 @@ describe('Hugging Face state dict', () => {
   it('uses BertForMaskedLM key names and leaves out the tied decoder', () => {
     const L = 'bert.encoder.layer.0.';
     const expected = [
-      'bert.embeddings.word_embeddings.weight', 'bert.embeddings.position_embeddings.weight',
-      'bert.embeddings.token_type_embeddings.weight', 'bert.embeddings.LayerNorm.weight', 'bert.embeddings.LayerNorm.bias',
+      'bert.embeddings.word_embeddings.weight',
+      'bert.embeddings.position_embeddings.weight',
+      'bert.embeddings.token_type_embeddings.weight',
+      'bert.embeddings.LayerNorm.weight',
+      'bert.embeddings.LayerNorm.bias',
       ...['query', 'key', 'value'].flatMap((n) => [`${L}attention.self.${n}.weight`, `${L}attention.self.${n}.bias`]),
-      `${L}attention.output.dense.weight`, `${L}attention.output.dense.bias`,
-      `${L}attention.output.LayerNorm.weight`, `${L}attention.output.LayerNorm.bias`,
-      `${L}intermediate.dense.weight`, `${L}intermediate.dense.bias`, `${L}output.dense.weight`, `${L}output.dense.bias`,
-      `${L}output.LayerNorm.weight`, `${L}output.LayerNorm.bias`,
-      'cls.predictions.transform.dense.weight', 'cls.predictions.transform.dense.bias',
-      'cls.predictions.transform.LayerNorm.weight', 'cls.predictions.transform.LayerNorm.bias', 'cls.predictions.bias',
+      `${L}attention.output.dense.weight`,
+      `${L}attention.output.dense.bias`,
+      `${L}attention.output.LayerNorm.weight`,
+      `${L}attention.output.LayerNorm.bias`,
+      `${L}intermediate.dense.weight`,
+      `${L}intermediate.dense.bias`,
+      `${L}output.dense.weight`,
+      `${L}output.dense.bias`,
+      `${L}output.LayerNorm.weight`,
+      `${L}output.LayerNorm.bias`,
+      'cls.predictions.transform.dense.weight',
+      'cls.predictions.transform.dense.bias',
+      'cls.predictions.transform.LayerNorm.weight',
+      'cls.predictions.transform.LayerNorm.bias',
+      'cls.predictions.bias',
     ];
     expect(Object.keys(sd).sort()).toEqual(expected.sort());
   });
@@ -51,10 +71,16 @@ describe('Hugging Face state dict', () => {
     const w = sd['bert.encoder.layer.0.intermediate.dense.weight'];
     expect(w.shape).toEqual([6, 4]);
     const base = kernel[0];
-    expect(Array.from(w.data as Float32Array).slice(0, 8).map((v) => v - base)).toEqual([0, 6, 12, 18, 1, 7, 13, 19]);
+    expect(
+      Array.from(w.data as Float32Array)
+        .slice(0, 8)
+        .map((v) => v - base),
+    ).toEqual([0, 6, 12, 18, 1, 7, 13, 19]);
     // embeddings keep their (rows, H) layout
     expect(sd['bert.embeddings.word_embeddings.weight'].shape).toEqual([8, 4]);
-    expect(Array.from(sd['bert.embeddings.word_embeddings.weight'].data as Float32Array)).toEqual(Array.from(params['embeddings.word_embeddings'].data));
+    expect(Array.from(sd['bert.embeddings.word_embeddings.weight'].data as Float32Array)).toEqual(
+      Array.from(params['embeddings.word_embeddings'].data),
+    );
   });
 
   it('maps back exactly, accepts a tied decoder copy, rejects an untied one or a stray tensor', () => {
@@ -74,9 +100,19 @@ describe('Hugging Face config.json', () => {
   it('writes BertConfig fields and reads them back', () => {
     const json = hfConfigJson(config);
     expect(json).toMatchObject({
-      architectures: ['BertForMaskedLM'], model_type: 'bert', vocab_size: 8, hidden_size: 4, num_hidden_layers: 1,
-      num_attention_heads: 2, intermediate_size: 6, hidden_act: 'gelu', max_position_embeddings: 5, type_vocab_size: 2,
-      layer_norm_eps: 1e-12, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0,
+      architectures: ['BertForMaskedLM'],
+      model_type: 'bert',
+      vocab_size: 8,
+      hidden_size: 4,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      intermediate_size: 6,
+      hidden_act: 'gelu',
+      max_position_embeddings: 5,
+      type_vocab_size: 2,
+      layer_norm_eps: 1e-12,
+      hidden_dropout_prob: 0,
+      attention_probs_dropout_prob: 0,
     });
     expect(configFromHf(json)).toEqual(config);
     expect(() => configFromHf({ ...json, hidden_act: 'gelu_new' })).toThrow(/hidden_act "gelu_new": only exact "gelu"/);
@@ -101,7 +137,8 @@ describe('Hugging Face folder', () => {
     expect(header.__metadata__).toEqual({ format: 'pt' });
     const back = readHfFolder(dir);
     expect(back.config).toEqual(config);
-    for (const name of Object.keys(params)) expect(Buffer.from(back.params[name].data.buffer).equals(Buffer.from(params[name].data.buffer))).toBe(true);
+    for (const name of Object.keys(params))
+      expect(Buffer.from(back.params[name].data.buffer).equals(Buffer.from(params[name].data.buffer))).toBe(true);
     expect(() => readHfFolder(join(dir, 'nope'))).toThrow(/config\.json does not exist/);
   });
 });

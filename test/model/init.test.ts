@@ -16,7 +16,9 @@ beforeAll(async () => {
 
 describe('initParams', () => {
   test('same seed gives identical weights, another seed different ones', () => {
-    const a = initValues(smallConfig, 5), b = initValues(smallConfig, 5), c = initValues(smallConfig, 6);
+    const a = initValues(smallConfig, 5),
+      b = initValues(smallConfig, 5),
+      c = initValues(smallConfig, 6);
     for (const name of Object.keys(a)) {
       expect(b[name].data, name).toEqual(a[name].data);
     }
@@ -36,9 +38,19 @@ describe('initParams', () => {
     const stream = rng(9, 'init');
     for (const name of names) {
       const data = v[name].data;
-      if (name.endsWith('.gamma')) expect(data.every((x) => x === 1), name).toBe(true);
-      else if (name.endsWith('.beta') || name.endsWith('.bias')) expect(data.every((x) => x === 0), name).toBe(true);
-      else for (let j = 0; j < data.length; j++) expect(data[j], `${name}[${j}]`).toBe(Math.fround(stream.truncatedNormal(smallConfig.initStd)));
+      if (name.endsWith('.gamma'))
+        expect(
+          data.every((x) => x === 1),
+          name,
+        ).toBe(true);
+      else if (name.endsWith('.beta') || name.endsWith('.bias'))
+        expect(
+          data.every((x) => x === 0),
+          name,
+        ).toBe(true);
+      else
+        for (let j = 0; j < data.length; j++)
+          expect(data[j], `${name}[${j}]`).toBe(Math.fround(stream.truncatedNormal(smallConfig.initStd)));
     }
   });
 
@@ -47,8 +59,14 @@ describe('initParams', () => {
     // with phi(2) = 0.053991 and 2 Phi(2) - 1 = 0.954500.
     const config = presetConfig('tiny');
     const w = initValues(config, 0)['embeddings.word_embeddings'].data; // 8192 x 128 = 1M draws
-    let sum = 0, sq = 0, max = 0;
-    for (const x of w) { sum += x; sq += x * x; max = Math.max(max, Math.abs(x)); }
+    let sum = 0,
+      sq = 0,
+      max = 0;
+    for (const x of w) {
+      sum += x;
+      sq += x * x;
+      max = Math.max(max, Math.abs(x));
+    }
     const std = Math.sqrt(sq / w.length - (sum / w.length) ** 2);
     expect(std).toBeCloseTo(0.8796 * 0.02, 4);
     expect(Math.abs(sum / w.length)).toBeLessThan(1e-4);

@@ -29,9 +29,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const H = smallConfig.hiddenSize;
       const base = paddedBatch().inputIds; // sequence 1 = [4, 6, 1, pad, pad]
       const a = outputs(base);
-      const changedPad = Int32Array.from(base); changedPad[8] = 11; // (b=1, t=3) is padding
+      const changedPad = Int32Array.from(base);
+      changedPad[8] = 11; // (b=1, t=3) is padding
       const b = outputs(changedPad);
-      const changedReal = Int32Array.from(base); changedReal[7] = 11; // (b=1, t=2) is real
+      const changedReal = Int32Array.from(base);
+      changedReal[7] = 11; // (b=1, t=2) is real
       const c = outputs(changedReal);
       const realRows = [0, 1, 2, 3, 4, 5, 6, 7];
       for (const r of realRows) expect(b.subarray(r * H, r * H + H), `row ${r}`).toEqual(a.subarray(r * H, r * H + H));

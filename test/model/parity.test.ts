@@ -13,8 +13,16 @@ import { validateConfig } from '../../src/model/config.js';
 import { rng } from '../../src/core/random.js';
 
 const config = validateConfig({
-  vocabSize: 96, hiddenSize: 32, numLayers: 2, numHeads: 4, intermediateSize: 64,
-  maxPositions: 16, typeVocabSize: 2, dropout: 0.1, layerNormEps: 1e-12, initStd: 0.1,
+  vocabSize: 96,
+  hiddenSize: 32,
+  numLayers: 2,
+  numHeads: 4,
+  intermediateSize: 64,
+  maxPositions: 16,
+  typeVocabSize: 2,
+  dropout: 0.1,
+  layerNormEps: 1e-12,
+  initStd: 0.1,
 });
 
 /**
@@ -22,8 +30,12 @@ const config = validateConfig({
  * B T = 64 and V = 96 rows are multiples of 32, so wasm takes the two-step transpose path too.
  */
 function batch(): MlmBatch {
-  const B = 4, T = 16, r = rng(4, 'parity');
-  const inputIds = new Int32Array(B * T), attentionMask = new Int32Array(B * T), tokenTypeIds = new Int32Array(B * T);
+  const B = 4,
+    T = 16,
+    r = rng(4, 'parity');
+  const inputIds = new Int32Array(B * T),
+    attentionMask = new Int32Array(B * T),
+    tokenTypeIds = new Int32Array(B * T);
   const positions: number[] = [];
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T - 3 * b; t++) {
@@ -35,8 +47,13 @@ function batch(): MlmBatch {
     }
   }
   return {
-    batchSize: B, seqLen: T, inputIds, attentionMask, tokenTypeIds,
-    maskedPositions: Int32Array.from(positions), maskedLabels: Int32Array.from(positions, () => r.int(config.vocabSize)),
+    batchSize: B,
+    seqLen: T,
+    inputIds,
+    attentionMask,
+    tokenTypeIds,
+    maskedPositions: Int32Array.from(positions),
+    maskedLabels: Int32Array.from(positions, () => r.int(config.vocabSize)),
   };
 }
 
@@ -60,7 +77,8 @@ describe('wasm vs cpu', () => {
     expect(wasm.accuracy).toBe(cpu.accuracy);
     expect(Object.keys(wasm.grads).sort()).toEqual(Object.keys(cpu.grads).sort());
     for (const name of Object.keys(cpu.grads)) {
-      const a = wasm.grads[name], b = cpu.grads[name];
+      const a = wasm.grads[name],
+        b = cpu.grads[name];
       if (name.endsWith('attention.self.key.bias')) {
         // true gradient 0 (softmax ignores a per-row shift): both are rounding noise
         const ref = norm(cpu.grads[name.replace('key.bias', 'query.bias')]);

@@ -14,7 +14,8 @@ export function erf(x: number): number {
   const ax = Math.abs(x);
   if (ax <= 3) {
     // erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1))
-    let term = x, sum = x;
+    let term = x,
+      sum = x;
     for (let n = 1; n < 100; n++) {
       term *= (-x * x) / n;
       const add = term / (2 * n + 1);
@@ -68,13 +69,19 @@ function keep(x: Float64Array, drop: DropoutContext | undefined, site: string): 
 /** Mean MLM loss and accuracy of the spec's forward pass, in float64. */
 export function refLoss(p: RefParams, c: BertConfig, batch: MlmBatch, drop?: DropoutContext): { loss: number; accuracy: number } {
   const { batchSize: B, seqLen: T } = batch;
-  const H = c.hiddenSize, A = c.numHeads, d = H / A, I = c.intermediateSize, V = c.vocabSize, n = B * T;
+  const H = c.hiddenSize,
+    A = c.numHeads,
+    d = H / A,
+    I = c.intermediateSize,
+    V = c.vocabSize,
+    n = B * T;
   const w = (name: string) => p[name].data;
   // embeddings
   let x: Float64Array = new Float64Array(n * H);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < H; j++) {
-      x[i * H + j] = w('embeddings.word_embeddings')[batch.inputIds[i] * H + j] +
+      x[i * H + j] =
+        w('embeddings.word_embeddings')[batch.inputIds[i] * H + j] +
         w('embeddings.position_embeddings')[(i % T) * H + j] +
         w('embeddings.token_type_embeddings')[batch.tokenTypeIds[i] * H + j];
     }
@@ -115,20 +122,45 @@ export function refLoss(p: RefParams, c: BertConfig, batch: MlmBatch, drop?: Dro
         }
       }
     }
-    const attn = keep(dense(ctx, n, w(pre + 'attention.output.dense.kernel'), w(pre + 'attention.output.dense.bias'), H, H), drop, `layer.${l}.attention.output`);
-    x = layerNorm(x.map((xv, i) => xv + attn[i]), n, H, w(pre + 'attention.output.LayerNorm.gamma'), w(pre + 'attention.output.LayerNorm.beta'), c.layerNormEps);
+    const attn = keep(
+      dense(ctx, n, w(pre + 'attention.output.dense.kernel'), w(pre + 'attention.output.dense.bias'), H, H),
+      drop,
+      `layer.${l}.attention.output`,
+    );
+    x = layerNorm(
+      x.map((xv, i) => xv + attn[i]),
+      n,
+      H,
+      w(pre + 'attention.output.LayerNorm.gamma'),
+      w(pre + 'attention.output.LayerNorm.beta'),
+      c.layerNormEps,
+    );
     const inner = dense(x, n, w(pre + 'intermediate.dense.kernel'), w(pre + 'intermediate.dense.bias'), H, I).map(geluRef);
     const out = keep(dense(inner, n, w(pre + 'output.dense.kernel'), w(pre + 'output.dense.bias'), I, H), drop, `layer.${l}.output`);
-    x = layerNorm(x.map((xv, i) => xv + out[i]), n, H, w(pre + 'output.LayerNorm.gamma'), w(pre + 'output.LayerNorm.beta'), c.layerNormEps);
+    x = layerNorm(
+      x.map((xv, i) => xv + out[i]),
+      n,
+      H,
+      w(pre + 'output.LayerNorm.gamma'),
+      w(pre + 'output.LayerNorm.beta'),
+      c.layerNormEps,
+    );
   }
   // MLM head on the selected rows
   const N = batch.maskedPositions.length;
   const rows = new Float64Array(N * H);
   batch.maskedPositions.forEach((pos, i) => rows.set(x.subarray(pos * H, pos * H + H), i * H));
   const pre = 'cls.predictions.transform.';
-  const t = layerNorm(dense(rows, N, w(pre + 'dense.kernel'), w(pre + 'dense.bias'), H, H).map(geluRef), N, H,
-    w(pre + 'LayerNorm.gamma'), w(pre + 'LayerNorm.beta'), c.layerNormEps);
-  let loss = 0, correct = 0;
+  const t = layerNorm(
+    dense(rows, N, w(pre + 'dense.kernel'), w(pre + 'dense.bias'), H, H).map(geluRef),
+    N,
+    H,
+    w(pre + 'LayerNorm.gamma'),
+    w(pre + 'LayerNorm.beta'),
+    c.layerNormEps,
+  );
+  let loss = 0,
+    correct = 0;
   for (let i = 0; i < N; i++) {
     const logits = new Float64Array(V);
     for (let u = 0; u < V; u++) {

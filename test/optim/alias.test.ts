@@ -1,7 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  adagrad, adam, adamw, constant, disposeState, lamb, linear, momentum, nesterov, optimizerStep, rmsprop, sgd,
+  adagrad,
+  adam,
+  adamw,
+  constant,
+  disposeState,
+  lamb,
+  linear,
+  momentum,
+  nesterov,
+  optimizerStep,
+  rmsprop,
+  sgd,
   type Optimizer,
 } from '../../src/optim/index.js';
 import { disposeParams } from '../../src/core/params.js';
@@ -31,17 +42,29 @@ const gradAt = (t: number) => Array.from({ length: N }, (_, i) => gradValue(i, t
 describe('sgd and momentum, by hand', () => {
   it('sgd: w = w0 - 3 * 0.1 * g for a constant g', () => {
     // [1, 2] - 0.3 * [0.5, -1] = [0.85, 2.3]
-    expectClose(run(sgd({ lr: 0.1 }), [1, 2], 3, () => [0.5, -1]), [0.85, 2.3]);
+    expectClose(
+      run(sgd({ lr: 0.1 }), [1, 2], 3, () => [0.5, -1]),
+      [0.85, 2.3],
+    );
   });
   it('sgd with a schedule uses lr(t) at step t', () => {
     // lr = linear(0.3, 0, 3): 0.3, 0.2, 0.1 ; g = 1 -> w = 0 - 0.6
-    expectClose(run(sgd({ lr: linear(0.3, 0, 3) }), [0], 3, () => [1]), [-0.6]);
+    expectClose(
+      run(sgd({ lr: linear(0.3, 0, 3) }), [0], 3, () => [1]),
+      [-0.6],
+    );
   });
   it('momentum 0.9: traces 1, 1.9, 2.71 -> w = -0.1 * 5.61', () => {
-    expectClose(run(momentum({ lr: 0.1, beta: 0.9 }), [0], 3, () => [1]), [-0.561]);
+    expectClose(
+      run(momentum({ lr: 0.1, beta: 0.9 }), [0], 3, () => [1]),
+      [-0.561],
+    );
   });
   it('nesterov 0.9: steps g + 0.9 tr = 1.9, 2.71, 3.439 -> w = -0.1 * 8.049', () => {
-    expectClose(run(nesterov({ lr: 0.1, beta: 0.9 }), [0], 3, () => [1]), [-0.8049]);
+    expectClose(
+      run(nesterov({ lr: 0.1, beta: 0.9 }), [0], 3, () => [1]),
+      [-0.8049],
+    );
   });
 });
 
@@ -62,7 +85,8 @@ function referenceAdam(k: number, o: { lr: number; b1: number; b2: number; eps: 
     }
     let ratio = 1;
     if (o.trust) {
-      const wn = Math.hypot(...w), sn = Math.hypot(...s);
+      const wn = Math.hypot(...w),
+        sn = Math.hypot(...s);
       ratio = wn > 0 && sn > 0 ? wn / sn : 1;
     }
     for (let i = 0; i < N; i++) w[i] -= o.lr * ratio * s[i];
@@ -73,7 +97,10 @@ function referenceAdam(k: number, o: { lr: number; b1: number; b2: number; eps: 
 describe('adaptive optimizers against plain-JS reference loops', () => {
   it('adam, first step: m^ = g, v^ = g^2 -> w = w0 - lr * g / (|g| + eps) ~ w0 - lr sign(g)', () => {
     // g = [3, -4]: step -0.01 * [3/(3+1e-8), -4/(4+1e-8)]
-    expectClose(run(adam({ lr: 0.01 }), [1, 1], 1, () => [3, -4]), [0.99, 1.01]);
+    expectClose(
+      run(adam({ lr: 0.01 }), [1, 1], 1, () => [3, -4]),
+      [0.99, 1.01],
+    );
   });
   it('adam over 6 steps', () => {
     const ref = referenceAdam(6, { lr: 0.01, b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0 });
@@ -97,13 +124,22 @@ describe('adaptive optimizers against plain-JS reference loops', () => {
   });
   it('adagrad: s = sum g^2, w -= lr g / (sqrt(s) + eps)', () => {
     // constant g = 2: steps 0.1 * 2/2, 0.1 * 2/sqrt(8), 0.1 * 2/sqrt(12) -> 0.1 * (1 + 0.70710678 + 0.57735027)
-    expectClose(run(adagrad({ lr: 0.1 }), [0], 3, () => [2]), [-0.228445705]);
+    expectClose(
+      run(adagrad({ lr: 0.1 }), [0], 3, () => [2]),
+      [-0.228445705],
+    );
   });
   it('rmsprop: v = 0.9 v + 0.1 g^2, w -= lr g / (sqrt(v) + eps)', () => {
     // constant g = 1, decay 0.9: v = 0.1, 0.19 -> steps 0.1/sqrt(0.1) + 0.1/sqrt(0.19) = 0.316227766 + 0.229415734
-    expectClose(run(rmsprop({ lr: 0.1, decay: 0.9, eps: 0 }), [0], 2, () => [1]), [-0.5456435]);
+    expectClose(
+      run(rmsprop({ lr: 0.1, decay: 0.9, eps: 0 }), [0], 2, () => [1]),
+      [-0.5456435],
+    );
     // with momentum 0.5: buffers 3.16227766, 0.5 * 3.16227766 + 2.29415734 = 3.87529617 -> w = -0.1 * 7.03757383
-    expectClose(run(rmsprop({ lr: 0.1, decay: 0.9, eps: 0, momentum: 0.5 }), [0], 2, () => [1]), [-0.703757383]);
+    expectClose(
+      run(rmsprop({ lr: 0.1, decay: 0.9, eps: 0, momentum: 0.5 }), [0], 2, () => [1]),
+      [-0.703757383],
+    );
   });
 });
 
@@ -126,7 +162,13 @@ describe('clear errors', () => {
     const state = opt.init(params);
     const extra = tensors({ a: [1, 2], b: [3], c: [4] });
     const missing = tensors({ a: [1, 2] });
-    const reshaped = tensors({ a: [[1, 2], [2, 1]], b: [3] });
+    const reshaped = tensors({
+      a: [
+        [1, 2],
+        [2, 1],
+      ],
+      b: [3],
+    });
     expect(() => opt.update(extra, state)).toThrow('adam: parameter "c" is in the gradients but not in the adam state');
     expect(() => opt.update(missing, state)).toThrow('adam: parameter "b" is in the adam state but not in the gradients');
     expect(() => opt.update(reshaped, state)).toThrow('adam: parameter "a" has shape [2,1] in the gradients but [2] in the adam state');

@@ -1,8 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  adam, baseSchedule, chain, clipByGlobalNorm, disposeState, identity, optimizerStep, partition, scale,
-  scaleByGroup, scaleByTrustRatio, scheduledSgd, sgd, type Optimizer,
+  adam,
+  baseSchedule,
+  chain,
+  clipByGlobalNorm,
+  disposeState,
+  identity,
+  optimizerStep,
+  partition,
+  scale,
+  scaleByGroup,
+  scaleByTrustRatio,
+  scheduledSgd,
+  sgd,
+  type Optimizer,
 } from '../../src/optim/index.js';
 import { disposeParams } from '../../src/core/params.js';
 import { expectClose, gradsAt, tensors, useCpu, values } from './helpers.js';
@@ -24,7 +36,8 @@ describe('blocks', () => {
   it('clipByGlobalNorm: ||[3, 4], [12]|| = 13 -> scaled by 6.5 / 13 = 0.5; under the limit unchanged', () => {
     const g = tensors({ a: [3, 4], b: [12] });
     const clipped = once(clipByGlobalNorm(6.5), g);
-    expectClose(clipped.a, [1.5, 2]); expectClose(clipped.b, [6]);
+    expectClose(clipped.a, [1.5, 2]);
+    expectClose(clipped.b, [6]);
     expect(once(clipByGlobalNorm(20), g)).toEqual({ a: [3, 4], b: [12] });
     disposeParams(g);
   });
@@ -33,11 +46,15 @@ describe('blocks', () => {
     const w = tensors({ a: [6, 8], b: [0] });
     const g = tensors({ a: [3, 4], b: [7] });
     const u = once(scaleByTrustRatio(), g, w);
-    expectClose(u.a, [6, 8]); expectClose(u.b, [7]);
+    expectClose(u.a, [6, 8]);
+    expectClose(u.b, [7]);
     [w, g].forEach(disposeParams);
   });
   it('scaleByGroup: multiplier(group, step) per group, the step advancing', () => {
-    const opt = scaleByGroup((group, t) => (group === 'x' ? 2 : 10) * (t + 1), (n) => n[0]);
+    const opt = scaleByGroup(
+      (group, t) => (group === 'x' ? 2 : 10) * (t + 1),
+      (n) => n[0],
+    );
     const g = tensors({ x1: [1], x2: [2], y: [3] });
     const s = opt.init(g);
     const [u0, s1] = opt.update(g, s); // step 0: x * 2, y * 10
@@ -63,20 +80,24 @@ describe('chain and partition', () => {
     const g = tensors({ 'emb.w': [3, -4], 'dense.w': [2] });
     // adam first step: -0.01 * sign(g); sgd: -0.5 * 2 = -1
     const u = once(opt, g);
-    expectClose(u['emb.w'], [-0.01, 0.01], 1e-6); expectClose(u['dense.w'], [-1]);
+    expectClose(u['emb.w'], [-0.01, 0.01], 1e-6);
+    expectClose(u['dense.w'], [-1]);
     const s = opt.init(g);
     expect(Object.keys(s.adam[0].mu)).toEqual(['emb.w']);
     disposeState(s);
     expect(() => partition(() => 'other', { adam: adam({ lr: 0.1 }) }).init(g)).toThrow(
-      'partition: parameter "emb.w" has label "other", which has no optimizer; give one for each of: adam or change labelOf');
+      'partition: parameter "emb.w" has label "other", which has no optimizer; give one for each of: adam or change labelOf',
+    );
     disposeParams(g);
   });
   it('degenerate partition: one label for everything equals that optimizer', () => {
     const shapes = { x: [2, 2], y: [3] };
     const A = partition(() => 'all', { all: adam({ lr: 0.01 }) });
     const B = adam({ lr: 0.01 });
-    let pA: Record<string, tf.Tensor> = gradsAt(shapes, 5), pB: Record<string, tf.Tensor> = gradsAt(shapes, 5);
-    let sA = A.init(pA), sB = B.init(pB);
+    let pA: Record<string, tf.Tensor> = gradsAt(shapes, 5),
+      pB: Record<string, tf.Tensor> = gradsAt(shapes, 5);
+    let sA = A.init(pA),
+      sB = B.init(pB);
     for (let t = 0; t < 3; t++) {
       const g = gradsAt(shapes, t);
       ({ params: pA, state: sA } = optimizerStep(A, pA, g, sA));
@@ -105,15 +126,18 @@ describe('scheduledSgd', () => {
   it('with all-ones multipliers equals plain SGD with the same schedule', () => {
     const A = scheduledSgd({ lr, multiplier: () => 1 });
     const B = sgd({ lr });
-    let pA: Record<string, tf.Tensor> = gradsAt(shapes, 9), pB: Record<string, tf.Tensor> = gradsAt(shapes, 9);
-    let sA = A.init(pA), sB = B.init(pB);
+    let pA: Record<string, tf.Tensor> = gradsAt(shapes, 9),
+      pB: Record<string, tf.Tensor> = gradsAt(shapes, 9);
+    let sA = A.init(pA),
+      sB = B.init(pB);
     for (let t = 0; t < 8; t++) {
       const g = gradsAt(shapes, t);
       ({ params: pA, state: sA } = optimizerStep(A, pA, g, sA));
       ({ params: pB, state: sB } = optimizerStep(B, pB, g, sB));
       disposeParams(g);
     }
-    const vA = values(pA), vB = values(pB);
+    const vA = values(pA),
+      vB = values(pB);
     for (const n of Object.keys(shapes)) expectClose(vA[n], vB[n], 1e-6, 1e-8);
     [pA, pB].forEach(disposeParams);
   });
@@ -125,9 +149,11 @@ describe('scheduledSgd', () => {
     const w = tensors({ a: [1, 1], b: [2] });
     const g = tensors({ a: [3, 4], b: [0] });
     const u = once(opt, g, w);
-    expectClose(u.a, [-0.95, -1.25]); expectClose(u.b, [-0.1]);
+    expectClose(u.a, [-0.95, -1.25]);
+    expectClose(u.b, [-0.1]);
     expect(() => once(scheduledSgd({ lr: 0.5, multiplier: () => -1 }), g)).toThrow(
-      'scheduledSgd: multiplier("a", 0) = -1 is invalid: expected a finite number >= 0');
+      'scheduledSgd: multiplier("a", 0) = -1 is invalid: expected a finite number >= 0',
+    );
     [w, g].forEach(disposeParams);
   });
 });

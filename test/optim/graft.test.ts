@@ -1,7 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  adagrad, adam, disposeState, disposeUpdates, graft, momentum, optimizerStep, rmsprop, sgd, stateTensors,
+  adagrad,
+  adam,
+  disposeState,
+  disposeUpdates,
+  graft,
+  momentum,
+  optimizerStep,
+  rmsprop,
+  sgd,
+  stateTensors,
   type Optimizer,
 } from '../../src/optim/index.js';
 import { disposeParams, globalGroup, type GroupOf } from '../../src/core/params.js';
@@ -16,7 +25,10 @@ const perType: GroupOf = (name) => name.split('.')[1];
 
 /** Float64 Frobenius norm and values of one group of an update map. */
 function groupOfMap(m: Record<string, number[]>, groupOf: GroupOf, group: string): number[] {
-  return Object.keys(m).sort().filter((n) => groupOf(n) === group).flatMap((n) => m[n]);
+  return Object.keys(m)
+    .sort()
+    .filter((n) => groupOf(n) === group)
+    .flatMap((n) => m[n]);
 }
 const norm = (x: number[]) => Math.sqrt(x.reduce((s, v) => s + v * v, 0));
 
@@ -47,20 +59,33 @@ it('hand-derived Adam#SGD first step on one tensor', () => {
  */
 function checkGraftProperty<SM, SD>(M: () => Optimizer<SM>, D: () => Optimizer<SD>, groupOf: GroupOf, steps = 4): void {
   const G = graft({ magnitude: M(), direction: D(), groupOf });
-  const mAlone = M(), dAlone = D();
+  const mAlone = M(),
+    dAlone = D();
   let params = params0();
-  let gs = G.init(params), ms = mAlone.init(params), ds = dAlone.init(params);
+  let gs = G.init(params),
+    ms = mAlone.init(params),
+    ds = dAlone.init(params);
   for (let t = 0; t < steps; t++) {
     const grads = gradsAt(shapes, t);
     const [u, gs1] = G.update(grads, gs, params);
     const [uM, ms1] = mAlone.update(grads, ms, params);
     const [uD, ds1] = dAlone.update(grads, ds, params);
-    const vu = values(u), vM = values(uM), vD = values(uD);
+    const vu = values(u),
+      vM = values(uM),
+      vD = values(uD);
     for (const group of new Set(Object.keys(shapes).map(groupOf))) {
-      const ug = groupOfMap(vu, groupOf, group), mg = groupOfMap(vM, groupOf, group), dg = groupOfMap(vD, groupOf, group);
-      const nM = norm(mg), nD = norm(dg);
+      const ug = groupOfMap(vu, groupOf, group),
+        mg = groupOfMap(vM, groupOf, group),
+        dg = groupOfMap(vD, groupOf, group);
+      const nM = norm(mg),
+        nD = norm(dg);
       expect(Math.abs(norm(ug) - nM)).toBeLessThanOrEqual(1e-6 * nM); // M's norm
-      expectClose(ug.map((x) => x / norm(ug)), dg.map((x) => x / nD), 1e-5, 1e-7); // D's unit direction
+      expectClose(
+        ug.map((x) => x / norm(ug)),
+        dg.map((x) => x / nD),
+        1e-5,
+        1e-7,
+      ); // D's unit direction
       expect(gs1.norms[group].ratio!).toBeCloseTo(nM / nD, 6);
     }
     // inner states equal the states of M and D run alone on the same gradients
@@ -68,11 +93,20 @@ function checkGraftProperty<SM, SD>(M: () => Optimizer<SM>, D: () => Optimizer<S
     const alone = [...stateTensors(ms1), ...stateTensors(ds1)];
     expect(inner.length).toBe(alone.length);
     inner.forEach((x, i) => expectClose(Array.from(x.dataSync()), Array.from(alone[i].dataSync()), 0, 0));
-    expect(JSON.stringify(gs1.magnitude, (_k, v) => (v instanceof tf.Tensor ? 'T' : v))).toBe(JSON.stringify(ms1, (_k, v) => (v instanceof tf.Tensor ? 'T' : v)));
-    const next = tf.tidy(() => { const o: Record<string, tf.Tensor> = {}; for (const n of Object.keys(u)) o[n] = tf.add(params[n], u[n]); return o; });
+    expect(JSON.stringify(gs1.magnitude, (_k, v) => (v instanceof tf.Tensor ? 'T' : v))).toBe(
+      JSON.stringify(ms1, (_k, v) => (v instanceof tf.Tensor ? 'T' : v)),
+    );
+    const next = tf.tidy(() => {
+      const o: Record<string, tf.Tensor> = {};
+      for (const n of Object.keys(u)) o[n] = tf.add(params[n], u[n]);
+      return o;
+    });
     [grads, u, uM, uD, params].forEach(disposeParams);
     [gs, ms, ds].forEach((s) => disposeState(s));
-    params = next; gs = gs1; ms = ms1; ds = ds1;
+    params = next;
+    gs = gs1;
+    ms = ms1;
+    ds = ds1;
   }
   disposeParams(params);
   [gs, ms, ds].forEach((s) => disposeState(s));
@@ -86,7 +120,12 @@ describe('grafting properties', () => {
     ['RMSProp#Momentum', () => rmsprop({ lr: 1e-3 }), () => momentum({ lr: 0.1 })],
   ];
   for (const [name, M, D] of pairs) {
-    for (const [gname, groupOf] of [['per tensor', (n: string) => n], ['per block', perBlock], ['per type', perType], ['global', globalGroup]] as const) {
+    for (const [gname, groupOf] of [
+      ['per tensor', (n: string) => n],
+      ['per block', perBlock],
+      ['per type', perType],
+      ['global', globalGroup],
+    ] as const) {
       it(`${name}, ${gname}: M's norm, D's direction, inner states as if alone`, () => checkGraftProperty(M, D, groupOf));
     }
   }
@@ -94,8 +133,10 @@ describe('grafting properties', () => {
   it('graft(D, D) equals D', () => {
     const D = () => adam({ lr: 1e-2 });
     const G = graft({ magnitude: D(), direction: D() });
-    let pG = params0(), pD = params0();
-    let sG = G.init(pG), sD = D().init(pD);
+    let pG = params0(),
+      pD = params0();
+    let sG = G.init(pG),
+      sD = D().init(pD);
     const d = D();
     for (let t = 0; t < 5; t++) {
       const grads = gradsAt(shapes, t);
@@ -104,7 +145,8 @@ describe('grafting properties', () => {
       disposeParams(grads);
       for (const g of Object.values(sG.norms)) expect(g.ratio).toBeCloseTo(1, 12);
     }
-    const vG = values(pG), vD = values(pD);
+    const vG = values(pG),
+      vD = values(pD);
     for (const n of Object.keys(shapes)) expectClose(vG[n], vD[n], 1e-7, 1e-9);
     [pG, pD].forEach(disposeParams);
     [sG, sD].forEach((s) => disposeState(s));
@@ -112,22 +154,29 @@ describe('grafting properties', () => {
 
   it('global grafting equals per-group grafting when there is one group', () => {
     // all tensors in one block 'enc' (per-block grouping) vs globalGroup; one tensor: per tensor vs global
-    const cases: [Record<string, number[]>, GroupOf][] = [[shapes, () => 'enc'], [{ only: [3, 3] }, (n) => n]];
+    const cases: [Record<string, number[]>, GroupOf][] = [
+      [shapes, () => 'enc'],
+      [{ only: [3, 3] }, (n) => n],
+    ];
     for (const [sh, oneGroup] of cases) {
       const make = (groupOf: GroupOf) => graft({ magnitude: adam({ lr: 1e-3 }), direction: sgd({ lr: 0.1 }), groupOf });
-      const A = make(oneGroup), B = make(globalGroup);
+      const A = make(oneGroup),
+        B = make(globalGroup);
       const params = gradsAt(sh, 50);
-      let sA = A.init(params), sB = B.init(params);
+      let sA = A.init(params),
+        sB = B.init(params);
       for (let t = 0; t < 3; t++) {
         const grads = gradsAt(sh, t);
         const [uA, sA1] = A.update(grads, sA, params);
         const [uB, sB1] = B.update(grads, sB, params);
-        const vA = values(uA), vB = values(uB);
+        const vA = values(uA),
+          vB = values(uB);
         for (const n of Object.keys(sh)) expect(vA[n]).toEqual(vB[n]);
         expect(Object.values(sA1.norms)).toEqual(Object.values(sB1.norms));
         [grads, uA, uB].forEach(disposeParams);
         [sA, sB].forEach((s) => disposeState(s));
-        sA = sA1; sB = sB1;
+        sA = sA1;
+        sB = sB1;
       }
       disposeParams(params);
       [sA, sB].forEach((s) => disposeState(s));

@@ -46,7 +46,10 @@ export function gradsAt(shapes: Record<string, number[]>, t: number): Record<str
   const out: Record<string, tf.Tensor> = {};
   Object.entries(shapes).forEach(([name, shape], k) => {
     const n = shape.reduce((a, b) => a * b, 1);
-    out[name] = tf.tensor(Array.from({ length: n }, (_, i) => gradValue(i, t, k)), shape);
+    out[name] = tf.tensor(
+      Array.from({ length: n }, (_, i) => gradValue(i, t, k)),
+      shape,
+    );
   });
   return out;
 }

@@ -1,9 +1,28 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  adagrad, adam, adamw, baseSchedule, chain, clipByGlobalNorm, disposeState, disposeUpdates, graft, lamb, momentum,
-  nesterov, optimizerStep, optimizerStepInPlace, partition, rmsprop, scaleByAdam, scheduledSgd, sgd, stateBytes,
-  stateTensors, type Optimizer,
+  adagrad,
+  adam,
+  adamw,
+  baseSchedule,
+  chain,
+  clipByGlobalNorm,
+  disposeState,
+  disposeUpdates,
+  graft,
+  lamb,
+  momentum,
+  nesterov,
+  optimizerStep,
+  optimizerStepInPlace,
+  partition,
+  rmsprop,
+  scaleByAdam,
+  scheduledSgd,
+  sgd,
+  stateBytes,
+  stateTensors,
+  type Optimizer,
 } from '../../src/optim/index.js';
 import { disposeParams, globalGroup } from '../../src/core/params.js';
 import { gradsAt, useCpu } from './helpers.js';
@@ -25,9 +44,15 @@ const optimizers: [string, () => Optimizer<unknown>][] = [
   ['rmsprop', () => rmsprop({ lr: 1e-3 })],
   ['rmsprop with momentum', () => rmsprop({ lr: 1e-3, momentum: 0.9 })],
   ['lamb', () => lamb({ lr: 1e-3, weightDecay: 0.01 })],
-  ['scheduledSgd', () => scheduledSgd({ lr, multiplier: (g, t) => (g === 'a' ? 2 : 0.5) + t * 1e-3, groupOf: blockOf, clipNorm: 1, weightDecay: 0.01 })],
+  [
+    'scheduledSgd',
+    () => scheduledSgd({ lr, multiplier: (g, t) => (g === 'a' ? 2 : 0.5) + t * 1e-3, groupOf: blockOf, clipNorm: 1, weightDecay: 0.01 }),
+  ],
   ['graft Adam#SGD', () => graft({ magnitude: adam({ lr: 1e-3 }), direction: sgd({ lr: 1 }) })],
-  ['graft RMSProp#Momentum global', () => graft({ magnitude: rmsprop({ lr: 1e-3 }), direction: momentum({ lr: 0.1 }), groupOf: globalGroup })],
+  [
+    'graft RMSProp#Momentum global',
+    () => graft({ magnitude: rmsprop({ lr: 1e-3 }), direction: momentum({ lr: 0.1 }), groupOf: globalGroup }),
+  ],
   ['partition', () => partition(blockOf, { a: adam({ lr: 1e-3 }), b: sgd({ lr: 0.1 }) })],
   ['chain clip + adam moments', () => chain(clipByGlobalNorm(0.5), scaleByAdam())],
 ];
@@ -54,7 +79,8 @@ describe('tf.memory().numTensors stays flat across 100 updates', () => {
 
   it('manual update + disposeUpdates + disposeState is flat too (graft)', () => {
     const opt = graft({ magnitude: adam({ lr: 1e-3 }), direction: sgd({ lr: 1 }), groupOf: blockOf });
-    const params = gradsAt(shapes, 1), grads = gradsAt(shapes, 0);
+    const params = gradsAt(shapes, 1),
+      grads = gradsAt(shapes, 0);
     let state = opt.init(params);
     const start = tf.memory().numTensors;
     for (let t = 0; t < 100; t++) {

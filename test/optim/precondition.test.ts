@@ -17,12 +17,26 @@ beforeAll(useCpu);
 // Factors of v_hat = [[1, 2, 3], [4, 5, 6]]: R = [2, 5], C = [2.5, 3.5, 4.5], mean(R) = 3.5; eps = 0.5.
 const W = { rows: Float32Array.of(2, 5), cols: Float32Array.of(2.5, 3.5, 4.5), eps: 0.5 };
 const B = { values: Float32Array.of(3, 0), eps: 1 };
-const vTilde = [[2, 2.5], [2, 3.5], [2, 4.5], [5, 2.5], [5, 3.5], [5, 4.5]].map(([r, c]) => (r * c) / 3.5);
+const vTilde = [
+  [2, 2.5],
+  [2, 3.5],
+  [2, 4.5],
+  [5, 2.5],
+  [5, 3.5],
+  [5, 4.5],
+].map(([r, c]) => (r * c) / 3.5);
 const P_W = vTilde.map((v) => 1 / Math.sqrt(v + 0.25));
 const P_B = [1 / Math.sqrt(3 + 1), 1 / Math.sqrt(0 + 1)]; // [0.5, 1]
 
 describe('scaleByFactoredPreconditioner', () => {
-  const grads = () => tensors({ w: [[1, -2, 3, 0.5, 1, -1], [2, 3]], b: [4, -3] });
+  const grads = () =>
+    tensors({
+      w: [
+        [1, -2, 3, 0.5, 1, -1],
+        [2, 3],
+      ],
+      b: [4, -3],
+    });
 
   it('multiplies every coordinate by P (hand-computed) and keeps no state', () => {
     const opt = scaleByFactoredPreconditioner({ w: W, b: B });
@@ -30,14 +44,22 @@ describe('scaleByFactoredPreconditioner', () => {
     const state = opt.init(g);
     const [u, next] = opt.update(g, state);
     const gw = [1, -2, 3, 0.5, 1, -1];
-    expectClose(values(u).w, gw.map((x, i) => x * P_W[i]), 1e-6);
+    expectClose(
+      values(u).w,
+      gw.map((x, i) => x * P_W[i]),
+      1e-6,
+    );
     expectClose(values(u).b, [4 * 0.5, -3 * 1], 1e-6);
     expect(stateBytes(next)).toBe(0);
     tf.dispose([...Object.values(u), ...Object.values(g)]);
   });
 
   it('then the step-norm rule: u = -lr m d / ||d||, d = P g (one group per tensor)', () => {
-    const opt = chain(scaleByFactoredPreconditioner({ w: W, b: B }), normalizeByGroup((n) => n), scaleByLearningRate(0.1));
+    const opt = chain(
+      scaleByFactoredPreconditioner({ w: W, b: B }),
+      normalizeByGroup((n) => n),
+      scaleByLearningRate(0.1),
+    );
     const g = grads();
     const [u, state] = opt.update(g, opt.init(g));
     // b: d = P_B [4, -3] = [2, -3], ||d|| = sqrt(13): u = -0.1 [2, -3] / sqrt(13).
@@ -46,7 +68,11 @@ describe('scaleByFactoredPreconditioner', () => {
     expectClose(values(u).b, [-0.2 / Math.sqrt(13), 0.3 / Math.sqrt(13)], 1e-6);
     const d = [1, -2, 3, 0.5, 1, -1].map((x, i) => x * P_W[i]);
     const norm = Math.hypot(...d);
-    expectClose(values(u).w, d.map((x) => (-0.1 * x) / norm), 1e-6);
+    expectClose(
+      values(u).w,
+      d.map((x) => (-0.1 * x) / norm),
+      1e-6,
+    );
     expect(stateBytes(state)).toBe(0);
     tf.dispose([...Object.values(u), ...Object.values(g)]);
   });
@@ -68,7 +94,13 @@ describe('scaleByFactoredPreconditioner', () => {
 describe('probeSecondMoments', () => {
   it('after one Adam step v_hat = v / (1 - beta2) = g^2, reduced to row/column means', () => {
     const adamChain = chain(scaleByAdam({ beta2: 0.99 }), scaleByLearningRate(1));
-    const g = tensors({ k: [[1, 2, 3, 4], [2, 2]], v: [3, -1] });
+    const g = tensors({
+      k: [
+        [1, 2, 3, 4],
+        [2, 2],
+      ],
+      v: [3, -1],
+    });
     const [u, state] = adamChain.update(g, adamChain.init(g));
     const m = probeSecondMoments(state, 0.99)!;
     expect(m.step).toBe(1);

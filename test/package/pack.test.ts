@@ -36,7 +36,9 @@ function childEnv(): NodeJS.ProcessEnv {
 function run(cwd: string, command: string, args: string[], timeoutMs = 5 * MINUTES): string {
   const r = spawnSync(command, args, { cwd, env: childEnv(), encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
   if (r.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} (in ${cwd}) ended with ${r.status ?? r.signal}:\n${r.stderr.slice(-4000)}${r.error ?? ''}`);
+    throw new Error(
+      `${command} ${args.join(' ')} (in ${cwd}) ended with ${r.status ?? r.signal}:\n${r.stderr.slice(-4000)}${r.error ?? ''}`,
+    );
   }
   return r.stdout;
 }
@@ -56,13 +58,21 @@ beforeAll(() => {
   fs.mkdirSync(path.join(stage, 'runs'));
   fs.writeFileSync(path.join(stage, 'runs', 'left-over.graft'), 'not shipped');
   run(stage, 'npm', ['run', 'build']);
-  const packed = JSON.parse(run(stage, 'npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp])) as { filename: string; files: { path: string }[] }[];
+  const packed = JSON.parse(run(stage, 'npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp])) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
   shipped = packed[0].files.map((f) => f.path).sort();
 
   app = path.join(tmp, 'app');
   fs.mkdirSync(app);
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'graftlr-pack-test', private: true, type: 'module' }));
-  run(app, 'npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', path.join(tmp, packed[0].filename)], 10 * MINUTES);
+  run(
+    app,
+    'npm',
+    ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', path.join(tmp, packed[0].filename)],
+    10 * MINUTES,
+  );
   installed = path.join(app, 'node_modules', 'graftlr');
 }, 20 * MINUTES);
 
@@ -72,12 +82,24 @@ afterAll(() => {
 
 describe('npm pack', () => {
   it('ships the built package, the schedules and their format, and nothing else', () => {
-    for (const file of ['package.json', 'README.md', 'bin/graftlr.mjs', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js',
-      'dist/compare/worker.js', 'artifacts/tiny.graft', 'artifacts/mini.graft', 'artifacts/FORMAT.md',
-      'scripts/bench-torch.py', 'scripts/torch_common.py']) {
+    for (const file of [
+      'package.json',
+      'README.md',
+      'bin/graftlr.mjs',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/cli/main.js',
+      'dist/compare/worker.js',
+      'artifacts/tiny.graft',
+      'artifacts/mini.graft',
+      'artifacts/FORMAT.md',
+      'scripts/bench-torch.py',
+      'scripts/torch_common.py',
+    ]) {
       expect(shipped).toContain(file);
     }
-    const allowed = /^(package\.json|README\.md|LICENSE|bin\/graftlr\.mjs|dist\/.+\.(js|d\.ts)|artifacts\/[^/]+\.graft|artifacts\/FORMAT\.md|scripts\/(bench-torch|torch_common)\.py)$/;
+    const allowed =
+      /^(package\.json|README\.md|LICENSE|bin\/graftlr\.mjs|dist\/.+\.(js|d\.ts)|artifacts\/[^/]+\.graft|artifacts\/FORMAT\.md|scripts\/(bench-torch|torch_common)\.py)$/;
     expect(shipped.filter((f) => !allowed.test(f))).toEqual([]);
     // Not the sources, tests, run outputs, dev scripts, comparison reports or artifacts/README.md.
     expect(shipped.filter((f) => /^(src|test|runs|python)\/|^artifacts\/(compare-|README)|^bin\/run-script/.test(f))).toEqual([]);
@@ -93,7 +115,8 @@ describe('the installed package, with plain Node', () => {
   it('npx graftlr --help lists the commands', () => {
     const out = run(app, 'npx', ['--no', '--', 'graftlr', '--help']);
     expect(out).toMatch(/^usage: graftlr <command> \[options\]/);
-    for (const command of ['quickstart', 'extract', 'train', 'compare', 'inspect', 'export-schedule']) expect(out).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['quickstart', 'extract', 'train', 'compare', 'inspect', 'export-schedule'])
+      expect(out).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
   it('graftlr inspect prints a shipped schedule exactly as the sources do', () => {
@@ -106,34 +129,72 @@ describe('the installed package, with plain Node', () => {
   it("import('graftlr') loads the library: a shipped schedule's summary equals the sources'", () => {
     const script = "import('graftlr').then((m) => console.log(JSON.stringify(m.artifactSummaryJson(m.loadArtifact(process.argv[1])))))";
     const out = run(app, process.execPath, ['-e', script, path.join(installed, 'artifacts', 'mini.graft')]);
-    expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(artifactSummaryJson(loadArtifact(path.join(ROOT, 'artifacts', 'mini.graft'))))));
+    expect(JSON.parse(out)).toEqual(
+      JSON.parse(JSON.stringify(artifactSummaryJson(loadArtifact(path.join(ROOT, 'artifacts', 'mini.graft'))))),
+    );
   });
 
   it('its types resolve through the exports map (tsc on a consumer file)', () => {
-    fs.writeFileSync(path.join(app, 'consumer.ts'), [
-      "import { decodeArtifact, PRESETS, type Artifact } from 'graftlr';",
-      'export const decode: (bytes: Uint8Array) => Artifact = decodeArtifact;',
-      'export const hidden: number = PRESETS.tiny.hiddenSize;',
-      '// @ts-expect-error the package has no such export (an untyped package would let this through)',
-      "export { notAnExport } from 'graftlr';",
-    ].join('\n'));
-    fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
-      files: ['consumer.ts'],
-    }));
+    fs.writeFileSync(
+      path.join(app, 'consumer.ts'),
+      [
+        "import { decodeArtifact, PRESETS, type Artifact } from 'graftlr';",
+        'export const decode: (bytes: Uint8Array) => Artifact = decodeArtifact;',
+        'export const hidden: number = PRESETS.tiny.hiddenSize;',
+        '// @ts-expect-error the package has no such export (an untyped package would let this through)',
+        "export { notAnExport } from 'graftlr';",
+      ].join('\n'),
+    );
+    fs.writeFileSync(
+      path.join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+        files: ['consumer.ts'],
+      }),
+    );
     run(app, process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
   });
 
-  it('graftlr compare runs each method in the compiled worker process', () => {
-    const { dir, corpus } = smallCorpus();
-    const out = path.join(dir, 'cmp');
-    run(app, 'npx', ['--no', '--', 'graftlr', 'compare', ...fastRunFlags(corpus, dir), '--steps', '2', '--eval-points', '1',
-      '--adam-lrs', '1e-3', '--sgd-lrs', '1', '--static-scales', '1', '--no-graft', '--no-include-hybrid', '--out', out, '--json'],
-      10 * MINUTES);
-    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { ranked: { name: string; heldoutLoss: number }[] };
-    // 1 adam + 1 sgd + 1 static run, each trained in its own worker and reporting a finite loss.
-    expect(report.ranked.map((r) => r.name.split('-')[0]).sort()).toEqual(['adam', 'sgd', 'static']);
-    for (const r of report.ranked) expect(Number.isFinite(r.heldoutLoss), r.name).toBe(true);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }, 10 * MINUTES);
+  it(
+    'graftlr compare runs each method in the compiled worker process',
+    () => {
+      const { dir, corpus } = smallCorpus();
+      const out = path.join(dir, 'cmp');
+      run(
+        app,
+        'npx',
+        [
+          '--no',
+          '--',
+          'graftlr',
+          'compare',
+          ...fastRunFlags(corpus, dir),
+          '--steps',
+          '2',
+          '--eval-points',
+          '1',
+          '--adam-lrs',
+          '1e-3',
+          '--sgd-lrs',
+          '1',
+          '--static-scales',
+          '1',
+          '--no-graft',
+          '--no-include-hybrid',
+          '--out',
+          out,
+          '--json',
+        ],
+        10 * MINUTES,
+      );
+      const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as {
+        ranked: { name: string; heldoutLoss: number }[];
+      };
+      // 1 adam + 1 sgd + 1 static run, each trained in its own worker and reporting a finite loss.
+      expect(report.ranked.map((r) => r.name.split('-')[0]).sort()).toEqual(['adam', 'sgd', 'static']);
+      for (const r of report.ranked) expect(Number.isFinite(r.heldoutLoss), r.name).toBe(true);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+    10 * MINUTES,
+  );
 });

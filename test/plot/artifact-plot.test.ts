@@ -9,7 +9,11 @@ const artifact = decodeArtifact(fs.readFileSync(new URL('../fixtures/schedule-v1
 
 describe('placeGroup', () => {
   it('puts layer groups in a panel per parameter type, others per first name component', () => {
-    expect(placeGroup('encoder.layer.3.attention.self.query.kernel')).toEqual({ panel: 'attention.self.query.kernel', label: '3', layer: 3 });
+    expect(placeGroup('encoder.layer.3.attention.self.query.kernel')).toEqual({
+      panel: 'attention.self.query.kernel',
+      label: '3',
+      layer: 3,
+    });
     expect(placeGroup('cls.predictions.bias')).toEqual({ panel: 'cls', label: 'predictions.bias', layer: null });
     expect(placeGroup('global')).toEqual({ panel: 'global', label: 'global', layer: null });
   });

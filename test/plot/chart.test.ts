@@ -10,16 +10,41 @@ function paths(svg: string): { d: string; stroke: string }[] {
 
 describe('lineChart', () => {
   const svg = lineChart({
-    title: 'Loss <held-out> & more', xLabel: 'step', yLabel: 'loss', logY: true, xDomain: [0, 10], yDomain: [1, 100],
+    title: 'Loss <held-out> & more',
+    xLabel: 'step',
+    yLabel: 'loss',
+    logY: true,
+    xDomain: [0, 10],
+    yDomain: [1, 100],
     series: [
-      { name: 'adam', points: [[0, 1], [5, 10], [10, 100]] },
-      { name: 'sgd', points: [[0, 2], [1, NaN], [2, 3], [3, -1], [4, 5]], dash: '4 3' },
+      {
+        name: 'adam',
+        points: [
+          [0, 1],
+          [5, 10],
+          [10, 100],
+        ],
+      },
+      {
+        name: 'sgd',
+        points: [
+          [0, 2],
+          [1, NaN],
+          [2, 3],
+          [3, -1],
+          [4, 5],
+        ],
+        dash: '4 3',
+      },
     ],
   });
 
   it('draws one path per series, log-spaced, with gaps at missing or non-positive values', () => {
     const [a, b] = paths(svg);
-    const pts = a.d.split(/ ?[ML]/).filter(Boolean).map((p) => p.split(' ').map(Number));
+    const pts = a.d
+      .split(/ ?[ML]/)
+      .filter(Boolean)
+      .map((p) => p.split(' ').map(Number));
     expect(pts.length).toBe(3);
     // x = 5 is halfway between 0 and 10; y = 10 is halfway between 1 and 100 on a log axis (pixels rounded to 0.1).
     expect(Math.abs(pts[1][0] - (pts[0][0] + pts[2][0]) / 2)).toBeLessThanOrEqual(0.1);

@@ -3,15 +3,15 @@ import { extent, formatTick, linearTicks, logTicks, makeScale, niceStep } from '
 
 describe('ticks', () => {
   it('picks 1-2-5 steps', () => {
-    expect(niceStep(10, 5)).toBe(2);     // raw 2 -> 2
-    expect(niceStep(1, 4)).toBe(0.2);    // raw 0.25 -> f 2.5 -> 2
-    expect(niceStep(0.8, 2)).toBe(0.5);  // raw 0.4 -> f 4 -> 5
+    expect(niceStep(10, 5)).toBe(2); // raw 2 -> 2
+    expect(niceStep(1, 4)).toBe(0.2); // raw 0.25 -> f 2.5 -> 2
+    expect(niceStep(0.8, 2)).toBe(0.5); // raw 0.4 -> f 4 -> 5
     expect(linearTicks(0, 0.16, 3)).toEqual([0, 0.05, 0.1, 0.15]); // raw 0.0533 -> 0.05
     expect(linearTicks(-3, 7, 5)).toEqual([-2, 0, 2, 4, 6]);
   });
 
   it('uses decades, then 1-2-5, then 1..9 on a log axis, as many as fit', () => {
-    expect(logTicks(0.5, 2000, 8)).toEqual([1, 10, 100, 1000]);          // 1-2-5 would give 10 ticks
+    expect(logTicks(0.5, 2000, 8)).toEqual([1, 10, 100, 1000]); // 1-2-5 would give 10 ticks
     expect(logTicks(0.5, 2000, 12)).toEqual([0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]);
     expect(logTicks(1.5, 8.5, 8)).toEqual([2, 3, 4, 5, 6, 7, 8]);
     // 13 decades > 4: keep every ceil(13 / 4) = 4th decade, exponents divisible by 4: -4, 0, 4.

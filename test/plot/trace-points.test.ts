@@ -22,7 +22,13 @@ const raw = syntheticTrace(() => 3, { shapes: bertShapes(), steps: [0, 10, 20], 
 
 describe('thinPoints', () => {
   it('merges runs of ceil(n / max) points into their mean x and geometric median y, skipping NaN', () => {
-    const pts: [number, number][] = [[0, 1], [1, 4], [2, 16], [3, NaN], [4, 2]];
+    const pts: [number, number][] = [
+      [0, 1],
+      [1, 4],
+      [2, 16],
+      [3, NaN],
+      [4, 2],
+    ];
     // k = ceil(5 / 2) = 3: x (0 + 1 + 2) / 3 = 1, y exp(median(ln 1, ln 4, ln 16)) = 4; then x 3.5, y 2
     const out = thinPoints(pts, 2);
     expect(out.map(([x]) => x)).toEqual([1, 3.5]);
@@ -55,17 +61,21 @@ describe('tracePoints', () => {
   it('a step-norm artifact without the raw trace draws none and says why', () => {
     const t = tracePoints(stepNormArtifact());
     expect(t.perGroup).toBeNull();
-    expect(t.missing).toBe('probe trace not drawn: the artifact keeps it as multipliers c, not step norms (inspect --trace <file.trace> draws it)');
+    expect(t.missing).toBe(
+      'probe trace not drawn: the artifact keeps it as multipliers c, not step norms (inspect --trace <file.trace> draws it)',
+    );
   });
 
   it('refuses a raw trace of other groups', () => {
     const other = syntheticTrace(() => 1, { steps: [0] }); // 4 groups of test/schedule/synthetic.ts
-    expect(() => tracePoints(stepNormArtifact(), other)).toThrow('the probe trace has 4 groups that are not the artifact\'s 26: pass the .trace file written with this artifact');
+    expect(() => tracePoints(stepNormArtifact(), other)).toThrow(
+      "the probe trace has 4 groups that are not the artifact's 26: pass the .trace file written with this artifact",
+    );
   });
 });
 
 describe('plotArtifact labels and large traces', () => {
-  it('labels the axis and subtitle by the artifact\'s quantity', () => {
+  it("labels the axis and subtitle by the artifact's quantity", () => {
     const m = plotArtifact(stepNormArtifact(), { trace: raw });
     expect(m).toContain('step norm m = ||u_adam|| / eta per group');
     expect((m.match(/>step norm m_G</g) ?? []).length).toBe(18); // one per panel
@@ -76,9 +86,12 @@ describe('plotArtifact labels and large traces', () => {
 
   it('plots a 100,000-point trace (was: Maximum call stack size exceeded) with at most 500 points per group', () => {
     const a = fixtureArtifact();
-    const G = a.model.groups.length, m = 100_000;
+    const G = a.model.groups.length,
+      m = 100_000;
     a.trace = {
-      stepsPerPoint: 1, fraction: Float64Array.from({ length: m }, (_, j) => (0.02 * j) / m), loss: new Float32Array(m).fill(5),
+      stepsPerPoint: 1,
+      fraction: Float64Array.from({ length: m }, (_, j) => (0.02 * j) / m),
+      loss: new Float32Array(m).fill(5),
       c: Float32Array.from({ length: m * G }, (_, i) => 2 ** ((i % G) - 8)),
     };
     const svg = plotArtifact(a);
@@ -87,6 +100,12 @@ describe('plotArtifact labels and large traces', () => {
     expect(traces.every((d) => (d.match(/[ML]/g) ?? []).length === MAX_TRACE_POINTS)).toBe(true); // 100,000 / 200 per point
     expect(svg.length).toBeLessThan(1_000_000);
     // extent itself takes any number of values (it used Math.min(...values))
-    expect(extent(Array.from({ length: 200_000 }, (_, i) => i + 1), false, 0)).toEqual([1, 200_000]);
+    expect(
+      extent(
+        Array.from({ length: 200_000 }, (_, i) => i + 1),
+        false,
+        0,
+      ),
+    ).toEqual([1, 200_000]);
   });
 });

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import { pack, unpack } from 'msgpackr';
 import {
-  buildArtifact, checkArtifactMatchesModel, decodeArtifact, encodeArtifact, type ArtifactBody,
+  buildArtifact,
+  checkArtifactMatchesModel,
+  decodeArtifact,
+  encodeArtifact,
+  type ArtifactBody,
 } from '../../src/schedule/artifact.js';
 import { checksumOf, encodeContainer, packArray, unpackArray } from '../../src/formats/codec.js';
 import { compressTrace } from '../../src/schedule/compress.js';
@@ -42,7 +46,8 @@ describe('encode/decode', () => {
     expect(major * 1e6 + minor * 1e3 + patch).toBeGreaterThanOrEqual(2_001_004);
     const rnd = lcg(12345);
     const a = fixtureArtifact();
-    const G = a.model.groups.length, m = 257;
+    const G = a.model.groups.length,
+      m = 257;
     a.trace = {
       stepsPerPoint: 3,
       fraction: Float64Array.from({ length: m }, () => rnd() * 1e-3 + rnd() * 1e-12),
@@ -95,33 +100,45 @@ describe('corrupted or foreign files', () => {
 
   it('rejects a truncated file', () => {
     expect(() => decodeArtifact(good.subarray(0, 5000))).toThrow(
-      `schedule artifact is not readable msgpack (truncated or corrupted: Unexpected end of MessagePack data): ${remedy}`);
+      `schedule artifact is not readable msgpack (truncated or corrupted: Unexpected end of MessagePack data): ${remedy}`,
+    );
     expect(() => decodeArtifact(new Uint8Array(0))).toThrow(/not readable msgpack/);
   });
 
   it('rejects a bit flip in the data with a checksum mismatch', () => {
     const bad = Uint8Array.from(good);
     bad[good.length - 300] ^= 0x04; // inside trace.c
-    expect(() => decodeArtifact(bad)).toThrow(/^schedule artifact checksum mismatch \(stored [0-9a-f]{12}, computed [0-9a-f]{12}\): the file is corrupted; re-run extract or copy the file again$/);
+    expect(() => decodeArtifact(bad)).toThrow(
+      /^schedule artifact checksum mismatch \(stored [0-9a-f]{12}, computed [0-9a-f]{12}\): the file is corrupted; re-run extract or copy the file again$/,
+    );
   });
 
   it('rejects a single bit flip anywhere in the file', () => {
     // A 4-group artifact without trace (~2 KB): every byte is structure, a key or a value.
     const trace = syntheticTrace((g, t) => 1 + t / 50, { steps: [0, 10, 20, 30] });
-    const bytes = encodeArtifact(buildArtifact({ trace, compressed: compressTrace(trace, { method: 'piecewise', knots: 3 }), traceMaxPoints: 0 }));
+    const bytes = encodeArtifact(
+      buildArtifact({ trace, compressed: compressTrace(trace, { method: 'piecewise', knots: 3 }), traceMaxPoints: 0 }),
+    );
     let rejected = 0;
     for (let i = 0; i < bytes.length; i++) {
       const bad = Uint8Array.from(bytes);
       bad[i] ^= 1 << (i % 8);
-      try { decodeArtifact(bad); } catch (err) { if ((err as Error).message.includes('artifact')) rejected++; }
+      try {
+        decodeArtifact(bad);
+      } catch (err) {
+        if ((err as Error).message.includes('artifact')) rejected++;
+      }
     }
     expect(rejected).toBe(bytes.length);
   });
 
   it('rejects another kind of file (wrong magic)', () => {
     expect(() => decodeArtifact(encodeTrace(syntheticTrace(() => 1)))).toThrow(
-      'not a schedule artifact: expected format "graftlr.schedule" but its format is "graftlr.trace": pass a file written by graftlr');
-    expect(() => decodeArtifact(pack([1, 2, 3]))).toThrow('not a schedule artifact: expected format "graftlr.schedule" but it has no format field');
+      'not a schedule artifact: expected format "graftlr.schedule" but its format is "graftlr.trace": pass a file written by graftlr',
+    );
+    expect(() => decodeArtifact(pack([1, 2, 3]))).toThrow(
+      'not a schedule artifact: expected format "graftlr.schedule" but it has no format field',
+    );
     const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(() => decodeArtifact(png)).toThrow(/schedule artifact|not a schedule artifact/);
   });
@@ -129,7 +146,9 @@ describe('corrupted or foreign files', () => {
   it('rejects a newer version with "upgrade"', () => {
     const { checksum: _, ...body } = unpack(good);
     const future = encodeContainer({ ...body, version: 3, newField: 'x' });
-    expect(() => decodeArtifact(future)).toThrow('schedule artifact version 3 was made by a newer graftlr (this one reads version 2): upgrade graftlr');
+    expect(() => decodeArtifact(future)).toThrow(
+      'schedule artifact version 3 was made by a newer graftlr (this one reads version 2): upgrade graftlr',
+    );
   });
 
   it('rejects an edited field whose checksum was not updated', () => {
@@ -142,16 +161,27 @@ describe('corrupted or foreign files', () => {
     const { checksum: _, ...body } = unpack(good);
     body.groups['cls.predictions.bias'].constant = -2;
     expect(() => decodeArtifact(encodeContainer(body))).toThrow(
-      'schedule artifact field groups.cls.predictions.bias.constant must be > 0, got -2: the file is corrupted or was not written by graftlr; re-run extract');
+      'schedule artifact field groups.cls.predictions.bias.constant must be > 0, got -2: the file is corrupted or was not written by graftlr; re-run extract',
+    );
     const { checksum: __, ...body2 } = unpack(good);
     body2.model.params[0].shape = [17];
-    expect(() => decodeArtifact(encodeContainer(body2))).toThrow('schedule artifact field model.params gives "cls.predictions.bias" size 16 but shape [17]');
+    expect(() => decodeArtifact(encodeContainer(body2))).toThrow(
+      'schedule artifact field model.params gives "cls.predictions.bias" size 16 but shape [17]',
+    );
     Object.assign(body2.model.params[0], { size: 17 });
     Object.assign(body2.model.groups[0], { shape: [17], size: 17 }); // consistent, but not the model the fingerprint names
     expect(() => decodeArtifact(encodeContainer(body2))).toThrow('schedule artifact field model.fingerprint does not match model.params');
     const { checksum: ___, ...body3 } = unpack(good);
-    body3.groups['cls.predictions.bias'] = { knots: [[0.5, 1], [0.25, 2]], spread: body3.groups['cls.predictions.bias'].spread };
-    expect(() => decodeArtifact(encodeContainer(body3))).toThrow('field groups.cls.predictions.bias.knots fractions must increase, but knot 1 (0.25) follows 0.5');
+    body3.groups['cls.predictions.bias'] = {
+      knots: [
+        [0.5, 1],
+        [0.25, 2],
+      ],
+      spread: body3.groups['cls.predictions.bias'].spread,
+    };
+    expect(() => decodeArtifact(encodeContainer(body3))).toThrow(
+      'field groups.cls.predictions.bias.knots fractions must increase, but knot 1 (0.25) follows 0.5',
+    );
   });
 });
 
@@ -167,11 +197,13 @@ describe('checkArtifactMatchesModel', () => {
   it('lists the differing groups and says to re-run extract', () => {
     const shapes = bertShapes({ ...fixtureArtifact().model.config, vocabSize: 32 } as ReturnType<typeof bertShapes> & never);
     expect(() => checkArtifactMatchesModel(a, shapes)).toThrow(
-      /^artifact was made for model fingerprint [0-9a-f]{12}, this model is [0-9a-f]{12}: re-run extract \("cls\.predictions\.bias" is \[32\] in this model but \[16\] in the artifact; "embeddings\.word_embeddings" is \[32,4\] in this model but \[16,4\] in the artifact\)$/);
+      /^artifact was made for model fingerprint [0-9a-f]{12}, this model is [0-9a-f]{12}: re-run extract \("cls\.predictions\.bias" is \[32\] in this model but \[16\] in the artifact; "embeddings\.word_embeddings" is \[32,4\] in this model but \[16,4\] in the artifact\)$/,
+    );
     const fewer = { ...bertShapes() };
     delete fewer['cls.predictions.bias'];
     fewer['pooler.dense.kernel'] = [4, 4];
     expect(() => checkArtifactMatchesModel(a, fewer)).toThrow(
-      /re-run extract \("cls\.predictions\.bias" \[16\] is missing from this model; "pooler\.dense\.kernel" \[4,4\] is not in the artifact\)$/);
+      /re-run extract \("cls\.predictions\.bias" \[16\] is missing from this model; "pooler\.dense\.kernel" \[4,4\] is not in the artifact\)$/,
+    );
   });
 });

@@ -76,7 +76,10 @@ describe('constant', () => {
     expect(r.compression.clamped).toEqual([CLS, EMB]);
     // The fit error measures the shipped (clamped) schedule: |ln 1e5 - ln 1e4| = ln 10.
     expect(r.compression.fitError[CLS]).toBeCloseTo(Math.LN10, 10);
-    const narrow = compressTrace(syntheticTrace((g) => values[g]), { minMultiplier: 2, maxMultiplier: 20 });
+    const narrow = compressTrace(
+      syntheticTrace((g) => values[g]),
+      { minMultiplier: 2, maxMultiplier: 20 },
+    );
     expect(narrow.compression.clamped).toEqual(GROUPS);
     expect(constantOf(narrow.groups[BIAS])).toBe(20);
   });
@@ -85,10 +88,21 @@ describe('constant', () => {
 describe('piecewise', () => {
   // Probe steps 0..100 of a 1000-step plan; 5 knots at fractions 0, .025, .05, .075, .1.
   const steps = Array.from({ length: 101 }, (_, t) => t);
-  const truth: GroupSchedule = { knots: [[0, 10], [0.025, 5], [0.05, 2], [0.075, 2], [0.1, 4]] };
+  const truth: GroupSchedule = {
+    knots: [
+      [0, 10],
+      [0.025, 5],
+      [0.05, 2],
+      [0.075, 2],
+      [0.1, 4],
+    ],
+  };
 
   it('recovers a log-linear trace with knots on the grid, held after the horizon', () => {
-    const r = compressTrace(syntheticTrace((g, t) => multiplierAt(truth, t / 1000), { steps }), { method: 'piecewise', knots: 5 });
+    const r = compressTrace(
+      syntheticTrace((g, t) => multiplierAt(truth, t / 1000), { steps }),
+      { method: 'piecewise', knots: 5 },
+    );
     const got = r.groups[EMB];
     if (!('knots' in got)) throw new Error('expected knots');
     got.knots.forEach(([f, c], k) => {
@@ -112,7 +126,14 @@ describe('factorized', () => {
   it('recovers ln c_G(t) = a_G + s(t), with s = 0 at the last knot', () => {
     // s on 4 knots over fractions 0..0.099 (steps 0..99 of 1000): exp(s) = 3, 1.5, 1.2, 1 -> offsets are the held values.
     const grid = [0, 0.033, 0.066, 0.099];
-    const profile: GroupSchedule = { knots: [[grid[0], 3], [grid[1], 1.5], [grid[2], 1.2], [grid[3], 1]] };
+    const profile: GroupSchedule = {
+      knots: [
+        [grid[0], 3],
+        [grid[1], 1.5],
+        [grid[2], 1.2],
+        [grid[3], 1],
+      ],
+    };
     const offsets: Record<string, number> = { [CLS]: 0.5, [EMB]: 20, [BIAS]: 300, [KERNEL]: 7 };
     // Missing samples in one group make the alternating fit do real work (unbalanced design).
     const trace = syntheticTrace((g, t) => offsets[g] * multiplierAt(profile, t / 1000), { invalid: (g, t) => g === BIAS && t < 40 });
@@ -135,7 +156,9 @@ describe('factorized', () => {
 
 describe('options', () => {
   it('names the bad value and the allowed range', () => {
-    expect(() => resolveCompressOptions({ skipFraction: 1 })).toThrow('compression option skipFraction = 1 is invalid: expected a number in [0, 1)');
+    expect(() => resolveCompressOptions({ skipFraction: 1 })).toThrow(
+      'compression option skipFraction = 1 is invalid: expected a number in [0, 1)',
+    );
     expect(() => resolveCompressOptions({ knots: 1 })).toThrow('knots = 1 is invalid: expected an integer in [2, 64]');
     expect(() => resolveCompressOptions({ method: 'spline' as never })).toThrow('method = "spline"');
     expect(() => resolveCompressOptions({ minMultiplier: 5, maxMultiplier: 4 })).toThrow('maxMultiplier = 4');

@@ -22,7 +22,8 @@ describe('scheduleDataNotice', () => {
   it('names both fingerprints (12 digits) and what to do when they differ', () => {
     expect(scheduleDataNotice('0123456789abcdef', 'fedcba9876543210')).toBe(
       "note: the schedule was extracted on other data (data fingerprint 0123456789ab, this run's is fedcba987654): " +
-      'it is applied as is; run extract on this corpus for a schedule matched to it');
+        'it is applied as is; run extract on this corpus for a schedule matched to it',
+    );
   });
 });
 
@@ -40,9 +41,17 @@ describe('graftlr train with a schedule from other data', () => {
     const f = fixtureArtifact();
     artifactOn = (fingerprint) => {
       const body: ArtifactBody = {
-        ...f, trace: undefined, model,
+        ...f,
+        trace: undefined,
+        model,
         probe: { ...f.probe, dataFingerprint: fingerprint },
-        compression: { ...f.compression, method: 'constant', options: { ...f.compression.options, method: 'constant' }, fitError: {}, flagged: [] },
+        compression: {
+          ...f.compression,
+          method: 'constant',
+          options: { ...f.compression.options, method: 'constant' },
+          fitError: {},
+          flagged: [],
+        },
         groups: Object.fromEntries(model.groups.map((g) => [g.name, { constant: 1, spread: f.groups['cls.predictions.bias'].spread }])),
       };
       delete body.trace;
@@ -52,7 +61,16 @@ describe('graftlr train with a schedule from other data', () => {
 
   async function stderrOf(schedule: Artifact): Promise<string[]> {
     const err: string[] = [];
-    await trainWithProgress({ ...base, preset: 'tiny', optimizer: 'static', schedule, steps: 1, evalEvery: 0 }, { out: () => {}, err: (t) => { err.push(t); }, env: {} });
+    await trainWithProgress(
+      { ...base, preset: 'tiny', optimizer: 'static', schedule, steps: 1, evalEvery: 0 },
+      {
+        out: () => {},
+        err: (t) => {
+          err.push(t);
+        },
+        env: {},
+      },
+    );
     return err;
   }
 
@@ -60,7 +78,7 @@ describe('graftlr train with a schedule from other data', () => {
     const err = await stderrOf(artifactOn('sha256:5eed'));
     expect(err.filter((l) => l.startsWith('note: the schedule was extracted on other data'))).toEqual([
       `note: the schedule was extracted on other data (data fingerprint 5eed, this run's is ${dataFingerprint.slice(0, 12)}): ` +
-      'it is applied as is; run extract on this corpus for a schedule matched to it',
+        'it is applied as is; run extract on this corpus for a schedule matched to it',
     ]);
   });
 

@@ -7,8 +7,12 @@ import { fixtureArtifact } from '../fixtures/fixture-artifact.js';
 import { syntheticTrace } from './synthetic.js';
 
 let dir: string;
-beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-files-')); });
-afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-files-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 describe('artifact and trace files', () => {
   it('save and load round-trip, creating folders', () => {
@@ -26,7 +30,12 @@ describe('artifact and trace files', () => {
     const missing = path.join(dir, 'nope.graft');
     expect(() => loadArtifact(missing)).toThrow(`schedule artifact not found: ${missing}: check the path`);
     const tfile = path.join(dir, 'probe.trace');
-    saveTrace(tfile, syntheticTrace(() => 1));
-    expect(() => loadArtifact(tfile)).toThrow(`${tfile}: not a schedule artifact: expected format "graftlr.schedule" but its format is "graftlr.trace"`);
+    saveTrace(
+      tfile,
+      syntheticTrace(() => 1),
+    );
+    expect(() => loadArtifact(tfile)).toThrow(
+      `${tfile}: not a schedule artifact: expected format "graftlr.schedule" but its format is "graftlr.trace"`,
+    );
   });
 });

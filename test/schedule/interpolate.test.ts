@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { artifactGroupOf, multiplierAt, multiplierFn, type GroupSchedule } from '../../src/schedule/interpolate.js';
 import { describeModel } from '../../src/schedule/model-info.js';
 
-const knots: GroupSchedule = { knots: [[0, 1], [0.5, 100], [1, 10]] };
+const knots: GroupSchedule = {
+  knots: [
+    [0, 1],
+    [0.5, 100],
+    [1, 10],
+  ],
+};
 
 describe('multiplierAt', () => {
   it('is log-linear between knots', () => {
@@ -27,7 +33,7 @@ describe('multiplierFn', () => {
   it('stretches fractions to the run length', () => {
     const fn = multiplierFn({ groups: { a: knots, b: { constant: 3 } } }, 1000);
     expect(fn('a', 250)).toBeCloseTo(10, 12); // 250 / 1000 = 0.25
-    expect(fn('a', 5000)).toBe(10);           // past the end: held
+    expect(fn('a', 5000)).toBe(10); // past the end: held
     expect(fn('b', 17)).toBe(3);
     const longer = multiplierFn({ groups: { a: knots } }, 4000);
     expect(longer('a', 1000)).toBeCloseTo(10, 12); // 1000 / 4000 = 0.25

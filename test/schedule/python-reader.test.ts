@@ -56,7 +56,10 @@ describe('FORMAT.md Python reader', () => {
   });
 
   it('decodes the little-endian float arrays to the same values', () => {
-    const r = python(`${reader}\nimport json\nc = array(art["trace"]["c"])\nprint(json.dumps([len(c)] + c[6:40] + array(art["trace"]["fraction"])))`, [FIXTURE]);
+    const r = python(
+      `${reader}\nimport json\nc = array(art["trace"]["c"])\nprint(json.dumps([len(c)] + c[6:40] + array(art["trace"]["fraction"])))`,
+      [FIXTURE],
+    );
     expect(r.status).toBe(0);
     const got = JSON.parse(r.stdout.trim().split('\n').pop()!);
     const t = artifact.trace!;
@@ -77,7 +80,23 @@ describe('FORMAT.md Python reader', () => {
 
 describe('FORMAT.md PyTorch helpers', () => {
   it('multiplier() and base_lr() agree with graftlr (multiplierAt, stretched base schedule)', () => {
-    const entries: GroupSchedule[] = [{ constant: 0.3 }, { knots: [[0, 40], [0.01, 10], [0.02, 5]] }, { knots: [[0.1, 2], [0.5, 0.02], [0.9, 7]] }];
+    const entries: GroupSchedule[] = [
+      { constant: 0.3 },
+      {
+        knots: [
+          [0, 40],
+          [0.01, 10],
+          [0.02, 5],
+        ],
+      },
+      {
+        knots: [
+          [0.1, 2],
+          [0.5, 0.02],
+          [0.9, 7],
+        ],
+      },
+    ];
     const fracs = [-1, 0, 0.005, 0.01, 0.013, 0.3, 0.5, 0.77, 0.9, 2];
     const bases: ScheduleSpec[] = [
       { kind: 'base', peakLr: 1e-3, warmupSteps: 120, totalSteps: 1200, decay: 'linear', endLr: 0 },
@@ -98,12 +117,17 @@ print(json.dumps([[[base_lr(s, b, t) for s in steps] for t in totals] for b in b
     const r = python(code, [path.join(dir, 'in.json')]);
     fs.rmSync(dir, { recursive: true });
     expect(r.stderr).toBe('');
-    const [mult, base] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const [mult, base] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     entries.forEach((e, i) => fracs.forEach((f, j) => expect(mult[i][j] / multiplierAt(e, f)).toBeCloseTo(1, 12)));
-    bases.forEach((b, i) => totals.forEach((t, j) => {
-      const eta = stretchSchedule(b, t);
-      steps.forEach((s, k) => expect(base[i][j][k]).toBeCloseTo(eta(s), 15));
-    }));
+    bases.forEach((b, i) =>
+      totals.forEach((t, j) => {
+        const eta = stretchSchedule(b, t);
+        steps.forEach((s, k) => expect(base[i][j][k]).toBeCloseTo(eta(s), 15));
+      }),
+    );
   });
 });
 
@@ -113,7 +137,10 @@ describe('FORMAT.md Python reader on a version-2 artifact with a factored precon
     const params: SecondMoments['params'] = {};
     for (const [name, shape] of Object.entries(SHAPES)) {
       const n = shape.reduce((a, d) => a * d, 1);
-      params[name] = factorSecondMoment(Array.from({ length: n }, (_, i) => 1e-5 * (1 + ((3 * i) % 11))), shape);
+      params[name] = factorSecondMoment(
+        Array.from({ length: n }, (_, i) => 1e-5 * (1 + ((3 * i) % 11))),
+        shape,
+      );
     }
     trace.secondMoments = { step: 50, beta2: 0.999, params };
     const art = buildArtifact({ trace, compressed: compressTrace(trace, { target: 'stepNorm', preconditioner: 'factored' }) });

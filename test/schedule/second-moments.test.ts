@@ -7,9 +7,7 @@ import { buildArtifact, decodeArtifact, encodeArtifact } from '../../src/schedul
 import { encodeContainer } from '../../src/formats/codec.js';
 import { compressTrace } from '../../src/schedule/compress.js';
 import { preconditionerValues } from '../../src/optim/precondition.js';
-import {
-  buildPreconditioner, factorSecondMoment, preconditionerSpread, type SecondMoments,
-} from '../../src/schedule/second-moments.js';
+import { buildPreconditioner, factorSecondMoment, preconditionerSpread, type SecondMoments } from '../../src/schedule/second-moments.js';
 import { decodeTrace, encodeTrace } from '../../src/schedule/trace-file.js';
 import { PER_GROUP_COLUMNS, type Trace } from '../../src/schedule/trace.js';
 import { packArray } from '../../src/formats/codec.js';
@@ -55,7 +53,10 @@ function traceWithMoments(): Trace {
   const params: SecondMoments['params'] = {};
   for (const [name, shape] of Object.entries(SHAPES)) {
     const n = shape.reduce((a, d) => a * d, 1);
-    params[name] = factorSecondMoment(Array.from({ length: n }, (_, i) => 1e-6 * (1 + (i % 7))), shape);
+    params[name] = factorSecondMoment(
+      Array.from({ length: n }, (_, i) => 1e-6 * (1 + (i % 7))),
+      shape,
+    );
   }
   trace.secondMoments = { step: 100, beta2: 0.999, params };
   return trace;
@@ -70,27 +71,44 @@ describe('trace version 2', () => {
 
   it('reads a version-1 trace (no second moments): it compresses without a preconditioner, and "factored" refuses it', () => {
     const t = syntheticTrace(() => 3);
-    const n = t.steps.length, G = t.meta.model.groups.length;
+    const n = t.steps.length,
+      G = t.meta.model.groups.length;
     const body: Record<string, unknown> = {
-      format: 'graftlr.trace', version: 1, tool: { name: 'graftlr', version: '0.1.0' }, model: t.meta.model, probe: t.meta.probe,
-      steps: packArray(t.steps), loss: packArray(t.loss), eta: packArray(t.eta), valid: packArray(t.valid, [n, G]),
+      format: 'graftlr.trace',
+      version: 1,
+      tool: { name: 'graftlr', version: '0.1.0' },
+      model: t.meta.model,
+      probe: t.meta.probe,
+      steps: packArray(t.steps),
+      loss: packArray(t.loss),
+      eta: packArray(t.eta),
+      valid: packArray(t.valid, [n, G]),
     };
     for (const col of PER_GROUP_COLUMNS) body[col] = packArray(t[col], [n, G]);
     const old = decodeTrace(encodeContainer(body));
     expect(old.secondMoments).toBeUndefined();
-    expect(compressTrace(old, { target: 'stepNorm' }).groups[t.meta.model.groups[0].name]).toMatchObject({ constant: expect.closeTo(6, 9) }); // m = uAdamNorm / eta = 3 * eta * 2 / eta
-    expect(() => compressTrace(old, { target: 'stepNorm', preconditioner: 'factored' }))
-      .toThrow('preconditioner "factored" needs the probe\'s second moments, which this trace lacks (traces before version 2 have none): re-run extract');
+    expect(compressTrace(old, { target: 'stepNorm' }).groups[t.meta.model.groups[0].name]).toMatchObject({
+      constant: expect.closeTo(6, 9),
+    }); // m = uAdamNorm / eta = 3 * eta * 2 / eta
+    expect(() => compressTrace(old, { target: 'stepNorm', preconditioner: 'factored' })).toThrow(
+      'preconditioner "factored" needs the probe\'s second moments, which this trace lacks (traces before version 2 have none): re-run extract',
+    );
   });
 
   it('refuses a factored preconditioner for multiplier schedules', () => {
-    expect(() => compressTrace(traceWithMoments(), { target: 'multiplier', preconditioner: 'factored' })).toThrow('needs target "stepNorm"');
+    expect(() => compressTrace(traceWithMoments(), { target: 'multiplier', preconditioner: 'factored' })).toThrow(
+      'needs target "stepNorm"',
+    );
   });
 });
 
 describe('artifact version 2', () => {
   const trace = traceWithMoments();
-  const artifact = buildArtifact({ trace, compressed: compressTrace(trace, { target: 'stepNorm', preconditioner: 'factored', preconditionerEps: 0.05 }), createdAt: '2025-01-01T00:00:00Z' });
+  const artifact = buildArtifact({
+    trace,
+    compressed: compressTrace(trace, { target: 'stepNorm', preconditioner: 'factored', preconditionerEps: 0.05 }),
+    createdAt: '2025-01-01T00:00:00Z',
+  });
 
   it('round-trips the preconditioner; factors are O(rows + cols)', () => {
     expect(artifact.version).toBe(2);
@@ -99,13 +117,15 @@ describe('artifact version 2', () => {
     const w = back.preconditioner!.params['embeddings.word_embeddings'] as { rows: Float32Array; cols: Float32Array };
     expect([w.rows.length, w.cols.length]).toEqual([64, 8]);
     // v_ij = 1e-6 (1 + (8i + j) mod 7): row 0 is 1..7, 1 -> mean 29/8 (x 1e-6)
-    expect(w.rows[0]).toBeCloseTo(1e-6 * (1 + 2 + 3 + 4 + 5 + 6 + 7 + 1) / 8, 12);
+    expect(w.rows[0]).toBeCloseTo((1e-6 * (1 + 2 + 3 + 4 + 5 + 6 + 7 + 1)) / 8, 12);
     expect(back.compression.options).toMatchObject({ preconditioner: 'factored', preconditionerEps: 0.05 });
   });
 
   it('a file whose options say "factored" but that lacks the factors is refused', () => {
     const { preconditioner: _, ...rest } = artifact;
-    expect(() => decodeArtifact(encodeArtifact(rest))).toThrow('schedule artifact field preconditioner is missing but compression.options.preconditioner is "factored"');
+    expect(() => decodeArtifact(encodeArtifact(rest))).toThrow(
+      'schedule artifact field preconditioner is missing but compression.options.preconditioner is "factored"',
+    );
   });
 
   it('inspect and both exports show the factors; torch rows of a Linear weight are graftlr columns', () => {
@@ -116,7 +136,10 @@ describe('artifact version 2', () => {
     const json = exportScheduleJson(artifact);
     expect(json.preconditioner!.params['cls.predictions.bias']).toMatchObject({ values: expect.any(Array) });
     const q = artifact.preconditioner!.params['encoder.layer.0.attention.self.query.kernel'] as { rows: Float32Array; cols: Float32Array };
-    const torch = exportScheduleTorch(artifact).preconditioner!.params['bert.encoder.layer.0.attention.self.query.weight'] as { rows: number[]; cols: number[] };
+    const torch = exportScheduleTorch(artifact).preconditioner!.params['bert.encoder.layer.0.attention.self.query.weight'] as {
+      rows: number[];
+      cols: number[];
+    };
     expect(torch.rows).toEqual(Array.from(q.cols));
     expect(torch.cols).toEqual(Array.from(q.rows));
   });

@@ -20,7 +20,13 @@ describe('shipped schedule artifacts', () => {
       expect(a.preconditioner?.epsRatio).toBe(RECOMMENDED_PRECONDITIONER_EPS);
       expect(a.compression.method).toBe(RECOMMENDED_METHOD);
       expect(a.compression.options.capRatio).toBe(RECOMMENDED_CAP_RATIO);
-      expect([a.probe.batchSize, a.probe.seqLen, a.probe.steps, a.probe.totalSteps, a.probe.seed]).toEqual([64, 16, s.probeSteps, s.totalSteps, 0]);
+      expect([a.probe.batchSize, a.probe.seqLen, a.probe.steps, a.probe.totalSteps, a.probe.seed]).toEqual([
+        64,
+        16,
+        s.probeSteps,
+        s.totalSteps,
+        0,
+      ]);
       expect(a.probe.magnitude.hyperparameters.lr).toBe(s.probeLr);
       expect(a.model.groups).toHaveLength(s.groups);
     });

@@ -68,7 +68,7 @@ describe('stability cap', () => {
     expect(compressTrace(trace(), { capRatio: 4 }).compression.clamped).toEqual([]);
   });
 
-  it('caps step norms per coordinate: m_G / sqrt(size_G) against the median group\'s, not raw lengths', () => {
+  it("caps step norms per coordinate: m_G / sqrt(size_G) against the median group's, not raw lengths", () => {
     // m_G = ||u_Adam|| / eta = c * rms * sqrt(size): CLS 50 * 4e-3 * 8 = 1.6, EMB 100 * 1e-3 * sqrt(512) = 2.263,
     // KERNEL 400 * 2e-3 * 8 = 6.4. Per coordinate (m / sqrt(size)): 0.2, 0.1, 0.8 -> median 0.2; capRatio 2 -> 0.4,
     // so KERNEL is capped at 0.4 * 8 = 3.2. (A cap on raw lengths would give 2 * 2.263 = 4.53 instead.)
@@ -84,7 +84,15 @@ describe('stability cap', () => {
   it('scales a knot schedule whose held (last-knot) value is above the cap down as a whole, keeping its profile', () => {
     // held ln values: ln 1000, ln 100, ln 1 -> median ln 100; capRatio 3 -> cap ln 300.
     const logs: (GroupSchedule | null)[] = [
-      { knots: [[0, Math.log(10)], [1, Math.log(1000)]] }, { constant: Math.log(100) }, null, { constant: 0 },
+      {
+        knots: [
+          [0, Math.log(10)],
+          [1, Math.log(1000)],
+        ],
+      },
+      { constant: Math.log(100) },
+      null,
+      { constant: 0 },
     ];
     const { logs: out, capped } = capLogSchedules(logs, 3);
     expect(capped).toEqual([0]);
@@ -92,7 +100,18 @@ describe('stability cap', () => {
     expect(k[0][1]).toBeCloseTo(Math.log(3), 12); // 10 * 300 / 1000
     expect(k[1][1]).toBeCloseTo(Math.log(300), 12);
     // A schedule whose early knot is above the cap but whose held value is below it is left alone.
-    const early = capLogSchedules([{ knots: [[0, Math.log(5000)], [1, Math.log(200)]] }, { constant: Math.log(100) }], 3);
+    const early = capLogSchedules(
+      [
+        {
+          knots: [
+            [0, Math.log(5000)],
+            [1, Math.log(200)],
+          ],
+        },
+        { constant: Math.log(100) },
+      ],
+      3,
+    );
     expect(early.capped).toEqual([]);
     expect(out[1]).toBe(logs[1]);
     expect(out[2]).toBeNull();
@@ -103,7 +122,7 @@ describe('stability cap', () => {
     expect((units.logs[0] as { knots: [number, number][] }).knots[1][1]).toBeCloseTo(Math.log(300), 12);
   });
 
-  it('caps against measured stability limits with capBy curvature: m_G / limit_G against the median group\'s', () => {
+  it("caps against measured stability limits with capBy curvature: m_G / limit_G against the median group's", () => {
     // m_G: CLS 1.6, EMB 2.263, KERNEL 6.4 (above). Limits CLS 16, EMB 2.263, KERNEL 32, BIAS NaN (no data):
     // m / limit = 0.1, 1, 0.2 -> median 0.2; capRatio 2 -> 0.4, so EMB is capped at 0.4 * 2.263.
     // (By size it would be KERNEL, the largest per coordinate.)
@@ -131,7 +150,9 @@ describe('stability cap', () => {
   });
 
   it('refuses capBy curvature on a trace without measured limits, and an unknown basis', () => {
-    expect(() => compressTrace(trace(), { capRatio: 2, capBy: 'curvature' })).toThrow(/this trace lacks \(traces before version 3 have none\): re-run extract, or pass --cap-by size/);
+    expect(() => compressTrace(trace(), { capRatio: 2, capBy: 'curvature' })).toThrow(
+      /this trace lacks \(traces before version 3 have none\): re-run extract, or pass --cap-by size/,
+    );
     expect(compressTrace(trace(), { capRatio: 0, capBy: 'curvature' }).compression.clamped).toEqual([]); // no cap, no limits needed
     expect(() => resolveCompressOptions({ capBy: 'loss' as 'size' })).toThrow(/capBy = "loss"/);
   });

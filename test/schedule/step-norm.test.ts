@@ -16,7 +16,10 @@ const [CLS, EMB, BIAS, KERNEL] = GROUPS;
 const C: Record<string, number> = { [CLS]: 1, [EMB]: 4, [BIAS]: 0.5, [KERNEL]: 3 };
 const constantOf = (s: object) => ('constant' in s ? (s as { constant: number }).constant : NaN);
 
-beforeAll(async () => { await tf.setBackend('cpu'); await tf.ready(); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
 
 describe('normalizeByGroup', () => {
   it('divides every tensor by the norm of its whole group; a zero group stays zero', () => {
@@ -53,7 +56,7 @@ describe('step-norm target', () => {
     for (const [n, shape] of Object.entries(SHAPES)) {
       const size = shape.reduce((a, b) => a * b, 1);
       const v = u[n].dataSync();
-      expect(v[0]).toBeCloseTo(-0.1 * C[n] / Math.sqrt(size), 6);
+      expect(v[0]).toBeCloseTo((-0.1 * C[n]) / Math.sqrt(size), 6);
       expect(Math.hypot(...v)).toBeCloseTo(0.1 * C[n], 5);
     }
   });

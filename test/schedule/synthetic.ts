@@ -11,8 +11,14 @@ export const PROBE: ProbeInfo = {
   direction: { name: 'sgd', hyperparameters: { lr: 1 } },
   baseSchedule: { kind: 'base', peakLr: 1e-3, warmupSteps: 0, totalSteps: 1000, decay: 'constant', endLr: 0 },
   grouping: 'per-tensor',
-  batchSize: 8, seqLen: 32, steps: 100, totalSteps: 1000, seed: 7,
-  dataFingerprint: 'sha256:0000', backend: 'cpu', engine: 'tfjs',
+  batchSize: 8,
+  seqLen: 32,
+  steps: 100,
+  totalSteps: 1000,
+  seed: 7,
+  dataFingerprint: 'sha256:0000',
+  backend: 'cpu',
+  engine: 'tfjs',
 };
 
 export const SHAPES: Record<string, number[]> = {
@@ -26,9 +32,9 @@ export const SHAPES: Record<string, number[]> = {
 export const GROUPS = Object.keys(SHAPES).sort();
 
 export interface SyntheticOptions {
-  steps?: number[];                               // recorded steps (default 0..probe.steps-1)
+  steps?: number[]; // recorded steps (default 0..probe.steps-1)
   totalSteps?: number;
-  eta?: (t: number) => number;                    // base lr (default 1e-3)
+  eta?: (t: number) => number; // base lr (default 1e-3)
   invalid?: (group: string, t: number) => boolean; // mark a sample invalid (SGD norm 0)
   shapes?: Record<string, number[]>;
 }
@@ -48,7 +54,9 @@ export function syntheticTrace(c: (group: string, t: number) => number, o: Synth
     for (const g of model.groups) {
       const bad = o.invalid?.(g.name, t) ?? false;
       // An invalid sample carries a wild Adam norm: it must be ignored, not averaged in.
-      groups[g.name] = bad ? { uAdamNorm: 1e30, uSgdNorm: 0, gradNorm: 2 } : { uAdamNorm: c(g.name, t) * eta * 2, uSgdNorm: 2, gradNorm: 2 };
+      groups[g.name] = bad
+        ? { uAdamNorm: 1e30, uSgdNorm: 0, gradNorm: 2 }
+        : { uAdamNorm: c(g.name, t) * eta * 2, uSgdNorm: 2, gradNorm: 2 };
     }
     rec.record({ step: t, loss: 5 - t / 100, eta, groups });
   }

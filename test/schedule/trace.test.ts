@@ -11,9 +11,19 @@ describe('traceRecorder', () => {
     const rec = traceRecorder({ model, probe: PROBE });
     // group a: ratio = 6 / 3 = 2; c = 6 / (0.5 * 4) = 3.
     // group b: uSgdNorm = 0 -> invalid, ratio and c NaN (never 0 or Infinity).
-    rec.record({ step: 0, loss: 4, eta: 0.5, groups: { a: { uAdamNorm: 6, uSgdNorm: 3, gradNorm: 4 }, b: { uAdamNorm: 1, uSgdNorm: 0, gradNorm: 1 } } });
+    rec.record({
+      step: 0,
+      loss: 4,
+      eta: 0.5,
+      groups: { a: { uAdamNorm: 6, uSgdNorm: 3, gradNorm: 4 }, b: { uAdamNorm: 1, uSgdNorm: 0, gradNorm: 1 } },
+    });
     // eta = 0 (start of a warm-up): both invalid.
-    rec.record({ step: 1, loss: 3, eta: 0, groups: { a: { uAdamNorm: 6, uSgdNorm: 3, gradNorm: 4 }, b: { uAdamNorm: 1, uSgdNorm: 1, gradNorm: 1 } } });
+    rec.record({
+      step: 1,
+      loss: 3,
+      eta: 0,
+      groups: { a: { uAdamNorm: 6, uSgdNorm: 3, gradNorm: 4 }, b: { uAdamNorm: 1, uSgdNorm: 1, gradNorm: 1 } },
+    });
     const t = rec.finish();
     expect([...t.steps]).toEqual([0, 1]);
     expect(t.ratio[0]).toBe(2);
@@ -65,12 +75,20 @@ describe('trace file', () => {
     const t = syntheticTrace(() => 1);
     const G = t.meta.model.groups.length;
     const col = (f: (g: number) => number) => Float64Array.from({ length: G }, (_, g) => f(g));
-    const stability = { batches: 4, stepLength: col((g) => 0.01 * (g + 1)), slope: col((g) => g + 0.5), curvature: col((g) => (g === 0 ? -1 : g)), limit: col((g) => (g === 0 ? Infinity : g === 1 ? NaN : 2 / g)) };
+    const stability = {
+      batches: 4,
+      stepLength: col((g) => 0.01 * (g + 1)),
+      slope: col((g) => g + 0.5),
+      curvature: col((g) => (g === 0 ? -1 : g)),
+      limit: col((g) => (g === 0 ? Infinity : g === 1 ? NaN : 2 / g)),
+    };
     t.stability = stability;
     const back = decodeTrace(encodeTrace(t)).stability!;
     expect(back.batches).toBe(4);
     for (const k of ['stepLength', 'slope', 'curvature', 'limit'] as const) expect(Array.from(back[k])).toEqual(Array.from(stability[k]));
-    expect(() => decodeTrace(encodeTrace({ ...t, stability: { ...stability, limit: stability.limit.subarray(1) } }))).toThrow(/stability.limit: shape \[\d+\] is not the expected \[\d+\]/);
+    expect(() => decodeTrace(encodeTrace({ ...t, stability: { ...stability, limit: stability.limit.subarray(1) } }))).toThrow(
+      /stability.limit: shape \[\d+\] is not the expected \[\d+\]/,
+    );
     expect(() => decodeTrace(encodeTrace({ ...t, stability: { ...stability, limit: col(() => -1) } }))).toThrow(/stability.limit holds -1/);
   });
 

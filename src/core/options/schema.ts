@@ -32,25 +32,32 @@ export type OptionSchema = Record<string, OptionSpec>;
 export function checkOption(who: string, name: string, spec: OptionSpec, value: unknown): void {
   if (spec.check) return spec.check(who, name, value);
   switch (spec.kind) {
-    case 'int': return checkInt(who, name, value, spec.lo ?? -Infinity, spec.hi);
-    case 'number': return checkNumber(who, name, value, spec);
-    case 'enum': return checkEnum(who, name, value, spec.choices ?? []);
+    case 'int':
+      return checkInt(who, name, value, spec.lo ?? -Infinity, spec.hi);
+    case 'number':
+      return checkNumber(who, name, value, spec);
+    case 'enum':
+      return checkEnum(who, name, value, spec.choices ?? []);
     case 'boolean':
       if (typeof value !== 'boolean') throw new Error(`${who}: ${name} = ${JSON.stringify(value)} is invalid: expected true or false`);
       return;
     case 'string':
       if (typeof value !== 'string') throw new Error(`${who}: ${name} = ${JSON.stringify(value)} is invalid: expected a string`);
       return;
-    case 'ints': return checkList(who, name, value, (x) => checkInt(who, `${name} value`, x, spec.lo ?? -Infinity, spec.hi));
-    case 'numbers': return checkList(who, name, value, (x) => checkNumber(who, `${name} value`, x, spec));
-    case 'enums': return checkList(who, name, value, (x) => {
-      if (!(spec.choices ?? []).includes(x as string)) {
-        throw new Error(`${who}: ${name} = ${JSON.stringify(value)} is invalid: expected a list of ${(spec.choices ?? []).join(', ')}`);
-      }
-    });
-    case 'strings': return checkList(who, name, value, (x) => {
-      if (typeof x !== 'string') throw new Error(`${who}: ${name} value ${JSON.stringify(x)} is invalid: expected a string`);
-    });
+    case 'ints':
+      return checkList(who, name, value, (x) => checkInt(who, `${name} value`, x, spec.lo ?? -Infinity, spec.hi));
+    case 'numbers':
+      return checkList(who, name, value, (x) => checkNumber(who, `${name} value`, x, spec));
+    case 'enums':
+      return checkList(who, name, value, (x) => {
+        if (!(spec.choices ?? []).includes(x as string)) {
+          throw new Error(`${who}: ${name} = ${JSON.stringify(value)} is invalid: expected a list of ${(spec.choices ?? []).join(', ')}`);
+        }
+      });
+    case 'strings':
+      return checkList(who, name, value, (x) => {
+        if (typeof x !== 'string') throw new Error(`${who}: ${name} value ${JSON.stringify(x)} is invalid: expected a string`);
+      });
   }
 }
 

@@ -5,7 +5,11 @@
  */
 import type { Emitter } from './ops.js';
 
-export interface DenseGrads { dx: string; dKernel: string; dBias: string }
+export interface DenseGrads {
+  dx: string;
+  dKernel: string;
+  dBias: string;
+}
 
 /**
  * y = x W + b, x (M, in), W (in, out):
@@ -14,7 +18,13 @@ export interface DenseGrads { dx: string; dKernel: string; dBias: string }
  * (C), for a residual path that also reaches x.
  */
 export function denseBackward(
-  e: Emitter, x: string, kernel: string, dy: string, rows: string, hint: string, dx: { scale?: number; plus?: string } = {},
+  e: Emitter,
+  x: string,
+  kernel: string,
+  dy: string,
+  rows: string,
+  hint: string,
+  dx: { scale?: number; plus?: string } = {},
 ): DenseGrads {
   const dxValue = e.gemm(dy, kernel, `${hint}.dx`, { transB: true, alpha: dx.scale, bias: dx.plus }); // (M, in)
   const dKernel = e.gemm(x, dy, `${hint}.dkernel`, { transA: true }); // (in, out)
@@ -31,7 +41,11 @@ export interface LayerNormSaved {
   gamma: string;
 }
 
-export interface LayerNormGrads { dx: string; dGamma: string; dBeta: string }
+export interface LayerNormGrads {
+  dx: string;
+  dGamma: string;
+  dBeta: string;
+}
 
 /**
  * y = xhat * gamma + beta, xhat = (x - mean) * r, r = 1/sqrt(var + eps), over the last axis (width H).

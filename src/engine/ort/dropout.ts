@@ -13,8 +13,15 @@ import type { Dim, GraphBuilder } from '../../formats/onnx-builder.js';
 /** The graph input holding a site's keep-mask. */
 export const maskInput = (site: string): string => `dropout.${site}`;
 
-export interface LayerMasks { probs: string; attnOut: string; out: string }
-export interface DropoutMasks { embeddings: string; layers: LayerMasks[] }
+export interface LayerMasks {
+  probs: string;
+  attnOut: string;
+  out: string;
+}
+export interface DropoutMasks {
+  embeddings: string;
+  layers: LayerMasks[];
+}
 
 /** Site name -> dims (symbolic 'BT', 'B', 'T' and the fixed sizes), in a fixed order. */
 function sites(c: BertConfig): [string, Dim[]][] {
@@ -43,12 +50,22 @@ export function addMaskInputs(g: GraphBuilder, c: BertConfig): DropoutMasks {
 }
 
 /** The keep-masks of one training step as feeds (only when config.dropout > 0). */
-export function dropoutFeeds(c: BertConfig, batch: MlmBatch, seed: number, step: number, out: Record<string, Feed> = {}): Record<string, Feed> {
+export function dropoutFeeds(
+  c: BertConfig,
+  batch: MlmBatch,
+  seed: number,
+  step: number,
+  out: Record<string, Feed> = {},
+): Record<string, Feed> {
   const { batchSize: B, seqLen: T } = batch;
   const size = { BT: B * T, B, T } as Record<string, number>;
   for (const [site, dims] of sites(c)) {
     const shape = dims.map((d) => (typeof d === 'number' ? d : size[d]));
-    const values = keepMaskValues({ p: c.dropout, seed, step }, site, shape.reduce((a, b) => a * b, 1));
+    const values = keepMaskValues(
+      { p: c.dropout, seed, step },
+      site,
+      shape.reduce((a, b) => a * b, 1),
+    );
     out[maskInput(site)] = float32Feed(values, shape);
   }
   return out;

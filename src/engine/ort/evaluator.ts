@@ -25,7 +25,9 @@ export function createOrtEvaluator(config: BertConfig, options: SessionOptions =
     async evaluate(params, batches) {
       checkHostParams(config, params);
       session ??= await OrtSession.create(buildEvalGraph(config), { ...TRAINING_SESSION, ...options }, 'the ort evaluation graph');
-      let lossSum = 0, hitSum = 0, tokens = 0;
+      let lossSum = 0,
+        hitSum = 0,
+        tokens = 0;
       for (const batch of batches) {
         if (batch.maskedPositions.length === 0) continue; // nothing to score
         const out = await session.run(paramFeeds(params, batchFeeds(config, batch)), ['loss', 'accuracy']);

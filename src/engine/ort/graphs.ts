@@ -67,7 +67,19 @@ export function buildGradGraph(c: BertConfig): Uint8Array {
     e.g.output(named(e, v.grads[name], gradOutput(name)), 'float32', shape);
   }
   const squares = Object.keys(shapes).map((n) => e.op('ReduceSumSquare', [v.grads[n]], 'grad.sq', { keepdims: { kind: 'int', value: 0 } })); // ()
-  e.g.output(named(e, e.concat(squares.map((sq) => e.unsqueeze(sq, [0], 'grad.sq1')), 0, 'grad.sq_all'), 'grad_sq'), 'float32', [squares.length]);
+  e.g.output(
+    named(
+      e,
+      e.concat(
+        squares.map((sq) => e.unsqueeze(sq, [0], 'grad.sq1')),
+        0,
+        'grad.sq_all',
+      ),
+      'grad_sq',
+    ),
+    'float32',
+    [squares.length],
+  );
   return e.g.toBytes();
 }
 
@@ -81,7 +93,9 @@ export function buildGradGraph(c: BertConfig): Uint8Array {
 export function buildSgdGraph(c: BertConfig, o: SgdGraphOptions = {}): Uint8Array {
   const count = Object.keys(paramShapes(c)).length;
   if (o.groups !== undefined && (o.groups.length !== count || o.clip)) {
-    throw new Error(`buildSgdGraph: groups has ${o.groups.length} entries for ${count} parameters${o.clip ? ' and clip is set' : ''}: give one group index per parameter, without clip`);
+    throw new Error(
+      `buildSgdGraph: groups has ${o.groups.length} entries for ${count} parameters${o.clip ? ' and clip is set' : ''}: give one group index per parameter, without clip`,
+    );
   }
   if (o.preconditioned !== undefined && (o.groups === undefined || o.preconditioned.length !== count)) {
     throw new Error(`buildSgdGraph: preconditioned needs groups and one entry per parameter (${count})`);

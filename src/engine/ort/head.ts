@@ -23,10 +23,15 @@ export function headForward(e: Emitter, c: BertConfig, p: ParamRef, x: string, p
   const h = emitGatherRows(e.g, c, x, positions); // (N, H)
   const pre = e.gemm(h, p('cls.predictions.transform.dense.kernel'), 'head.pre', { bias: p('cls.predictions.transform.dense.bias') });
   const act = e.op('Gelu', [pre], 'head.gelu'); // (N, H)
-  const ln = emitLayerNorm(e.g, act, p('cls.predictions.transform.LayerNorm.gamma'),
-    p('cls.predictions.transform.LayerNorm.beta'), c.layerNormEps, 'head.ln'); // (N, H)
-  const logits = e.gemm(ln.y, p('embeddings.word_embeddings'), 'head.logits',
-    { transB: true, bias: p('cls.predictions.bias') }); // (N, V)
+  const ln = emitLayerNorm(
+    e.g,
+    act,
+    p('cls.predictions.transform.LayerNorm.gamma'),
+    p('cls.predictions.transform.LayerNorm.beta'),
+    c.layerNormEps,
+    'head.ln',
+  ); // (N, H)
+  const logits = e.gemm(ln.y, p('embeddings.word_embeddings'), 'head.logits', { transB: true, bias: p('cls.predictions.bias') }); // (N, V)
   return { h, pre, act, ln, logits };
 }
 
@@ -60,8 +65,7 @@ export function crossEntropy(e: Emitter, logits: string, labels: string): LossVa
 export function crossEntropyBackward(e: Emitter, ce: LossValues, labels: string): { diff: string; invN: string } {
   const probs = e.op('Exp', [ce.logp], 'ce.probs'); // softmax (N, V)
   const minusOne = e.filled(e.shape(ce.labelCol, 'ce.label_shape'), -1, 'ce.minus_one'); // (N, 1)
-  const diff = e.op('ScatterElements', [probs, ce.labelCol, minusOne], 'ce.diff',
-    { axis: attr.int(1), reduction: attr.string('add') }); // softmax - onehot (N, V)
+  const diff = e.op('ScatterElements', [probs, ce.labelCol, minusOne], 'ce.diff', { axis: attr.int(1), reduction: attr.string('add') }); // softmax - onehot (N, V)
   const invN = e.op('Reciprocal', [e.toFloat(e.shape(labels, 'ce.n'), 'ce.n_float')], 'ce.inv_n'); // (1)
   return { diff, invN };
 }
@@ -86,7 +90,13 @@ export interface HeadResult {
  * then the LayerNorm, GELU and dense backward passes; dx = scatter-add of dh into zeros (BT, H).
  */
 export function headForwardBackward(
-  e: Emitter, c: BertConfig, p: ParamRef, x: string, positions: string, labels: string, grads: Record<string, string>,
+  e: Emitter,
+  c: BertConfig,
+  p: ParamRef,
+  x: string,
+  positions: string,
+  labels: string,
+  grads: Record<string, string>,
 ): HeadResult {
   const head = headForward(e, c, p, x, positions);
   const ce = crossEntropy(e, head.logits, labels);
@@ -95,8 +105,13 @@ export function headForwardBackward(
   const tScaled = e.mul(head.ln.y, invN, 'gh.t_scaled'); // (N, H)
   const dWordOut = e.gemm(diff, tScaled, 'gh.dword', { transA: true }); // (V, H)
   const dT = e.mul(e.gemm(diff, p('embeddings.word_embeddings'), 'gh.dt_sum'), invN, 'gh.dt'); // (N, H)
-  const ln = layerNormBackward(e, { x: head.act, mean: head.ln.mean, invStd: head.ln.invStdDev,
-    gamma: p('cls.predictions.transform.LayerNorm.gamma') }, dT, 'N', 'gh.ln'); // (N, H)
+  const ln = layerNormBackward(
+    e,
+    { x: head.act, mean: head.ln.mean, invStd: head.ln.invStdDev, gamma: p('cls.predictions.transform.LayerNorm.gamma') },
+    dT,
+    'N',
+    'gh.ln',
+  ); // (N, H)
   grads['cls.predictions.transform.LayerNorm.gamma'] = ln.dGamma;
   grads['cls.predictions.transform.LayerNorm.beta'] = ln.dBeta;
   const dPre = geluBackward(e, head.pre, e.mul(ln.dx, e.scalar(0.5), 'gh.half_dact'), 'gh.gelu'); // (N, H)

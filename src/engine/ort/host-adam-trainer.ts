@@ -16,7 +16,11 @@ import { batchFeeds, paramFeeds } from './feeds.js';
 import { buildGradGraph, gradOutput, TRAINING_SESSION } from './graphs.js';
 import { adamStepInPlace } from './host-adam.js';
 import {
-  factoredGraftStepInPlace, factoredStateBytes, initialFactoredMoments, type FactoredMoments, type Magnitude,
+  factoredGraftStepInPlace,
+  factoredStateBytes,
+  initialFactoredMoments,
+  type FactoredMoments,
+  type Magnitude,
 } from './host-factored.js';
 import { checkOrtConfig } from './loss-and-grads.js';
 import type { AdamHyper } from './step-graph.js';
@@ -55,21 +59,24 @@ export async function createHostAdamTrainer(config: BertConfig, initial: HostPar
   if (o.clipNorm !== undefined && !(o.clipNorm > 0)) throw new Error(`clipNorm = ${o.clipNorm} is invalid: expected a number > 0`);
   if (o.weightDecay && o.rule === 'graft') throw new Error('weight decay is not supported with the graft rule');
   const magnitude = o.magnitude ?? 'adam';
-  if (magnitude !== 'adam' && (o.rule !== 'graft' || o.moments)) throw new Error(`the ${magnitude} magnitude is for the graft rule of a new probe only`);
+  if (magnitude !== 'adam' && (o.rule !== 'graft' || o.moments))
+    throw new Error(`the ${magnitude} magnitude is for the graft rule of a new probe only`);
   const shapes = paramShapes(config);
   const names = Object.keys(shapes);
   const groupOf = o.groupOf ?? ((n: string) => n);
   const members = new Map<string, string[]>();
   for (const name of names) members.set(groupOf(name), [...(members.get(groupOf(name)) ?? []), name]);
   const params: HostParams = Object.fromEntries(names.map((n) => [n, { shape: [...shapes[n]], data: initial[n].data }]));
-  const factored: FactoredMoments | undefined = magnitude === 'adam' ? undefined : initialFactoredMoments(shapes, magnitude === 'factored-adam');
+  const factored: FactoredMoments | undefined =
+    magnitude === 'adam' ? undefined : initialFactoredMoments(shapes, magnitude === 'factored-adam');
   const moments = factored ? undefined : initialMoments(shapes, names, o.moments);
   const session = await OrtSession.create(buildGradGraph(config), TRAINING_SESSION, 'the ort gradient graph');
   let taken = 0;
   return {
     config,
     async step(batch: MlmBatch, lrByParam, stepOptions = {}) {
-      if (o.weightDecay && !stepOptions.decayByParam) throw new Error('decayByParam is missing: this trainer was made with weightDecay: true');
+      if (o.weightDecay && !stepOptions.decayByParam)
+        throw new Error('decayByParam is missing: this trainer was made with weightDecay: true');
       const feeds = paramFeeds(params, batchFeeds(config, batch));
       if (config.dropout > 0) dropoutFeeds(config, batch, o.seed ?? 0, stepOptions.step ?? taken, feeds);
       taken++;
@@ -82,8 +89,17 @@ export async function createHostAdamTrainer(config: BertConfig, initial: HostPar
       const nonFinite = applied ? [] : names.filter((_, i) => !Number.isFinite(squares[i])).sort();
       const clipFactor = o.clipNorm === undefined ? 1 : Math.min(1, o.clipNorm / gradNorm);
       let graftNorms = {};
-      if (applied && factored) graftNorms = factoredGraftStepInPlace(params, grads, factored, { members, lr: lrByParam, clipFactor, hyper: o.adam });
-      else if (applied) graftNorms = adamStepInPlace(params, grads, moments!, { rule: o.rule, members, lr: lrByParam, decay: stepOptions.decayByParam, clipFactor, hyper: o.adam });
+      if (applied && factored)
+        graftNorms = factoredGraftStepInPlace(params, grads, factored, { members, lr: lrByParam, clipFactor, hyper: o.adam });
+      else if (applied)
+        graftNorms = adamStepInPlace(params, grads, moments!, {
+          rule: o.rule,
+          members,
+          lr: lrByParam,
+          decay: stepOptions.decayByParam,
+          clipFactor,
+          hyper: o.adam,
+        });
       return { loss, accuracy: out.accuracy.data[0] as number, gradNorm, applied, nonFinite, graftNorms };
     },
     getParams: () => params,

@@ -37,7 +37,10 @@ export interface HostAdamStep {
  * ({} for adam). The gradients must be finite (the caller checks first: nothing here can be undone).
  */
 export function adamStepInPlace(
-  params: HostParams, grads: Readonly<Record<string, Float32Array>>, moments: AdamMoments, o: HostAdamStep,
+  params: HostParams,
+  grads: Readonly<Record<string, Float32Array>>,
+  moments: AdamMoments,
+  o: HostAdamStep,
 ): Record<string, GraftGroupNorms> {
   const { beta1: b1, beta2: b2, eps } = o.hyper;
   const t = moments.count + 1;
@@ -47,21 +50,25 @@ export function adamStepInPlace(
   const norms: Record<string, GraftGroupNorms> = {};
   for (const [group, names] of o.members) {
     if (o.rule === 'adam') {
-      for (const name of names) adamInPlace(params[name].data, grads[name], moments.m[name].data, moments.v[name].data, o.lr[name], 1 - (o.decay?.[name] ?? 0), c);
+      for (const name of names)
+        adamInPlace(params[name].data, grads[name], moments.m[name].data, moments.v[name].data, o.lr[name], 1 - (o.decay?.[name] ?? 0), c);
       continue;
     }
-    let uSq = 0, gSq = 0;
+    let uSq = 0,
+      gSq = 0;
     for (const name of names) {
       const [u2, g2] = momentsAndNorms(grads[name], moments.m[name].data, moments.v[name].data, o.lr[name], c);
       uSq += u2;
       gSq += g2;
     }
-    const nM = Math.sqrt(uSq), nG = Math.sqrt(gSq);
+    const nM = Math.sqrt(uSq),
+      nG = Math.sqrt(gSq);
     norms[group] = { magnitude: nM, grad: nG };
     if (!(nG > 0)) continue;
     const scale = (nM / nG) * c.f; // w -= (nM / nG) gc, gc = f g
     for (const name of names) {
-      const w = params[name].data, g = grads[name];
+      const w = params[name].data,
+        g = grads[name];
       for (let i = 0; i < w.length; i++) w[i] -= scale * g[i];
     }
   }
@@ -69,10 +76,27 @@ export function adamStepInPlace(
   return norms;
 }
 
-interface AdamConstants { b1: number; b2: number; eps: number; a1: number; a2: number; inverseC1: number; inverseC2: number; f: number }
+interface AdamConstants {
+  b1: number;
+  b2: number;
+  eps: number;
+  a1: number;
+  a2: number;
+  inverseC1: number;
+  inverseC2: number;
+  f: number;
+}
 
 /** Adam on one tensor in place: m, v, then w = w keep - u. */
-function adamInPlace(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, rate: number, keep: number, c: AdamConstants): void {
+function adamInPlace(
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  rate: number,
+  keep: number,
+  c: AdamConstants,
+): void {
   const scale = rate * c.inverseC1;
   for (let i = 0; i < g.length; i++) {
     const gi = c.f * g[i];
@@ -85,7 +109,8 @@ function adamInPlace(w: Float32Array, g: Float32Array, m: Float32Array, v: Float
 /** The moments of one tensor in place; returns [sum of u^2, sum of gc^2] in float64. */
 function momentsAndNorms(g: Float32Array, m: Float32Array, v: Float32Array, rate: number, c: AdamConstants): [number, number] {
   const scale = rate * c.inverseC1;
-  let uSq = 0, gSq = 0;
+  let uSq = 0,
+    gSq = 0;
   for (let i = 0; i < g.length; i++) {
     const gi = c.f * g[i];
     const mi = (m[i] = c.b1 * m[i] + c.a1 * gi);

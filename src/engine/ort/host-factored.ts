@@ -35,7 +35,7 @@ export function isMagnitude(x: unknown): x is Magnitude {
 /** One tensor's second-moment state: row and column EMAs (matrices, float64) or the whole EMA (others). */
 export type FactoredSecondMoment =
   | { rows: Float64Array; cols: Float64Array } // rows: (r), cols: (c)
-  | { values: Float32Array };                  // (size)
+  | { values: Float32Array }; // (size)
 
 export interface FactoredMoments {
   count: number;
@@ -95,7 +95,10 @@ export interface FactoredGraftStep {
  * group. The gradients must be finite (the caller checks first).
  */
 export function factoredGraftStepInPlace(
-  params: HostParams, grads: Readonly<Record<string, Float32Array>>, state: FactoredMoments, o: FactoredGraftStep,
+  params: HostParams,
+  grads: Readonly<Record<string, Float32Array>>,
+  state: FactoredMoments,
+  o: FactoredGraftStep,
 ): Record<string, GraftGroupNorms> {
   const { beta1: b1, beta2: b2, eps } = o.hyper;
   const t = state.count + 1;
@@ -104,7 +107,8 @@ export function factoredGraftStepInPlace(
   const inverseC2 = 1 / (1 - b2 ** t);
   const norms: Record<string, GraftGroupNorms> = {};
   for (const [group, names] of o.members) {
-    let uSq = 0, gSq = 0;
+    let uSq = 0,
+      gSq = 0;
     for (const name of names) {
       const g = grads[name];
       const shape = params[name].shape;
@@ -117,12 +121,14 @@ export function factoredGraftStepInPlace(
       uSq += sums[0];
       gSq += sums[1];
     }
-    const nM = Math.sqrt(uSq), nG = Math.sqrt(gSq);
+    const nM = Math.sqrt(uSq),
+      nG = Math.sqrt(gSq);
     norms[group] = { magnitude: nM, grad: nG };
     if (!(nG > 0)) continue;
     const scale = (nM / nG) * f; // w -= (nM / nG) gc, gc = f g
     for (const name of names) {
-      const w = params[name].data, g = grads[name];
+      const w = params[name].data,
+        g = grads[name];
       for (let i = 0; i < w.length; i++) w[i] -= scale * g[i];
     }
   }
@@ -132,7 +138,8 @@ export function factoredGraftStepInPlace(
 
 /** R, C (matrices) or v (others) <- b2 * old + (1 - b2) * (statistics of gc^2). */
 function updateSecondMoment(v: FactoredSecondMoment, g: Float32Array, shape: readonly number[], f: number, b2: number): void {
-  const a2 = 1 - b2, f2 = f * f;
+  const a2 = 1 - b2,
+    f2 = f * f;
   if ('values' in v) {
     for (let i = 0; i < g.length; i++) v.values[i] = b2 * v.values[i] + a2 * f2 * g[i] * g[i];
     return;
@@ -153,10 +160,17 @@ function updateSecondMoment(v: FactoredSecondMoment, g: Float32Array, shape: rea
 
 /** [sum of u^2, sum of gc^2] in float64 for one tensor (u as in the file comment). */
 function stepSquares(
-  g: Float32Array, m: Float32Array | undefined, v: FactoredSecondMoment, shape: readonly number[],
-  f: number, scale: number, inverseC2: number, eps: number,
+  g: Float32Array,
+  m: Float32Array | undefined,
+  v: FactoredSecondMoment,
+  shape: readonly number[],
+  f: number,
+  scale: number,
+  inverseC2: number,
+  eps: number,
 ): [number, number] {
-  let uSq = 0, gSq = 0;
+  let uSq = 0,
+    gSq = 0;
   const add = (k: number, vTilde: number) => {
     const gc = f * g[k];
     const u = (scale * (m ? m[k] : gc)) / (Math.sqrt(vTilde * inverseC2) + eps);

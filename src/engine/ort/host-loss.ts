@@ -31,7 +31,10 @@ export function createHostLossModel(config: BertConfig, seed: number): HostLossM
       const feeds = paramFeeds(params, batchFeeds(config, batch));
       if (config.dropout > 0) dropoutFeeds(config, batch, seed, step, feeds);
       const out = await gradients.run(feeds, ['loss', ...names.map(gradOutput)]);
-      return { loss: out.loss.data[0] as number, grads: Object.fromEntries(names.map((n) => [n, out[gradOutput(n)].data as Float32Array])) };
+      return {
+        loss: out.loss.data[0] as number,
+        grads: Object.fromEntries(names.map((n) => [n, out[gradOutput(n)].data as Float32Array])),
+      };
     },
     loss: async (params, batch) => (await evaluator.evaluate(params, [batch])).loss,
     async dispose() {

@@ -12,7 +12,10 @@ import type { LayerMasks } from './dropout.js';
 import type { Emitter } from './ops.js';
 
 /** Runtime shapes shared by all layers: [B, T, 3, A, d] and [B, T, A, d] as int64 values. */
-export interface HeadShapes { qkv5: string; heads4: string }
+export interface HeadShapes {
+  qkv5: string;
+  heads4: string;
+}
 
 /**
  * What the backward pass reads of the forward pass. Two values are recomputed in the backward pass
@@ -22,14 +25,18 @@ export interface HeadShapes { qkv5: string; heads4: string }
  */
 export interface LayerSaved {
   x: string; // (BT, H) layer input
-  q: string; k: string; v: string; // (B, A, T, d); q is scaled by c
+  q: string;
+  k: string;
+  v: string; // (B, A, T, d); q is scaled by c
   probs: string; // (B, A, T, T) softmax output
   probsKept: string; // (B, A, T, T) after dropout (= probs without dropout)
   context: string; // (BT, H)
   masks?: LayerMasks; // dropout keep-masks (training with dropout only)
-  attnRes: string; attnLn: LayerNormValues; // (BT, H)
+  attnRes: string;
+  attnLn: LayerNormValues; // (BT, H)
   ffnPre: string; // (BT, I) the GELU input
-  ffnRes: string; outLn: LayerNormValues; // (BT, H)
+  ffnRes: string;
+  outLn: LayerNormValues; // (BT, H)
 }
 
 const prefix = (i: number): string => `encoder.layer.${i}`;
@@ -39,9 +46,17 @@ const prefix = (i: number): string => `encoder.layer.${i}`;
  * probabilities and both residual branches by their keep-masks (which already hold the 1/(1-p) scale).
  */
 export function layerForward(
-  e: Emitter, c: BertConfig, p: ParamRef, i: number, x: string, maskBias: string, shapes: HeadShapes, masks?: LayerMasks,
+  e: Emitter,
+  c: BertConfig,
+  p: ParamRef,
+  i: number,
+  x: string,
+  maskBias: string,
+  shapes: HeadShapes,
+  masks?: LayerMasks,
 ): LayerSaved {
-  const pre = prefix(i), h = `l${i}`;
+  const pre = prefix(i),
+    h = `l${i}`;
   const scale = e.scalar(1 / Math.sqrt(c.hiddenSize / c.numHeads));
   const self = (name: string, part: string): string => p(`${pre}.attention.self.${name}.${part}`);
   const wqkv = fusedQkvKernel(e, c, p, i, h); // (H, 3H)
@@ -55,16 +70,30 @@ export function layerForward(
   const probsKept = masks ? e.mul(probs, masks.probs, `${h}.probs_kept`) : probs; // (B, A, T, T)
   const ctxHeads = e.matmul(probsKept, v, `${h}.ctx_heads`); // (B, A, T, d)
   const context = e.reshape(e.transpose(ctxHeads, [0, 2, 1, 3], `${h}.ctx_t`), [-1, c.hiddenSize], `${h}.context`); // (BT, H)
-  const attnOut = e.gemm(context, p(`${pre}.attention.output.dense.kernel`), `${h}.attn_out`, { bias: p(`${pre}.attention.output.dense.bias`) });
+  const attnOut = e.gemm(context, p(`${pre}.attention.output.dense.kernel`), `${h}.attn_out`, {
+    bias: p(`${pre}.attention.output.dense.bias`),
+  });
   const attnRes = e.add(x, masks ? e.mul(attnOut, masks.attnOut, `${h}.attn_kept`) : attnOut, `${h}.attn_res`); // (BT, H)
-  const attnLn = emitLayerNorm(e.g, attnRes, p(`${pre}.attention.output.LayerNorm.gamma`),
-    p(`${pre}.attention.output.LayerNorm.beta`), c.layerNormEps, `${h}.attn_ln`); // (BT, H)
+  const attnLn = emitLayerNorm(
+    e.g,
+    attnRes,
+    p(`${pre}.attention.output.LayerNorm.gamma`),
+    p(`${pre}.attention.output.LayerNorm.beta`),
+    c.layerNormEps,
+    `${h}.attn_ln`,
+  ); // (BT, H)
   const ffnPre = e.gemm(attnLn.y, p(`${pre}.intermediate.dense.kernel`), `${h}.ffn_pre`, { bias: p(`${pre}.intermediate.dense.bias`) }); // (BT, I)
   const ffnAct = e.op('Gelu', [ffnPre], `${h}.ffn_gelu`); // (BT, I), exact erf GELU (opset 20)
   const ffnOut = e.gemm(ffnAct, p(`${pre}.output.dense.kernel`), `${h}.ffn_out`, { bias: p(`${pre}.output.dense.bias`) }); // (BT, H)
   const ffnRes = e.add(attnLn.y, masks ? e.mul(ffnOut, masks.out, `${h}.ffn_kept`) : ffnOut, `${h}.ffn_res`); // (BT, H)
-  const outLn = emitLayerNorm(e.g, ffnRes, p(`${pre}.output.LayerNorm.gamma`),
-    p(`${pre}.output.LayerNorm.beta`), c.layerNormEps, `${h}.out_ln`); // (BT, H)
+  const outLn = emitLayerNorm(
+    e.g,
+    ffnRes,
+    p(`${pre}.output.LayerNorm.gamma`),
+    p(`${pre}.output.LayerNorm.beta`),
+    c.layerNormEps,
+    `${h}.out_ln`,
+  ); // (BT, H)
   return { x, q, k, v, probs, probsKept, context, masks, attnRes, attnLn, ffnPre, ffnRes, outLn };
 }
 
@@ -80,14 +109,27 @@ function fusedQkvKernel(e: Emitter, c: BertConfig, p: ParamRef, i: number, hint:
  * parameters (param name -> value name), added to `grads`.
  */
 export function layerBackward(
-  e: Emitter, c: BertConfig, p: ParamRef, i: number, s: LayerSaved, dOut: string, shapes: HeadShapes,
+  e: Emitter,
+  c: BertConfig,
+  p: ParamRef,
+  i: number,
+  s: LayerSaved,
+  dOut: string,
+  shapes: HeadShapes,
   grads: Record<string, string>,
 ): string {
-  const pre = prefix(i), h = `g${i}`;
-  const H = c.hiddenSize, scaleValue = 1 / Math.sqrt(H / c.numHeads);
+  const pre = prefix(i),
+    h = `g${i}`;
+  const H = c.hiddenSize,
+    scaleValue = 1 / Math.sqrt(H / c.numHeads);
   // x2 = LN(ffnRes), ffnRes = x1 + gelu(x1 W1 + b1) W2 + b2
-  const ln2 = layerNormBackward(e, { x: s.ffnRes, mean: s.outLn.mean, invStd: s.outLn.invStdDev,
-    gamma: p(`${pre}.output.LayerNorm.gamma`) }, dOut, 'BT', `${h}.out_ln`); // dFfnRes (BT, H)
+  const ln2 = layerNormBackward(
+    e,
+    { x: s.ffnRes, mean: s.outLn.mean, invStd: s.outLn.invStdDev, gamma: p(`${pre}.output.LayerNorm.gamma`) },
+    dOut,
+    'BT',
+    `${h}.out_ln`,
+  ); // dFfnRes (BT, H)
   grads[`${pre}.output.LayerNorm.gamma`] = ln2.dGamma;
   grads[`${pre}.output.LayerNorm.beta`] = ln2.dBeta;
   const dFfnOut = s.masks ? e.mul(ln2.dx, s.masks.out, `${h}.dffn_kept`) : ln2.dx; // through dropout (BT, H)
@@ -96,14 +138,18 @@ export function layerBackward(
   grads[`${pre}.output.dense.kernel`] = out.dKernel;
   grads[`${pre}.output.dense.bias`] = out.dBias;
   const dPre = geluBackward(e, s.ffnPre, out.dx, `${h}.gelu`); // takes dx / 2 (BT, I)
-  const inter = denseBackward(e, s.attnLn.y, p(`${pre}.intermediate.dense.kernel`), dPre, 'BT', `${h}.ffn_pre`,
-    { plus: ln2.dx }); // dx1: both paths into x1, the dense one and the residual (BT, H)
+  const inter = denseBackward(e, s.attnLn.y, p(`${pre}.intermediate.dense.kernel`), dPre, 'BT', `${h}.ffn_pre`, { plus: ln2.dx }); // dx1: both paths into x1, the dense one and the residual (BT, H)
   grads[`${pre}.intermediate.dense.kernel`] = inter.dKernel;
   grads[`${pre}.intermediate.dense.bias`] = inter.dBias;
   const dX1 = inter.dx;
   // x1 = LN(attnRes), attnRes = x + context Wo + bo
-  const ln1 = layerNormBackward(e, { x: s.attnRes, mean: s.attnLn.mean, invStd: s.attnLn.invStdDev,
-    gamma: p(`${pre}.attention.output.LayerNorm.gamma`) }, dX1, 'BT', `${h}.attn_ln`); // dAttnRes (BT, H)
+  const ln1 = layerNormBackward(
+    e,
+    { x: s.attnRes, mean: s.attnLn.mean, invStd: s.attnLn.invStdDev, gamma: p(`${pre}.attention.output.LayerNorm.gamma`) },
+    dX1,
+    'BT',
+    `${h}.attn_ln`,
+  ); // dAttnRes (BT, H)
   grads[`${pre}.attention.output.LayerNorm.gamma`] = ln1.dGamma;
   grads[`${pre}.attention.output.LayerNorm.beta`] = ln1.dBeta;
   const dAttnOut = s.masks ? e.mul(ln1.dx, s.masks.attnOut, `${h}.dattn_kept`) : ln1.dx; // through dropout (BT, H)
@@ -118,7 +164,11 @@ export function layerBackward(
   const dScores = softmaxBackward(e, s.probs, dProbs, `${h}.softmax`); // (B, A, T, T)
   const dQ = e.matmul(dScores, s.k, `${h}.dq`); // dq' = ds k (B, A, T, d)
   const dK = e.matmul(e.transpose(dScores, [0, 1, 3, 2], `${h}.ds_t`), s.q, `${h}.dk`); // dk = ds^T q' (B, A, T, d)
-  const stacked = e.concat([dQ, dK, dV].map((t, j) => e.unsqueeze(t, [0], `${h}.d${'qkv'[j]}5`)), 0, `${h}.dqkv_heads`); // (3, B, A, T, d)
+  const stacked = e.concat(
+    [dQ, dK, dV].map((t, j) => e.unsqueeze(t, [0], `${h}.d${'qkv'[j]}5`)),
+    0,
+    `${h}.dqkv_heads`,
+  ); // (3, B, A, T, d)
   const dQkv = e.reshape(e.transpose(stacked, [1, 3, 0, 2, 4], `${h}.dqkv5`), [-1, 3 * H], `${h}.dqkv`); // (BT, 3H)
   const wqkv = fusedQkvKernel(e, c, p, i, h); // (H, 3H), recomputed (see LayerSaved)
   const qkv = denseBackward(e, s.x, wqkv, dQkv, 'BT', `${h}.qkv`, { plus: ln1.dx }); // dx = attention + residual paths (BT, H)

@@ -47,7 +47,9 @@ export interface EncoderForward {
  */
 export function emitEncoderForward(e: Emitter, c: BertConfig, training: boolean): EncoderForward {
   checkOrtConfig(c);
-  const g = e.g, H = c.hiddenSize, A = c.numHeads;
+  const g = e.g,
+    H = c.hiddenSize,
+    A = c.numHeads;
   const inputIds = g.input('input_ids', 'int64', ['B', 'T']);
   const attentionMask = g.input('attention_mask', 'int64', ['B', 'T']);
   const tokenTypeIds = g.input('token_type_ids', 'int64', ['B', 'T']);
@@ -93,12 +95,18 @@ export function emitLossAndGrads(e: Emitter, c: BertConfig): LossAndGradValues {
 
   // Embeddings: x0 = dropout(LN(sum)), sum = word[ids] + pos[0..T) + type[tt].
   if (masks) dx = e.mul(dx, masks.embeddings, 'ge.dx_kept');
-  const ln = layerNormBackward(e, {
-    x: e.reshape(emb.sum, [-1, H], 'ge.sum2d'),
-    mean: e.reshape(emb.ln.mean, [-1, 1], 'ge.mean2d'),
-    invStd: e.reshape(emb.ln.invStdDev, [-1, 1], 'ge.inv2d'),
-    gamma: p('embeddings.LayerNorm.gamma'),
-  }, dx, 'BT', 'ge.ln'); // dSum (BT, H)
+  const ln = layerNormBackward(
+    e,
+    {
+      x: e.reshape(emb.sum, [-1, H], 'ge.sum2d'),
+      mean: e.reshape(emb.ln.mean, [-1, 1], 'ge.mean2d'),
+      invStd: e.reshape(emb.ln.invStdDev, [-1, 1], 'ge.inv2d'),
+      gamma: p('embeddings.LayerNorm.gamma'),
+    },
+    dx,
+    'BT',
+    'ge.ln',
+  ); // dSum (BT, H)
   grads['embeddings.LayerNorm.gamma'] = ln.dGamma;
   grads['embeddings.LayerNorm.beta'] = ln.dBeta;
   // Word embeddings get both paths: the tied output projection and the input lookup (scatter-add by id,

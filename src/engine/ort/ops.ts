@@ -41,9 +41,15 @@ export class Emitter {
     return this.g.op(type, inputs, attrs, hint);
   }
 
-  add(a: string, b: string, hint: string): string { return this.op('Add', [a, b], hint); }
-  sub(a: string, b: string, hint: string): string { return this.op('Sub', [a, b], hint); }
-  mul(a: string, b: string, hint: string): string { return this.op('Mul', [a, b], hint); }
+  add(a: string, b: string, hint: string): string {
+    return this.op('Add', [a, b], hint);
+  }
+  sub(a: string, b: string, hint: string): string {
+    return this.op('Sub', [a, b], hint);
+  }
+  mul(a: string, b: string, hint: string): string {
+    return this.op('Mul', [a, b], hint);
+  }
 
   /** Y = alpha op(A) @ op(B) (+ C), op = transpose when the flag is set. A and B are 2-D; alpha defaults to 1. */
   gemm(a: string, b: string, hint: string, o: { transA?: boolean; transB?: boolean; bias?: string; alpha?: number } = {}): string {
@@ -53,7 +59,9 @@ export class Emitter {
     return this.op('Gemm', inputs, hint, attrs);
   }
 
-  matmul(a: string, b: string, hint: string): string { return this.op('MatMul', [a, b], hint); }
+  matmul(a: string, b: string, hint: string): string {
+    return this.op('MatMul', [a, b], hint);
+  }
 
   /**
    * Column sums of a 2-D x (M, n) -> (n), as ones(1, M) @ x: a GEMM reads x once with all threads, where
@@ -85,8 +93,12 @@ export class Emitter {
     return this.op('Transpose', [x], hint, { perm: attr.ints(perm) });
   }
 
-  unsqueeze(x: string, axes: number[], hint: string): string { return this.op('Unsqueeze', [x, this.ints(axes)], hint); }
-  squeeze(x: string, axes: number[], hint: string): string { return this.op('Squeeze', [x, this.ints(axes)], hint); }
+  unsqueeze(x: string, axes: number[], hint: string): string {
+    return this.op('Unsqueeze', [x, this.ints(axes)], hint);
+  }
+  squeeze(x: string, axes: number[], hint: string): string {
+    return this.op('Squeeze', [x, this.ints(axes)], hint);
+  }
 
   concat(xs: string[], axis: number, hint: string): string {
     return this.op('Concat', xs, hint, { axis: attr.int(axis) });
@@ -111,7 +123,9 @@ export class Emitter {
   }
 
   /** int -> float32. */
-  toFloat(x: string, hint: string): string { return this.op('Cast', [x], hint, { to: attr.int(FLOAT) }); }
+  toFloat(x: string, hint: string): string {
+    return this.op('Cast', [x], hint, { to: attr.int(FLOAT) });
+  }
 
   /**
    * base + scatter-add of `rows` (N, H) at row `ids` (N, 1, int64): out[ids[i]] += rows[i], deterministic.
@@ -125,7 +139,14 @@ export class Emitter {
     const [uniq, , inverse] = this.g.node('Unique', [flat], { outputs: 4, attrs: { sorted: attr.int(1) }, hint: `${hint}.unique` }); // (U), (U), (N), (U)
     const count = this.shape(uniq, `${hint}.u`); // [U]
     const slots = this.op('Range', [this.index(0), this.squeeze(count, [0], `${hint}.u_scalar`), this.index(1)], `${hint}.slots`); // (U)
-    const oneHotT = this.toFloat(this.op('Equal', [this.unsqueeze(slots, [1], `${hint}.slots_col`), this.unsqueeze(inverse, [0], `${hint}.inverse_row`)], `${hint}.match`), `${hint}.onehot_t`); // (U, N)
+    const oneHotT = this.toFloat(
+      this.op(
+        'Equal',
+        [this.unsqueeze(slots, [1], `${hint}.slots_col`), this.unsqueeze(inverse, [0], `${hint}.inverse_row`)],
+        `${hint}.match`,
+      ),
+      `${hint}.onehot_t`,
+    ); // (U, N)
     const sums = this.matmul(oneHotT, rows, `${hint}.sums`); // (U, H)
     return this.op('ScatterND', [base, this.unsqueeze(uniq, [1], `${hint}.uniq_col`), sums], hint, { reduction: attr.string('add') }); // like base
   }

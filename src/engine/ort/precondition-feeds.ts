@@ -18,7 +18,8 @@ export interface PreconditionFeeds {
 
 /** Every parameter needs factors; throws naming a missing one or a shape mismatch. */
 export function preconditionFeeds(
-  shapes: Readonly<Record<string, number[]>>, factors: Readonly<Record<string, CoordinateFactors>>,
+  shapes: Readonly<Record<string, number[]>>,
+  factors: Readonly<Record<string, CoordinateFactors>>,
 ): PreconditionFeeds {
   const op = 'fused SGD preconditioner';
   const feeds: Record<string, Feed> = {};

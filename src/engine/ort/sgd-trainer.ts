@@ -71,7 +71,9 @@ export interface OrtSgdTrainer {
  */
 export async function createOrtSgdTrainer(config: BertConfig, initial: HostParams, options: OrtSgdOptions = {}): Promise<OrtSgdTrainer> {
   const { normalizeBy, inPlace = false, ...rest } = options;
-  if (rest.preconditioner && !normalizeBy) throw new Error('a preconditioner needs normalizeBy: it is applied with the step-norm target only');
-  if (rest.clipNorm !== undefined && normalizeBy) throw new Error('clipNorm and normalizeBy exclude each other: normalising by group norms undoes clipping');
+  if (rest.preconditioner && !normalizeBy)
+    throw new Error('a preconditioner needs normalizeBy: it is applied with the step-norm target only');
+  if (rest.clipNorm !== undefined && normalizeBy)
+    throw new Error('clipNorm and normalizeBy exclude each other: normalising by group norms undoes clipping');
   return createOrtStepTrainer(config, initial, { ...rest, groupOf: normalizeBy, inPlace });
 }

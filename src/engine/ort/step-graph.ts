@@ -42,13 +42,23 @@ export type PreconditionedAs = 'factors' | 'values';
 
 export const newParamOutput = (param: string): string => `new.${param}`;
 export const precondInputs = (param: string) => ({
-  rows: `precond_rows.${param}`, cols: `precond_cols.${param}`, eps2: `precond_eps2.${param}`, values: `precond.${param}`,
+  rows: `precond_rows.${param}`,
+  cols: `precond_cols.${param}`,
+  eps2: `precond_eps2.${param}`,
+  values: `precond.${param}`,
 });
 export const momentNames = (param: string) => ({
-  m: `adam_m.${param}`, v: `adam_v.${param}`, newM: `new_m.${param}`, newV: `new_v.${param}`,
+  m: `adam_m.${param}`,
+  v: `adam_v.${param}`,
+  newM: `new_m.${param}`,
+  newV: `new_v.${param}`,
 });
 
-export interface AdamHyper { beta1: number; beta2: number; eps: number }
+export interface AdamHyper {
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
 
 export interface StepGraphOptions {
   /** The rule of each parameter in sorted-name order (default: every parameter 'sgd'). */
@@ -74,8 +84,7 @@ function named(e: Emitter, value: string, name: string): string {
   return e.g.node('Identity', [value], { outputs: [name] })[0];
 }
 
-const sumSquares = (e: Emitter, x: string, hint: string): string =>
-  e.op('ReduceSumSquare', [x], hint, { keepdims: attr.int(0) }); // ()
+const sumSquares = (e: Emitter, x: string, hint: string): string => e.op('ReduceSumSquare', [x], hint, { keepdims: attr.int(0) }); // ()
 
 /** sum(x^2) accumulated in float64 (). */
 const sumSquares64 = (e: Emitter, x: string, hint: string): string =>
@@ -103,7 +112,9 @@ function preconditionedGradient(e: Emitter, name: string, shape: number[], g: st
 }
 
 function checkOptions(o: StepGraphOptions, rules: readonly UpdateRule[], count: number): void {
-  const fail = (why: string): never => { throw new Error(`buildStepGraph: ${why}`); };
+  const fail = (why: string): never => {
+    throw new Error(`buildStepGraph: ${why}`);
+  };
   if (rules.length !== count) fail(`rules has ${rules.length} entries for ${count} parameters`);
   if (o.groups !== undefined && o.groups.length !== count) fail(`groups has ${o.groups.length} entries for ${count} parameters`);
   if (o.preconditioned !== undefined && (o.groups === undefined || o.preconditioned.length !== count)) {
@@ -137,18 +148,41 @@ export function buildStepGraph(c: BertConfig, o: StepGraphOptions = {}): Uint8Ar
   const directions = names.map((n, i) => preconditionedGradient(e, n, shapes[n], v.grads[n], o.preconditioned?.[i]));
   const dirSquares = directions.map((d) => sumSquares(e, d, 'step.sq')); // ()
   // The reported squares and norm (see the file comment): of g with clipping, which needs ||g||; else of d, no extra pass.
-  const reported = maxNorm === undefined ? dirSquares
-    : names.map((n, i) => (directions[i] === v.grads[n] ? dirSquares[i] : sumSquares(e, v.grads[n], 'step.raw_sq')));
-  e.g.output(named(e, e.concat(reported.map((sq) => e.unsqueeze(sq, [0], 'step.sq1')), 0, 'step.sq_all'), 'grad_sq'), 'float32', [names.length]);
+  const reported =
+    maxNorm === undefined
+      ? dirSquares
+      : names.map((n, i) => (directions[i] === v.grads[n] ? dirSquares[i] : sumSquares(e, v.grads[n], 'step.raw_sq')));
+  e.g.output(
+    named(
+      e,
+      e.concat(
+        reported.map((sq) => e.unsqueeze(sq, [0], 'step.sq1')),
+        0,
+        'step.sq_all',
+      ),
+      'grad_sq',
+    ),
+    'float32',
+    [names.length],
+  );
   const norm = e.op('Sqrt', [e.op('Sum', reported, 'step.sum_sq')], 'step.norm'); // ()
   e.g.output(named(e, norm, 'grad_norm'), 'float32', []);
-  const clipFactor = maxNorm === undefined ? undefined : e.op('Min', [e.scalar(1), e.op('Div', [maxNorm, norm], 'step.ratio')], 'step.factor'); // ()
+  const clipFactor =
+    maxNorm === undefined ? undefined : e.op('Min', [e.scalar(1), e.op('Div', [maxNorm, norm], 'step.ratio')], 'step.factor'); // ()
 
   // 1 / ||d[G]|| per step-norm group (sums over every member, whatever its rule, as the reference optimizers).
   const sgdInverse = new Map<number, string>();
   if (o.groups !== undefined) {
     for (const group of new Set(names.map((_, i) => o.groups![i]).filter((_, i) => rules[i] === 'sgd'))) {
-      sgdInverse.set(group, inverseNorm(e, dirSquares.filter((_, i) => o.groups![i] === group), zero(), 'sgd.group'));
+      sgdInverse.set(
+        group,
+        inverseNorm(
+          e,
+          dirSquares.filter((_, i) => o.groups![i] === group),
+          zero(),
+          'sgd.group',
+        ),
+      );
     }
   }
 
@@ -163,8 +197,14 @@ export function buildStepGraph(c: BertConfig, o: StepGraphOptions = {}): Uint8Ar
     const v0 = e.g.input(io.v, 'float32', shapes[name]);
     const gc = clipped(i); // like w
     // The new moments are graph outputs themselves (written straight into the caller's arrays when bound).
-    const m = e.g.node('Add', [e.mul(m0, e.scalar(hyper.beta1), 'adam.m_b'), e.mul(gc, e.scalar(1 - hyper.beta1), 'adam.g_b')], { outputs: [io.newM] })[0]; // like w
-    const vv = e.g.node('Add', [e.mul(v0, e.scalar(hyper.beta2), 'adam.v_b'), e.mul(e.mul(gc, gc, 'adam.g2'), e.scalar(1 - hyper.beta2), 'adam.g2_b')], { outputs: [io.newV] })[0]; // like w
+    const m = e.g.node('Add', [e.mul(m0, e.scalar(hyper.beta1), 'adam.m_b'), e.mul(gc, e.scalar(1 - hyper.beta1), 'adam.g_b')], {
+      outputs: [io.newM],
+    })[0]; // like w
+    const vv = e.g.node(
+      'Add',
+      [e.mul(v0, e.scalar(hyper.beta2), 'adam.v_b'), e.mul(e.mul(gc, gc, 'adam.g2'), e.scalar(1 - hyper.beta2), 'adam.g2_b')],
+      { outputs: [io.newV] },
+    )[0]; // like w
     const denom = e.add(e.op('Sqrt', [e.op('Div', [vv, c2], 'adam.v_hat')], 'adam.v_sqrt'), e.scalar(hyper.eps), 'adam.denom'); // like w
     moments.set(i, { gc, m, v: vv, u: e.op('Div', [e.op('Div', [m, c1], 'adam.m_hat'), denom], 'adam.u') }); // like w
   });
@@ -172,20 +212,61 @@ export function buildStepGraph(c: BertConfig, o: StepGraphOptions = {}): Uint8Ar
   // graft: per group, nM = ||lr u[G]|| and nG = ||gc[G]|| in float64; the step scale nM / nG as float32.
   const graftScale = new Map<number, string>();
   const graftGroupOf = (i: number): number => o.groups?.[i] ?? -1 - i; // per tensor without groups
-  const graftGroups = [...new Set(names.map((_, i) => i).filter((i) => rules[i] === 'graft').map(graftGroupOf))];
+  const graftGroups = [
+    ...new Set(
+      names
+        .map((_, i) => i)
+        .filter((i) => rules[i] === 'graft')
+        .map(graftGroupOf),
+    ),
+  ];
   if (graftGroups.length > 0) {
     const rows: string[] = [];
     const zero64 = e.op('Cast', [zero()], 'graft.zero64', { to: attr.int(DOUBLE) });
     for (const group of graftGroups) {
       const members = names.map((_, i) => i).filter((i) => rules[i] === 'graft' && graftGroupOf(i) === group);
       const rate = (i: number) => e.op('Gather', [lr, e.index(i)], 'graft.lr'); // ()
-      const nM = e.op('Sqrt', [e.op('Sum', members.map((i) => sumSquares64(e, e.mul(moments.get(i)!.u, rate(i), 'graft.u_lr'), 'graft.um_sq')), 'graft.m_sq')], 'graft.nm'); // () f64
-      const nG = e.op('Sqrt', [e.op('Sum', members.map((i) => sumSquares64(e, moments.get(i)!.gc, 'graft.g_sq')), 'graft.g_sq_all')], 'graft.ng'); // () f64
-      rows.push(e.concat([nM, nG].map((x) => e.unsqueeze(x, [0], 'graft.n1')), 0, 'graft.row')); // (2)
-      const scale = e.op('Where', [e.op('Greater', [nG, zero64], 'graft.valid'), e.op('Div', [nM, nG], 'graft.ratio'), zero64], 'graft.scale64');
+      const nM = e.op(
+        'Sqrt',
+        [
+          e.op(
+            'Sum',
+            members.map((i) => sumSquares64(e, e.mul(moments.get(i)!.u, rate(i), 'graft.u_lr'), 'graft.um_sq')),
+            'graft.m_sq',
+          ),
+        ],
+        'graft.nm',
+      ); // () f64
+      const nG = e.op(
+        'Sqrt',
+        [
+          e.op(
+            'Sum',
+            members.map((i) => sumSquares64(e, moments.get(i)!.gc, 'graft.g_sq')),
+            'graft.g_sq_all',
+          ),
+        ],
+        'graft.ng',
+      ); // () f64
+      rows.push(
+        e.concat(
+          [nM, nG].map((x) => e.unsqueeze(x, [0], 'graft.n1')),
+          0,
+          'graft.row',
+        ),
+      ); // (2)
+      const scale = e.op(
+        'Where',
+        [e.op('Greater', [nG, zero64], 'graft.valid'), e.op('Div', [nM, nG], 'graft.ratio'), zero64],
+        'graft.scale64',
+      );
       graftScale.set(group, e.toFloat(scale, 'graft.scale')); // ()
     }
-    const table = e.concat(rows.map((r) => e.unsqueeze(r, [0], 'graft.row1')), 0, 'graft.table'); // (groups, 2)
+    const table = e.concat(
+      rows.map((r) => e.unsqueeze(r, [0], 'graft.row1')),
+      0,
+      'graft.table',
+    ); // (groups, 2)
     e.g.output(named(e, table, 'graft_norms'), 'float64', [graftGroups.length, 2]);
   }
 
@@ -209,7 +290,8 @@ export function buildStepGraph(c: BertConfig, o: StepGraphOptions = {}): Uint8Ar
       const scale = o.inPlace ? e.add(groupScale, e.mul(rate, zero(), 'graft.order'), 'graft.scale_ordered') : groupScale;
       step = e.mul(moments.get(i)!.gc, scale, 'graft.step'); // like w
     }
-    const kept = decay === undefined ? w : e.mul(w, e.sub(e.scalar(1), e.op('Gather', [decay, e.index(i)], 'step.decay'), 'step.keep'), 'step.kept');
+    const kept =
+      decay === undefined ? w : e.mul(w, e.sub(e.scalar(1), e.op('Gather', [decay, e.index(i)], 'step.decay'), 'step.keep'), 'step.kept');
     if (rule !== 'sgd') {
       const io = momentNames(name);
       e.g.output(io.newM, 'float32', shapes[name]);

@@ -64,7 +64,10 @@ export interface OrtStepOptionsPerStep {
 }
 
 /** What a graft group measured at one step: nM = ||lr u_Adam[G]||, nG = ||g[G]|| (clipped g), float64. */
-export interface GraftGroupNorms { magnitude: number; grad: number }
+export interface GraftGroupNorms {
+  magnitude: number;
+  grad: number;
+}
 
 export interface OrtStepResult {
   loss: number;
@@ -116,12 +119,14 @@ export function initialMoments(shapes: Record<string, number[]>, stateful: strin
       for (const part of ['m', 'v'] as const) {
         const a = stored[part][name];
         const size = shapes[name].reduce((x, d) => x * d, 1);
-        if (!a || a.data.length !== size) throw new Error(`the stored Adam state has no ${part} of size ${size} for "${name}": start a new run`);
+        if (!a || a.data.length !== size)
+          throw new Error(`the stored Adam state has no ${part} of size ${size} for "${name}": start a new run`);
       }
     }
     return stored;
   }
-  const zeros = (): HostParams => Object.fromEntries(stateful.map((n) => [n, { shape: [...shapes[n]], data: new Float32Array(shapes[n].reduce((x, d) => x * d, 1)) }]));
+  const zeros = (): HostParams =>
+    Object.fromEntries(stateful.map((n) => [n, { shape: [...shapes[n]], data: new Float32Array(shapes[n].reduce((x, d) => x * d, 1)) }]));
   return { count: 0, m: zeros(), v: zeros() };
 }
 
@@ -145,7 +150,13 @@ export async function createOrtStepTrainer(config: BertConfig, initial: HostPara
   const moments = stateful.length > 0 ? initialMoments(shapes, stateful, options.moments) : undefined;
   const precond = preconditioner ? preconditionFeeds(shapes, preconditioner) : undefined;
   const bytes = buildStepGraph(config, {
-    rules, adam: options.adam, clip: clipNorm !== undefined, weightDecay, groups, preconditioned: precond?.preconditioned, inPlace,
+    rules,
+    adam: options.adam,
+    clip: clipNorm !== undefined,
+    weightDecay,
+    groups,
+    preconditioned: precond?.preconditioned,
+    inPlace,
   });
   const session = await OrtSession.create(bytes, { ...TRAINING_SESSION, ...options }, 'the ort training step graph');
   const fetch = ['loss', 'accuracy', 'grad_norm', 'grad_sq', ...(graftGroups.length > 0 ? ['graft_norms'] : [])];
@@ -188,7 +199,9 @@ export async function createOrtStepTrainer(config: BertConfig, initial: HostPara
       const nonFinite = applied ? [] : names.filter((_, i) => !Number.isFinite(squares[i])).sort();
       const graftNorms: Record<string, GraftGroupNorms> = {};
       const table = out.graft_norms?.data as Float64Array | undefined;
-      graftGroups.forEach((g, k) => { graftNorms[g] = { magnitude: table![2 * k], grad: table![2 * k + 1] }; });
+      graftGroups.forEach((g, k) => {
+        graftNorms[g] = { magnitude: table![2 * k], grad: table![2 * k + 1] };
+      });
       return { loss, accuracy: out.accuracy.data[0] as number, gradNorm, applied, nonFinite, graftNorms };
     },
     getParams: () => params,

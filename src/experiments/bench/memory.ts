@@ -53,7 +53,11 @@ export interface MemoryRow {
   failed?: string;
 }
 
-export interface MemoryTarget { name: string; pass: boolean | null; detail: string }
+export interface MemoryTarget {
+  name: string;
+  pass: boolean | null;
+  detail: string;
+}
 
 export interface MemoryBenchResult {
   options: MemoryBenchOptions;
@@ -68,26 +72,57 @@ const LEAN_MAGNITUDE = 'factored-rms';
 /** The Python to run PyTorch with and torch's version, or why there is none. */
 function findTorch(given?: string): { python: string; torch: MemoryBenchResult['torch'] } {
   const python = findTorchPython(given);
-  if (python === undefined) return { python: given ?? 'python3', torch: { available: false, reason: `no ${given ?? 'python3 or /usr/bin/python3'} imports torch` } };
+  if (python === undefined)
+    return {
+      python: given ?? 'python3',
+      torch: { available: false, reason: `no ${given ?? 'python3 or /usr/bin/python3'} imports torch` },
+    };
   const version = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', env: torchEnv() }).stdout.trim();
   return { python, torch: { available: true, version } };
 }
 
 /** One PyTorch job: its JSON line, or throws with the last line of its error output. */
-function runTorch(python: string, preset: string, optimizer: 'sgd' | 'adam', o: MemoryBenchOptions): Promise<{ msPerStep: number; peakRssMB: number; blasKernel: string }> {
-  const args = [packageFile(TORCH_BENCH_SCRIPT), '--preset', preset, '--optimizer', optimizer, '--batch', String(o.batchSize), '--seq', String(o.seqLen),
-    '--steps', String(Math.max(1, o.steps - 1)), '--warmup', '1'];
+function runTorch(
+  python: string,
+  preset: string,
+  optimizer: 'sgd' | 'adam',
+  o: MemoryBenchOptions,
+): Promise<{ msPerStep: number; peakRssMB: number; blasKernel: string }> {
+  const args = [
+    packageFile(TORCH_BENCH_SCRIPT),
+    '--preset',
+    preset,
+    '--optimizer',
+    optimizer,
+    '--batch',
+    String(o.batchSize),
+    '--seq',
+    String(o.seqLen),
+    '--steps',
+    String(Math.max(1, o.steps - 1)),
+    '--warmup',
+    '1',
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(python, args, { env: torchEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
+    let out = '',
+      err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutSeconds * 1000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) return resolve(JSON.parse(out.trim().split('\n').pop()!));
       const last = err.trim().split('\n').pop() ?? '';
-      reject(new Error(signal === 'SIGKILL' ? `stopped by ${signal} (timeout of ${o.timeoutSeconds} s, or out of memory)` : `exit ${code}: ${last}`));
+      reject(
+        new Error(
+          signal === 'SIGKILL' ? `stopped by ${signal} (timeout of ${o.timeoutSeconds} s, or out of memory)` : `exit ${code}: ${last}`,
+        ),
+      );
     });
   });
 }
@@ -104,17 +139,29 @@ export async function runMemoryBench(o: MemoryBenchOptions, onRun?: (label: stri
   try {
     for (const preset of o.presets) {
       const base: Partial<TrainOptions> = {
-        preset, batchSize: o.batchSize, seqLen: o.seqLen, steps: o.steps, engine: 'ort', cacheDir: o.cacheDir,
-        evalSequences: 0, evalEvery: 0, checkpointEvery: 0,
+        preset,
+        batchSize: o.batchSize,
+        seqLen: o.seqLen,
+        steps: o.steps,
+        engine: 'ort',
+        cacheDir: o.cacheDir,
+        evalSequences: 0,
+        evalEvery: 0,
+        checkpointEvery: 0,
       };
-      const row = (job: MemoryJob, peakBytes: number, ms: number) => rows.push({ preset, job, peakRssMiB: peakBytes / 2 ** 20, msPerStep: ms });
+      const row = (job: MemoryJob, peakBytes: number, ms: number) =>
+        rows.push({ preset, job, peakRssMiB: peakBytes / 2 ** 20, msPerStep: ms });
       const failed = (job: MemoryJob, e: unknown) => rows.push({ preset, job, peakRssMiB: null, msPerStep: null, failed: oneLine(e) });
 
       onRun?.(`${preset} probe`);
       const tracePath = path.join(tmp, `${preset}.trace`);
       let artifact: string | undefined;
       try {
-        const r = await runInChild({ kind: 'probe', backend: o.backend, tracePath, options: { ...base, totalSteps: o.steps * 10, probeSteps: o.steps } }, undefined, timeoutMs);
+        const r = await runInChild(
+          { kind: 'probe', backend: o.backend, tracePath, options: { ...base, totalSteps: o.steps * 10, probeSteps: o.steps } },
+          undefined,
+          timeoutMs,
+        );
         if (r.kind !== 'probe') throw new Error('the probe answered with a training reply');
         row('probe', r.peakRssBytes, r.msPerStepMedian);
         const trace = loadTrace(tracePath);
@@ -125,7 +172,16 @@ export async function runMemoryBench(o: MemoryBenchOptions, onRun?: (label: stri
       }
       onRun?.(`${preset} lean probe`);
       try {
-        const r = await runInChild({ kind: 'probe', backend: o.backend, tracePath: path.join(tmp, `${preset}-lean.trace`), options: { ...base, totalSteps: o.steps * 10, probeSteps: o.steps, magnitude: LEAN_MAGNITUDE } }, undefined, timeoutMs);
+        const r = await runInChild(
+          {
+            kind: 'probe',
+            backend: o.backend,
+            tracePath: path.join(tmp, `${preset}-lean.trace`),
+            options: { ...base, totalSteps: o.steps * 10, probeSteps: o.steps, magnitude: LEAN_MAGNITUDE },
+          },
+          undefined,
+          timeoutMs,
+        );
         if (r.kind !== 'probe') throw new Error('the probe answered with a training reply');
         row('probe-lean', r.peakRssBytes, r.msPerStepMedian);
       } catch (e) {
@@ -133,7 +189,10 @@ export async function runMemoryBench(o: MemoryBenchOptions, onRun?: (label: stri
       }
       for (const job of ['static', 'adam'] as const) {
         onRun?.(`${preset} ${job}`);
-        if (job === 'static' && !artifact) { failed(job, 'no schedule: the probe failed'); continue; }
+        if (job === 'static' && !artifact) {
+          failed(job, 'no schedule: the probe failed');
+          continue;
+        }
         try {
           const extra: Partial<TrainOptions> = job === 'static' ? { optimizer: 'static', schedule: artifact } : { optimizer: 'adam' };
           const r = await runInChild({ kind: 'train', backend: o.backend, options: { ...base, ...extra } }, undefined, timeoutMs);
@@ -145,7 +204,10 @@ export async function runMemoryBench(o: MemoryBenchOptions, onRun?: (label: stri
       }
       for (const optimizer of ['sgd', 'adam'] as const) {
         const job: MemoryJob = optimizer === 'sgd' ? 'torch-sgd' : 'torch-adam';
-        if (!torch.available) { failed(job, `PyTorch not measured: ${torch.reason}`); continue; }
+        if (!torch.available) {
+          failed(job, `PyTorch not measured: ${torch.reason}`);
+          continue;
+        }
         onRun?.(`${preset} PyTorch ${optimizer}`);
         try {
           const r = await runTorch(python, preset, optimizer, o);
@@ -166,30 +228,66 @@ const maxOf = (a: number | null, b: number | null): number | null => (a === null
 
 /** The memory targets, from the rows (null when a number is missing). */
 export function memoryTargets(rows: MemoryRow[]): MemoryTarget[] {
-  const get = (preset: string, job: MemoryJob, what: 'peakRssMiB' | 'msPerStep') => rows.find((r) => r.preset === preset && r.job === job)?.[what] ?? null;
+  const get = (preset: string, job: MemoryJob, what: 'peakRssMiB' | 'msPerStep') =>
+    rows.find((r) => r.preset === preset && r.job === job)?.[what] ?? null;
   const target = (name: string, a: number | null, limit: number | null, factor: number, unit: string): MemoryTarget => {
     if (a === null || limit === null) return { name, pass: null, detail: 'not measured' };
-    return { name, pass: a <= factor * limit, detail: `${a.toFixed(0)} ${unit} vs ${(factor * limit).toFixed(0)} ${unit} (${(a / limit).toFixed(2)}x)` };
+    return {
+      name,
+      pass: a <= factor * limit,
+      detail: `${a.toFixed(0)} ${unit} vs ${(factor * limit).toFixed(0)} ${unit} (${(a / limit).toFixed(2)}x)`,
+    };
   };
   return [
     target('base: static peak RSS <= PyTorch SGD', get('base', 'static', 'peakRssMiB'), get('base', 'torch-sgd', 'peakRssMiB'), 1, 'MiB'),
-    target('base: static peak RSS <= 0.75x PyTorch Adam', get('base', 'static', 'peakRssMiB'), get('base', 'torch-adam', 'peakRssMiB'), 0.75, 'MiB'),
-    target('base: probe peak RSS <= 1.1x PyTorch Adam', get('base', 'probe', 'peakRssMiB'), get('base', 'torch-adam', 'peakRssMiB'), 1.1, 'MiB'),
-    target('base: lean pipeline (lean probe, then static) peak RSS <= 0.8x PyTorch Adam', maxOf(get('base', 'probe-lean', 'peakRssMiB'), get('base', 'static', 'peakRssMiB')), get('base', 'torch-adam', 'peakRssMiB'), 0.8, 'MiB'),
-    target('large: static peak RSS <= PyTorch SGD', get('large', 'static', 'peakRssMiB'), get('large', 'torch-sgd', 'peakRssMiB'), 1, 'MiB'),
+    target(
+      'base: static peak RSS <= 0.75x PyTorch Adam',
+      get('base', 'static', 'peakRssMiB'),
+      get('base', 'torch-adam', 'peakRssMiB'),
+      0.75,
+      'MiB',
+    ),
+    target(
+      'base: probe peak RSS <= 1.1x PyTorch Adam',
+      get('base', 'probe', 'peakRssMiB'),
+      get('base', 'torch-adam', 'peakRssMiB'),
+      1.1,
+      'MiB',
+    ),
+    target(
+      'base: lean pipeline (lean probe, then static) peak RSS <= 0.8x PyTorch Adam',
+      maxOf(get('base', 'probe-lean', 'peakRssMiB'), get('base', 'static', 'peakRssMiB')),
+      get('base', 'torch-adam', 'peakRssMiB'),
+      0.8,
+      'MiB',
+    ),
+    target(
+      'large: static peak RSS <= PyTorch SGD',
+      get('large', 'static', 'peakRssMiB'),
+      get('large', 'torch-sgd', 'peakRssMiB'),
+      1,
+      'MiB',
+    ),
     target('base: static ms/step <= PyTorch SGD', get('base', 'static', 'msPerStep'), get('base', 'torch-sgd', 'msPerStep'), 1, 'ms'),
     target('base: probe ms/step <= 1.3x static', get('base', 'probe', 'msPerStep'), get('base', 'static', 'msPerStep'), 1.3, 'ms'),
   ];
 }
 
 const LABEL: Record<MemoryJob, string> = {
-  static: 'graftlr static', probe: 'graftlr probe', 'probe-lean': `graftlr probe --magnitude ${LEAN_MAGNITUDE}`, adam: 'graftlr adam', 'torch-sgd': 'PyTorch SGD', 'torch-adam': 'PyTorch Adam',
+  static: 'graftlr static',
+  probe: 'graftlr probe',
+  'probe-lean': `graftlr probe --magnitude ${LEAN_MAGNITUDE}`,
+  adam: 'graftlr adam',
+  'torch-sgd': 'PyTorch SGD',
+  'torch-adam': 'PyTorch Adam',
 };
 
 /** The result as a markdown table plus the target lines. */
 export function formatMemoryBench(b: MemoryBenchResult): string {
   const o = b.options;
-  const torch = b.torch.available ? `PyTorch ${b.torch.version} on ${b.torch.blasKernel ?? 'an unknown BLAS'}` : `PyTorch not measured (${b.torch.reason})`;
+  const torch = b.torch.available
+    ? `PyTorch ${b.torch.version} on ${b.torch.blasKernel ?? 'an unknown BLAS'}`
+    : `PyTorch not measured (${b.torch.reason})`;
   const lines = [
     `memory benchmark: batch ${o.batchSize} x ${o.seqLen}, ${o.steps} steps per job (median ms/step after the first), each job in its own process; ${torch}`,
     '',
@@ -200,7 +298,9 @@ export function formatMemoryBench(b: MemoryBenchResult): string {
     const ref = (job: MemoryJob) => b.rows.find((x) => x.preset === r.preset && x.job === job)?.peakRssMiB ?? null;
     const ratio = (job: MemoryJob) => (r.peakRssMiB !== null && ref(job) ? `${(r.peakRssMiB / ref(job)!).toFixed(2)}x` : '-');
     const rss = r.failed ? `failed: ${r.failed}` : `${r.peakRssMiB!.toFixed(0)} MiB`;
-    lines.push(`| ${r.preset} | ${LABEL[r.job]} | ${rss} | ${r.msPerStep === null ? '-' : r.msPerStep.toFixed(0)} | ${ratio('torch-sgd')} | ${ratio('torch-adam')} |`);
+    lines.push(
+      `| ${r.preset} | ${LABEL[r.job]} | ${rss} | ${r.msPerStep === null ? '-' : r.msPerStep.toFixed(0)} | ${ratio('torch-sgd')} | ${ratio('torch-adam')} |`,
+    );
   }
   lines.push('');
   for (const t of b.targets) lines.push(`${t.pass === null ? 'n/a ' : t.pass ? 'pass' : 'FAIL'}  ${t.name}: ${t.detail}`);

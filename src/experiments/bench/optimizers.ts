@@ -50,32 +50,60 @@ export async function runBench(o: BenchOptions, onRun?: (label: string) => void)
   try {
     for (const engine of o.engines) {
       const base: Partial<TrainOptions> = {
-        preset: o.preset, batchSize: o.batchSize, seqLen: o.seqLen, steps: o.steps, engine, cacheDir: o.cacheDir,
-        evalSequences: 0, evalEvery: 0, checkpointEvery: 0,
+        preset: o.preset,
+        batchSize: o.batchSize,
+        seqLen: o.seqLen,
+        steps: o.steps,
+        engine,
+        cacheDir: o.cacheDir,
+        evalSequences: 0,
+        evalEvery: 0,
+        checkpointEvery: 0,
       };
       const tracePath = path.join(tmp, `${engine}.trace`);
       onRun?.(`${engine} probe`);
       const probe = await runInChild({
-        kind: 'probe', backend: o.backend, tracePath, options: { ...base, totalSteps: o.steps * 10, probeSteps: o.steps },
+        kind: 'probe',
+        backend: o.backend,
+        tracePath,
+        options: { ...base, totalSteps: o.steps * 10, probeSteps: o.steps },
       });
       if (probe.kind !== 'probe') throw new Error('bench: the probe run answered with a training reply');
-      rows.push({ engine, optimizer: 'probe', msPerStep: probe.msPerStepMedian, tokensPerSecond: probe.tokensPerSecond,
-        peakRssMiB: probe.peakRssBytes / 2 ** 20, optimizerStateBytes: null });
+      rows.push({
+        engine,
+        optimizer: 'probe',
+        msPerStep: probe.msPerStepMedian,
+        tokensPerSecond: probe.tokensPerSecond,
+        peakRssMiB: probe.peakRssBytes / 2 ** 20,
+        optimizerStateBytes: null,
+      });
       const trace = loadTrace(tracePath);
       const artifact = path.join(tmp, `${engine}.graft`);
       saveArtifact(artifact, buildArtifact({ trace, compressed: compressTrace(trace, withRecommendedDefaults()) }));
       const runs: [BenchRow['optimizer'], Partial<TrainOptions>][] = [
-        ['adam', { optimizer: 'adam' }], ['sgd', { optimizer: 'sgd' }], ['static', { optimizer: 'static', schedule: artifact }],
+        ['adam', { optimizer: 'adam' }],
+        ['sgd', { optimizer: 'sgd' }],
+        ['static', { optimizer: 'static', schedule: artifact }],
       ];
       for (const [name, extra] of runs) {
         onRun?.(`${engine} ${name}`);
         const r = await runInChild({ kind: 'train', backend: o.backend, options: { ...base, ...extra } });
         if (r.kind !== 'train') throw new Error('bench: a training run answered with a probe reply');
-        rows.push({ engine, optimizer: name, msPerStep: r.summary.msPerStepMedian, tokensPerSecond: r.summary.tokensPerSecond,
-          peakRssMiB: r.summary.peakRssBytes / 2 ** 20, optimizerStateBytes: r.summary.optimizerStateBytes });
+        rows.push({
+          engine,
+          optimizer: name,
+          msPerStep: r.summary.msPerStepMedian,
+          tokensPerSecond: r.summary.tokensPerSecond,
+          peakRssMiB: r.summary.peakRssBytes / 2 ** 20,
+          optimizerStateBytes: r.summary.optimizerStateBytes,
+        });
       }
       const ms = (name: BenchRow['optimizer']) => rows.find((r) => r.engine === engine && r.optimizer === name)!.msPerStep;
-      ratios[engine] = { probeOverAdam: ms('probe') / ms('adam'), staticOverSgd: ms('static') / ms('sgd'), adamOverStatic: ms('adam') / ms('static') };
+      ratios[engine] = {
+        probeOverAdam: ms('probe') / ms('adam'),
+        staticOverSgd: ms('static') / ms('sgd'),
+        adamOverStatic: ms('adam') / ms('static'),
+      };
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -87,12 +115,16 @@ export function formatBench(b: BenchResult): string {
   const head = `optimizer benchmark: ${b.options.preset}, batch ${b.options.batchSize} x ${b.options.seqLen}, ${b.options.steps} steps per run (median after warm-up)`;
   const lines = [head, '', 'engine  optimizer  ms/step  tokens/s  peak RSS  optimizer state'];
   for (const r of b.rows) {
-    lines.push(`${r.engine.padEnd(8)}${r.optimizer.padEnd(11)}${r.msPerStep.toFixed(0).padStart(7)}  ${r.tokensPerSecond.toFixed(0).padStart(8)}  ` +
-      `${r.peakRssMiB.toFixed(0).padStart(5)} MiB  ${r.optimizerStateBytes === null ? '(Adam + graft)' : `${r.optimizerStateBytes} B`}`);
+    lines.push(
+      `${r.engine.padEnd(8)}${r.optimizer.padEnd(11)}${r.msPerStep.toFixed(0).padStart(7)}  ${r.tokensPerSecond.toFixed(0).padStart(8)}  ` +
+        `${r.peakRssMiB.toFixed(0).padStart(5)} MiB  ${r.optimizerStateBytes === null ? '(Adam + graft)' : `${r.optimizerStateBytes} B`}`,
+    );
   }
   lines.push('');
   for (const [engine, r] of Object.entries(b.ratios)) {
-    lines.push(`${engine}: probe/Adam ${r.probeOverAdam.toFixed(2)}x, static/SGD ${r.staticOverSgd.toFixed(2)}x, Adam/static ${r.adamOverStatic.toFixed(2)}x`);
+    lines.push(
+      `${engine}: probe/Adam ${r.probeOverAdam.toFixed(2)}x, static/SGD ${r.staticOverSgd.toFixed(2)}x, Adam/static ${r.adamOverStatic.toFixed(2)}x`,
+    );
   }
   return lines.join('\n');
 }

@@ -21,7 +21,9 @@ export function findTorchPython(given?: string): string | undefined {
     try {
       execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore', env: torchEnv() });
       return python;
-    } catch { /* try the next */ }
+    } catch {
+      /* try the next */
+    }
   }
   return undefined;
 }

@@ -76,8 +76,8 @@ export function gapClosure(sgd: number | null, adam: number | null, x: number | 
 
 /** Each seed's best Adam and best SGD run (by in-domain held-out loss), whatever settings that seed ran. */
 export function seedBaselines(result: CompareResult): SeedBaseline[] {
-  const describe = (r: CompareRun | undefined) => r === undefined ? null
-    : { run: r.name, heldout: finite(r.summary.heldout?.loss), ood: finite(r.summary.ood?.loss) };
+  const describe = (r: CompareRun | undefined) =>
+    r === undefined ? null : { run: r.name, heldout: finite(r.summary.heldout?.loss), ood: finite(r.summary.ood?.loss) };
   return result.options.seeds.map((seed) => ({
     seed,
     adam: describe(bestRun(result.runs.filter((r) => r.family === 'adam' && r.seed === seed))),
@@ -86,31 +86,52 @@ export function seedBaselines(result: CompareResult): SeedBaseline[] {
 }
 
 function methodResult(result: CompareResult, sel: Selection, baselines: SeedBaseline[]): Omit<MethodResult, 'rank'> {
-  const mine = result.options.seeds.map((seed) => result.runs.find((r) => r.seed === seed && r.family === sel.family &&
-    (r.variant ?? null) === sel.variant && r.setting === sel.setting)).filter((r): r is CompareRun => r !== undefined);
+  const mine = result.options.seeds
+    .map((seed) =>
+      result.runs.find(
+        (r) => r.seed === seed && r.family === sel.family && (r.variant ?? null) === sel.variant && r.setting === sel.setting,
+      ),
+    )
+    .filter((r): r is CompareRun => r !== undefined);
   const per = (f: (r: CompareRun) => number | null | undefined) => stat(mine.map((r) => finite(f(r))));
   const heldoutLoss = per((r) => r.summary.heldout?.loss);
   const oodLoss = per((r) => r.summary.ood?.loss);
   const base = mine.map((r) => baselines.find((b) => b.seed === r.seed)!);
-  const gap = (which: 'heldout' | 'ood', s: Stat) => stat(mine.map((_, k) => gapClosure(base[k].sgd?.[which] ?? null, base[k].adam?.[which] ?? null, s.values[k])));
+  const gap = (which: 'heldout' | 'ood', s: Stat) =>
+    stat(mine.map((_, k) => gapClosure(base[k].sgd?.[which] ?? null, base[k].adam?.[which] ?? null, s.values[k])));
   const meanOf = (which: 'heldout' | 'ood', fam: 'adam' | 'sgd') => stat(base.map((b) => b[fam]?.[which] ?? null)).mean;
   const done = mine.filter((r) => r.error === undefined);
   const probeOf = (r: CompareRun) => (r.probe === undefined ? undefined : result.probes.find((p) => p.name === r.probe));
-  const max = (xs: (number | undefined)[]) => { const f = xs.filter((x): x is number => x !== undefined && Number.isFinite(x)); return f.length ? Math.max(...f) : null; };
+  const max = (xs: (number | undefined)[]) => {
+    const f = xs.filter((x): x is number => x !== undefined && Number.isFinite(x));
+    return f.length ? Math.max(...f) : null;
+  };
   return {
-    method: sel.method, family: sel.family, variant: sel.variant, setting: sel.setting, hybridAdamLr: sel.hybridAdamLr ?? null,
-    stateless: STATELESS[sel.family], seeds: mine.map((r) => r.seed), runs: mine.map((r) => r.name),
+    method: sel.method,
+    family: sel.family,
+    variant: sel.variant,
+    setting: sel.setting,
+    hybridAdamLr: sel.hybridAdamLr ?? null,
+    stateless: STATELESS[sel.family],
+    seeds: mine.map((r) => r.seed),
+    runs: mine.map((r) => r.name),
     failed: mine.filter((r) => r.error !== undefined).length,
-    heldoutLoss, heldoutAccuracy: per((r) => r.summary.heldout?.accuracy), atMaskLoss: per((r) => r.summary.heldoutAtMask?.loss), oodLoss, oodAccuracy: per((r) => r.summary.ood?.accuracy),
+    heldoutLoss,
+    heldoutAccuracy: per((r) => r.summary.heldout?.accuracy),
+    atMaskLoss: per((r) => r.summary.heldoutAtMask?.loss),
+    oodLoss,
+    oodAccuracy: per((r) => r.summary.ood?.accuracy),
     gapClosure: {
-      heldout: gap('heldout', heldoutLoss), ood: gap('ood', oodLoss),
+      heldout: gap('heldout', heldoutLoss),
+      ood: gap('ood', oodLoss),
       heldoutFromMeans: gapClosure(meanOf('heldout', 'sgd'), meanOf('heldout', 'adam'), heldoutLoss.mean),
       oodFromMeans: gapClosure(meanOf('ood', 'sgd'), meanOf('ood', 'adam'), oodLoss.mean),
     },
     artifactBytes: max(mine.map((r) => r.artifact?.bytes)),
     optimizerStateBytes: max(done.map((r) => r.summary.optimizerStateBytes)),
     statefulFraction: done.length ? finite(done[0].summary.statefulParams / done[0].summary.paramCount) : null,
-    peakRssMiB: per((r) => r.summary.peakRssBytes / 2 ** 20), msPerStep: per((r) => r.summary.msPerStepMedian),
+    peakRssMiB: per((r) => r.summary.peakRssBytes / 2 ** 20),
+    msPerStep: per((r) => r.summary.msPerStepMedian),
     probeStateBytes: max(mine.map((r) => probeOf(r)?.optimizerStateBytes)),
     pipelinePeakRssMiB: per((r) => Math.max(r.summary.peakRssBytes, probeOf(r)?.peakRssBytes ?? -Infinity) / 2 ** 20),
   };
@@ -119,6 +140,8 @@ function methodResult(result: CompareResult, sel: Selection, baselines: SeedBase
 /** Every selected method, ranked by mean in-domain held-out loss (methods with a failed seed last). */
 export function methodResults(result: CompareResult, baselines = seedBaselines(result)): MethodResult[] {
   const key = (m: Omit<MethodResult, 'rank'>) => (m.failed > 0 || m.heldoutLoss.mean === null ? Infinity : m.heldoutLoss.mean);
-  return result.selected.map((sel) => methodResult(result, sel, baselines))
-    .sort((a, b) => (key(a) === key(b) ? 0 : key(a) < key(b) ? -1 : 1)).map((m, i) => ({ rank: i + 1, ...m }));
+  return result.selected
+    .map((sel) => methodResult(result, sel, baselines))
+    .sort((a, b) => (key(a) === key(b) ? 0 : key(a) < key(b) ? -1 : 1))
+    .map((m, i) => ({ rank: i + 1, ...m }));
 }

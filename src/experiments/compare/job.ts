@@ -13,19 +13,27 @@ export async function handleJob(job: ChildJob, onProgress?: (done: number) => vo
   if (job.kind === 'train') {
     const curve: [number, number][] = [];
     const evalCurve: [number, number, number][] = [];
-    const summary = await runTraining({ ...job.options, backend: name }, {
-      onStep: (r) => {
-        curve.push([r.step + 1, r.loss]);
-        if (r.eval?.heldoutLoss !== undefined) evalCurve.push([r.step + 1, r.eval.heldoutLoss, r.eval.oodLoss ?? NaN]);
-        onProgress?.(r.step + 1);
+    const summary = await runTraining(
+      { ...job.options, backend: name },
+      {
+        onStep: (r) => {
+          curve.push([r.step + 1, r.loss]);
+          if (r.eval?.heldoutLoss !== undefined) evalCurve.push([r.step + 1, r.eval.heldoutLoss, r.eval.oodLoss ?? NaN]);
+          onProgress?.(r.step + 1);
+        },
       },
-    });
+    );
     return { kind: 'train', summary, curve, evalCurve };
   }
   const probe = await runProbe({ ...job.options, backend: name }, { onStep: (r) => onProgress?.(r.step + 1) });
   saveTrace(job.tracePath, probe.trace);
   return {
-    kind: 'probe', tracePath: job.tracePath, wallSeconds: probe.wallSeconds, peakRssBytes: probe.peakRssBytes, steps: probe.steps,
-    msPerStepMedian: probe.msPerStepMedian, tokensPerSecond: probe.tokensPerSecond,
+    kind: 'probe',
+    tracePath: job.tracePath,
+    wallSeconds: probe.wallSeconds,
+    peakRssBytes: probe.peakRssBytes,
+    steps: probe.steps,
+    msPerStepMedian: probe.msPerStepMedian,
+    tokensPerSecond: probe.tokensPerSecond,
   };
 }

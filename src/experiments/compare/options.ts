@@ -10,8 +10,17 @@ import { MAGNITUDES, type Magnitude } from '../../engine/ort/host-factored.js';
 import { applySchema, defaultsOf, type OptionSchema } from '../../core/options/schema.js';
 import { checkInt, checkList } from '../../core/options/validate.js';
 import {
-  COMPRESS_METHODS, COMPRESS_TARGETS, PRECONDITIONER_KINDS, RECOMMENDED_CAP_RATIO, RECOMMENDED_METHOD, RECOMMENDED_PRECONDITIONER,
-  RECOMMENDED_PRECONDITIONER_EPS, RECOMMENDED_TARGET, type CompressMethod, type CompressTarget, type PreconditionerKind,
+  COMPRESS_METHODS,
+  COMPRESS_TARGETS,
+  PRECONDITIONER_KINDS,
+  RECOMMENDED_CAP_RATIO,
+  RECOMMENDED_METHOD,
+  RECOMMENDED_PRECONDITIONER,
+  RECOMMENDED_PRECONDITIONER_EPS,
+  RECOMMENDED_TARGET,
+  type CompressMethod,
+  type CompressTarget,
+  type PreconditionerKind,
 } from '../../schedule/compress.js';
 import { CAP_BASES, type CapBasis } from '../../schedule/stability.js';
 import { validateRunOptions, type Decay, type RunOptions } from '../../run/train/options.js';
@@ -88,68 +97,116 @@ const positiveUpTo = (hi: number) => ({ lo: 0, loOpen: true, hi });
 export const COMPARE_SCHEMA: OptionSchema = {
   steps: { kind: 'int', flag: 'steps', lo: 2, default: 300, help: 'training steps of every run' },
   warmup: {
-    kind: 'number', flag: 'warmup', lo: 0, hi: 1, hiOpen: true, default: 0.05,
+    kind: 'number',
+    flag: 'warmup',
+    lo: 0,
+    hi: 1,
+    hiOpen: true,
+    default: 0.05,
     help: 'base schedule warmup fraction (all methods)',
   },
   decay: { kind: 'enum', flag: 'decay', choices: DECAYS, default: 'linear', help: 'base schedule after warmup' },
   adamLrs: { kind: 'numbers', flag: 'adam-lrs', ...positiveUpTo(1), default: [1e-3, 2e-3, 4e-3], help: 'Adam peak learning rates swept' },
   sgdLrs: {
-    kind: 'numbers', flag: 'sgd-lrs', ...positiveUpTo(1e4), default: [0.125, 0.25, 0.5],
+    kind: 'numbers',
+    flag: 'sgd-lrs',
+    ...positiveUpTo(1e4),
+    default: [0.125, 0.25, 0.5],
     help: 'plain SGD peak learning rates swept',
   },
   staticScales: {
-    kind: 'numbers', flag: 'static-scales', ...positiveUpTo(1e4), default: [2, 4, 8],
+    kind: 'numbers',
+    flag: 'static-scales',
+    ...positiveUpTo(1e4),
+    default: [2, 4, 8],
     help: 'global scales on the static multipliers swept',
   },
   probeFractions: {
-    kind: 'numbers', flag: 'probe-fractions', ...positiveUpTo(1), default: [0.1],
+    kind: 'numbers',
+    flag: 'probe-fractions',
+    ...positiveUpTo(1),
+    default: [0.1],
     help: 'probe lengths, as fractions of --steps',
   },
   groupings: { kind: 'enums', flag: 'groupings', choices: groupingNames, default: ['tensor'], help: 'schedule groupings' },
   magnitudes: {
-    kind: 'enums', flag: 'magnitudes', choices: MAGNITUDES, default: ['adam'],
+    kind: 'enums',
+    flag: 'magnitudes',
+    choices: MAGNITUDES,
+    default: ['adam'],
     help: "the probe's magnitudes: adam, factored-adam (v as row/column statistics), factored-rms (no first moment either); variants named -<magnitude>",
   },
   proxyLayers: {
-    kind: 'ints', flag: 'proxy-layers', lo: 0, default: [0],
+    kind: 'ints',
+    flag: 'proxy-layers',
+    lo: 0,
+    default: [0],
     help: 'probe shallower copies of the model with these many encoder layers (0: the model itself); variants named -proxy<N>',
   },
   methods: { kind: 'enums', flag: 'methods', choices: COMPRESS_METHODS, default: [RECOMMENDED_METHOD], help: 'compression methods' },
   skipFractions: {
-    kind: 'numbers', flag: 'skip-fractions', lo: 0, hi: 1, hiOpen: true, default: [0.2],
+    kind: 'numbers',
+    flag: 'skip-fractions',
+    lo: 0,
+    hi: 1,
+    hiOpen: true,
+    default: [0.2],
     help: 'transient share of the probe skipped by compression',
   },
   targets: {
-    kind: 'enums', flag: 'targets', choices: COMPRESS_TARGETS, default: [RECOMMENDED_TARGET],
+    kind: 'enums',
+    flag: 'targets',
+    choices: COMPRESS_TARGETS,
+    default: [RECOMMENDED_TARGET],
     help: 'schedule targets: multiplier (per-group SGD rates), stepNorm (step lengths on normalised gradients)',
   },
   preconditioners: {
-    kind: 'enums', flag: 'preconditioners', choices: PRECONDITIONER_KINDS, default: [RECOMMENDED_PRECONDITIONER],
+    kind: 'enums',
+    flag: 'preconditioners',
+    choices: PRECONDITIONER_KINDS,
+    default: [RECOMMENDED_PRECONDITIONER],
     help: "fixed per-coordinate preconditioners: none, factored (Adam's second moments at the probe end as row/column factors; step-norm targets only)",
   },
   preconditionerEps: {
-    kind: 'numbers', flag: 'preconditioner-eps', ...positiveUpTo(100), default: [RECOMMENDED_PRECONDITIONER_EPS],
+    kind: 'numbers',
+    flag: 'preconditioner-eps',
+    ...positiveUpTo(100),
+    default: [RECOMMENDED_PRECONDITIONER_EPS],
     help: "factored: eps ratios swept (eps per tensor as a share of sqrt(its typical v~); caps P at 1/ratio times the typical coordinate's)",
   },
   capRatios: {
-    kind: 'numbers', flag: 'cap-ratios', lo: 0, default: [RECOMMENDED_CAP_RATIO],
+    kind: 'numbers',
+    flag: 'cap-ratios',
+    lo: 0,
+    default: [RECOMMENDED_CAP_RATIO],
     help: 'stability caps swept: no group above this multiple of the median group multiplier (step norms: of the median per-coordinate step m/sqrt(size)); 0: off, else >= 1',
-    check: (who, name, v) => checkList(who, name, v, (c) => {
-      if (!(c === 0 || (typeof c === 'number' && c >= 1 && Number.isFinite(c)))) {
-        throw new Error(`${who}: ${name} value ${String(c)} is invalid: expected 0 (off) or a number >= 1`);
-      }
-    }),
+    check: (who, name, v) =>
+      checkList(who, name, v, (c) => {
+        if (!(c === 0 || (typeof c === 'number' && c >= 1 && Number.isFinite(c)))) {
+          throw new Error(`${who}: ${name} value ${String(c)} is invalid: expected 0 (off) or a number >= 1`);
+        }
+      }),
   },
   capBases: {
-    kind: 'enums', flag: 'cap-by', choices: CAP_BASES, default: ['size'],
+    kind: 'enums',
+    flag: 'cap-by',
+    choices: CAP_BASES,
+    default: ['size'],
     help: 'what each cap compares: size (the per-coordinate step, or the multiplier), curvature (the step over the stability limit the probe measures at its end; variants named -curvcap<r>)',
   },
   zeroGradTol: {
-    kind: 'number', flag: 'zero-grad-tol', lo: 0, hi: 1, hiOpen: true, default: 1e-6,
+    kind: 'number',
+    flag: 'zero-grad-tol',
+    lo: 0,
+    hi: 1,
+    hiOpen: true,
+    default: 1e-6,
     help: "groups with gradient RMS below this share of the median group's get the fallback multiplier",
   },
   reuse: {
-    kind: 'boolean', flag: 'reuse', default: false,
+    kind: 'boolean',
+    flag: 'reuse',
+    default: false,
     help: 'reuse runs already in --out with identical options, finished or diverged (add variants without rerunning baselines)',
   },
   maxMultiplier: { kind: 'number', flag: 'max-multiplier', lo: 0, loOpen: true, default: 1e4, help: 'clamp multipliers from above' },
@@ -157,19 +214,28 @@ export const COMPARE_SCHEMA: OptionSchema = {
   evalPoints: { kind: 'int', flag: 'eval-points', lo: 1, default: 5, help: 'held-out evaluations per run (at most --steps)' },
   includeGraft: { kind: 'boolean', flag: 'graft', default: true, help: 'include online Adam#SGD (--no-graft to skip)' },
   seeds: {
-    kind: 'ints', flag: 'seeds', lo: 0, hi: 0xffffffff,
+    kind: 'ints',
+    flag: 'seeds',
+    lo: 0,
+    hi: 0xffffffff,
     help: 'seeds of every method, e.g. 0,1,2 (default: --seed); the report gives mean ± sd over them',
   },
   tuneSeedOnly: {
-    kind: 'boolean', flag: 'tune-seed-only', default: true,
+    kind: 'boolean',
+    flag: 'tune-seed-only',
+    default: true,
     help: "sweep on the first seed only, then run each method's best setting on the other seeds (--no-tune-seed-only: every seed sweeps)",
   },
   includeHybrid: {
-    kind: 'boolean', flag: 'include-hybrid', default: true,
+    kind: 'boolean',
+    flag: 'include-hybrid',
+    default: true,
     help: 'include the hybrid reference (Adam state for LayerNorm and biases, NOT stateless) at the best static scale (--no-include-hybrid to skip)',
   },
   hybridAdamLr: {
-    kind: 'number', flag: 'hybrid-adam-lr', ...positiveUpTo(1),
+    kind: 'number',
+    flag: 'hybrid-adam-lr',
+    ...positiveUpTo(1),
     help: "peak Adam rate of the hybrid's LayerNorm and bias tensors (default: the best Adam lr of the sweep)",
   },
   outDir: { kind: 'string', default: 'runs/compare-tiny', help: 'folder of the report and of every run' },

@@ -11,10 +11,25 @@ import { selectionLoss } from './select.js';
 export { gapClosure };
 
 export interface RankedRun {
-  rank: number; name: string; family: Family; variant: string | null; setting: number; seed: number;
-  heldoutLoss: number | null; heldoutAccuracy: number | null; atMaskLoss: number | null; oodLoss: number | null; oodAccuracy: number | null;
-  trainLoss: number; wallSeconds: number; msPerStep: number; tokensPerSecond: number;
-  optimizerStateBytes: number; peakRssMiB: number; artifactBytes: number | null; error: string | null;
+  rank: number;
+  name: string;
+  family: Family;
+  variant: string | null;
+  setting: number;
+  seed: number;
+  heldoutLoss: number | null;
+  heldoutAccuracy: number | null;
+  atMaskLoss: number | null;
+  oodLoss: number | null;
+  oodAccuracy: number | null;
+  trainLoss: number;
+  wallSeconds: number;
+  msPerStep: number;
+  tokensPerSecond: number;
+  optimizerStateBytes: number;
+  peakRssMiB: number;
+  artifactBytes: number | null;
+  error: string | null;
 }
 
 export interface CompareReport {
@@ -34,16 +49,37 @@ const finite = (x: number | undefined): number | null => (x === undefined || !Nu
 
 export function buildReport(result: CompareResult): CompareReport {
   const baselines = seedBaselines(result);
-  const ranked = [...result.runs].sort((a, b) => selectionLoss(a) - selectionLoss(b) || 0).map((r, i) => ({
-    rank: i + 1, name: r.name, family: r.family, variant: r.variant ?? null, setting: r.setting, seed: r.seed,
-    heldoutLoss: finite(r.summary.heldout?.loss), heldoutAccuracy: finite(r.summary.heldout?.accuracy),
-    atMaskLoss: finite(r.summary.heldoutAtMask?.loss),
-    oodLoss: finite(r.summary.ood?.loss), oodAccuracy: finite(r.summary.ood?.accuracy),
-    trainLoss: r.summary.trainLoss, wallSeconds: r.summary.wallSeconds, msPerStep: r.summary.msPerStepMedian,
-    tokensPerSecond: r.summary.tokensPerSecond, optimizerStateBytes: r.summary.optimizerStateBytes,
-    peakRssMiB: r.summary.peakRssBytes / 2 ** 20, artifactBytes: r.artifact?.bytes ?? null, error: r.error ?? null,
-  }));
-  return { seeds: result.options.seeds, tuneSeeds: result.tuneSeeds, methods: methodResults(result, baselines), seedBaselines: baselines, ranked, countBaselines: result.countBaselines };
+  const ranked = [...result.runs]
+    .sort((a, b) => selectionLoss(a) - selectionLoss(b) || 0)
+    .map((r, i) => ({
+      rank: i + 1,
+      name: r.name,
+      family: r.family,
+      variant: r.variant ?? null,
+      setting: r.setting,
+      seed: r.seed,
+      heldoutLoss: finite(r.summary.heldout?.loss),
+      heldoutAccuracy: finite(r.summary.heldout?.accuracy),
+      atMaskLoss: finite(r.summary.heldoutAtMask?.loss),
+      oodLoss: finite(r.summary.ood?.loss),
+      oodAccuracy: finite(r.summary.ood?.accuracy),
+      trainLoss: r.summary.trainLoss,
+      wallSeconds: r.summary.wallSeconds,
+      msPerStep: r.summary.msPerStepMedian,
+      tokensPerSecond: r.summary.tokensPerSecond,
+      optimizerStateBytes: r.summary.optimizerStateBytes,
+      peakRssMiB: r.summary.peakRssBytes / 2 ** 20,
+      artifactBytes: r.artifact?.bytes ?? null,
+      error: r.error ?? null,
+    }));
+  return {
+    seeds: result.options.seeds,
+    tuneSeeds: result.tuneSeeds,
+    methods: methodResults(result, baselines),
+    seedBaselines: baselines,
+    ranked,
+    countBaselines: result.countBaselines,
+  };
 }
 
 /** Moving average over a window of k points (training loss is noisy per batch). */
@@ -62,7 +98,8 @@ function smooth(points: [number, number][], k: number): [number, number][] {
 export function meanCurve(curves: [number, number][][]): [number, number][] {
   if (curves.length === 0) return [];
   const maps = curves.map((c) => new Map(c));
-  return curves[0].filter(([step]) => maps.every((m) => m.has(step)))
+  return curves[0]
+    .filter(([step]) => maps.every((m) => m.has(step)))
     .map(([step]) => [step, maps.reduce((a, m) => a + m.get(step)!, 0) / maps.length]);
 }
 
@@ -83,10 +120,21 @@ export function lossCurvesSvg(result: CompareResult, report: CompareReport): str
     const color = m.family === 'static' ? staticColors[staticIndex++ % staticColors.length] : colors[m.family];
     const label = short(m);
     series.push({ name: `${label} train`, points: smooth(meanCurve(runs.map((r) => r.curve)), k), color, width: 1.6, opacity: 0.8 });
-    series.push({ name: `${label} held-out`, points: meanCurve(runs.map((r) => r.evalCurve.map(([s, l]) => [s, l] as [number, number]))), color, width: 2.4, dash: '6 3' });
+    series.push({
+      name: `${label} held-out`,
+      points: meanCurve(runs.map((r) => r.evalCurve.map(([s, l]) => [s, l] as [number, number]))),
+      color,
+      width: 2.4,
+      dash: '6 3',
+    });
   }
   const seeds = report.seeds.length > 1 ? `, mean of ${report.seeds.length} seeds` : '';
-  return lineChart({ title: `MLM loss, ${result.options.preset}: each method at its selected setting${seeds}`, xLabel: 'step', yLabel: 'loss', series });
+  return lineChart({
+    title: `MLM loss, ${result.options.preset}: each method at its selected setting${seeds}`,
+    xLabel: 'step',
+    yLabel: 'loss',
+    series,
+  });
 }
 
 export { reportMarkdown } from './report-md.js';

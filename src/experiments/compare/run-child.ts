@@ -15,7 +15,15 @@ export type ChildJob =
 
 export type ChildReply =
   | { kind: 'train'; summary: TrainSummary; curve: [number, number][]; evalCurve: [number, number, number][] }
-  | { kind: 'probe'; tracePath: string; wallSeconds: number; peakRssBytes: number; steps: number; msPerStepMedian: number; tokensPerSecond: number };
+  | {
+      kind: 'probe';
+      tracePath: string;
+      wallSeconds: number;
+      peakRssBytes: number;
+      steps: number;
+      msPerStepMedian: number;
+      tokensPerSecond: number;
+    };
 
 /**
  * The run's process was killed by a signal (Ctrl-C, kill, the out-of-memory killer): not a result of the
@@ -38,21 +46,39 @@ export class RunFailedError extends Error {}
 export function runInChild(job: ChildJob, onProgress?: (done: number) => void, timeoutMs?: number): Promise<ChildReply> {
   return new Promise((resolve, reject) => {
     const worker = entryCommand(COMPARE_WORKER);
-    const child = fork(worker.file, [], { execArgv: worker.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(worker.file, [], {
+      execArgv: worker.execArgv,
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let settled = false;
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
-      if (settled) return;
-      settled = true;
-      child.kill('SIGKILL');
-      reject(new ChildStoppedError(`a timeout of ${Math.round(timeoutMs / 1000)} s`));
-    }, timeoutMs);
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            if (settled) return;
+            settled = true;
+            child.kill('SIGKILL');
+            reject(new ChildStoppedError(`a timeout of ${Math.round(timeoutMs / 1000)} s`));
+          }, timeoutMs);
     child.on('exit', () => clearTimeout(timer));
     child.on('message', (m: { progress?: number; reply?: ChildReply; error?: string }) => {
       if (m.progress !== undefined) onProgress?.(m.progress);
-      if (m.reply) { settled = true; resolve(m.reply); }
-      if (m.error) { settled = true; reject(new RunFailedError(m.error)); }
+      if (m.reply) {
+        settled = true;
+        resolve(m.reply);
+      }
+      if (m.error) {
+        settled = true;
+        reject(new RunFailedError(m.error));
+      }
     });
-    child.on('error', (err) => { if (!settled) { settled = true; reject(err); } });
+    child.on('error', (err) => {
+      if (!settled) {
+        settled = true;
+        reject(err);
+      }
+    });
     child.on('exit', (code, signal) => {
       if (settled) return;
       settled = true;

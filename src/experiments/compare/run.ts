@@ -102,9 +102,28 @@ export interface CompareHooks {
 /** The summary of a run that failed: no metrics (NaN), so that it ranks last. */
 function failedSummary(steps: number): TrainSummary {
   return {
-    outDir: null, optimizer: 'sgd', engine: '', backend: '', config: {} as TrainSummary['config'], step: 0, steps, stopped: true,
-    resumedFrom: null, trainLoss: NaN, lastLoss: NaN, heldout: null, ood: null, wallSeconds: NaN, stepSeconds: NaN,
-    msPerStepMedian: NaN, tokensPerSecond: NaN, optimizerStateBytes: NaN, paramCount: NaN, statefulParams: NaN, peakRssBytes: NaN, dataFingerprint: '',
+    outDir: null,
+    optimizer: 'sgd',
+    engine: '',
+    backend: '',
+    config: {} as TrainSummary['config'],
+    step: 0,
+    steps,
+    stopped: true,
+    resumedFrom: null,
+    trainLoss: NaN,
+    lastLoss: NaN,
+    heldout: null,
+    ood: null,
+    wallSeconds: NaN,
+    stepSeconds: NaN,
+    msPerStepMedian: NaN,
+    tokensPerSecond: NaN,
+    optimizerStateBytes: NaN,
+    paramCount: NaN,
+    statefulParams: NaN,
+    peakRssBytes: NaN,
+    dataFingerprint: '',
   };
 }
 
@@ -114,7 +133,14 @@ function failedSummary(steps: number): TrainSummary {
  * by itself (RunFailedError) is stored as {job, error} and, reused, fails again with the same message.
  * Otherwise a train job's folder is emptied first, so a compare can be re-run into the same --out.
  */
-async function cachedJob(runJob: JobRunner, cachePath: string, job: ChildJob, reuse: boolean, onProgress?: (done: number) => void, contents = ''): Promise<ChildReply> {
+async function cachedJob(
+  runJob: JobRunner,
+  cachePath: string,
+  job: ChildJob,
+  reuse: boolean,
+  onProgress?: (done: number) => void,
+  contents = '',
+): Promise<ChildReply> {
   const key = JSON.stringify(job) + contents;
   if (reuse && fs.existsSync(cachePath)) {
     const stored = JSON.parse(fs.readFileSync(cachePath, 'utf8')) as { job: string; reply?: ChildReply; error?: string };
@@ -142,8 +168,11 @@ function jobCount(o: CompareOptions, tuneSeeds: number, restSeeds: number): numb
   const probes = probeSpecs(o).length;
   const graft = o.includeGraft ? 1 : 0;
   const hybrid = o.includeHybrid && variants > 0 ? 1 : 0;
-  return tuneSeeds * (o.adamLrs.length + o.sgdLrs.length + graft + probes + variants * o.staticScales.length)
-    + restSeeds * (2 + graft + probes + variants) + (tuneSeeds + restSeeds) * hybrid;
+  return (
+    tuneSeeds * (o.adamLrs.length + o.sgdLrs.length + graft + probes + variants * o.staticScales.length) +
+    restSeeds * (2 + graft + probes + variants) +
+    (tuneSeeds + restSeeds) * hybrid
+  );
 }
 
 export async function runCompare(options: Partial<CompareOptions>, hooks: CompareHooks = {}): Promise<CompareResult> {
@@ -154,9 +183,19 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
   const data = prepareData({ corpus: o.corpus, vocabSize: o.vocabSize, seqLen: o.seqLen, cacheDir: o.cacheDir });
   const countBaselines = heldoutCountBaselines(data, o.batchSize, o.evalSequences);
   const shared: Partial<TrainOptions> = {
-    preset: o.preset, configOverrides: o.configOverrides, corpus: o.corpus, vocabSize: o.vocabSize, cacheDir: o.cacheDir,
-    batchSize: o.batchSize, seqLen: o.seqLen, engine: o.engine as 'ort' | 'tfjs', evalSequences: o.evalSequences,
-    steps: o.steps, warmup: o.warmup, decay: o.decay, checkpointEvery: 0,
+    preset: o.preset,
+    configOverrides: o.configOverrides,
+    corpus: o.corpus,
+    vocabSize: o.vocabSize,
+    cacheDir: o.cacheDir,
+    batchSize: o.batchSize,
+    seqLen: o.seqLen,
+    engine: o.engine as 'ort' | 'tfjs',
+    evalSequences: o.evalSequences,
+    steps: o.steps,
+    warmup: o.warmup,
+    decay: o.decay,
+    checkpointEvery: 0,
     evalEvery: Math.max(1, Math.round(o.steps / o.evalPoints)),
   };
   const tuneSeeds = o.tuneSeedOnly ? o.seeds.slice(0, 1) : [...o.seeds];
@@ -168,22 +207,44 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
   const variants = allStaticVariants(o);
 
   /** `contents`: a digest of input files (the schedule artifact), so a reused run always saw the same file. */
-  const train = async (base: string, family: Family, setting: number, seed: number, extra: Partial<TrainOptions>, schedule?: { variant: string; probe: string; artifact: { path: string; bytes: number }; digest: string }) => {
+  const train = async (
+    base: string,
+    family: Family,
+    setting: number,
+    seed: number,
+    extra: Partial<TrainOptions>,
+    schedule?: { variant: string; probe: string; artifact: { path: string; bytes: number }; digest: string },
+  ) => {
     const name = `${base}-s${seed}`;
     hooks.onRunStart?.(name, index++, total, o.steps);
     const job: ChildJob = { kind: 'train', backend: o.backend, options: { ...shared, ...extra, seed, outDir: path.join(o.outDir, name) } };
     const common = { name, family, setting, seed, variant: schedule?.variant, probe: schedule?.probe, artifact: schedule?.artifact };
     let run: CompareRun;
     try {
-      const reply = await cachedJob(runJob, path.join(o.outDir, name, 'compare-run.json'), job, o.reuse, hooks.onProgress, schedule?.digest);
+      const reply = await cachedJob(
+        runJob,
+        path.join(o.outDir, name, 'compare-run.json'),
+        job,
+        o.reuse,
+        hooks.onProgress,
+        schedule?.digest,
+      );
       if (reply.kind !== 'train') throw new Error(`compare: run ${name} answered with a ${reply.kind} reply`);
       run = { ...common, summary: reply.summary, curve: reply.curve, evalCurve: reply.evalCurve };
     } catch (err) {
       if (err instanceof ChildStoppedError) {
-        throw new Error(`compare: run ${name} was stopped (${err.signal}); finished runs are kept in ${o.outDir}: run the same command with --reuse to continue`);
+        throw new Error(
+          `compare: run ${name} was stopped (${err.signal}); finished runs are kept in ${o.outDir}: run the same command with --reuse to continue`,
+        );
       }
       // A diverged setting is a result of the sweep, not a reason to stop the comparison.
-      run = { ...common, summary: failedSummary(o.steps), error: err instanceof Error ? err.message : String(err), curve: [], evalCurve: [] };
+      run = {
+        ...common,
+        summary: failedSummary(o.steps),
+        error: err instanceof Error ? err.message : String(err),
+        curve: [],
+        evalCurve: [],
+      };
     }
     runs.push(run);
     hooks.onRunEnd?.(run);
@@ -203,16 +264,34 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     const probeSteps = Math.max(1, Math.round(spec.probeFraction * o.steps));
     const limits = needsLimits(spec);
     hooks.onRunStart?.(name, index++, total, probeSteps);
-    const reply = await cachedJob(runJob, `${tracePath}.json`, {
-      kind: 'probe', backend: o.backend, tracePath,
-      options: {
-        ...shared, seed, totalSteps: o.steps, probeSteps, lr: adamLr, grouping: spec.grouping,
-        stabilityBatches: limits ? RECOMMENDED_STABILITY_BATCHES : 0,
-        ...(spec.magnitude !== 'adam' ? { magnitude: spec.magnitude } : {}), ...(spec.proxyLayers > 0 ? { proxyLayers: spec.proxyLayers } : {}),
+    const reply = await cachedJob(
+      runJob,
+      `${tracePath}.json`,
+      {
+        kind: 'probe',
+        backend: o.backend,
+        tracePath,
+        options: {
+          ...shared,
+          seed,
+          totalSteps: o.steps,
+          probeSteps,
+          lr: adamLr,
+          grouping: spec.grouping,
+          stabilityBatches: limits ? RECOMMENDED_STABILITY_BATCHES : 0,
+          ...(spec.magnitude !== 'adam' ? { magnitude: spec.magnitude } : {}),
+          ...(spec.proxyLayers > 0 ? { proxyLayers: spec.proxyLayers } : {}),
+        },
       },
-    }, o.reuse && fs.existsSync(tracePath) && (!limits || loadTrace(tracePath).stability !== undefined), hooks.onProgress);
+      o.reuse && fs.existsSync(tracePath) && (!limits || loadTrace(tracePath).stability !== undefined),
+      hooks.onProgress,
+    );
     if (reply.kind !== 'probe') throw new Error(`compare: probe ${name} answered with a ${reply.kind} reply`);
-    const probed = presetConfig(o.preset, { ...o.configOverrides, vocabSize: data.tokenizer.vocabSize, ...(spec.proxyLayers > 0 ? { numLayers: spec.proxyLayers } : {}) });
+    const probed = presetConfig(o.preset, {
+      ...o.configOverrides,
+      vocabSize: data.tokenizer.vocabSize,
+      ...(spec.proxyLayers > 0 ? { numLayers: spec.proxyLayers } : {}),
+    });
     const run: ProbeRun = { name, seed, ...reply, optimizerStateBytes: probeStateBytes(paramShapes(probed), spec.magnitude) };
     probes.push(run);
     hooks.onRunEnd?.(run);
@@ -226,7 +305,9 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     const artifactPath = path.join(o.outDir, 'schedules', `${variant.name}-s${seed}.graft`);
     const bytes = saveArtifact(artifactPath, body).length;
     // The creation time differs between calls: digest everything else (schedule, factors, provenance).
-    const digest = createHash('sha256').update(JSON.stringify({ ...body, createdAt: '' })).digest('hex');
+    const digest = createHash('sha256')
+      .update(JSON.stringify({ ...body, createdAt: '' }))
+      .digest('hex');
     return { variant: variant.name, probe: `${variant.probe.name}-s${seed}`, artifact: { path: artifactPath, bytes }, digest };
   };
 
@@ -237,11 +318,18 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     return new Map(variants.map((v) => [v.name, artifactOf(v, seed, traces.get(v.probe.name)!)]));
   };
   const staticRun = (v: string, seed: number, scale: number, schedule: ReturnType<typeof artifactOf>) =>
-    train(`static-${v}-x${fmt(scale)}`, 'static', scale, seed,
-      { optimizer: 'static', schedule: schedule.artifact.path, scheduleScale: scale, warmup: undefined, decay: undefined }, schedule);
+    train(
+      `static-${v}-x${fmt(scale)}`,
+      'static',
+      scale,
+      seed,
+      { optimizer: 'static', schedule: schedule.artifact.path, scheduleScale: scale, warmup: undefined, decay: undefined },
+      schedule,
+    );
 
   // 1. Sweeps on the tuning seeds.
-  const of = (family: Family, variant?: string) => runs.filter((r) => r.family === family && (variant === undefined || r.variant === variant));
+  const of = (family: Family, variant?: string) =>
+    runs.filter((r) => r.family === family && (variant === undefined || r.variant === variant));
   for (const seed of tuneSeeds) for (const lr of o.adamLrs) await train(`adam-lr${fmt(lr)}`, 'adam', lr, seed, { optimizer: 'adam', lr });
   const adamLr = chooseSetting(of('adam'), tuneSeeds)!;
   for (const seed of tuneSeeds) for (const lr of o.sgdLrs) await train(`sgd-lr${fmt(lr)}`, 'sgd', lr, seed, { optimizer: 'sgd', lr });
@@ -258,7 +346,12 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     { method: 'adam', family: 'adam', variant: null, setting: adamLr },
     { method: 'sgd', family: 'sgd', variant: null, setting: chooseSetting(of('sgd'), tuneSeeds)! },
     ...(o.includeGraft ? [{ method: 'graft', family: 'graft' as const, variant: null, setting: adamLr }] : []),
-    ...variants.map((v) => ({ method: methodKey('static', v.name), family: 'static' as const, variant: v.name, setting: chooseSetting(of('static', v.name), tuneSeeds)! })),
+    ...variants.map((v) => ({
+      method: methodKey('static', v.name),
+      family: 'static' as const,
+      variant: v.name,
+      setting: chooseSetting(of('static', v.name), tuneSeeds)!,
+    })),
   ];
   const settingOf = (method: string) => selected.find((s) => s.method === method)!.setting;
   for (const seed of restSeeds) {
@@ -281,8 +374,21 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     const variant = bestStatic.variant!;
     for (const seed of o.seeds) {
       const schedule = schedules.get(seed)!.get(variant)!;
-      await train(`hybrid-${variant}-x${fmt(bestStatic.setting)}-a${fmt(a)}`, 'hybrid', bestStatic.setting, seed,
-        { optimizer: 'hybrid', schedule: schedule.artifact.path, scheduleScale: bestStatic.setting, hybridAdamLr: a, warmup: undefined, decay: undefined }, schedule);
+      await train(
+        `hybrid-${variant}-x${fmt(bestStatic.setting)}-a${fmt(a)}`,
+        'hybrid',
+        bestStatic.setting,
+        seed,
+        {
+          optimizer: 'hybrid',
+          schedule: schedule.artifact.path,
+          scheduleScale: bestStatic.setting,
+          hybridAdamLr: a,
+          warmup: undefined,
+          decay: undefined,
+        },
+        schedule,
+      );
     }
     selected.push({ method: methodKey('hybrid', variant), family: 'hybrid', variant, setting: bestStatic.setting, hybridAdamLr: a });
   }

@@ -34,7 +34,10 @@ export function chooseSetting(runs: readonly CompareRun[], seeds: readonly numbe
   let bestLoss = Infinity;
   for (const [setting, losses] of bySetting) {
     const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
-    if (best === undefined || mean < bestLoss) { best = setting; bestLoss = mean; }
+    if (best === undefined || mean < bestLoss) {
+      best = setting;
+      bestLoss = mean;
+    }
   }
   return best;
 }

@@ -39,11 +39,16 @@ export interface StaticVariant {
  * when they are not the defaults (adam, the model itself), so runs made before they were swept stay cached.
  */
 export function probeSpecs(o: CompareOptions): ProbeSpec[] {
-  return o.groupings.flatMap((grouping) => o.probeFractions.flatMap((probeFraction) => (o.magnitudes ?? ['adam' as const]).flatMap((magnitude) =>
-    (o.proxyLayers ?? [0]).map((proxyLayers) => {
-      const tag = `${grouping}-p${fmt(probeFraction)}${magnitude === 'adam' ? '' : `-${magnitude}`}${proxyLayers > 0 ? `-proxy${proxyLayers}` : ''}`;
-      return { grouping, probeFraction, magnitude, proxyLayers, name: `probe-${tag}` };
-    }))));
+  return o.groupings.flatMap((grouping) =>
+    o.probeFractions.flatMap((probeFraction) =>
+      (o.magnitudes ?? ['adam' as const]).flatMap((magnitude) =>
+        (o.proxyLayers ?? [0]).map((proxyLayers) => {
+          const tag = `${grouping}-p${fmt(probeFraction)}${magnitude === 'adam' ? '' : `-${magnitude}`}${proxyLayers > 0 ? `-proxy${proxyLayers}` : ''}`;
+          return { grouping, probeFraction, magnitude, proxyLayers, name: `probe-${tag}` };
+        }),
+      ),
+    ),
+  );
 }
 
 /**
@@ -63,13 +68,23 @@ export function staticVariants(o: CompareOptions, probe: ProbeSpec): StaticVaria
         for (const [capRatio, capBy] of capSettings(o)) {
           for (const preconditioner of target === 'stepNorm' ? preconditioners : ['none' as const]) {
             for (const preconditionerEps of preconditioner === 'none' ? [undefined] : epsRatios) {
-              const name = `${probeTag(probe)}-${method}-skip${fmt(skipFraction)}` +
+              const name =
+                `${probeTag(probe)}-${method}-skip${fmt(skipFraction)}` +
                 `${capRatio > 0 ? `-${capBy === 'curvature' ? 'curv' : ''}cap${fmt(capRatio)}` : ''}${target === 'stepNorm' ? '-norm' : ''}${preconditioner !== 'none' ? `-${preconditioner}` : ''}` +
                 `${preconditionerEps !== undefined && preconditionerEps !== UNNAMED_EPS ? `-e${fmt(preconditionerEps)}` : ''}`;
               out.push({
-                probe, name,
+                probe,
+                name,
                 compress: {
-                  method, skipFraction, capRatio, ...(capBy === 'curvature' ? { capBy } : {}), target, preconditioner, zeroGradTol: o.zeroGradTol, minMultiplier: o.minMultiplier, maxMultiplier: o.maxMultiplier,
+                  method,
+                  skipFraction,
+                  capRatio,
+                  ...(capBy === 'curvature' ? { capBy } : {}),
+                  target,
+                  preconditioner,
+                  zeroGradTol: o.zeroGradTol,
+                  minMultiplier: o.minMultiplier,
+                  maxMultiplier: o.maxMultiplier,
                   ...(preconditionerEps !== undefined ? { preconditionerEps } : {}),
                 },
               });

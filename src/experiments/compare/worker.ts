@@ -17,7 +17,9 @@ process.once('disconnect', () => {
 /** Sends to the parent while it listens; a send that fails because it has just gone is left to 'disconnect'. */
 function send(message: object, then?: () => void): void {
   if (!process.connected) return;
-  process.send!(message, (err: Error | null) => { if (!err) then?.(); });
+  process.send!(message, (err: Error | null) => {
+    if (!err) then?.();
+  });
 }
 
 process.once('message', (job: ChildJob) => {

@@ -23,7 +23,11 @@ export type ParamRef = (paramName: string) => string;
 export type DropoutHook = (value: string, where: string) => string;
 const noDropout: DropoutHook = (value) => value;
 
-export interface LayerNormValues { y: string; mean: string; invStdDev: string }
+export interface LayerNormValues {
+  y: string;
+  mean: string;
+  invStdDev: string;
+}
 
 /**
  * y = (x - mean) / sqrt(var + eps) * gamma + beta over the last axis, as ONNX LayerNormalization (opset 17);
@@ -54,15 +58,22 @@ export function emitDense(g: GraphBuilder, x: string, p: ParamRef, prefix: strin
   return g.op('Add', [xw, p(`${prefix}.bias`)], {}, hint);
 }
 
-export interface EmbeddingValues { x: string; sum: string; ln: LayerNormValues }
+export interface EmbeddingValues {
+  x: string;
+  sum: string;
+  ln: LayerNormValues;
+}
 
 /**
  * x = LN(word[input_ids] + pos[0..T) + type[token_type_ids]); dropout.  input ids: int64 (B, T).
  * Returns x (B, T, H).
  */
 export function emitEmbeddings(
-  g: GraphBuilder, c: BertConfig, p: ParamRef,
-  inputs: { inputIds: string; tokenTypeIds: string }, dropout: DropoutHook = noDropout,
+  g: GraphBuilder,
+  c: BertConfig,
+  p: ParamRef,
+  inputs: { inputIds: string; tokenTypeIds: string },
+  dropout: DropoutHook = noDropout,
 ): EmbeddingValues {
   const word = g.op('Gather', [p('embeddings.word_embeddings'), inputs.inputIds], {}, 'emb.word'); // (B, T, H)
   const seqLen = g.op('Shape', [inputs.inputIds], { start: attr.int(1), end: attr.int(2) }, 'emb.seq_len'); // (1) = [T]
@@ -86,7 +97,9 @@ export function emitMaskBias(g: GraphBuilder, attentionMask: string): string {
 
 export interface LayerValues {
   out: string;
-  q: string; k: string; v: string; // (B, A, T, d)
+  q: string;
+  k: string;
+  v: string; // (B, A, T, d)
   probs: string; // (B, A, T, T) softmax output (before dropout)
   context: string; // (B, T, H) heads merged
   attnLn: LayerNormValues; // after the attention residual
@@ -102,11 +115,18 @@ export interface LayerValues {
  * `x` is (B, T, H); `maskBias` is (B, 1, 1, T) from emitMaskBias.
  */
 export function emitLayer(
-  g: GraphBuilder, c: BertConfig, p: ParamRef, i: number, x: string, maskBias: string,
+  g: GraphBuilder,
+  c: BertConfig,
+  p: ParamRef,
+  i: number,
+  x: string,
+  maskBias: string,
   dropout: DropoutHook = noDropout,
 ): LayerValues {
-  const A = c.numHeads, d = c.hiddenSize / c.numHeads;
-  const pre = `encoder.layer.${i}`, h = `l${i}`;
+  const A = c.numHeads,
+    d = c.hiddenSize / c.numHeads;
+  const pre = `encoder.layer.${i}`,
+    h = `l${i}`;
   const splitShape = g.constant('int64', [4], [0, 0, A, d], `${h}.split_shape`); // 0 = keep B, T
   const heads = (name: string, perm: number[]): string => {
     const y = emitDense(g, x, p, `${pre}.attention.self.${name}`, `${h}.${name}`); // (B, T, H)
@@ -126,22 +146,49 @@ export function emitLayer(
   const context = g.op('Reshape', [ctxT, mergeShape], {}, `${h}.context`); // (B, T, H)
   const attnOut = emitDense(g, context, p, `${pre}.attention.output.dense`, `${h}.attn_out`); // (B, T, H)
   const attnRes = g.op('Add', [x, dropout(attnOut, `layer.${i}.attention.output`)], {}, `${h}.attn_res`);
-  const attnLn = emitLayerNorm(g, attnRes, p(`${pre}.attention.output.LayerNorm.gamma`),
-    p(`${pre}.attention.output.LayerNorm.beta`), c.layerNormEps, `${h}.attn_ln`); // (B, T, H)
+  const attnLn = emitLayerNorm(
+    g,
+    attnRes,
+    p(`${pre}.attention.output.LayerNorm.gamma`),
+    p(`${pre}.attention.output.LayerNorm.beta`),
+    c.layerNormEps,
+    `${h}.attn_ln`,
+  ); // (B, T, H)
   const ffnPre = emitDense(g, attnLn.y, p, `${pre}.intermediate.dense`, `${h}.ffn_pre`); // (B, T, I)
   const ffnAct = emitGelu(g, ffnPre, `${h}.ffn_gelu`); // (B, T, I)
   const ffnOut = emitDense(g, ffnAct, p, `${pre}.output.dense`, `${h}.ffn_out`); // (B, T, H)
   const ffnRes = g.op('Add', [attnLn.y, dropout(ffnOut, `layer.${i}.output`)], {}, `${h}.ffn_res`);
-  const outLn = emitLayerNorm(g, ffnRes, p(`${pre}.output.LayerNorm.gamma`),
-    p(`${pre}.output.LayerNorm.beta`), c.layerNormEps, `${h}.out_ln`); // (B, T, H)
+  const outLn = emitLayerNorm(
+    g,
+    ffnRes,
+    p(`${pre}.output.LayerNorm.gamma`),
+    p(`${pre}.output.LayerNorm.beta`),
+    c.layerNormEps,
+    `${h}.out_ln`,
+  ); // (B, T, H)
   return { out: outLn.y, q, k: kT, v, probs, context, attnLn, ffnPre, ffnAct, outLn };
 }
 
-export interface EncoderInputs { inputIds: string; attentionMask: string; tokenTypeIds: string }
-export interface EncoderValues { x: string; embeddings: EmbeddingValues; maskBias: string; layers: LayerValues[] }
+export interface EncoderInputs {
+  inputIds: string;
+  attentionMask: string;
+  tokenTypeIds: string;
+}
+export interface EncoderValues {
+  x: string;
+  embeddings: EmbeddingValues;
+  maskBias: string;
+  layers: LayerValues[];
+}
 
 /** Embeddings and all L layers; returns the final hidden states x (B, T, H) and every intermediate. */
-export function emitEncoder(g: GraphBuilder, c: BertConfig, p: ParamRef, inputs: EncoderInputs, dropout: DropoutHook = noDropout): EncoderValues {
+export function emitEncoder(
+  g: GraphBuilder,
+  c: BertConfig,
+  p: ParamRef,
+  inputs: EncoderInputs,
+  dropout: DropoutHook = noDropout,
+): EncoderValues {
   const embeddings = emitEmbeddings(g, c, p, inputs, dropout);
   const maskBias = emitMaskBias(g, inputs.attentionMask);
   const layers: LayerValues[] = [];
@@ -160,7 +207,12 @@ export function emitGatherRows(g: GraphBuilder, c: BertConfig, x: string, positi
   return g.op('Gather', [flat, positions], { axis: attr.int(0) }, 'rows'); // (N, H)
 }
 
-export interface MlmHeadValues { logits: string; pre: string; act: string; ln: LayerNormValues }
+export interface MlmHeadValues {
+  logits: string;
+  pre: string;
+  act: string;
+  ln: LayerNormValues;
+}
 
 /**
  * t = LN(gelu(h Wt + bt));  logits = t @ word_embeddings^T + cls.predictions.bias.
@@ -169,8 +221,14 @@ export interface MlmHeadValues { logits: string; pre: string; act: string; ln: L
 export function emitMlmHead(g: GraphBuilder, c: BertConfig, p: ParamRef, h: string): MlmHeadValues {
   const pre = emitDense(g, h, p, 'cls.predictions.transform.dense', 'head.pre'); // (..., H)
   const act = emitGelu(g, pre, 'head.gelu'); // (..., H)
-  const ln = emitLayerNorm(g, act, p('cls.predictions.transform.LayerNorm.gamma'),
-    p('cls.predictions.transform.LayerNorm.beta'), c.layerNormEps, 'head.ln'); // (..., H)
+  const ln = emitLayerNorm(
+    g,
+    act,
+    p('cls.predictions.transform.LayerNorm.gamma'),
+    p('cls.predictions.transform.LayerNorm.beta'),
+    c.layerNormEps,
+    'head.ln',
+  ); // (..., H)
   const wordT = g.op('Transpose', [p('embeddings.word_embeddings')], { perm: attr.ints([1, 0]) }, 'head.word_t'); // (H, V)
   const scores = g.op('MatMul', [ln.y, wordT], {}, 'head.scores'); // (..., V)
   const logits = g.op('Add', [scores, p('cls.predictions.bias')], {}, 'head.logits'); // (..., V)

@@ -123,7 +123,8 @@ function readFloatTensor(t: onnxProto.onnx.ITensorProto, shape: number[], what: 
   const count = shape.reduce((a, b) => a * b, 1);
   let data: Float32Array;
   if (t.rawData && t.rawData.length > 0) {
-    if (t.rawData.length % 4 !== 0) throw new Error(`${what}: weight "${t.name}" has ${t.rawData.length} bytes, not whole floats: truncated?`);
+    if (t.rawData.length % 4 !== 0)
+      throw new Error(`${what}: weight "${t.name}" has ${t.rawData.length} bytes, not whole floats: truncated?`);
     // copy into a fresh buffer: the raw bytes inside the decoded file need not be 4-byte aligned
     data = new Float32Array(Uint8Array.from(t.rawData).buffer);
   } else {

@@ -52,7 +52,9 @@ export function countBaselines(train: Sequences, batches: readonly MlmBatch[]): 
   const total = unigram.reduce((s, c) => s + c, 0);
   const pUnigram = (y: number): number => (unigram[y] + ADD) / (total + ADD * K);
 
-  let uni = 0, bi = 0, n = 0;
+  let uni = 0,
+    bi = 0,
+    n = 0;
   for (const b of batches) {
     b.maskedPositions.forEach((pos, i) => {
       const y = b.maskedLabels[i];
@@ -77,7 +79,9 @@ export function countBaselines(train: Sequences, batches: readonly MlmBatch[]): 
  * no positions to score (no sequences, or evaluation off).
  */
 export function heldoutCountBaselines(
-  data: PreparedData, batchSize: number, evalSequences: number,
+  data: PreparedData,
+  batchSize: number,
+  evalSequences: number,
 ): Record<HeldoutSplit, CountBaselines | null> {
   const batches = heldoutBatches({ batchSize, evalSequences }, data);
   const of = (split: HeldoutSplit): CountBaselines | null =>

@@ -22,17 +22,27 @@ class Tally {
   lossSum = 0;
   correct = 0;
   tokens = 0;
-  add(loss: number, hit: boolean): void { this.lossSum += loss; this.correct += hit ? 1 : 0; this.tokens++; }
+  add(loss: number, hit: boolean): void {
+    this.lossSum += loss;
+    this.correct += hit ? 1 : 0;
+    this.tokens++;
+  }
   result(): EvalResult {
-    return this.tokens === 0 ? { loss: NaN, accuracy: NaN, tokens: 0 } : { loss: this.lossSum / this.tokens, accuracy: this.correct / this.tokens, tokens: this.tokens };
+    return this.tokens === 0
+      ? { loss: NaN, accuracy: NaN, tokens: 0 }
+      : { loss: this.lossSum / this.tokens, accuracy: this.correct / this.tokens, tokens: this.tokens };
   }
 }
 
 /** Cross-entropy of one logits row against `label`, and whether the label is the (first) argmax. */
 export function rowLossAndHit(logits: Float32Array, offset: number, V: number, label: number): { loss: number; hit: boolean } {
-  let max = -Infinity, argmax = 0;
+  let max = -Infinity,
+    argmax = 0;
   for (let v = 0; v < V; v++) {
-    if (logits[offset + v] > max) { max = logits[offset + v]; argmax = v; }
+    if (logits[offset + v] > max) {
+      max = logits[offset + v];
+      argmax = v;
+    }
   }
   let sum = 0;
   for (let v = 0; v < V; v++) sum += Math.exp(logits[offset + v] - max);
@@ -45,7 +55,9 @@ export function rowLossAndHit(logits: Float32Array, offset: number, V: number, l
  * positions are skipped; with none at all the result is { loss: NaN, accuracy: NaN, tokens: 0 }.
  */
 export async function evaluateOrt(
-  model: OrtMlm, batches: MlmBatch[], onBatch?: (done: number, total: number) => void,
+  model: OrtMlm,
+  batches: MlmBatch[],
+  onBatch?: (done: number, total: number) => void,
 ): Promise<OrtEvalResult> {
   const V = model.config.vocabSize;
   const all = new Tally();
@@ -57,7 +69,8 @@ export async function evaluateOrt(
       const logits = await model.logits(batch); // (B, T, V)
       for (let j = 0; j < n; j++) {
         const label = batch.maskedLabels[j];
-        if (!(label >= 0 && label < V)) throw new Error(`maskedLabels[${j}] = ${label} is outside [0, ${V}): the data does not match the model's vocabulary`);
+        if (!(label >= 0 && label < V))
+          throw new Error(`maskedLabels[${j}] = ${label} is outside [0, ${V}): the data does not match the model's vocabulary`);
         const position = batch.maskedPositions[j];
         const { loss, hit } = rowLossAndHit(logits, position * V, V, label);
         all.add(loss, hit);

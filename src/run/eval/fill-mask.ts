@@ -30,7 +30,7 @@ function softmaxRow(logits: Float32Array, offset: number, V: number): Float64Arr
   for (let v = 0; v < V; v++) max = Math.max(max, logits[offset + v]);
   const p = new Float64Array(V);
   let sum = 0;
-  for (let v = 0; v < V; v++) sum += (p[v] = Math.exp(logits[offset + v] - max));
+  for (let v = 0; v < V; v++) sum += p[v] = Math.exp(logits[offset + v] - max);
   for (let v = 0; v < V; v++) p[v] /= sum;
   return p;
 }
@@ -46,20 +46,26 @@ function topIndices(p: Float64Array, k: number): number[] {
 export async function fillMask(model: OrtMlm, tokenizer: Tokenizer, text: string, topK = 5): Promise<FillMaskResult[]> {
   const V = model.config.vocabSize;
   if (tokenizer.vocabSize !== V) {
-    throw new Error(`the tokenizer has ${tokenizer.vocabSize} pieces but the model's vocabulary is ${V}: pass the tokenizer.json the model was trained with`);
+    throw new Error(
+      `the tokenizer has ${tokenizer.vocabSize} pieces but the model's vocabulary is ${V}: pass the tokenizer.json the model was trained with`,
+    );
   }
   checkInt(undefined, 'top-k', topK, 1, V);
   const ids = tokenizer.encode(text, { addSpecialTokens: true });
   const maskId = tokenizer.specialIds.mask;
   const positions = ids.flatMap((id, t) => (id === maskId ? [t] : []));
-  if (positions.length === 0) throw new Error(`the text has no [MASK] token: write [MASK] (upper case, with brackets) where a word should be predicted`);
+  if (positions.length === 0)
+    throw new Error(`the text has no [MASK] token: write [MASK] (upper case, with brackets) where a word should be predicted`);
   const T = ids.length;
   if (T > model.config.maxPositions) {
     throw new Error(`the text encodes to ${T} tokens but the model takes at most ${model.config.maxPositions}: shorten it`);
   }
   const logits = await model.logits({
-    batchSize: 1, seqLen: T,
-    inputIds: Int32Array.from(ids), attentionMask: new Int32Array(T).fill(1), tokenTypeIds: new Int32Array(T),
+    batchSize: 1,
+    seqLen: T,
+    inputIds: Int32Array.from(ids),
+    attentionMask: new Int32Array(T).fill(1),
+    tokenTypeIds: new Int32Array(T),
   }); // (1, T, V)
   const body = (filled: number[]): string => tokenizer.decode(filled.slice(1, -1)); // without [CLS] ... [SEP]
   return positions.map((t) => {

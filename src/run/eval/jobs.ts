@@ -47,9 +47,10 @@ export async function fillMaskFromFiles(options: FillMaskFileOptions): Promise<F
     const infer = performance.now() - t1;
     const tokens = tokenizer.encode(options.text, { addSpecialTokens: true }).length;
     const trainedSeqLen = recordedData(model, options.model).seqLen;
-    const warning = trainedSeqLen !== undefined && tokens > trainedSeqLen
-      ? `the text is ${tokens} tokens with [CLS] and [SEP], longer than the ${trainedSeqLen}-token sequences the model was trained on: positions from ${trainedSeqLen} on were never trained, so expect poor predictions`
-      : undefined;
+    const warning =
+      trainedSeqLen !== undefined && tokens > trainedSeqLen
+        ? `the text is ${tokens} tokens with [CLS] and [SEP], longer than the ${trainedSeqLen}-token sequences the model was trained on: positions from ${trainedSeqLen} on were never trained, so expect poor predictions`
+        : undefined;
     return { results, warning, ms: { load: t1 - t0, infer } };
   } finally {
     await model.release();
@@ -100,15 +101,24 @@ export async function evaluateModelFile(options: EvaluateFileOptions): Promise<E
     const maxSequences = options.maxSequences ?? (meta.evalSequences ? meta.evalSequences : undefined);
     const t0 = performance.now();
     const data = prepareData({
-      corpus, vocabSize: model.config.vocabSize, seqLen, cacheDir: options.cacheDir, heldoutFraction: meta.heldoutFraction,
+      corpus,
+      vocabSize: model.config.vocabSize,
+      seqLen,
+      cacheDir: options.cacheDir,
+      heldoutFraction: meta.heldoutFraction,
     });
     const batches = evalBatches(data[split], batchSize, EVAL_SEED, { maxSequences });
     const t1 = performance.now();
     const result = await evaluateOrt(model, batches, options.onBatch);
     return {
-      ...result, split, corpus, seqLen, batches: batches.length,
+      ...result,
+      split,
+      corpus,
+      seqLen,
+      batches: batches.length,
       sequences: batches.reduce((n, b) => n + b.batchSize, 0),
-      dataFingerprint: data.fingerprint, modelDataFingerprint: meta.dataFingerprint,
+      dataFingerprint: data.fingerprint,
+      modelDataFingerprint: meta.dataFingerprint,
       ms: { data: t1 - t0, eval: performance.now() - t1 },
     };
   } finally {

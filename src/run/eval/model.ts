@@ -31,11 +31,14 @@ export async function loadOrtMlm(bytes: Uint8Array, what = 'the model', options:
     async logits(inputs) {
       checkInputs(config, inputs);
       const dims = [inputs.batchSize, inputs.seqLen];
-      const out = await session.runFloat({
-        input_ids: int64Feed(inputs.inputIds, dims),
-        attention_mask: int64Feed(inputs.attentionMask, dims),
-        token_type_ids: int64Feed(inputs.tokenTypeIds, dims),
-      }, ONNX_OUTPUT); // (B, T, V)
+      const out = await session.runFloat(
+        {
+          input_ids: int64Feed(inputs.inputIds, dims),
+          attention_mask: int64Feed(inputs.attentionMask, dims),
+          token_type_ids: int64Feed(inputs.tokenTypeIds, dims),
+        },
+        ONNX_OUTPUT,
+      ); // (B, T, V)
       return out.data;
     },
     release: () => session.release(),

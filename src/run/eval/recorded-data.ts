@@ -33,14 +33,18 @@ const isInt = (v: unknown, min: number): v is number => typeof v === 'number' &&
  */
 export function parseRecordedData(raw: string | undefined, file: string): RecordedData {
   if (raw === undefined) return {};
-  const bad = (what: string) => new Error(`${file}: the model's graftlr.data metadata ${what}: re-export the model with graftlr export, or pass the data flags (--corpus, --seq-len, ...) yourself`);
+  const bad = (what: string) =>
+    new Error(
+      `${file}: the model's graftlr.data metadata ${what}: re-export the model with graftlr export, or pass the data flags (--corpus, --seq-len, ...) yourself`,
+    );
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch {
     throw bad('is not JSON');
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw bad(`is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not an object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw bad(`is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not an object`);
   const v = value as Record<string, unknown>;
   const out: RecordedData = {};
   const field = (key: string, ok: boolean, expected: string) => {
@@ -48,20 +52,38 @@ export function parseRecordedData(raw: string | undefined, file: string): Record
   };
   if (v.corpus !== undefined) {
     const c = v.corpus;
-    field('corpus', c === 'sotu' || (Array.isArray(c) && c.length > 0 && c.every((p) => typeof p === 'string' && p.length > 0)),
-      '"sotu" or a non-empty list of file paths');
+    field(
+      'corpus',
+      c === 'sotu' || (Array.isArray(c) && c.length > 0 && c.every((p) => typeof p === 'string' && p.length > 0)),
+      '"sotu" or a non-empty list of file paths',
+    );
     out.corpus = c as RecordedData['corpus'];
   }
-  if (v.seqLen !== undefined) { field('seqLen', isInt(v.seqLen, 3), 'an integer >= 3'); out.seqLen = v.seqLen as number; }
-  if (v.vocabSize !== undefined) { field('vocabSize', isInt(v.vocabSize, 1), 'a positive integer'); out.vocabSize = v.vocabSize as number; }
+  if (v.seqLen !== undefined) {
+    field('seqLen', isInt(v.seqLen, 3), 'an integer >= 3');
+    out.seqLen = v.seqLen as number;
+  }
+  if (v.vocabSize !== undefined) {
+    field('vocabSize', isInt(v.vocabSize, 1), 'a positive integer');
+    out.vocabSize = v.vocabSize as number;
+  }
   if (v.heldoutFraction !== undefined) {
     const f = v.heldoutFraction;
     field('heldoutFraction', typeof f === 'number' && f > 0 && f < 1, 'a number in (0, 1)');
     out.heldoutFraction = f as number;
   }
-  if (v.dataFingerprint !== undefined) { field('dataFingerprint', typeof v.dataFingerprint === 'string', 'a string'); out.dataFingerprint = v.dataFingerprint as string; }
-  if (v.batchSize !== undefined) { field('batchSize', isInt(v.batchSize, 1), 'a positive integer'); out.batchSize = v.batchSize as number; }
-  if (v.evalSequences !== undefined) { field('evalSequences', isInt(v.evalSequences, 0), 'an integer >= 0 (0 = all)'); out.evalSequences = v.evalSequences as number; }
+  if (v.dataFingerprint !== undefined) {
+    field('dataFingerprint', typeof v.dataFingerprint === 'string', 'a string');
+    out.dataFingerprint = v.dataFingerprint as string;
+  }
+  if (v.batchSize !== undefined) {
+    field('batchSize', isInt(v.batchSize, 1), 'a positive integer');
+    out.batchSize = v.batchSize as number;
+  }
+  if (v.evalSequences !== undefined) {
+    field('evalSequences', isInt(v.evalSequences, 0), 'an integer >= 0 (0 = all)');
+    out.evalSequences = v.evalSequences as number;
+  }
   return out;
 }
 
@@ -70,11 +92,18 @@ export function parseRecordedData(raw: string | undefined, file: string): Record
  * `trustModelCorpus` confirms the file paths the model names; else "sotu" when nothing is recorded.
  * Throws, naming the paths and both ways to confirm, for recorded file paths without confirmation.
  */
-export function corpusToRead(given: 'sotu' | string[] | undefined, recorded: RecordedData['corpus'], file: string, trustModelCorpus = false): 'sotu' | string[] {
+export function corpusToRead(
+  given: 'sotu' | string[] | undefined,
+  recorded: RecordedData['corpus'],
+  file: string,
+  trustModelCorpus = false,
+): 'sotu' | string[] {
   if (given !== undefined) return given;
   if (recorded === undefined) return 'sotu';
   if (recorded === 'sotu' || trustModelCorpus) return recorded;
   const shown = recorded.slice(0, 3).join(', ') + (recorded.length > 3 ? `, ... (${recorded.length} paths)` : '');
-  throw new Error(`${file} says it was trained on the files ${shown}; eval reads corpus paths from a model only when you confirm them: `
-    + 'pass --corpus with those paths (or your own), or --trust-model-corpus');
+  throw new Error(
+    `${file} says it was trained on the files ${shown}; eval reads corpus paths from a model only when you confirm them: ` +
+      'pass --corpus with those paths (or your own), or --trust-model-corpus',
+  );
 }

@@ -4,7 +4,13 @@
  * saves the trace and the artifact (src/schedule/files.ts).
  */
 import { buildArtifact, type ArtifactBody } from '../../schedule/artifact.js';
-import { compressTrace, resolveCompressOptions, withRecommendedDefaults, type CompressOptions, type Compressed } from '../../schedule/compress.js';
+import {
+  compressTrace,
+  resolveCompressOptions,
+  withRecommendedDefaults,
+  type CompressOptions,
+  type Compressed,
+} from '../../schedule/compress.js';
 import { capsByCurvature } from '../../schedule/stability.js';
 import { RECOMMENDED_STABILITY_BATCHES } from './stability-limits.js';
 import { runProbe, type ProbeHooks, type ProbeOptions, type ProbeResult } from './probe.js';
@@ -23,7 +29,9 @@ export interface ExtractResult {
 export async function extractSchedule(options: Partial<ExtractOptions>, hooks: ProbeHooks = {}): Promise<ExtractResult> {
   const compressOptions = resolveCompressOptions(withRecommendedDefaults(options.compress)); // fail before probing
   if (capsByCurvature(compressOptions) && !((options.stabilityBatches ?? RECOMMENDED_STABILITY_BATCHES) > 0)) {
-    throw new Error('extract: capBy "curvature" caps against the stability limits the probe measures at its end: pass --stability-batches 1 or more (default 4), or --cap-by size');
+    throw new Error(
+      'extract: capBy "curvature" caps against the stability limits the probe measures at its end: pass --stability-batches 1 or more (default 4), or --cap-by size',
+    );
   }
   const probe = await runProbe(options, hooks);
   const compressed = compressTrace(probe.trace, compressOptions);

@@ -93,7 +93,10 @@ export function normsOfState(state: GraftState<unknown, unknown>): Record<string
 function magnitudeSpec(magnitude: Magnitude, peakLr: number, adam: AdamHyper): ProbeInfo['magnitude'] {
   const hyperparameters = { lr: peakLr, lrSchedule: 'baseSchedule', ...adam, weightDecay: 0 };
   if (magnitude === 'adam') return { name: 'adam', hyperparameters };
-  return { name: magnitude, hyperparameters: { ...hyperparameters, ...(magnitude === 'factored-rms' ? { beta1: 0 } : {}), secondMoment: 'rows x cols' } };
+  return {
+    name: magnitude,
+    hyperparameters: { ...hyperparameters, ...(magnitude === 'factored-rms' ? { beta1: 0 } : {}), secondMoment: 'rows x cols' },
+  };
 }
 
 /** What both probe paths share: options checked, the base schedule, and the trace recorder with its provenance. */
@@ -150,8 +153,12 @@ export async function runGraftProbe(o: GraftProbeOptions): Promise<GraftProbeRes
       const groups = o.model.groups.map((g) => g.name);
       o.onMeasureStart?.({ groups: groups.length, batches });
       trace.stability = await measureStabilityLimits({
-        engine: o.engine, params: result.params, groups, groupOf: o.groupOf ?? perTensor,
-        batches: Array.from({ length: batches }, (_, b) => o.batchAt(result.step + b)), firstStep: result.step,
+        engine: o.engine,
+        params: result.params,
+        groups,
+        groupOf: o.groupOf ?? perTensor,
+        batches: Array.from({ length: batches }, (_, b) => o.batchAt(result.step + b)),
+        firstStep: result.step,
         stepLength: peakStepLengths(trace, groups.length, spec.peakLr),
       });
     }
@@ -190,28 +197,38 @@ export async function runFusedGraftProbe(o: FusedGraftProbeOptions): Promise<Gra
   const { every, eta, spec, recorder } = startProbe(o);
   const groupOf = o.groupOf ?? perTensor;
   const magnitude = o.magnitude ?? 'adam';
-  if (magnitude !== 'adam' && o.update === 'graph') throw new Error(`probe: the ${magnitude} magnitude runs on the host: use update "host"`);
-  const onHost = (o.update ?? 'host') === 'host'
-    ? await createHostAdamTrainer(o.config, o.initial, { rule: 'graft', adam: o.adam, groupOf, seed: o.seed, magnitude })
-    : undefined;
-  const trainer = onHost ?? await createOrtStepTrainer(o.config, o.initial, { ruleOf: () => 'graft', adam: o.adam, groupOf, seed: o.seed, inPlace: true });
+  if (magnitude !== 'adam' && o.update === 'graph')
+    throw new Error(`probe: the ${magnitude} magnitude runs on the host: use update "host"`);
+  const onHost =
+    (o.update ?? 'host') === 'host'
+      ? await createHostAdamTrainer(o.config, o.initial, { rule: 'graft', adam: o.adam, groupOf, seed: o.seed, magnitude })
+      : undefined;
+  const trainer =
+    onHost ??
+    (await createOrtStepTrainer(o.config, o.initial, { ruleOf: () => 'graft', adam: o.adam, groupOf, seed: o.seed, inPlace: true }));
   const names = Object.keys(o.initial);
   let result, trace: Trace;
   try {
-    result = await runSteps({ batchAt: o.batchAt, steps: o.probeSteps, lrAt: eta, onStep: o.onStep, shouldStop: o.shouldStop }, {
-      async step(batch, t) {
-        const rate = eta(t);
-        const r = await trainer.step(batch, Object.fromEntries(names.map((n) => [n, rate])), { step: t });
-        if (!r.applied) throw new NonFiniteError(t, r.nonFinite, nonFiniteMessage(t, r.loss, r.nonFinite, groupOf, true));
-        if (t % every === 0) {
-          const groups: Record<string, GroupStepNorms> = {};
-          for (const [group, n] of Object.entries(r.graftNorms)) groups[group] = { uAdamNorm: n.magnitude, uSgdNorm: rate * n.grad, gradNorm: n.grad };
-          recorder.record({ step: t, loss: r.loss, eta: rate, groups });
-        }
-        return { loss: r.loss, accuracy: r.accuracy };
+    result = await runSteps(
+      { batchAt: o.batchAt, steps: o.probeSteps, lrAt: eta, onStep: o.onStep, shouldStop: o.shouldStop },
+      {
+        async step(batch, t) {
+          const rate = eta(t);
+          const r = await trainer.step(batch, Object.fromEntries(names.map((n) => [n, rate])), { step: t });
+          if (!r.applied) throw new NonFiniteError(t, r.nonFinite, nonFiniteMessage(t, r.loss, r.nonFinite, groupOf, true));
+          if (t % every === 0) {
+            const groups: Record<string, GroupStepNorms> = {};
+            for (const [group, n] of Object.entries(r.graftNorms))
+              groups[group] = { uAdamNorm: n.magnitude, uSgdNorm: rate * n.grad, gradNorm: n.grad };
+            recorder.record({ step: t, loss: r.loss, eta: rate, groups });
+          }
+          return { loss: r.loss, accuracy: r.accuracy };
+        },
+        snapshot: () => {
+          throw new Error('the probe writes no checkpoints');
+        },
       },
-      snapshot: () => { throw new Error('the probe writes no checkpoints'); },
-    });
+    );
     trace = recorder.finish();
     const lean = onHost?.getFactoredMoments();
     const moments = trainer.getMoments();
@@ -227,8 +244,12 @@ export async function runFusedGraftProbe(o: FusedGraftProbeOptions): Promise<Gra
     const model = createHostLossModel(o.config, o.seed);
     try {
       trace.stability = await measureStabilityLimitsOnHost({
-        model, params: o.initial, groups, groupOf, // the probe's final weights: the trainer updated o.initial in place
-        batches: Array.from({ length: batches }, (_, b) => o.batchAt(result!.step + b)), firstStep: result.step,
+        model,
+        params: o.initial,
+        groups,
+        groupOf, // the probe's final weights: the trainer updated o.initial in place
+        batches: Array.from({ length: batches }, (_, b) => o.batchAt(result!.step + b)),
+        firstStep: result.step,
         stepLength: peakStepLengths(trace, groups.length, spec.peakLr),
       });
     } finally {

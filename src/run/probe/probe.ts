@@ -65,11 +65,21 @@ export const PROBE_SCHEMA: OptionSchema = {
   totalSteps: { kind: 'int', flag: 'total-steps', lo: 1, default: 1000, help: 'length of the training the schedule is planned for' },
   probeSteps: { kind: 'int', flag: 'steps', lo: 1, help: 'probe steps (default: --probe-fraction of --total-steps)' },
   probeFraction: {
-    kind: 'number', flag: 'probe-fraction', lo: 0, loOpen: true, hi: 1, default: 0.1,
+    kind: 'number',
+    flag: 'probe-fraction',
+    lo: 0,
+    loOpen: true,
+    hi: 1,
+    default: 0.1,
     help: 'share of --total-steps probed when --steps is not given',
   },
   lr: {
-    kind: 'number', flag: 'lr', lo: 0, loOpen: true, hi: 1e6, default: 1e-3,
+    kind: 'number',
+    flag: 'lr',
+    lo: 0,
+    loOpen: true,
+    hi: 1e6,
+    default: 1e-3,
     help: "Adam's peak learning rate (the base schedule's peak)",
   },
   warmup: { kind: 'number', flag: 'warmup', lo: 0, hi: 1, hiOpen: true, default: 0.05, help: 'warmup as a fraction of --total-steps' },
@@ -79,27 +89,45 @@ export const PROBE_SCHEMA: OptionSchema = {
   beta2: { kind: 'number', lo: 0, hi: 1, hiOpen: true, default: 0.999, help: "Adam's second-moment decay" },
   eps: { kind: 'number', lo: 0, loOpen: true, hi: 1, default: 1e-8, help: "Adam's epsilon" },
   grouping: {
-    kind: 'enum', flag: 'grouping', choices: groupingNames, default: 'tensor',
+    kind: 'enum',
+    flag: 'grouping',
+    choices: groupingNames,
+    default: 'tensor',
     help: 'parameter groups that get one multiplier each',
   },
   ortUpdate: {
-    kind: 'enum', flag: 'ort-update', choices: ['host', 'graph'], default: 'host',
+    kind: 'enum',
+    flag: 'ort-update',
+    choices: ['host', 'graph'],
+    default: 'host',
     help: 'with --engine ort: apply Adam#SGD in typed-array loops (host, lower peak memory) or inside the onnxruntime run (graph)',
   },
   recordEvery: { kind: 'int', flag: 'record-every', lo: 1, default: 1, help: 'record a trace sample every k steps' },
   magnitude: {
-    kind: 'enum', flag: 'magnitude', choices: MAGNITUDES, default: 'adam',
-    help: "the step length grafted onto SGD's direction: adam (m and v per value, 2 x params of state), factored-adam " +
+    kind: 'enum',
+    flag: 'magnitude',
+    choices: MAGNITUDES,
+    default: 'adam',
+    help:
+      "the step length grafted onto SGD's direction: adam (m and v per value, 2 x params of state), factored-adam " +
       '(v as row and column statistics per matrix, m kept: 1 x params) or factored-rms (no m either: O(rows + cols) per matrix); ' +
       'the factored ones run on --engine ort',
   },
   proxyLayers: {
-    kind: 'int', flag: 'proxy-layers', lo: 0, default: 0,
-    help: 'probe a copy of the model with this many encoder layers (same width) and map its schedule onto the model by relative depth; ' +
+    kind: 'int',
+    flag: 'proxy-layers',
+    lo: 0,
+    default: 0,
+    help:
+      'probe a copy of the model with this many encoder layers (same width) and map its schedule onto the model by relative depth; ' +
       '0 probes the model itself',
   },
   stabilityBatches: {
-    kind: 'int', flag: 'stability-batches', lo: 0, hi: 64, default: RECOMMENDED_STABILITY_BATCHES,
+    kind: 'int',
+    flag: 'stability-batches',
+    lo: 0,
+    hi: 64,
+    default: RECOMMENDED_STABILITY_BATCHES,
     help: "after the probe, measure each group's stability limit on this many batches (one forward pass per group and batch; --cap-by curvature needs it); 0 skips it",
   },
 };
@@ -152,7 +180,12 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
   const config = runConfig(o, 'extract');
   const layerMap = o.proxyLayers > 0 ? proxyLayerMap(o.proxyLayers, config.numLayers) : undefined;
   const probed = layerMap ? runConfig({ ...o, configOverrides: { ...o.configOverrides, numLayers: o.proxyLayers } }, 'extract') : config;
-  if (o.memoryCheck !== false) checkRunFits(probed, { batchSize: o.batchSize, seqLen: o.seqLen, kind: 'probe', engine: typeof o.engine === 'string' ? o.engine : 'custom' }, 'extract');
+  if (o.memoryCheck !== false)
+    checkRunFits(
+      probed,
+      { batchSize: o.batchSize, seqLen: o.seqLen, kind: 'probe', engine: typeof o.engine === 'string' ? o.engine : 'custom' },
+      'extract',
+    );
   const data = runData(o, config, 'extract');
   const groupOf = makeGroupOf(o.grouping);
   const describe = (c: BertConfig) => describeModel('bert-mlm', { ...c } as unknown as PlainRecord, paramShapes(c), groupOf);
@@ -166,17 +199,29 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
     batchAt: runBatches(o, data),
     probeSteps: o.probeSteps,
     schedule: {
-      peakLr: o.lr, totalSteps: o.totalSteps, warmupSteps: Math.round(o.warmup * o.totalSteps), decay: o.decay, endLr: o.endLr,
+      peakLr: o.lr,
+      totalSteps: o.totalSteps,
+      warmupSteps: Math.round(o.warmup * o.totalSteps),
+      decay: o.decay,
+      endLr: o.endLr,
     },
     adam: { beta1: o.beta1, beta2: o.beta2, eps: o.eps },
     groupOf,
     recordEvery: o.recordEvery,
     model,
     provenance: {
-      grouping: o.grouping, batchSize: o.batchSize, seqLen: o.seqLen, seed: o.seed,
-      dataFingerprint: data.fingerprint, backend: o.backend, engine: engineName,
+      grouping: o.grouping,
+      batchSize: o.batchSize,
+      seqLen: o.seqLen,
+      seed: o.seed,
+      dataFingerprint: data.fingerprint,
+      backend: o.backend,
+      engine: engineName,
     },
-    onStep: (r: StepRecord) => { records.push(r); hooks.onStep?.(r); },
+    onStep: (r: StepRecord) => {
+      records.push(r);
+      hooks.onStep?.(r);
+    },
     stabilityBatches: o.stabilityBatches,
     onMeasureStart: hooks.onMeasureStart,
     shouldStop: hooks.shouldStop,
@@ -184,12 +229,22 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
   try {
     const result = fused
       ? await runFusedGraftProbe({
-        ...common, config: probed, initial: initValues(probed, o.seed), seed: o.seed, update: o.ortUpdate, magnitude: o.magnitude,
-      })
+          ...common,
+          config: probed,
+          initial: initValues(probed, o.seed),
+          seed: o.seed,
+          update: o.ortUpdate,
+          magnitude: o.magnitude,
+        })
       : await runGraftProbe({ ...common, engine: engine!, params: initParams(probed, o.seed) });
     const trace = layerMap ? mapProxyTrace(result.trace, describe(config), layerMap) : result.trace;
     return {
-      trace, config, steps: result.steps, stopped: result.stopped, engine: engineName, backend: o.backend,
+      trace,
+      config,
+      steps: result.steps,
+      stopped: result.stopped,
+      engine: engineName,
+      backend: o.backend,
       ...runSummaryStats(records),
       wallSeconds: (performance.now() - started) / 1000,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,

@@ -19,7 +19,9 @@ const LAYER = /^encoder\.layer\.(\d+)(?=\.|$)/;
 /** j(k) for every full-model layer k (see the file comment). */
 export function proxyLayerMap(proxyLayers: number, fullLayers: number): number[] {
   if (!Number.isInteger(proxyLayers) || proxyLayers < 1 || proxyLayers >= fullLayers) {
-    throw new Error(`proxyLayers = ${proxyLayers} is invalid: expected an integer in [1, ${fullLayers - 1}] (the model has ${fullLayers} layers)`);
+    throw new Error(
+      `proxyLayers = ${proxyLayers} is invalid: expected an integer in [1, ${fullLayers - 1}] (the model has ${fullLayers} layers)`,
+    );
   }
   return Array.from({ length: fullLayers }, (_, k) => Math.floor(((k + 0.5) * proxyLayers) / fullLayers));
 }
@@ -31,10 +33,15 @@ function sourceName(name: string, layerMap: readonly number[]): string {
 
 /** Checks that the proxy's group `from` can stand for the full model's group `to`. */
 function checkSameShape(to: GroupInfo, from: GroupInfo | undefined, grouping: string): void {
-  if (!from) throw new Error(`proxy: the proxy model has no group for "${to.name}" (grouping ${grouping}); probe a proxy with grouping tensor or block`);
+  if (!from)
+    throw new Error(
+      `proxy: the proxy model has no group for "${to.name}" (grouping ${grouping}); probe a proxy with grouping tensor or block`,
+    );
   if (from.size !== to.size || from.shape.join('x') !== to.shape.join('x')) {
-    throw new Error(`proxy: group "${to.name}" has ${to.size} values but its proxy group "${from.name}" has ${from.size}; ` +
-      `grouping ${grouping} spans layers: probe a proxy with grouping tensor or block`);
+    throw new Error(
+      `proxy: group "${to.name}" has ${to.size} values but its proxy group "${from.name}" has ${from.size}; ` +
+        `grouping ${grouping} spans layers: probe a proxy with grouping tensor or block`,
+    );
   }
 }
 
@@ -51,7 +58,9 @@ export function mapProxyTrace(trace: Trace, full: ModelInfo, layerMap: readonly 
     checkSameShape(g, proxyModel.groups[proxyIndex.get(name) ?? -1], grouping);
     return proxyIndex.get(name)!;
   });
-  const n = trace.steps.length, G = full.groups.length, Gp = proxyModel.groups.length;
+  const n = trace.steps.length,
+    G = full.groups.length,
+    Gp = proxyModel.groups.length;
   const pick = <A extends Float64Array | Uint8Array>(column: A, make: (size: number) => A): A => {
     const out = make(n * G);
     for (let i = 0; i < n; i++) for (let g = 0; g < G; g++) out[i * G + g] = column[i * Gp + sources[g]];
@@ -75,7 +84,13 @@ export function mapProxyTrace(trace: Trace, full: ModelInfo, layerMap: readonly 
   if (trace.stability) {
     const s = trace.stability;
     const perGroup = (a: Float64Array) => Float64Array.from(sources, (g) => a[g]);
-    mapped.stability = { batches: s.batches, stepLength: perGroup(s.stepLength), slope: perGroup(s.slope), curvature: perGroup(s.curvature), limit: perGroup(s.limit) };
+    mapped.stability = {
+      batches: s.batches,
+      stepLength: perGroup(s.stepLength),
+      slope: perGroup(s.slope),
+      curvature: perGroup(s.curvature),
+      limit: perGroup(s.limit),
+    };
   }
   return mapped;
 }

@@ -25,7 +25,9 @@ function adamMoments(magnitude: unknown): AdamMomentsState {
  */
 export function probeSecondMoments(magnitudeState: unknown, beta2: number): SecondMoments | undefined {
   const adam = adamMoments(magnitudeState);
-  const v = Object.fromEntries(Object.entries(adam.nu).map(([name, t]: [string, tf.Tensor]) => [name, { shape: t.shape, data: t.dataSync() as Float32Array }]));
+  const v = Object.fromEntries(
+    Object.entries(adam.nu).map(([name, t]: [string, tf.Tensor]) => [name, { shape: t.shape, data: t.dataSync() as Float32Array }]),
+  );
   return hostSecondMoments(v, adam.count, beta2);
 }
 
@@ -34,7 +36,9 @@ export function probeSecondMoments(magnitudeState: unknown, beta2: number): Seco
  * Borrows the arrays. Undefined before the first update.
  */
 export function hostSecondMoments(
-  v: Readonly<Record<string, { shape: readonly number[]; data: Float32Array }>>, count: number, beta2: number,
+  v: Readonly<Record<string, { shape: readonly number[]; data: Float32Array }>>,
+  count: number,
+  beta2: number,
 ): SecondMoments | undefined {
   if (count < 1) return undefined;
   const correction = 1 - beta2 ** count;
@@ -58,9 +62,10 @@ export function factoredSecondMoments(state: FactoredMoments, beta2: number): Se
   const params: Record<string, MomentFactors> = {};
   for (const name of Object.keys(state.v).sort()) {
     const v = state.v[name];
-    params[name] = 'rows' in v
-      ? { rows: Float32Array.from(v.rows, (x) => x / correction), cols: Float32Array.from(v.cols, (x) => x / correction) }
-      : { values: Float32Array.from(v.values, (x) => x / correction) };
+    params[name] =
+      'rows' in v
+        ? { rows: Float32Array.from(v.rows, (x) => x / correction), cols: Float32Array.from(v.cols, (x) => x / correction) }
+        : { values: Float32Array.from(v.values, (x) => x / correction) };
   }
   return { step: state.count, beta2, params };
 }

@@ -59,10 +59,13 @@ interface AtBatch {
 
 /** The measurement loop (see the module comment), over any model that answers AtBatch. */
 async function measure(
-  o: Omit<StabilityMeasureOptions, 'engine' | 'params'>, at: (batch: MlmBatch, step: number) => Promise<AtBatch>,
+  o: Omit<StabilityMeasureOptions, 'engine' | 'params'>,
+  at: (batch: MlmBatch, step: number) => Promise<AtBatch>,
 ): Promise<StabilityLimits> {
   const G = o.groups.length;
-  const slopeSum = new Float64Array(G), curvatureSum = new Float64Array(G), counts = new Float64Array(G);
+  const slopeSum = new Float64Array(G),
+    curvatureSum = new Float64Array(G),
+    counts = new Float64Array(G);
   for (let b = 0; b < o.batches.length; b++) {
     const here = await at(o.batches[b], o.firstStep + b);
     try {
@@ -79,7 +82,9 @@ async function measure(
       here.release();
     }
   }
-  const slope = new Float64Array(G), curvature = new Float64Array(G), limit = new Float64Array(G);
+  const slope = new Float64Array(G),
+    curvature = new Float64Array(G),
+    limit = new Float64Array(G);
   for (let g = 0; g < G; g++) {
     slope[g] = counts[g] > 0 ? slopeSum[g] / counts[g] : NaN;
     curvature[g] = counts[g] > 0 ? curvatureSum[g] / counts[g] : NaN;
@@ -100,7 +105,7 @@ export async function measureStabilityLimits(o: StabilityMeasureOptions): Promis
         const moved: Record<string, tf.Tensor> = { ...o.params };
         const created: tf.Tensor[] = [];
         for (const name of Object.keys(o.params)) {
-          if (inGroup(name)) created.push(moved[name] = tf.tidy(() => tf.sub(o.params[name], tf.mul(grads[name], scale))));
+          if (inGroup(name)) created.push((moved[name] = tf.tidy(() => tf.sub(o.params[name], tf.mul(grads[name], scale)))));
         }
         try {
           return (await o.engine.evaluate(moved, [batch])).loss;
@@ -136,7 +141,8 @@ export async function measureStabilityLimitsOnHost(
         const saved = names.map((name) => Float32Array.from(o.params[name].data));
         try {
           for (const name of names) {
-            const w = o.params[name].data, g = grads[name];
+            const w = o.params[name].data,
+              g = grads[name];
             for (let i = 0; i < w.length; i++) w[i] -= scale * g[i]; // w[G] - scale g[G]
           }
           return await o.model.loss(o.params, batch);

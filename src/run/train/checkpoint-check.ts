@@ -10,7 +10,16 @@ import type { Checkpoint } from './checkpoint.js';
 import { checkHostArray, TENSOR_KEY, type HostTree } from './state.js';
 
 const CONFIG_KEYS: readonly (keyof BertConfig)[] = [
-  'vocabSize', 'hiddenSize', 'numLayers', 'numHeads', 'intermediateSize', 'maxPositions', 'typeVocabSize', 'dropout', 'layerNormEps', 'initStd',
+  'vocabSize',
+  'hiddenSize',
+  'numLayers',
+  'numHeads',
+  'intermediateSize',
+  'maxPositions',
+  'typeVocabSize',
+  'dropout',
+  'layerNormEps',
+  'initStd',
 ];
 
 /** Integer config fields above this are no model graftlr can build (tensor dimensions are int32). */
@@ -75,7 +84,8 @@ export function checkStoredConfig(v: unknown, path: string): BertConfig {
   for (const key of CONFIG_KEYS) {
     const x = o[key];
     if (typeof x !== 'number' || !Number.isFinite(x)) fail(`${path}.${key}`, `must be a number, got ${describeValue(x)}`);
-    if (Number.isInteger(x) && x > MAX_CONFIG_INT) fail(`${path}.${key}`, `is ${x}, above ${MAX_CONFIG_INT}: no model has such a dimension`);
+    if (Number.isInteger(x) && x > MAX_CONFIG_INT)
+      fail(`${path}.${key}`, `is ${x}, above ${MAX_CONFIG_INT}: no model has such a dimension`);
   }
   checkPlainTree(o, path);
   try {

@@ -60,7 +60,8 @@ function refuseLink(file: string, what: string, remedy: string): void {
 /** The data description stored in the ONNX metadata: what the checkpoint's run options say. */
 export function dataMetadata(run: Record<string, unknown>, dataFingerprint: string): Record<string, unknown> {
   const out: Record<string, unknown> = { dataFingerprint };
-  for (const key of ['corpus', 'seqLen', 'vocabSize', 'heldoutFraction', 'batchSize', 'evalSequences']) if (run[key] !== undefined) out[key] = run[key];
+  for (const key of ['corpus', 'seqLen', 'vocabSize', 'heldoutFraction', 'batchSize', 'evalSequences'])
+    if (run[key] !== undefined) out[key] = run[key];
   return out;
 }
 
@@ -77,9 +78,11 @@ export function exportCheckpoint(options: ExportCheckpointOptions): ExportReport
   let tokenizer: string | undefined;
   if (options.safetensors !== undefined) {
     tokenizer = options.tokenizer ?? findRunTokenizer(options.checkpoint);
-    if (tokenizer !== undefined && !existsSync(tokenizer)) throw new Error(`tokenizer ${tokenizer} does not exist: pass the tokenizer.json the model was trained with`);
+    if (tokenizer !== undefined && !existsSync(tokenizer))
+      throw new Error(`tokenizer ${tokenizer} does not exist: pass the tokenizer.json the model was trained with`);
     const tokenizerJson = tokenizer === undefined ? undefined : readFileSync(tokenizer, 'utf8');
-    for (const [name, data] of Object.entries(hfFolderFiles(config, ckpt.params, tokenizerJson))) hf[join(options.safetensors, name)] = data;
+    for (const [name, data] of Object.entries(hfFolderFiles(config, ckpt.params, tokenizerJson)))
+      hf[join(options.safetensors, name)] = data;
   }
   const removedTemporaries = writeFilesTogether({ ...hf, [options.out]: bytes });
   const hfFiles = Object.keys(hf);

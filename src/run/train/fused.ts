@@ -87,7 +87,16 @@ export function fusedStepPlan(o: TrainOptions, eta: Schedule, rule?: ScheduleRul
     case 'adam':
       return { ...base, hostRule: 'adam', stateful: true, ruleOf: () => 'adam', adam, clipNorm: o.clipNorm, lrAt: (_, t) => eta(t) };
     case 'graft':
-      return { ...base, hostRule: 'graft', stateful: true, ruleOf: () => 'graft', adam, clipNorm: o.clipNorm, groupOf: perTensor, lrAt: (_, t) => eta(t) };
+      return {
+        ...base,
+        hostRule: 'graft',
+        stateful: true,
+        ruleOf: () => 'graft',
+        adam,
+        clipNorm: o.clipNorm,
+        groupOf: perTensor,
+        lrAt: (_, t) => eta(t),
+      };
     case 'static':
       return rule && { ...base, stateful: false, ruleOf: () => 'sgd', ...staticPart(o, rule) };
     case 'hybrid': {
@@ -95,8 +104,13 @@ export function fusedStepPlan(o: TrainOptions, eta: Schedule, rule?: ScheduleRul
       const peak = (eta as { spec?: { peakLr?: number } }).spec?.peakLr;
       if (!part || !(typeof peak === 'number' && peak > 0)) return undefined; // the generic path explains
       const adamRate = (t: number) => (eta(t) * o.hybridAdamLr!) / peak; // eta(t) a / eta_peak
-      return { // the step trainer applies the preconditioner to the 'sgd' tensors alone, as the generic hybrid's static part
-        ...base, stateful: true, adam, ...part, clipNorm: o.clipNorm,
+      return {
+        // the step trainer applies the preconditioner to the 'sgd' tensors alone, as the generic hybrid's static part
+        ...base,
+        stateful: true,
+        adam,
+        ...part,
+        clipNorm: o.clipNorm,
         ruleOf: (n) => (isVectorParam(n) ? 'adam' : 'sgd'),
         lrAt: (n, t) => (isVectorParam(n) ? adamRate(t) : part.lrAt(n, t)),
         decayAt: o.weightDecay > 0 ? (n, t) => (isVectorParam(n) ? adamRate(t) : eta(t)) * o.weightDecay : undefined,
@@ -158,23 +172,33 @@ const FUSED_STATE = 'fusedAdam';
 
 /** The fused Adam state as a checkpoint tree: {fusedAdam: {count, m: {name: tensor}, v: {...}}}; borrows the arrays. */
 function fusedAdamState(moments: AdamMoments): HostTree {
-  const tensors = (p: HostParams): HostTree => Object.fromEntries(Object.keys(p).sort().map((name) => {
-    const { shape, data } = p[name];
-    const array: HostArray = { dtype: 'f32', shape: [...shape], data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-    return [name, { $tensor: array as unknown as HostTree }];
-  }));
+  const tensors = (p: HostParams): HostTree =>
+    Object.fromEntries(
+      Object.keys(p)
+        .sort()
+        .map((name) => {
+          const { shape, data } = p[name];
+          const array: HostArray = { dtype: 'f32', shape: [...shape], data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+          return [name, { $tensor: array as unknown as HostTree }];
+        }),
+    );
   return { [FUSED_STATE]: { count: moments.count, m: tensors(moments.m), v: tensors(moments.v) } };
 }
 
 /** The Adam state stored by fusedAdamState; throws a one-line error for any other tree. */
 function readFusedAdamState(tree: HostTree): AdamMoments {
-  const refuse = (): never => { throw new Error('the checkpoint holds no fused Adam state (it was written by another engine or optimizer): start a new run'); };
+  const refuse = (): never => {
+    throw new Error('the checkpoint holds no fused Adam state (it was written by another engine or optimizer): start a new run');
+  };
   const body = (tree as Record<string, HostTree> | null)?.[FUSED_STATE] as Record<string, HostTree> | undefined;
   if (!body || typeof body !== 'object' || !Number.isInteger(body.count)) refuse();
-  const arrays = (part: 'm' | 'v'): HostParams => Object.fromEntries(Object.entries((body![part] ?? refuse()) as Record<string, HostTree>).map(([name, node]) => {
-    const a = checkHostArray((node as Record<string, unknown>).$tensor, `optimizerState.${part}.${name}`);
-    return [name, { shape: a.shape, data: hostArrayValues(a) as Float32Array }];
-  }));
+  const arrays = (part: 'm' | 'v'): HostParams =>
+    Object.fromEntries(
+      Object.entries((body![part] ?? refuse()) as Record<string, HostTree>).map(([name, node]) => {
+        const a = checkHostArray((node as Record<string, unknown>).$tensor, `optimizerState.${part}.${name}`);
+        return [name, { shape: a.shape, data: hostArrayValues(a) as Float32Array }];
+      }),
+    );
   return { count: body!.count as number, m: arrays('m'), v: arrays('v') };
 }
 
@@ -188,16 +212,32 @@ export async function createFusedStepper(config: BertConfig, plan: FusedPlan, o:
   const stored = plan.stateful && o.state !== undefined ? readFusedAdamState(o.state) : undefined;
   const weightDecay = plan.decayAt !== undefined;
   const trainer = plan.hostRule
-    ? await createHostAdamTrainer(config, o.initial, { rule: plan.hostRule, adam: plan.adam!, groupOf: plan.groupOf, clipNorm: plan.clipNorm, weightDecay, seed: o.seed, moments: stored })
+    ? await createHostAdamTrainer(config, o.initial, {
+        rule: plan.hostRule,
+        adam: plan.adam!,
+        groupOf: plan.groupOf,
+        clipNorm: plan.clipNorm,
+        weightDecay,
+        seed: o.seed,
+        moments: stored,
+      })
     : await createOrtStepTrainer(config, o.initial, {
-      ruleOf: plan.ruleOf, adam: plan.adam, clipNorm: plan.clipNorm, weightDecay, seed: o.seed,
-      groupOf: plan.groupOf, preconditioner: plan.preconditioner, moments: stored, inPlace: true,
-    });
+        ruleOf: plan.ruleOf,
+        adam: plan.adam,
+        clipNorm: plan.clipNorm,
+        weightDecay,
+        seed: o.seed,
+        groupOf: plan.groupOf,
+        preconditioner: plan.preconditioner,
+        moments: stored,
+        inPlace: true,
+      });
   const names = Object.keys(o.initial);
   return {
     engine: fusedEngineName(plan),
     async step(batch: MlmBatch, t: number) {
-      const lr: Record<string, number> = {}, decay: Record<string, number> = {};
+      const lr: Record<string, number> = {},
+        decay: Record<string, number> = {};
       for (const name of names) {
         lr[name] = plan.lrAt(name, t);
         if (plan.decayAt) decay[name] = plan.decayAt(name, t);

@@ -41,18 +41,23 @@ function pick(p: ParamMap, keep: (name: string) => boolean): ParamMap {
  * Combines a stateless optimizer (run on all gradients; its updates kept for the tensors without state)
  * with a stateful one (run on the state-carrying tensors only). Borrows its inputs, returns new tensors.
  */
-export function hybrid(o: { stateless: Optimizer<unknown>; stateful: Optimizer<unknown>; carriesState?: (name: string) => boolean }): Optimizer<HybridState> {
+export function hybrid(o: {
+  stateless: Optimizer<unknown>;
+  stateful: Optimizer<unknown>;
+  carriesState?: (name: string) => boolean;
+}): Optimizer<HybridState> {
   const carries = o.carriesState ?? isVectorParam; // LayerNorm gamma/beta and every bias
   return {
     spec: { name: 'hybrid', stateless: o.stateless.spec ?? { name: 'custom' }, stateful: o.stateful.spec ?? { name: 'custom' } },
     init: (params) => ({ stateless: o.stateless.init(params), adam: o.stateful.init(pick(params, carries)) }),
-    update: (grads, state, params) => tidyUpdate([grads, state, params], () => {
-      const [staticUpdates, staticState] = o.stateless.update(grads, state.stateless, params);
-      const [adamUpdates, adamState] = o.stateful.update(pick(grads, carries), state.adam, params && pick(params, carries));
-      // The static updates of the Adam tensors are dropped (freed when the tidy ends).
-      const updates: Updates = { ...pick(staticUpdates, (n) => !carries(n)), ...adamUpdates };
-      return [updates, { stateless: staticState, adam: adamState }];
-    }),
+    update: (grads, state, params) =>
+      tidyUpdate([grads, state, params], () => {
+        const [staticUpdates, staticState] = o.stateless.update(grads, state.stateless, params);
+        const [adamUpdates, adamState] = o.stateful.update(pick(grads, carries), state.adam, params && pick(params, carries));
+        // The static updates of the Adam tensors are dropped (freed when the tidy ends).
+        const updates: Updates = { ...pick(staticUpdates, (n) => !carries(n)), ...adamUpdates };
+        return [updates, { stateless: staticState, adam: adamState }];
+      }),
   };
 }
 
@@ -62,10 +67,12 @@ export function hybrid(o: { stateless: Optimizer<unknown>; stateful: Optimizer<u
  */
 export function hybridTrainOptimizer(
   o: { hybridAdamLr: number; beta1: number; beta2: number; eps: number; weightDecay: number },
-  eta: DescribedSchedule, staticOpt: Optimizer<unknown>,
+  eta: DescribedSchedule,
+  staticOpt: Optimizer<unknown>,
 ): Optimizer<HybridState> {
   const peak = (eta.spec as { peakLr?: number }).peakLr;
-  if (!(typeof peak === 'number' && peak > 0)) throw new Error(`train: the hybrid needs a base schedule with a positive peak (got ${JSON.stringify(eta.spec)})`);
+  if (!(typeof peak === 'number' && peak > 0))
+    throw new Error(`train: the hybrid needs a base schedule with a positive peak (got ${JSON.stringify(eta.spec)})`);
   const lr = (t: number) => (eta(t) * o.hybridAdamLr) / peak; // eta(t) * (a / eta_peak)
   const hyper = { lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps };
   const stateful = (o.weightDecay > 0 ? adamw({ ...hyper, weightDecay: o.weightDecay }) : adam(hyper)) as Optimizer<unknown>;

@@ -150,8 +150,10 @@ export function nonFiniteMessage(step: number, loss: number, bad: string[], grou
   if (bad.length === 0) return `step ${step}: the loss is ${loss}; ${stopped}`;
   const named = bad.slice(0, 4).map((n) => (groupOf && groupOf(n) !== n ? `${n} (group ${groupOf(n)})` : n));
   const more = bad.length > 4 ? ` and ${bad.length - 4} more` : '';
-  return `step ${step}: non-finite gradient (NaN or Infinity) in ${named.join(', ')}${more}; loss ${loss}; ` +
-    `${stopped}: lower the learning rate or resume from the last checkpoint`;
+  return (
+    `step ${step}: non-finite gradient (NaN or Infinity) in ${named.join(', ')}${more}; loss ${loss}; ` +
+    `${stopped}: lower the learning rate or resume from the last checkpoint`
+  );
 }
 
 /**
@@ -168,7 +170,9 @@ export async function runSteps(o: StepControl, stepper: Stepper): Promise<{ step
     const batch = o.batchAt(step);
     const { loss, accuracy } = await stepper.step(batch, step);
     const record: StepRecord = {
-      step, loss, accuracy,
+      step,
+      loss,
+      accuracy,
       lr: o.lrAt ? o.lrAt(step) : NaN,
       ms: performance.now() - started,
       tokens: batch.batchSize * batch.seqLen,
@@ -198,7 +202,13 @@ export interface GenericStepper<S> extends Stepper {
  * one tf.tidy. CONSUMES `params` and `state` (each step disposes the old ones); the caller frees the
  * final ones (params(), state()). No evaluate: the caller adds it.
  */
-export function genericStepper<S>(engine: Engine, optimizer: Optimizer<S>, params: ParamMap, state: S, groupOf?: GroupOf): GenericStepper<S> {
+export function genericStepper<S>(
+  engine: Engine,
+  optimizer: Optimizer<S>,
+  params: ParamMap,
+  state: S,
+  groupOf?: GroupOf,
+): GenericStepper<S> {
   return {
     async step(batch, step) {
       const { loss, accuracy, grads } = await engine.lossAndGrads(params, batch, step);

@@ -31,7 +31,9 @@ export function estimateRunBytes(c: BertConfig, o: { batchSize: number; seqLen: 
   const P = Object.values(paramShapes(c)).reduce((n, s) => n + s.reduce((a, d) => a * d, 1), 0);
   const tfjs = o.engine !== 'ort';
   const copies = tfjs ? 4 : o.kind === 'adam' || o.kind === 'graft' || o.kind === 'probe' ? 5 : 2;
-  const B = o.batchSize, T = o.seqLen, BT = B * T;
+  const B = o.batchSize,
+    T = o.seqLen,
+    BT = B * T;
   const perLayer = 8 * BT * c.hiddenSize + 2 * BT * c.intermediateSize + 3 * B * c.numHeads * T * T;
   const activations = (c.numLayers * perLayer + 1.2 * BT * c.vocabSize) * FLOAT * (tfjs ? 2 : 1);
   const parameterBytes = copies * P * FLOAT;
@@ -44,7 +46,12 @@ const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
  * Throws a one-line error when the estimate exceeds the machine's memory (`totalBytes`, default the
  * machine's). `who` names the command; the message says what to change and how to skip the check.
  */
-export function checkRunFits(c: BertConfig, o: { batchSize: number; seqLen: number; kind: RunKind; engine: string }, who: string, totalBytes = os.totalmem()): void {
+export function checkRunFits(
+  c: BertConfig,
+  o: { batchSize: number; seqLen: number; kind: RunKind; engine: string },
+  who: string,
+  totalBytes = os.totalmem(),
+): void {
   const e = estimateRunBytes(c, o);
   if (e.totalBytes <= totalBytes) return;
   throw new Error(

@@ -31,7 +31,10 @@ export function openMetricsLog(file: string, options: MetricsLogOptions = {}): M
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   let kept = '';
   if (options.resumeFrom !== undefined && fs.existsSync(file)) {
-    const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     const before = lines.filter((line) => {
       try {
         const step = (JSON.parse(line) as { step?: unknown }).step;

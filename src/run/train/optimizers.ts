@@ -74,7 +74,9 @@ export function trainOptimizer(o: TrainOptions, eta: DescribedSchedule, rule?: S
       if (!rule) throw new Error('train: optimizer "static" needs a schedule artifact');
       const { groupOf, multiplier } = rule;
       if (o.momentum !== undefined && rule.target !== 'stepNorm') {
-        throw new Error('train: momentum needs a step-norm schedule (the step length comes from the artifact): re-run extract with --target stepNorm');
+        throw new Error(
+          'train: momentum needs a step-norm schedule (the step length comes from the artifact): re-run extract with --target stepNorm',
+        );
       }
       if (rule.target === 'stepNorm') {
         // Normalising happens after clipping: clipping by the global norm would not change the direction anyway.
@@ -98,8 +100,14 @@ export function trainOptimizer(o: TrainOptions, eta: DescribedSchedule, rule?: S
     case 'graft':
       return clipped(o, graft({ magnitude: adam({ lr: eta, ...hyper }), direction: sgd({ lr: eta }) }));
     case 'hybrid':
-      return clipped(o, hybridTrainOptimizer(
-        { ...o, hybridAdamLr: o.hybridAdamLr! }, eta, trainOptimizer({ ...o, optimizer: 'static', clipNorm: undefined }, eta, rule)));
+      return clipped(
+        o,
+        hybridTrainOptimizer(
+          { ...o, hybridAdamLr: o.hybridAdamLr! },
+          eta,
+          trainOptimizer({ ...o, optimizer: 'static', clipNorm: undefined }, eta, rule),
+        ),
+      );
   }
 }
 
@@ -115,20 +123,21 @@ export function normalizeByGroup(groupOf: GroupOf): Optimizer<Readonly<Record<st
   return {
     spec: { name: 'normalizeByGroup' },
     init: () => ({}),
-    update: (grads, state) => tidyUpdate([grads], () => {
-      const squares = new Map<string, tf.Scalar>();
-      for (const [name, g] of Object.entries(grads)) {
-        const group = groupOf(name);
-        const sq = tf.sum(tf.square(g)) as tf.Scalar; // ()
-        const prev = squares.get(group);
-        squares.set(group, prev ? tf.add(prev, sq) : sq);
-      }
-      const inverse = new Map<string, tf.Scalar>();
-      for (const [group, sq] of squares) {
-        const norm = tf.sqrt(sq); // ()
-        inverse.set(group, tf.where(tf.greater(norm, 0), tf.div(1, norm), tf.zerosLike(norm)) as tf.Scalar);
-      }
-      return [mapParams(grads, (g, n) => tf.mul(g, inverse.get(groupOf(n))!)), state];
-    }),
+    update: (grads, state) =>
+      tidyUpdate([grads], () => {
+        const squares = new Map<string, tf.Scalar>();
+        for (const [name, g] of Object.entries(grads)) {
+          const group = groupOf(name);
+          const sq = tf.sum(tf.square(g)) as tf.Scalar; // ()
+          const prev = squares.get(group);
+          squares.set(group, prev ? tf.add(prev, sq) : sq);
+        }
+        const inverse = new Map<string, tf.Scalar>();
+        for (const [group, sq] of squares) {
+          const norm = tf.sqrt(sq); // ()
+          inverse.set(group, tf.where(tf.greater(norm, 0), tf.div(1, norm), tf.zerosLike(norm)) as tf.Scalar);
+        }
+        return [mapParams(grads, (g, n) => tf.mul(g, inverse.get(groupOf(n))!)), state];
+      }),
   };
 }

@@ -48,7 +48,9 @@ export interface RunOptions {
 export const RUN_SCHEMA: OptionSchema = {
   preset: { kind: 'enum', flag: 'preset', choices: Object.keys(PRESETS), default: 'tiny', help: 'model size preset' },
   corpus: {
-    kind: 'strings', flag: 'corpus', default: 'sotu',
+    kind: 'strings',
+    flag: 'corpus',
+    default: 'sotu',
     help: '"sotu" (State of the Union, bundled) or comma-separated text files/folders (*.txt, *.md)',
     check: (who, name, v) => {
       if (v !== 'sotu' && !(Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0))) {
@@ -59,18 +61,29 @@ export const RUN_SCHEMA: OptionSchema = {
   vocabSize: { kind: 'int', flag: 'vocab-size', lo: 16, hi: 1_000_000, default: 8192, help: 'WordPiece vocabulary size' },
   batchSize: { kind: 'int', flag: 'batch-size', lo: 1, hi: 1_000_000, default: 32, help: 'sequences per batch' },
   seqLen: {
-    kind: 'int', flag: 'seq-len', lo: 3, hi: 65536, default: 128,
+    kind: 'int',
+    flag: 'seq-len',
+    lo: 3,
+    hi: 65536,
+    default: 128,
     help: "tokens per sequence (at most the model's maxPositions, 512 for the presets)",
   },
   seed: { kind: 'int', flag: 'seed', lo: 0, hi: 0xffffffff, default: 0, help: 'seeds initialisation, data order and masking' },
   engine: {
-    kind: 'enum', flag: 'engine', choices: ['ort', 'tfjs'], default: 'ort',
+    kind: 'enum',
+    flag: 'engine',
+    choices: ['ort', 'tfjs'],
+    default: 'ort',
     help: 'ort: compiled onnxruntime graph (fast); tfjs: TensorFlow.js reference',
-    check: (who, name, v) => { if (typeof v !== 'function') checkEnum(who, name, v, ['ort', 'tfjs']); },
+    check: (who, name, v) => {
+      if (typeof v !== 'function') checkEnum(who, name, v, ['ort', 'tfjs']);
+    },
   },
   evalSequences: { kind: 'int', flag: 'eval-sequences', lo: 0, default: 256, help: 'held-out sequences evaluated per split' },
   memoryCheck: {
-    kind: 'boolean', flag: 'memory-check', default: true,
+    kind: 'boolean',
+    flag: 'memory-check',
+    default: true,
     help: "refuse a run whose estimated memory exceeds the machine's (--no-memory-check skips it)",
   },
 };
@@ -79,6 +92,7 @@ export const RUN_SCHEMA: OptionSchema = {
 export function validateRunOptions(who: string, o: Partial<RunOptions>): RunOptions {
   // The model's maxPositions bounds seqLen too: runConfig (setup.ts) checks it against the config it builds.
   const r = applySchema<RunOptions>(who, RUN_SCHEMA, { configOverrides: {}, backend: 'unknown', ...stripUndefined(o) });
-  if (!isPresetName(r.preset)) throw new Error(`${who}: preset = "${r.preset}" is unknown: choose one of ${Object.keys(PRESETS).join(', ')}`);
+  if (!isPresetName(r.preset))
+    throw new Error(`${who}: preset = "${r.preset}" is unknown: choose one of ${Object.keys(PRESETS).join(', ')}`);
   return r;
 }

@@ -12,7 +12,12 @@ import * as path from 'node:path';
 import type { Checkpoint } from './checkpoint.js';
 
 /** One setting changed at a resume. */
-export interface RunChange { step: number; setting: 'peakLr' | 'endLr' | 'scheduleScale'; from: unknown; to: unknown }
+export interface RunChange {
+  step: number;
+  setting: 'peakLr' | 'endLr' | 'scheduleScale';
+  from: unknown;
+  to: unknown;
+}
 
 type RunRecord = Record<string, unknown>;
 
@@ -33,7 +38,11 @@ export function comparableRun(run: RunRecord): RunRecord {
 function withoutRates(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutRates);
   if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'peakLr' && k !== 'endLr').map(([k, x]) => [k, withoutRates(x)]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([k]) => k !== 'peakLr' && k !== 'endLr')
+      .map(([k, x]) => [k, withoutRates(x)]),
+  );
 }
 
 const json = (v: unknown): string => JSON.stringify(v) ?? 'undefined';
@@ -44,11 +53,14 @@ const json = (v: unknown): string => JSON.stringify(v) ?? 'undefined';
  */
 export function checkResumable(c: Checkpoint, run: RunRecord, optimizerSpec: unknown, where: string): void {
   const refuse = (what: string, stored: unknown, wanted: unknown): never => {
-    throw new Error(`${where} was made with ${what} = ${json(stored)}, this run has ${json(wanted)}: use the same settings to resume ` +
-      '(only --lr and --schedule-scale may change), or start a new run (another --out)');
+    throw new Error(
+      `${where} was made with ${what} = ${json(stored)}, this run has ${json(wanted)}: use the same settings to resume ` +
+        '(only --lr and --schedule-scale may change), or start a new run (another --out)',
+    );
   };
   if (json(withoutRates(c.optimizer)) !== json(withoutRates(optimizerSpec ?? null))) refuse('optimizer', c.optimizer, optimizerSpec);
-  const stored = comparableRun(c.run), wanted = comparableRun(run);
+  const stored = comparableRun(c.run),
+    wanted = comparableRun(run);
   for (const key of Object.keys(wanted)) if (json(stored[key]) !== json(wanted[key])) refuse(key, stored[key], wanted[key]);
 }
 

@@ -12,7 +12,10 @@ import { processIsRunning } from '../../formats/atomic.js';
 
 export const LOCK_FILE = '.lock';
 
-interface LockRecord { pid: number; startedAt: string }
+interface LockRecord {
+  pid: number;
+  startedAt: string;
+}
 
 /** Run folders whose lock this process holds (a second run in the same process is refused too). */
 const heldHere = new Set<string>();
@@ -40,7 +43,8 @@ export function acquireRunLock(dir: string, who: string): RunLock {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, LOCK_FILE);
   const key = fs.realpathSync(dir);
-  if (heldHere.has(key)) throw new Error(`${who}: ${dir} is in use by another run of this process: wait for it to end, or choose another --out`);
+  if (heldHere.has(key))
+    throw new Error(`${who}: ${dir} is in use by another run of this process: wait for it to end, or choose another --out`);
   const mine: LockRecord = { pid: process.pid, startedAt: new Date().toISOString() };
   let notice: string | undefined;
   for (let attempt = 0; ; attempt++) {
@@ -52,7 +56,9 @@ export function acquireRunLock(dir: string, who: string): RunLock {
     }
     const held = readLock(file);
     if (held && held.pid !== process.pid && processIsRunning(held.pid)) {
-      throw new Error(`${who}: ${dir} is in use by process ${held.pid} (since ${held.startedAt}): wait for it to end, or choose another --out`);
+      throw new Error(
+        `${who}: ${dir} is in use by process ${held.pid} (since ${held.startedAt}): wait for it to end, or choose another --out`,
+      );
     }
     // Stale: move it aside (one mover wins), and put it back if what was moved is a live lock made meanwhile.
     const aside = `${file}.${process.pid}.stale`;

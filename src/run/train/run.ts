@@ -22,7 +22,15 @@ import { checkArtifactMatchesModel, decodeArtifact, type Artifact } from '../../
 import { checkParamShapes, checkpointFile, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import { acquireRunLock } from './run-lock.js';
 import { checkRunFits } from './memory-estimate.js';
-import { checkResumable, finishedRunSummary, runChanges, storedHistory, weightsOutOfBounds, WEIGHT_BOUND, type RunChange } from './resume.js';
+import {
+  checkResumable,
+  finishedRunSummary,
+  runChanges,
+  storedHistory,
+  weightsOutOfBounds,
+  WEIGHT_BOUND,
+  type RunChange,
+} from './resume.js';
 import { createFusedStepper, fusedEngineName, fusedStepPlan, hostEvaluator, type RunStepper } from './fused.js';
 import { genericStepper, NonFiniteError, runSteps, type StepRecord } from './loop.js';
 import { openMetricsLog } from './metrics.js';
@@ -125,7 +133,12 @@ export async function runTraining(options: Partial<TrainOptions>, hooks: TrainHo
 
 async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number): Promise<TrainSummary> {
   const config = runConfig(o, 'train');
-  if (o.memoryCheck !== false) checkRunFits(config, { batchSize: o.batchSize, seqLen: o.seqLen, kind: o.optimizer, engine: typeof o.engine === 'string' ? o.engine : 'custom' }, 'train');
+  if (o.memoryCheck !== false)
+    checkRunFits(
+      config,
+      { batchSize: o.batchSize, seqLen: o.seqLen, kind: o.optimizer, engine: typeof o.engine === 'string' ? o.engine : 'custom' },
+      'train',
+    );
   const artifact = loadArtifact(o, config); // before any work: a mismatched artifact costs nothing
   const rule = trainScheduleRule(o, artifact); // the artifact read once, for whichever step runs
   const eta = trainBaseSchedule(o, rule);
@@ -134,9 +147,19 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
   const engineName = fused ? fusedEngineName(fused) : typeof o.engine === 'function' ? 'custom' : o.engine;
   // What must be equal for a resumed run to continue bit-identically (compared on resume).
   const sameRun = {
-    optimizer: o.optimizer, steps: o.steps, batchSize: o.batchSize, seqLen: o.seqLen, baseSchedule: eta.spec,
-    scheduleScale: o.scheduleScale, ...(o.vectorScale !== undefined ? { vectorScale: o.vectorScale } : {}), ...(o.optimizer === 'hybrid' ? { hybridAdamLr: o.hybridAdamLr } : {}), ...(o.momentum !== undefined ? { momentum: o.momentum } : {}), schedule: artifact?.checksum ?? null, clipNorm: o.clipNorm ?? null,
-    weightDecay: o.weightDecay, engine: engineName,
+    optimizer: o.optimizer,
+    steps: o.steps,
+    batchSize: o.batchSize,
+    seqLen: o.seqLen,
+    baseSchedule: eta.spec,
+    scheduleScale: o.scheduleScale,
+    ...(o.vectorScale !== undefined ? { vectorScale: o.vectorScale } : {}),
+    ...(o.optimizer === 'hybrid' ? { hybridAdamLr: o.hybridAdamLr } : {}),
+    ...(o.momentum !== undefined ? { momentum: o.momentum } : {}),
+    schedule: artifact?.checksum ?? null,
+    clipNorm: o.clipNorm ?? null,
+    weightDecay: o.weightDecay,
+    engine: engineName,
   };
   const ckptDir = o.outDir === undefined ? undefined : path.join(o.outDir, 'checkpoint');
   let ckpt: Checkpoint | undefined;
@@ -148,7 +171,10 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
     const finished = finishedRunSummary(o.outDir!, ckpt, o.steps);
     if (finished) return { ...(finished as unknown as TrainSummary), nothingToDo: true };
     const changes = runChanges(ckpt.run, sameRun, ckpt.step);
-    for (const c of changes) hooks.onNotice?.(`train: resuming at step ${c.step} with ${c.setting} ${JSON.stringify(c.to)} (was ${JSON.stringify(c.from)}); recorded in the run's history`);
+    for (const c of changes)
+      hooks.onNotice?.(
+        `train: resuming at step ${c.step} with ${c.setting} ${JSON.stringify(c.to)} (was ${JSON.stringify(c.from)}); recorded in the run's history`,
+      );
     history = [...storedHistory(ckpt), ...changes];
   } else if (ckptDir !== undefined && hasCheckpoint(ckptDir)) {
     throw new Error(`train: ${o.outDir} already holds a checkpoint: pass --resume to continue it, or choose another --out`);
@@ -156,7 +182,9 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
 
   const data = runData(o, config, 'train');
   if (ckpt && ckpt.dataFingerprint !== data.fingerprint) {
-    throw new Error(`train: the checkpoint was trained on other data (fingerprint ${ckpt.dataFingerprint.slice(0, 12)}, now ${data.fingerprint.slice(0, 12)}): use the same corpus and vocabulary size to resume`);
+    throw new Error(
+      `train: the checkpoint was trained on other data (fingerprint ${ckpt.dataFingerprint.slice(0, 12)}, now ${data.fingerprint.slice(0, 12)}): use the same corpus and vocabulary size to resume`,
+    );
   }
   const shapes = paramShapes(config);
   // Starting values as host arrays: the checkpoint's, exported weights, or a fresh initialisation.
@@ -174,64 +202,101 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
   const paramCount = Object.values(initial).reduce((n, p) => n + p.data.length, 0);
   const stepper = fused
     ? await createFusedStepper(config, fused, {
-      // A stateful fused run starts from zero moments or the checkpoint's; a stateless one keeps no state.
-      initial, seed: o.seed, evaluator: hostEvaluator(o, data, config), state: ckpt?.optimizerState,
-    })
+        // A stateful fused run starts from zero moments or the checkpoint's; a stateless one keeps no state.
+        initial,
+        seed: o.seed,
+        evaluator: hostEvaluator(o, data, config),
+        state: ckpt?.optimizerState,
+      })
     : await genericRunStepper(o, config, data, optimizer, initial, ckpt?.optimizerState);
   const optimizerStateBytes = stepper.stateBytes();
   hooks.onStart?.({
-    config, engine: stepper.engine, backend: o.backend, optimizer: optimizer.spec, startStep, steps: o.steps,
-    paramCount, optimizerStateBytes, data: data.stats, dataFingerprint: data.fingerprint,
+    config,
+    engine: stepper.engine,
+    backend: o.backend,
+    optimizer: optimizer.spec,
+    startStep,
+    steps: o.steps,
+    paramCount,
+    optimizerStateBytes,
+    data: data.stats,
+    dataFingerprint: data.fingerprint,
   });
 
   if (o.outDir !== undefined) writeFileAtomic(path.join(o.outDir, 'tokenizer.json'), data.tokenizerJson);
-  const log = o.outDir === undefined ? undefined : openMetricsLog(path.join(o.outDir, 'metrics.jsonl'), o.resume ? { resumeFrom: startStep } : {});
+  const log =
+    o.outDir === undefined ? undefined : openMetricsLog(path.join(o.outDir, 'metrics.jsonl'), o.resume ? { resumeFrom: startStep } : {});
   const records: StepRecord[] = [];
   let lastEval: HeldoutMetrics = NO_HELDOUT_METRICS;
   let lastEvalStep = -1;
   let lastCheckpoint: number | null = ckpt?.step ?? null;
   // Stored with each checkpoint: the above plus where the data came from (export and eval read it).
   const run = {
-    ...sameRun, corpus: o.corpus, vocabSize: config.vocabSize, dataSpec: data.spec, evalSequences: o.evalSequences, ...(history.length ? { history } : {}),
+    ...sameRun,
+    corpus: o.corpus,
+    vocabSize: config.vocabSize,
+    dataSpec: data.spec,
+    evalSequences: o.evalSequences,
+    ...(history.length ? { history } : {}),
   };
   const checkpointOf = (step: number, p: Checkpoint['params'], s: Checkpoint['optimizerState']): Checkpoint => ({
-    step, createdAt: new Date().toISOString(), model: { config, preset: o.preset }, optimizer: optimizer.spec ?? null,
-    run, dataFingerprint: data.fingerprint, seed: o.seed, backend: o.backend, engine: stepper.engine, params: p, optimizerState: s,
+    step,
+    createdAt: new Date().toISOString(),
+    model: { config, preset: o.preset },
+    optimizer: optimizer.spec ?? null,
+    run,
+    dataFingerprint: data.fingerprint,
+    seed: o.seed,
+    backend: o.backend,
+    engine: stepper.engine,
+    params: p,
+    optimizerState: s,
   });
   let result;
   try {
-    result = await runSteps({
-      batchAt: runBatches(o, data), startStep, steps: o.steps,
-      lrAt: (t) => eta(t) * (usesSchedule(o.optimizer) ? o.scheduleScale : 1),
-      evalEvery: o.evalEvery || undefined,
-      checkpointEvery: o.checkpointEvery || undefined,
-      onCheckpoint: ckptDir === undefined ? undefined : (snap) => {
-        // A diverging run's weights grow before its loss turns NaN: keep the last checkpoint a resume can use.
-        const bad = weightsOutOfBounds(snap.params);
-        if (bad) {
-          const kept = lastCheckpoint === null ? 'none was written yet' : `the last good one (step ${lastCheckpoint}) is kept`;
-          hooks.onNotice?.(`train: step ${snap.step}: ${bad.name} holds ${bad.value} (beyond +-${WEIGHT_BOUND}): checkpoint not written, ${kept}`);
-          return;
-        }
-        const file = saveCheckpoint(ckptDir, checkpointOf(snap.step, snap.params, snap.optimizerState));
-        lastCheckpoint = snap.step;
-        hooks.onCheckpoint?.({ step: snap.step, file, reason: snap.reason });
+    result = await runSteps(
+      {
+        batchAt: runBatches(o, data),
+        startStep,
+        steps: o.steps,
+        lrAt: (t) => eta(t) * (usesSchedule(o.optimizer) ? o.scheduleScale : 1),
+        evalEvery: o.evalEvery || undefined,
+        checkpointEvery: o.checkpointEvery || undefined,
+        onCheckpoint:
+          ckptDir === undefined
+            ? undefined
+            : (snap) => {
+                // A diverging run's weights grow before its loss turns NaN: keep the last checkpoint a resume can use.
+                const bad = weightsOutOfBounds(snap.params);
+                if (bad) {
+                  const kept = lastCheckpoint === null ? 'none was written yet' : `the last good one (step ${lastCheckpoint}) is kept`;
+                  hooks.onNotice?.(
+                    `train: step ${snap.step}: ${bad.name} holds ${bad.value} (beyond +-${WEIGHT_BOUND}): checkpoint not written, ${kept}`,
+                  );
+                  return;
+                }
+                const file = saveCheckpoint(ckptDir, checkpointOf(snap.step, snap.params, snap.optimizerState));
+                lastCheckpoint = snap.step;
+                hooks.onCheckpoint?.({ step: snap.step, file, reason: snap.reason });
+              },
+        onStep: (record) => {
+          if (record.eval) lastEvalStep = record.step;
+          records.push(record);
+          log?.append(record);
+          hooks.onStep?.(record);
+        },
+        shouldStop: hooks.shouldStop,
       },
-      onStep: (record) => {
-        if (record.eval) lastEvalStep = record.step;
-        records.push(record);
-        log?.append(record);
-        hooks.onStep?.(record);
+      {
+        ...stepper,
+        evaluate: o.evalEvery ? async () => flatMetrics((lastEval = await stepper.evaluateHeldout())) : undefined,
       },
-      shouldStop: hooks.shouldStop,
-    }, {
-      ...stepper,
-      evaluate: o.evalEvery ? async () => flatMetrics(lastEval = await stepper.evaluateHeldout()) : undefined,
-    });
+    );
   } catch (err) {
     await stepper.dispose();
     if (err instanceof NonFiniteError) {
-      const where = lastCheckpoint === null ? 'no checkpoint was written yet' : `the last good checkpoint (step ${lastCheckpoint}) is in ${ckptDir}`;
+      const where =
+        lastCheckpoint === null ? 'no checkpoint was written yet' : `the last good checkpoint (step ${lastCheckpoint}) is in ${ckptDir}`;
       throw new Error(`train: ${err.message}; ${where}`);
     }
     throw err;
@@ -246,12 +311,26 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
   await stepper.dispose();
 
   const summary: TrainSummary = {
-    outDir: o.outDir ?? null, optimizer: o.optimizer, engine: stepper.engine, backend: o.backend, config,
-    step: result.step, steps: o.steps, stopped: result.stopped, resumedFrom: ckpt?.step ?? null,
-    ...runSummaryStats(records), heldout: final.heldout, heldoutAtMask: final.heldoutAtMask, ood: final.ood,
+    outDir: o.outDir ?? null,
+    optimizer: o.optimizer,
+    engine: stepper.engine,
+    backend: o.backend,
+    config,
+    step: result.step,
+    steps: o.steps,
+    stopped: result.stopped,
+    resumedFrom: ckpt?.step ?? null,
+    ...runSummaryStats(records),
+    heldout: final.heldout,
+    heldoutAtMask: final.heldoutAtMask,
+    ood: final.ood,
     wallSeconds: (performance.now() - started) / 1000,
-    optimizerStateBytes: Math.max(optimizerStateBytes, finalStateBytes), paramCount, statefulParams: statefulParamCount(o.optimizer, shapes, o.momentum),
-    peakRssBytes: process.resourceUsage().maxRSS * 1024, dataFingerprint: data.fingerprint, ...(history.length ? { history } : {}),
+    optimizerStateBytes: Math.max(optimizerStateBytes, finalStateBytes),
+    paramCount,
+    statefulParams: statefulParamCount(o.optimizer, shapes, o.momentum),
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    dataFingerprint: data.fingerprint,
+    ...(history.length ? { history } : {}),
   };
   if (o.outDir !== undefined) writeFileAtomic(path.join(o.outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   return summary;
@@ -259,7 +338,12 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
 
 /** The generic step (engine gradients, optimizer in tfjs) as a RunStepper; `stored` is a checkpoint's state. */
 async function genericRunStepper(
-  o: TrainOptions, config: BertConfig, data: PreparedData, optimizer: Optimizer<unknown>, initial: HostParams, stored?: HostTree,
+  o: TrainOptions,
+  config: BertConfig,
+  data: PreparedData,
+  optimizer: Optimizer<unknown>,
+  initial: HostParams,
+  stored?: HostTree,
 ): Promise<RunStepper> {
   const engine = await runEngine(o, config);
   const evaluator = runEvaluator(o, data, engine);

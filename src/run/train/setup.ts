@@ -22,7 +22,9 @@ export function runConfig(o: RunOptions, who: string): BertConfig {
   const vocabSize = o.data?.tokenizer.vocabSize ?? o.vocabSize;
   const preset = presetConfig(o.preset, { ...o.configOverrides, vocabSize });
   if (o.seqLen > preset.maxPositions) {
-    throw new Error(`${who}: seqLen = ${o.seqLen} exceeds the model's maxPositions = ${preset.maxPositions}: use a shorter sequence length`);
+    throw new Error(
+      `${who}: seqLen = ${o.seqLen} exceeds the model's maxPositions = ${preset.maxPositions}: use a shorter sequence length`,
+    );
   }
   return preset;
 }
@@ -84,7 +86,8 @@ export function heldoutBatches(o: Pick<RunOptions, 'batchSize' | 'evalSequences'
 
 /** Evaluates each split of `batches` with `evaluate` (an engine's, or onnxruntime's on host parameters). */
 export async function evaluateSplits(
-  batches: HeldoutBatches, evaluate: (batches: MlmBatch[]) => Promise<EvalResult>,
+  batches: HeldoutBatches,
+  evaluate: (batches: MlmBatch[]) => Promise<EvalResult>,
 ): Promise<HeldoutMetrics> {
   const one = async (split: HeldoutSplit) => (batches[split].length ? evaluate(batches[split]) : null);
   return { heldout: await one('heldout'), heldoutAtMask: await one('heldoutAtMask'), ood: await one('ood') };

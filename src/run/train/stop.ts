@@ -13,7 +13,9 @@ export interface StopRequest {
 export function stopRequest(): StopRequest {
   let requested = false;
   return {
-    requestStop: () => { requested = true; },
+    requestStop: () => {
+      requested = true;
+    },
     shouldStop: () => requested,
   };
 }

@@ -80,7 +80,9 @@ const BELOW_ONE = { lo: 0, hi: 1, hiOpen: true } as const;
  */
 export const TRAIN_SCHEMA: OptionSchema = {
   schedule: {
-    kind: 'string', flag: 'schedule', help: 'schedule artifact from graftlr extract (for --optimizer static or hybrid)',
+    kind: 'string',
+    flag: 'schedule',
+    help: 'schedule artifact from graftlr extract (for --optimizer static or hybrid)',
     check: (who, name, v) => {
       if (typeof v !== 'string' && (typeof v !== 'object' || v === null)) {
         throw new Error(`${who}: ${name} is invalid: expected a file path or a decoded artifact`);
@@ -88,59 +90,103 @@ export const TRAIN_SCHEMA: OptionSchema = {
     },
   },
   optimizer: {
-    kind: 'enum', flag: 'optimizer', choices: TRAIN_OPTIMIZERS, default: 'static',
+    kind: 'enum',
+    flag: 'optimizer',
+    choices: TRAIN_OPTIMIZERS,
+    default: 'static',
     help: 'static: SGD x artifact multipliers, no state; sgd; adam; graft: online Adam#SGD; hybrid: static + Adam state for LayerNorm and biases (a reference, NOT stateless)',
   },
   steps: { kind: 'int', flag: 'steps', lo: 1, default: 1000, help: 'training steps' },
   lr: {
-    kind: 'number', flag: 'lr', lo: 0, loOpen: true, hi: 1e6,
+    kind: 'number',
+    flag: 'lr',
+    lo: 0,
+    loOpen: true,
+    hi: 1e6,
     help: `peak of the base schedule (default: static -> the artifact's; adam/graft ${DEFAULT_LR.adam}; sgd ${DEFAULT_LR.sgd})`,
   },
   warmup: {
-    kind: 'number', flag: 'warmup', ...BELOW_ONE,
+    kind: 'number',
+    flag: 'warmup',
+    ...BELOW_ONE,
     help: `warmup as a fraction of the steps (default: static -> the artifact's; others ${DEFAULT_WARMUP})`,
   },
   decay: {
-    kind: 'enum', flag: 'decay', choices: DECAYS,
+    kind: 'enum',
+    flag: 'decay',
+    choices: DECAYS,
     help: "base schedule after warmup (default: static -> the artifact's; others linear)",
   },
   endLr: {
-    kind: 'number', lo: 0, hi: 1e6,
+    kind: 'number',
+    lo: 0,
+    hi: 1e6,
     help: "base-schedule value at the last step for linear/cosine decay (default: static -> the artifact's; others 0)",
   },
   scheduleScale: {
-    kind: 'number', flag: 'schedule-scale', lo: 0, loOpen: true, hi: 1e6, default: 1,
+    kind: 'number',
+    flag: 'schedule-scale',
+    lo: 0,
+    loOpen: true,
+    hi: 1e6,
+    default: 1,
     help: "global factor on the artifact's multipliers",
   },
   vectorScale: {
-    kind: 'number', flag: 'vector-scale', lo: 0, hi: 1e6,
+    kind: 'number',
+    flag: 'vector-scale',
+    lo: 0,
+    hi: 1e6,
     help: 'factor on the multipliers of LayerNorm and bias tensors instead of --schedule-scale (per-tensor schedules; 0 freezes them)',
   },
   hybridAdamLr: {
-    kind: 'number', flag: 'hybrid-adam-lr', lo: 0, loOpen: true, hi: 1,
+    kind: 'number',
+    flag: 'hybrid-adam-lr',
+    lo: 0,
+    loOpen: true,
+    hi: 1,
     help: `hybrid: peak Adam rate of LayerNorm and bias tensors, same shape as the base schedule (default ${DEFAULT_LR.adam})`,
   },
   beta1: {
-    kind: 'number', flag: 'beta1', ...BELOW_ONE, default: 0.9, implied: true,
+    kind: 'number',
+    flag: 'beta1',
+    ...BELOW_ONE,
+    default: 0.9,
+    implied: true,
     help: "adam/graft/hybrid: Adam's first-moment decay (0: no momentum)",
   },
   beta2: {
-    kind: 'number', flag: 'beta2', ...BELOW_ONE, default: 0.999, implied: true,
+    kind: 'number',
+    flag: 'beta2',
+    ...BELOW_ONE,
+    default: 0.999,
+    implied: true,
     help: "adam/graft/hybrid: Adam's second-moment decay",
   },
   eps: { kind: 'number', lo: 0, loOpen: true, hi: 1, default: 1e-8, help: "adam/graft/hybrid: Adam's epsilon" },
   momentum: {
-    kind: 'number', flag: 'momentum', lo: 0, loOpen: true, hi: 1, hiOpen: true,
+    kind: 'number',
+    flag: 'momentum',
+    lo: 0,
+    loOpen: true,
+    hi: 1,
+    hiOpen: true,
     help: 'static: heavy-ball momentum on the gradient before the step-norm rule; one buffer per parameter, NOT stateless (a reference for what momentum adds)',
   },
   clipNorm: { kind: 'number', flag: 'clip-norm', lo: 0, loOpen: true, help: 'clip gradients to this global norm (stateless)' },
   weightDecay: {
-    kind: 'number', flag: 'weight-decay', lo: 0, hi: 1, default: 0,
+    kind: 'number',
+    flag: 'weight-decay',
+    lo: 0,
+    hi: 1,
+    default: 0,
     help: 'decoupled weight decay (stateless; not with graft)',
   },
   evalEvery: { kind: 'int', flag: 'eval-every', lo: 0, help: 'evaluate held-out splits every N steps (default steps/10; 0: end only)' },
   checkpointEvery: {
-    kind: 'int', flag: 'checkpoint-every', lo: 0,
+    kind: 'int',
+    flag: 'checkpoint-every',
+    lo: 0,
     help: 'checkpoint every N steps (default steps/10; 0: end and stop only)',
   },
   outDir: { kind: 'string', flag: 'out', help: 'run folder (default runs/<optimizer>-<preset>; the library writes nothing without one)' },
@@ -153,16 +199,23 @@ export function validateTrainOptions(options: Partial<TrainOptions>): TrainOptio
   const who = 'train';
   const base = validateRunOptions(who, options);
   const o = { ...applySchema<TrainOptions>(who, TRAIN_SCHEMA, options), ...base };
-  for (const beta of ['beta1', 'beta2'] as const) { // given, not defaulted: the stateless optimizers keep no moments
+  for (const beta of ['beta1', 'beta2'] as const) {
+    // given, not defaulted: the stateless optimizers keep no moments
     if (options[beta] !== undefined && (o.optimizer === 'static' || o.optimizer === 'sgd')) {
-      throw new Error(`${who}: ${beta} sets Adam's moments: optimizer "${o.optimizer}" keeps none; use it with optimizer adam, graft or hybrid`);
+      throw new Error(
+        `${who}: ${beta} sets Adam's moments: optimizer "${o.optimizer}" keeps none; use it with optimizer adam, graft or hybrid`,
+      );
     }
   }
   if (usesSchedule(o.optimizer) && o.schedule === undefined) {
-    throw new Error(`${who}: optimizer "${o.optimizer}" needs a schedule artifact: pass --schedule <artifact> (made by graftlr extract), or choose --optimizer adam|sgd|graft`);
+    throw new Error(
+      `${who}: optimizer "${o.optimizer}" needs a schedule artifact: pass --schedule <artifact> (made by graftlr extract), or choose --optimizer adam|sgd|graft`,
+    );
   }
   if (!usesSchedule(o.optimizer) && o.schedule !== undefined) {
-    throw new Error(`${who}: a schedule artifact is only used by optimizer "static" (or "hybrid"), not "${o.optimizer}": drop the schedule or use --optimizer static`);
+    throw new Error(
+      `${who}: a schedule artifact is only used by optimizer "static" (or "hybrid"), not "${o.optimizer}": drop the schedule or use --optimizer static`,
+    );
   }
   if (o.hybridAdamLr !== undefined && o.optimizer !== 'hybrid') {
     throw new Error(`${who}: hybridAdamLr is only used by optimizer "hybrid", not "${o.optimizer}": drop it or use --optimizer hybrid`);
@@ -177,7 +230,8 @@ export function validateTrainOptions(options: Partial<TrainOptions>): TrainOptio
   const tenth = Math.max(1, Math.round(o.steps / 10));
   o.evalEvery = o.evalEvery ?? tenth;
   o.checkpointEvery = o.checkpointEvery ?? tenth;
-  if (o.init !== undefined && o.resume) throw new Error(`${who}: init and resume exclude each other: a resumed run continues from its checkpoint`);
+  if (o.init !== undefined && o.resume)
+    throw new Error(`${who}: init and resume exclude each other: a resumed run continues from its checkpoint`);
   if (o.resume && o.outDir === undefined) throw new Error(`${who}: resume needs the run folder: pass --out <folder> with --resume`);
   return o;
 }

@@ -22,7 +22,10 @@ describe('memory benchmark report', () => {
     expect(t['base: static peak RSS <= 0.75x PyTorch Adam']).toMatchObject({ pass: true, detail: '1000 MiB vs 1875 MiB (0.40x)' });
     expect(t['base: probe peak RSS <= 1.1x PyTorch Adam']).toMatchObject({ pass: false, detail: '2800 MiB vs 2750 MiB (1.12x)' });
     // the lean pipeline peaks at the larger of its two jobs: max(1900, 1000) against 0.8 x 2500
-    expect(t['base: lean pipeline (lean probe, then static) peak RSS <= 0.8x PyTorch Adam']).toMatchObject({ pass: true, detail: '1900 MiB vs 2000 MiB (0.76x)' });
+    expect(t['base: lean pipeline (lean probe, then static) peak RSS <= 0.8x PyTorch Adam']).toMatchObject({
+      pass: true,
+      detail: '1900 MiB vs 2000 MiB (0.76x)',
+    });
     expect(t['base: static ms/step <= PyTorch SGD']).toMatchObject({ pass: false });
     expect(t['base: probe ms/step <= 1.3x static']).toMatchObject({ pass: false, detail: '4000 ms vs 3900 ms (1.33x)' });
     expect(t['large: static peak RSS <= PyTorch SGD']).toMatchObject({ pass: null, detail: 'not measured' });
@@ -31,7 +34,9 @@ describe('memory benchmark report', () => {
   it('prints one table row per job, failed jobs with their reason', () => {
     const result: MemoryBenchResult = {
       options: { presets: ['base'], batchSize: 8, seqLen: 128, steps: 3, timeoutSeconds: 10 },
-      rows, torch: { available: true, version: '1.13', blasKernel: 'OpenBLAS SkylakeX' }, targets: memoryTargets(rows),
+      rows,
+      torch: { available: true, version: '1.13', blasKernel: 'OpenBLAS SkylakeX' },
+      targets: memoryTargets(rows),
     };
     const text = formatMemoryBench(result);
     expect(text).toContain('PyTorch 1.13 on OpenBLAS SkylakeX');

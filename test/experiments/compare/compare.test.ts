@@ -21,14 +21,36 @@ describe('graftlr compare (2 steps per run)', () => {
   it('runs every method in its own process and writes report.md, report.json and plots', async () => {
     const { dir, corpus } = smallCorpus();
     const out = path.join(dir, 'cmp');
-    const r = await cli('compare', ...fastRunFlags(corpus, dir), '--engine', 'tfjs', '--steps', '2', '--eval-points', '1',
-      '--adam-lrs', '1e-3', '--sgd-lrs', '1', '--static-scales', '1', '--no-graft', '--out', out, '--json');
+    const r = await cli(
+      'compare',
+      ...fastRunFlags(corpus, dir),
+      '--engine',
+      'tfjs',
+      '--steps',
+      '2',
+      '--eval-points',
+      '1',
+      '--adam-lrs',
+      '1e-3',
+      '--sgd-lrs',
+      '1',
+      '--static-scales',
+      '1',
+      '--no-graft',
+      '--out',
+      out,
+      '--json',
+    );
     expect(r.code, r.err).toBe(0);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
     // 1 adam + 1 sgd + 1 static (the default: factorized, cap 2, step norm + factored preconditioner at eps ratio 0.5) + 1 hybrid
     // = 4 training runs (seed 0), each with a finite held-out loss.
-    expect(report.ranked.map((x: { name: string }) => x.name).sort()).toEqual(
-      ['adam-lr0.001-s0', 'hybrid-tensor-p0.1-factorized-skip0.2-cap2-norm-factored-e0.5-x1-a0.001-s0', 'sgd-lr1-s0', 'static-tensor-p0.1-factorized-skip0.2-cap2-norm-factored-e0.5-x1-s0']);
+    expect(report.ranked.map((x: { name: string }) => x.name).sort()).toEqual([
+      'adam-lr0.001-s0',
+      'hybrid-tensor-p0.1-factorized-skip0.2-cap2-norm-factored-e0.5-x1-a0.001-s0',
+      'sgd-lr1-s0',
+      'static-tensor-p0.1-factorized-skip0.2-cap2-norm-factored-e0.5-x1-s0',
+    ]);
     for (const run of report.ranked) expect(Number.isFinite(run.heldoutLoss)).toBe(true);
     // The loss at [MASK] inputs travels from each child's summary into the report, with its count baselines
     // on a strict subset of the in-domain positions.
@@ -47,10 +69,13 @@ describe('graftlr compare (2 steps per run)', () => {
     expect(hybrid.stateless).toBe(false);
     expect(hybrid.statefulFraction).toBeCloseTo(4268 / (adam.optimizerStateBytes / 8), 12);
     const st = report.methods.find((m: { family: string }) => m.family === 'static');
-    expect(st.artifactBytes).toBe(fs.statSync(path.join(out, 'schedules', 'tensor-p0.1-factorized-skip0.2-cap2-norm-factored-e0.5-s0.graft')).size);
+    expect(st.artifactBytes).toBe(
+      fs.statSync(path.join(out, 'schedules', 'tensor-p0.1-factorized-skip0.2-cap2-norm-factored-e0.5-s0.graft')).size,
+    );
     // The command at the top of the report: every flag that differs from its default, no --json.
     expect(report.command).toMatch(/^graftlr compare /);
-    for (const part of ['--engine tfjs', '--steps 2', '--static-scales 1', '--no-graft', `--out ${out}`]) expect(report.command).toContain(part);
+    for (const part of ['--engine tfjs', '--steps 2', '--static-scales 1', '--no-graft', `--out ${out}`])
+      expect(report.command).toContain(part);
     expect(report.command).not.toContain('--json');
     const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
     expect(md).toContain('## Gap closure');

@@ -8,8 +8,16 @@ import type { TrainSummary } from '../../../src/run/train/run.js';
 
 const summary = (loss: number | null, ms: number) =>
   ({ heldout: loss === null ? null : { loss, accuracy: 0.1, tokens: 10 }, msPerStepMedian: ms }) as unknown as TrainSummary;
-const run = (extra: Partial<CompareRun>): CompareRun =>
-  ({ name: 'sgd-lr2-s0', family: 'sgd', setting: 2, seed: 0, summary: summary(6.5317, 183.6), curve: [], evalCurve: [], ...extra });
+const run = (extra: Partial<CompareRun>): CompareRun => ({
+  name: 'sgd-lr2-s0',
+  family: 'sgd',
+  setting: 2,
+  seed: 0,
+  summary: summary(6.5317, 183.6),
+  curve: [],
+  evalCurve: [],
+  ...extra,
+});
 
 describe('runEndLine', () => {
   it('a finished run: held-out loss (4 decimals) and ms/step', () => {
@@ -22,7 +30,15 @@ describe('runEndLine', () => {
   });
 
   it('a probe prints no line', () => {
-    const probe: ProbeRun = { name: 'probe-tensor-p0.1-s0', seed: 0, tracePath: 't', wallSeconds: 1, peakRssBytes: 1, steps: 2, optimizerStateBytes: 16 };
+    const probe: ProbeRun = {
+      name: 'probe-tensor-p0.1-s0',
+      seed: 0,
+      tracePath: 't',
+      wallSeconds: 1,
+      peakRssBytes: 1,
+      steps: 2,
+      optimizerStateBytes: 16,
+    };
     expect(runEndLine(probe)).toBeUndefined();
   });
 });

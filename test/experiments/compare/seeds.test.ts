@@ -28,10 +28,13 @@ beforeAll(async () => {
 
 /** In-domain held-out loss of each (run kind, setting) per seed; OOD is 1.0 higher (static: 1.2). */
 const HELDOUT: Record<string, number[]> = {
-  'adam 0.001': [5.0], 'adam 0.002': [4.0, 4.2, 4.1],
-  'sgd 0.5': [6.5], 'sgd 1': [6.0, 6.4, 6.2],
+  'adam 0.001': [5.0],
+  'adam 0.002': [4.0, 4.2, 4.1],
+  'sgd 0.5': [6.5],
+  'sgd 1': [6.0, 6.4, 6.2],
   'graft 0.002': [5.5, 5.5, 5.5],
-  'static 2': [5.0], 'static 4': [4.5, 4.7, 4.8],
+  'static 2': [5.0],
+  'static 4': [4.5, 4.7, 4.8],
   'hybrid 4': [4.3, 4.4, 4.2],
 };
 
@@ -42,7 +45,15 @@ function fakeRunner(jobs: ChildJob[], table = HELDOUT): JobRunner {
     if (job.kind === 'probe') {
       fs.mkdirSync(path.dirname(job.tracePath), { recursive: true });
       fs.copyFileSync(tracePath, job.tracePath);
-      return { kind: 'probe', tracePath: job.tracePath, wallSeconds: 1, peakRssBytes: 2 ** 20, steps: 4, msPerStepMedian: 1, tokensPerSecond: 1 };
+      return {
+        kind: 'probe',
+        tracePath: job.tracePath,
+        wallSeconds: 1,
+        peakRssBytes: 2 ** 20,
+        steps: 4,
+        msPerStepMedian: 1,
+        tokensPerSecond: 1,
+      };
     }
     const o = job.options;
     if (o.optimizer === 'sgd' && o.lr === 2) throw new RunFailedError('step 3: non-finite gradient');
@@ -52,17 +63,41 @@ function fakeRunner(jobs: ChildJob[], table = HELDOUT): JobRunner {
     const ood = loss + (o.optimizer === 'static' ? 1.2 : 1.0);
     const stateBytes = o.optimizer === 'adam' || o.optimizer === 'graft' ? 8000 : o.optimizer === 'hybrid' ? 800 : 0;
     const summary = {
-      heldout: { loss, accuracy: 0.1 + o.seed! / 100, tokens: 10 }, ood: { loss: ood, accuracy: 0.05, tokens: 10 }, trainLoss: loss,
-      wallSeconds: 1, msPerStepMedian: 10 + o.seed!, tokensPerSecond: 100, optimizerStateBytes: stateBytes, paramCount: 1000,
-      statefulParams: stateBytes / 8, peakRssBytes: 100 * 2 ** 20,
+      heldout: { loss, accuracy: 0.1 + o.seed! / 100, tokens: 10 },
+      ood: { loss: ood, accuracy: 0.05, tokens: 10 },
+      trainLoss: loss,
+      wallSeconds: 1,
+      msPerStepMedian: 10 + o.seed!,
+      tokensPerSecond: 100,
+      optimizerStateBytes: stateBytes,
+      paramCount: 1000,
+      statefulParams: stateBytes / 8,
+      peakRssBytes: 100 * 2 ** 20,
     } as TrainSummary;
-    return { kind: 'train', summary, curve: [[1, loss + 1], [2, loss]], evalCurve: [[2, loss, ood]] };
+    return {
+      kind: 'train',
+      summary,
+      curve: [
+        [1, loss + 1],
+        [2, loss],
+      ],
+      evalCurve: [[2, loss, ood]],
+    };
   };
 }
 
 const options = (out: string) => ({
-  corpus: [corpus], vocabSize: 64, seqLen: 16, cacheDir: path.join(tmp, 'cache'), steps: 20, evalPoints: 1,
-  adamLrs: [1e-3, 2e-3], sgdLrs: [0.5, 1, 2], staticScales: [2, 4], seeds: [0, 1, 2], outDir: path.join(tmp, out),
+  corpus: [corpus],
+  vocabSize: 64,
+  seqLen: 16,
+  cacheDir: path.join(tmp, 'cache'),
+  steps: 20,
+  evalPoints: 1,
+  adamLrs: [1e-3, 2e-3],
+  sgdLrs: [0.5, 1, 2],
+  staticScales: [2, 4],
+  seeds: [0, 1, 2],
+  outDir: path.join(tmp, out),
   preconditioners: ['none'] as PreconditionerKind[], // the fake tables name static runs by scale (and "factored")
   capRatios: [0], // uncapped names, as the tables below were written
 });
@@ -72,8 +107,12 @@ describe('compare over seeds (fake runs)', () => {
     const jobs: ChildJob[] = [];
     const result = await runCompare(options('tune-first'), { runJob: fakeRunner(jobs) });
     const trainJobs = jobs.filter((j) => j.kind === 'train').map((j) => j.options);
-    const seedsOf = (optimizer: string, setting: number) => trainJobs
-      .filter((j) => j.optimizer === optimizer && (j.optimizer === 'static' || j.optimizer === 'hybrid' ? j.scheduleScale : j.lr) === setting).map((j) => j.seed);
+    const seedsOf = (optimizer: string, setting: number) =>
+      trainJobs
+        .filter(
+          (j) => j.optimizer === optimizer && (j.optimizer === 'static' || j.optimizer === 'hybrid' ? j.scheduleScale : j.lr) === setting,
+        )
+        .map((j) => j.seed);
     // The sweeps ran on seed 0 only; the winners (Adam 2e-3, SGD 1, static x4) on every seed.
     expect(seedsOf('adam', 1e-3)).toEqual([0]);
     expect(seedsOf('adam', 2e-3)).toEqual([0, 1, 2]);
@@ -83,21 +122,38 @@ describe('compare over seeds (fake runs)', () => {
     expect(seedsOf('static', 2)).toEqual([0]);
     expect(seedsOf('static', 4)).toEqual([0, 1, 2]);
     // The graft and the probes run at the best Adam lr; each seed probes its own schedule and trains with it.
-    expect(trainJobs.filter((j) => j.optimizer === 'graft').map((j) => [j.seed, j.lr])).toEqual([[0, 2e-3], [1, 2e-3], [2, 2e-3]]);
+    expect(trainJobs.filter((j) => j.optimizer === 'graft').map((j) => [j.seed, j.lr])).toEqual([
+      [0, 2e-3],
+      [1, 2e-3],
+      [2, 2e-3],
+    ]);
     const probes = jobs.filter((j) => j.kind === 'probe');
-    expect(probes.map((j) => [j.options.seed, j.options.lr])).toEqual([[0, 2e-3], [1, 2e-3], [2, 2e-3]]);
+    expect(probes.map((j) => [j.options.seed, j.options.lr])).toEqual([
+      [0, 2e-3],
+      [1, 2e-3],
+      [2, 2e-3],
+    ]);
     for (const j of trainJobs.filter((x) => x.optimizer === 'static' || x.optimizer === 'hybrid')) {
       expect(j.schedule).toMatch(new RegExp(`-s${j.seed}\\.graft$`));
     }
     // Hybrid: at the best static scale, with Adam's best lr, on every seed.
-    expect(trainJobs.filter((j) => j.optimizer === 'hybrid').map((j) => [j.seed, j.scheduleScale, j.hybridAdamLr])).toEqual([[0, 4, 2e-3], [1, 4, 2e-3], [2, 4, 2e-3]]);
+    expect(trainJobs.filter((j) => j.optimizer === 'hybrid').map((j) => [j.seed, j.scheduleScale, j.hybridAdamLr])).toEqual([
+      [0, 4, 2e-3],
+      [1, 4, 2e-3],
+      [2, 4, 2e-3],
+    ]);
 
     const report = JSON.parse(JSON.stringify(buildReport(result)));
     expect(report.seeds).toEqual([0, 1, 2]);
     expect(report.tuneSeeds).toEqual([0]);
     // Rank by mean held-out: adam (4.0+4.2+4.1)/3 = 4.1, hybrid 4.3, static 4.6667, graft 5.5, sgd 6.2.
-    expect(report.methods.map((m: { method: string }) => m.method)).toEqual(
-      ['adam', 'hybrid tensor-p0.1-factorized-skip0.2-norm', 'static tensor-p0.1-factorized-skip0.2-norm', 'graft', 'sgd']);
+    expect(report.methods.map((m: { method: string }) => m.method)).toEqual([
+      'adam',
+      'hybrid tensor-p0.1-factorized-skip0.2-norm',
+      'static tensor-p0.1-factorized-skip0.2-norm',
+      'graft',
+      'sgd',
+    ]);
     expect(report.methods.map((m: { stateless: boolean }) => m.stateless)).toEqual([false, false, true, false, true]);
     const st = report.methods[2];
     expect(st.setting).toBe(4);
@@ -120,13 +176,19 @@ describe('compare over seeds (fake runs)', () => {
     expect(st.heldoutAccuracy.mean).toBeCloseTo(0.11, 12);
     expect(st.heldoutAccuracy.sd).toBeCloseTo(0.01, 12);
     expect(st.msPerStep.mean).toBeCloseTo(11, 12);
-    expect(st.artifactBytes).toBe(fs.statSync(path.join(tmp, 'tune-first', 'schedules', 'tensor-p0.1-factorized-skip0.2-norm-s0.graft')).size);
+    expect(st.artifactBytes).toBe(
+      fs.statSync(path.join(tmp, 'tune-first', 'schedules', 'tensor-p0.1-factorized-skip0.2-norm-s0.graft')).size,
+    );
     expect(st.optimizerStateBytes).toBe(0);
     const hy = report.methods[1];
     expect([hy.optimizerStateBytes, hy.statefulFraction, hy.hybridAdamLr, hy.artifactBytes]).toEqual([800, 0.1, 2e-3, st.artifactBytes]);
     // Adam against itself closes the whole gap on every seed.
     expect(report.methods[0].gapClosure.heldout.values).toEqual([1, 1, 1]);
-    expect(report.seedBaselines[1]).toEqual({ seed: 1, adam: { run: 'adam-lr0.002-s1', heldout: 4.2, ood: 5.2 }, sgd: { run: 'sgd-lr1-s1', heldout: 6.4, ood: 7.4 } });
+    expect(report.seedBaselines[1]).toEqual({
+      seed: 1,
+      adam: { run: 'adam-lr0.002-s1', heldout: 4.2, ood: 5.2 },
+      sgd: { run: 'sgd-lr1-s1', heldout: 6.4, ood: 7.4 },
+    });
     // Every run is listed; the diverged one last.
     expect(report.ranked.at(-1)).toMatchObject({ name: 'sgd-lr2-s0', seed: 0, error: 'step 3: non-finite gradient' });
     const md = reportMarkdown(result, buildReport(result), 'graftlr compare --seeds 0,1,2');
@@ -138,18 +200,27 @@ describe('compare over seeds (fake runs)', () => {
     const jobs: ChildJob[] = [];
     // factored: x2 wins on seed 0 (4.2 < 4.6); seeds 1, 2 then run x2 only: mean (4.2 + 4.3 + 4.4) / 3 = 4.3.
     const table = { ...HELDOUT, 'static 2 factored': [4.2, 4.3, 4.4], 'static 4 factored': [4.6] };
-    const result = await runCompare({ ...options('precond'), preconditioners: ['none', 'factored'], includeGraft: false, includeHybrid: false },
-      { runJob: fakeRunner(jobs, table) });
-    const factored = jobs.filter((j) => j.kind === 'train' && String(j.options.schedule).includes('-factored-'))
+    const result = await runCompare(
+      { ...options('precond'), preconditioners: ['none', 'factored'], includeGraft: false, includeHybrid: false },
+      { runJob: fakeRunner(jobs, table) },
+    );
+    const factored = jobs
+      .filter((j) => j.kind === 'train' && String(j.options.schedule).includes('-factored-'))
       .map((j) => j.kind === 'train' && [j.options.seed, j.options.scheduleScale, path.basename(String(j.options.schedule))]);
     expect(factored).toEqual([
-      [0, 2, 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s0.graft'], [0, 4, 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s0.graft'],
-      [1, 2, 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s1.graft'], [2, 2, 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s2.graft'],
+      [0, 2, 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s0.graft'],
+      [0, 4, 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s0.graft'],
+      [1, 2, 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s1.graft'],
+      [2, 2, 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s2.graft'],
     ]);
     const methods = buildReport(result).methods;
     // adam 4.1, factored 4.3, plain step norm 4.6667, sgd 6.2.
     expect(methods.map((m) => [m.method, m.setting])).toEqual([
-      ['adam', 2e-3], ['static tensor-p0.1-factorized-skip0.2-norm-factored-e0.5', 2], ['static tensor-p0.1-factorized-skip0.2-norm', 4], ['sgd', 1]]);
+      ['adam', 2e-3],
+      ['static tensor-p0.1-factorized-skip0.2-norm-factored-e0.5', 2],
+      ['static tensor-p0.1-factorized-skip0.2-norm', 4],
+      ['sgd', 1],
+    ]);
     expect(methods[1].heldoutLoss.mean).toBeCloseTo(4.3, 12);
     // The plot's legend names the variants by what differs between them.
     const svg = lossCurvesSvg(result, buildReport(result));
@@ -159,30 +230,46 @@ describe('compare over seeds (fake runs)', () => {
   it('--preconditioner-eps sweeps the factored eps ratio: one variant per ratio, named by it unless 0.01, each artifact built with it', async () => {
     const jobs: ChildJob[] = [];
     const table = { ...HELDOUT, 'static 2 factored': [4.2, 4.3, 4.4], 'static 4 factored': [4.6] };
-    const result = await runCompare({
-      ...options('precond-eps'), seeds: [0], preconditioners: ['factored'], preconditionerEps: [0.01, 0.1], includeGraft: false, includeHybrid: false,
-    }, { runJob: fakeRunner(jobs, table) });
+    const result = await runCompare(
+      {
+        ...options('precond-eps'),
+        seeds: [0],
+        preconditioners: ['factored'],
+        preconditionerEps: [0.01, 0.1],
+        includeGraft: false,
+        includeHybrid: false,
+      },
+      { runJob: fakeRunner(jobs, table) },
+    );
     const schedules = [...new Set(jobs.flatMap((j) => (j.kind === 'train' && j.options.schedule ? [String(j.options.schedule)] : [])))];
     expect(schedules.map((f) => path.basename(f))).toEqual([
-      'tensor-p0.1-factorized-skip0.2-norm-factored-s0.graft', 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.1-s0.graft']);
+      'tensor-p0.1-factorized-skip0.2-norm-factored-s0.graft',
+      'tensor-p0.1-factorized-skip0.2-norm-factored-e0.1-s0.graft',
+    ]);
     expect(schedules.map((f) => loadArtifact(f).preconditioner?.epsRatio)).toEqual([0.01, 0.1]);
     expect(result.selected.filter((s) => s.family === 'static').map((s) => s.variant)).toEqual([
-      'tensor-p0.1-factorized-skip0.2-norm-factored', 'tensor-p0.1-factorized-skip0.2-norm-factored-e0.1']);
+      'tensor-p0.1-factorized-skip0.2-norm-factored',
+      'tensor-p0.1-factorized-skip0.2-norm-factored-e0.1',
+    ]);
   });
 
-  it('a run killed by a signal stops the comparison (finished runs kept, the next run\'s folder untouched), unlike a diverged setting', async () => {
+  it("a run killed by a signal stops the comparison (finished runs kept, the next run's folder untouched), unlike a diverged setting", async () => {
     const jobs: ChildJob[] = [];
     const answer = fakeRunner(jobs);
     const nextFolder = path.join(tmp, 'stopped', 'adam-lr0.004-s0'); // a finished run of an earlier comparison
     fs.mkdirSync(nextFolder, { recursive: true });
     fs.writeFileSync(path.join(nextFolder, 'metrics.jsonl'), '{}\n');
     const stopSecond: JobRunner = async (job) => {
-      if (jobs.length === 1) { jobs.push(job); throw new ChildStoppedError('SIGTERM'); }
+      if (jobs.length === 1) {
+        jobs.push(job);
+        throw new ChildStoppedError('SIGTERM');
+      }
       return answer(job);
     };
     // The first Adam run finishes, the second is killed: the comparison ends there with a one-line message.
-    await expect(runCompare({ ...options('stopped'), adamLrs: [1e-3, 2e-3, 4e-3] }, { runJob: stopSecond }))
-      .rejects.toThrow(/^compare: run adam-lr0.002-s0 was stopped \(SIGTERM\); finished runs are kept in .*: run the same command with --reuse to continue$/);
+    await expect(runCompare({ ...options('stopped'), adamLrs: [1e-3, 2e-3, 4e-3] }, { runJob: stopSecond })).rejects.toThrow(
+      /^compare: run adam-lr0.002-s0 was stopped \(SIGTERM\); finished runs are kept in .*: run the same command with --reuse to continue$/,
+    );
     expect(jobs).toHaveLength(2);
     expect(fs.existsSync(path.join(tmp, 'stopped', 'adam-lr0.001-s0', 'compare-run.json'))).toBe(true);
     expect(fs.readFileSync(path.join(nextFolder, 'metrics.jsonl'), 'utf8')).toBe('{}\n'); // not emptied for a rerun
@@ -200,7 +287,9 @@ describe('compare over seeds (fake runs)', () => {
     const after = await runCompare({ ...o, reuse: true }, { runJob: fakeRunner(again) });
     expect(again).toEqual([]); // nothing ran: the diverged setting was read back too
     expect(diverged(after)?.error).toBe('step 3: non-finite gradient');
-    expect(after.runs.map((r) => [r.name, r.summary.heldout?.loss ?? null])).toEqual(before.runs.map((r) => [r.name, r.summary.heldout?.loss ?? null]));
+    expect(after.runs.map((r) => [r.name, r.summary.heldout?.loss ?? null])).toEqual(
+      before.runs.map((r) => [r.name, r.summary.heldout?.loss ?? null]),
+    );
 
     const changed: ChildJob[] = [];
     await runCompare({ ...o, reuse: true, sgdLrs: [0.5, 1, 2, 4] }, { runJob: fakeRunner(changed, { ...HELDOUT, 'sgd 4': [9] }) });
@@ -211,11 +300,22 @@ describe('compare over seeds (fake runs)', () => {
     const jobs: ChildJob[] = [];
     // Seed 0 alone prefers static x2 (4.4 < 4.5), the mean over seeds x4 ((4.5+4.7+4.8)/3 = 4.667 < (4.4+5.0+5.0)/3 = 4.8).
     const table = { ...HELDOUT, 'adam 0.001': [5.0, 5.0, 5.0], 'sgd 0.5': [6.5, 6.5, 6.5], 'static 2': [4.4, 5.0, 5.0] };
-    const result = await runCompare({ ...options('tune-all'), tuneSeedOnly: false, includeGraft: false, includeHybrid: false, sgdLrs: [0.5, 1] },
-      { runJob: fakeRunner(jobs, table) });
+    const result = await runCompare(
+      { ...options('tune-all'), tuneSeedOnly: false, includeGraft: false, includeHybrid: false, sgdLrs: [0.5, 1] },
+      { runJob: fakeRunner(jobs, table) },
+    );
     expect(result.tuneSeeds).toEqual([0, 1, 2]);
-    const statics = jobs.filter((j) => j.kind === 'train' && j.options.optimizer === 'static').map((j) => j.kind === 'train' && [j.options.seed, j.options.scheduleScale]);
-    expect(statics).toEqual([[0, 2], [0, 4], [1, 2], [1, 4], [2, 2], [2, 4]]);
+    const statics = jobs
+      .filter((j) => j.kind === 'train' && j.options.optimizer === 'static')
+      .map((j) => j.kind === 'train' && [j.options.seed, j.options.scheduleScale]);
+    expect(statics).toEqual([
+      [0, 2],
+      [0, 4],
+      [1, 2],
+      [1, 4],
+      [2, 2],
+      [2, 4],
+    ]);
     expect(result.selected.find((s) => s.family === 'static')?.setting).toBe(4);
     expect(buildReport(result).methods.map((m) => m.method)).toEqual(['adam', 'static tensor-p0.1-factorized-skip0.2-norm', 'sgd']);
   });

@@ -16,16 +16,36 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 describe('compare worker', () => {
   it('stops with one line when its parent disconnects mid-run', async () => {
     const job: ChildJob = {
-      kind: 'train', backend: 'cpu', options: {
-        corpus: [writeTinyCorpus(tmp)], cacheDir: path.join(tmp, 'cache'), vocabSize: 64, seqLen: 16, batchSize: 4, seed: 0,
-        evalSequences: 4, steps: 1_000_000, evalEvery: 0, checkpointEvery: 0, optimizer: 'sgd', lr: 0.1, engine: 'ort',
-        configOverrides: { hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 16 }, outDir: path.join(tmp, 'run'),
+      kind: 'train',
+      backend: 'cpu',
+      options: {
+        corpus: [writeTinyCorpus(tmp)],
+        cacheDir: path.join(tmp, 'cache'),
+        vocabSize: 64,
+        seqLen: 16,
+        batchSize: 4,
+        seed: 0,
+        evalSequences: 4,
+        steps: 1_000_000,
+        evalEvery: 0,
+        checkpointEvery: 0,
+        optimizer: 'sgd',
+        lr: 0.1,
+        engine: 'ort',
+        configOverrides: { hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 16 },
+        outDir: path.join(tmp, 'run'),
       },
     };
     const worker = new URL('../../../src/experiments/compare/worker.ts', import.meta.url).pathname;
-    const child = fork(worker, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(worker, [], {
+      execArgv: ['--import', 'tsx'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     let stderr = '';
-    child.stderr!.on('data', (d) => { stderr += d; });
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let progress = 0;
     child.on('message', (m: { progress?: number }) => {

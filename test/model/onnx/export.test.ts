@@ -18,11 +18,14 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 async function ortLogits(session: OrtSession, batch: RefBatch): Promise<{ dims: number[]; data: Float32Array }> {
   const dims = [batch.batchSize, batch.seqLen];
-  return session.runFloat({
-    input_ids: int64Feed(Array.from(batch.inputIds), dims),
-    attention_mask: int64Feed(Array.from(batch.attentionMask), dims),
-    token_type_ids: int64Feed(Array.from(batch.tokenTypeIds), dims),
-  }, 'logits');
+  return session.runFloat(
+    {
+      input_ids: int64Feed(Array.from(batch.inputIds), dims),
+      attention_mask: int64Feed(Array.from(batch.attentionMask), dims),
+      token_type_ids: int64Feed(Array.from(batch.tokenTypeIds), dims),
+    },
+    'logits',
+  );
 }
 
 describe('exportOnnx', () => {
@@ -30,8 +33,20 @@ describe('exportOnnx', () => {
     const session = await OrtSession.create(exportOnnx(config, params), { threads: 1 });
     const batches: RefBatch[] = [
       // row 1 has two padding positions; row 0 uses segment 1 for its tail
-      { batchSize: 2, seqLen: 5, inputIds: [2, 7, 9, 11, 3, 2, 5, 3, 0, 0], attentionMask: [1, 1, 1, 1, 1, 1, 1, 1, 0, 0], tokenTypeIds: [0, 0, 0, 1, 1, 0, 0, 0, 0, 0] },
-      { batchSize: 3, seqLen: 7, inputIds: Array.from({ length: 21 }, (_, i) => (i * 7) % 40), attentionMask: Array.from({ length: 21 }, (_, i) => (i % 7 < 4 + (i % 3) ? 1 : 0)), tokenTypeIds: new Array(21).fill(0) },
+      {
+        batchSize: 2,
+        seqLen: 5,
+        inputIds: [2, 7, 9, 11, 3, 2, 5, 3, 0, 0],
+        attentionMask: [1, 1, 1, 1, 1, 1, 1, 1, 0, 0],
+        tokenTypeIds: [0, 0, 0, 1, 1, 0, 0, 0, 0, 0],
+      },
+      {
+        batchSize: 3,
+        seqLen: 7,
+        inputIds: Array.from({ length: 21 }, (_, i) => (i * 7) % 40),
+        attentionMask: Array.from({ length: 21 }, (_, i) => (i % 7 < 4 + (i % 3) ? 1 : 0)),
+        tokenTypeIds: new Array(21).fill(0),
+      },
     ];
     for (const batch of batches) {
       const got = await ortLogits(session, batch);
@@ -57,10 +72,15 @@ describe('exportOnnx', () => {
   it('declares int64 (batch, sequence) inputs, a (batch, sequence, V) output, opset 17 and unique initializers', () => {
     const m = onnx.ModelProto.decode(exportOnnx(config, params));
     const graph = m.graph as onnxProto.onnx.GraphProto;
-    const dims = (v: onnxProto.onnx.IValueInfoProto): (string | number)[] => v.type!.tensorType!.shape!.dim!.map((d: onnxProto.onnx.TensorShapeProto.IDimension) => d.dimParam || Number(d.dimValue));
+    const dims = (v: onnxProto.onnx.IValueInfoProto): (string | number)[] =>
+      v.type!.tensorType!.shape!.dim!.map((d: onnxProto.onnx.TensorShapeProto.IDimension) => d.dimParam || Number(d.dimValue));
     expect(graph.input.map((v) => v.name)).toEqual([...ONNX_INPUTS]);
     expect(graph.input.map((v) => v.type!.tensorType!.elemType)).toEqual([7, 7, 7]); // 7 = INT64
-    expect(graph.input.map(dims)).toEqual([['batch', 'sequence'], ['batch', 'sequence'], ['batch', 'sequence']]);
+    expect(graph.input.map(dims)).toEqual([
+      ['batch', 'sequence'],
+      ['batch', 'sequence'],
+      ['batch', 'sequence'],
+    ]);
     expect(graph.output.map((v) => [v.name, dims(v)])).toEqual([['logits', ['batch', 'sequence', 40]]]);
     expect(m.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 17]]);
     const names = graph.initializer.map((t) => t.name);
@@ -88,7 +108,9 @@ describe('importOnnx', () => {
     expect(() => importOnnx(cut, 'cut.onnx')).toThrow(/cut\.onnx .*truncated/);
     const g = new GraphBuilder('other');
     g.output(g.op('Relu', [g.input('x', 'float32', [2])]), 'float32', [2]);
-    expect(() => importOnnx(g.toBytes(), 'other.onnx')).toThrow(/^other\.onnx has inputs \[x\] but a graftlr MLM model needs \[attention_mask, input_ids, token_type_ids\]/);
+    expect(() => importOnnx(g.toBytes(), 'other.onnx')).toThrow(
+      /^other\.onnx has inputs \[x\] but a graftlr MLM model needs \[attention_mask, input_ids, token_type_ids\]/,
+    );
   });
 
   it('rejects a model whose config metadata does not match its weights', () => {

@@ -24,7 +24,9 @@ let tokenizer: Tokenizer;
 let texts: string[];
 beforeAll(async () => {
   await initBackend({ prefer: 'cpu' });
-  texts = loadMobyDick().slice(1, 4).map((d) => normalize(d.text)); // three early chapters, ~20k characters
+  texts = loadMobyDick()
+    .slice(1, 4)
+    .map((d) => normalize(d.text)); // three early chapters, ~20k characters
   tokenizer = trainWordPiece(texts, { vocabSize: 400 });
 });
 
@@ -33,8 +35,14 @@ function paddedBatch(sentences: string[]) {
   const rows = sentences.map((s) => tokenizer.encode(s, { addSpecialTokens: true }));
   const T = Math.max(...rows.map((r) => r.length));
   const B = rows.length;
-  const inputIds = new Int32Array(B * T), attentionMask = new Int32Array(B * T);
-  rows.forEach((r, b) => r.forEach((id, t) => { inputIds[b * T + t] = id; attentionMask[b * T + t] = 1; }));
+  const inputIds = new Int32Array(B * T),
+    attentionMask = new Int32Array(B * T);
+  rows.forEach((r, b) =>
+    r.forEach((id, t) => {
+      inputIds[b * T + t] = id;
+      attentionMask[b * T + t] = 1;
+    }),
+  );
   return { batchSize: B, seqLen: T, inputIds, attentionMask, tokenTypeIds: new Int32Array(B * T) };
 }
 
@@ -78,7 +86,10 @@ describe.each(['tiny', 'mini'] as const)('ONNX export vs tfjs model: %s', (prese
   it('has the same held-out loss and accuracy as the tfjs evaluate (within 1e-4)', async () => {
     const config = presetConfig(preset, { vocabSize: tokenizer.vocabSize, maxPositions: 64 });
     const host = randomHostParams(config, 4, 0.1);
-    const stream = joinDocuments(texts.map((t) => tokenizer.encodeNormalized(t)), tokenizer.specialIds.sep);
+    const stream = joinDocuments(
+      texts.map((t) => tokenizer.encodeNormalized(t)),
+      tokenizer.specialIds.sep,
+    );
     const sequences = packSequences(stream, { seqLen: 32, vocabSize: tokenizer.vocabSize, specialIds: tokenizer.specialIds });
     const batches = evalBatches(sequences, 4, 11, { maxSequences: 8 });
     const params = fromHost(host);

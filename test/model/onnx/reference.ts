@@ -26,7 +26,8 @@ export function randomHostParams(c: BertConfig, seed: number, std = 0.05): HostP
 export function erf(x: number): number {
   const ax = Math.abs(x);
   if (ax < 3) {
-    let term = x, sum = x;
+    let term = x,
+      sum = x;
     for (let n = 1; n < 80; n++) {
       term *= (-x * x) / n; // (-1)^n x^(2n+1) / n!
       sum += term / (2 * n + 1);
@@ -62,12 +63,20 @@ function layerNorm(x: Mat, gamma: Float32Array, beta: Float32Array, eps: number)
 
 const add = (a: Mat, b: Mat): Mat => a.map((row, r) => row.map((v, i) => v + b[r][i]));
 
-export interface RefBatch { batchSize: number; seqLen: number; inputIds: ArrayLike<number>; attentionMask: ArrayLike<number>; tokenTypeIds: ArrayLike<number> }
+export interface RefBatch {
+  batchSize: number;
+  seqLen: number;
+  inputIds: ArrayLike<number>;
+  attentionMask: ArrayLike<number>;
+  tokenTypeIds: ArrayLike<number>;
+}
 
 /** Full-sequence MLM logits (B*T rows of V), float64, for one batch. */
 export function referenceLogits(c: BertConfig, p: HostParams, batch: RefBatch): Mat {
   const { batchSize: B, seqLen: T } = batch;
-  const H = c.hiddenSize, A = c.numHeads, d = H / A;
+  const H = c.hiddenSize,
+    A = c.numHeads,
+    d = H / A;
   const row = (name: string, r: number): Float64Array => Float64Array.from(p[name].data.subarray(r * H, (r + 1) * H));
   let x: Mat = [];
   for (let b = 0; b < B; b++) {
@@ -83,7 +92,9 @@ export function referenceLogits(c: BertConfig, p: HostParams, batch: RefBatch): 
   for (let l = 0; l < c.numLayers; l++) {
     const pre = `encoder.layer.${l}`;
     const lin = (name: string, input: Mat): Mat => dense(input, p[`${pre}.${name}.kernel`], p[`${pre}.${name}.bias`].data);
-    const q = lin('attention.self.query', x), k = lin('attention.self.key', x), v = lin('attention.self.value', x);
+    const q = lin('attention.self.query', x),
+      k = lin('attention.self.key', x),
+      v = lin('attention.self.value', x);
     const ctx: Mat = x.map(() => new Float64Array(H));
     for (let b = 0; b < B; b++) {
       for (let a = 0; a < A; a++) {
@@ -103,7 +114,8 @@ export function referenceLogits(c: BertConfig, p: HostParams, batch: RefBatch): 
         }
       }
     }
-    const ln = (name: string, input: Mat): Mat => layerNorm(input, p[`${pre}.${name}.gamma`].data, p[`${pre}.${name}.beta`].data, c.layerNormEps);
+    const ln = (name: string, input: Mat): Mat =>
+      layerNorm(input, p[`${pre}.${name}.gamma`].data, p[`${pre}.${name}.beta`].data, c.layerNormEps);
     x = ln('attention.output.LayerNorm', add(x, lin('attention.output.dense', ctx)));
     const inter = lin('intermediate.dense', x).map((r) => r.map(gelu));
     x = ln('output.LayerNorm', add(x, lin('output.dense', inter)));
@@ -111,7 +123,8 @@ export function referenceLogits(c: BertConfig, p: HostParams, batch: RefBatch): 
   const hp = 'cls.predictions.transform';
   let t: Mat = dense(x, p[`${hp}.dense.kernel`], p[`${hp}.dense.bias`].data).map((r) => r.map(gelu));
   t = layerNorm(t, p[`${hp}.LayerNorm.gamma`].data, p[`${hp}.LayerNorm.beta`].data, c.layerNormEps);
-  const word = p['embeddings.word_embeddings'].data, bias = p['cls.predictions.bias'].data;
+  const word = p['embeddings.word_embeddings'].data,
+    bias = p['cls.predictions.bias'].data;
   return t.map((r) => {
     const logits = Float64Array.from(bias);
     for (let vId = 0; vId < c.vocabSize; vId++) for (let e = 0; e < H; e++) logits[vId] += r[e] * word[vId * H + e];

@@ -18,7 +18,8 @@ const root = mkdtempSync(join(tmpdir(), 'graftlr-eval-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function run(cmd: Command, argv: string[]): Promise<{ rc: number; out: string[]; err: string[] }> {
-  const out: string[] = [], err: string[] = [];
+  const out: string[] = [],
+    err: string[] = [];
   const rc = await cmd.run(parseArgs(argv, cmd.flags), { out: (s) => out.push(s), err: (s) => err.push(s), env: {} });
   return { rc, out, err };
 }
@@ -30,7 +31,18 @@ describe('graftlr fill-mask', () => {
   writeFileSync(tok, toTokenizerJson(tokenizer));
 
   it('prints the top predictions as JSON and names the engine on stderr', async () => {
-    const r = await run(fillMaskCommand, ['--model', model, '--tokenizer', tok, '--top-k', '2', '--threads', '1', '--json', 'the cat sat on the [MASK].']);
+    const r = await run(fillMaskCommand, [
+      '--model',
+      model,
+      '--tokenizer',
+      tok,
+      '--top-k',
+      '2',
+      '--threads',
+      '1',
+      '--json',
+      'the cat sat on the [MASK].',
+    ]);
     expect(r.rc).toBe(0);
     expect(r.err[0]).toMatch(/^engine: onnxruntime-node \S+ \(cpu, 1 threads\)/);
     const json = JSON.parse(r.out[0]);
@@ -47,15 +59,20 @@ describe('graftlr fill-mask', () => {
     const long = await run(fillMaskCommand, ['--model', short, '--tokenizer', tok, '--threads', '1', 'the cat sat on the [MASK].']); // 9 tokens
     expect(long.rc).toBe(0);
     expect(long.err.filter((l) => l.startsWith('warning'))).toEqual([
-      'warning: the text is 9 tokens with [CLS] and [SEP], longer than the 6-token sequences the model was trained on: positions from 6 on were never trained, so expect poor predictions']);
+      'warning: the text is 9 tokens with [CLS] and [SEP], longer than the 6-token sequences the model was trained on: positions from 6 on were never trained, so expect poor predictions',
+    ]);
     expect(long.out[0]).toBe('[MASK] at position 6:'); // still answers
   });
 
   it('fails with one-line errors for a non-ONNX model, a missing file, text without [MASK]', async () => {
     const notOnnx = join(root, 'notes.onnx');
     writeFileSync(notOnnx, 'just some text, not a model\n');
-    await expect(run(fillMaskCommand, ['--model', notOnnx, '--tokenizer', tok, 'a [MASK]'])).rejects.toThrow(/notes\.onnx is not (a readable )?(an )?ONNX model/);
-    await expect(run(fillMaskCommand, ['--model', join(root, 'nope.onnx'), '--tokenizer', tok, 'a [MASK]'])).rejects.toThrow(/model not found: .*nope\.onnx/);
+    await expect(run(fillMaskCommand, ['--model', notOnnx, '--tokenizer', tok, 'a [MASK]'])).rejects.toThrow(
+      /notes\.onnx is not (a readable )?(an )?ONNX model/,
+    );
+    await expect(run(fillMaskCommand, ['--model', join(root, 'nope.onnx'), '--tokenizer', tok, 'a [MASK]'])).rejects.toThrow(
+      /model not found: .*nope\.onnx/,
+    );
     await expect(run(fillMaskCommand, ['--model', model, '--tokenizer', tok, 'no mask here'])).rejects.toThrow(/has no \[MASK\] token/);
     await expect(run(fillMaskCommand, ['--model', model, '--tokenizer', tok])).rejects.toThrow(/exactly one text argument/);
   });
@@ -83,7 +100,7 @@ describe('graftlr eval', () => {
   });
 });
 
-describe('graftlr eval: the model file\'s data record (issue 23, item 9)', () => {
+describe("graftlr eval: the model file's data record (issue 23, item 9)", () => {
   const withData = (name: string, data: string) => {
     const file = join(root, name);
     writeFileSync(file, exportOnnx(config, biasOnlyParams({}), { metadata: { [DATA_KEY]: data } }));
@@ -91,10 +108,15 @@ describe('graftlr eval: the model file\'s data record (issue 23, item 9)', () =>
   };
 
   it('refuses a record of null, non-JSON or a negative sequence count in one line naming the file', async () => {
-    for (const [name, data, what] of [['null.onnx', 'null', 'is null, not an object'], ['text.onnx', 'corpus=sotu', 'is not JSON'],
-      ['negative.onnx', '{"evalSequences":-3}', 'has evalSequences = -3: expected an integer >= 0 (0 = all)']]) {
+    for (const [name, data, what] of [
+      ['null.onnx', 'null', 'is null, not an object'],
+      ['text.onnx', 'corpus=sotu', 'is not JSON'],
+      ['negative.onnx', '{"evalSequences":-3}', 'has evalSequences = -3: expected an integer >= 0 (0 = all)'],
+    ]) {
       const file = withData(name, data);
-      await expect(run(evalCommand, ['--model', file, '--threads', '1'])).rejects.toThrow(`${file}: the model's graftlr.data metadata ${what}:`);
+      await expect(run(evalCommand, ['--model', file, '--threads', '1'])).rejects.toThrow(
+        `${file}: the model's graftlr.data metadata ${what}:`,
+      );
     }
   });
 
@@ -103,8 +125,9 @@ describe('graftlr eval: the model file\'s data record (issue 23, item 9)', () =>
     writeFileSync(join(system, 'secrets.txt'), 'the cat sat on the mat. '.repeat(60));
     const cache = join(root, 'cache-untrusted');
     const file = withData('points-elsewhere.onnx', JSON.stringify({ corpus: [system], seqLen: 16, batchSize: 3, evalSequences: 5 }));
-    await expect(run(evalCommand, ['--model', file, '--threads', '1', '--cache', cache]))
-      .rejects.toThrow(`${file} says it was trained on the files ${system}; eval reads corpus paths from a model only when you confirm them`);
+    await expect(run(evalCommand, ['--model', file, '--threads', '1', '--cache', cache])).rejects.toThrow(
+      `${file} says it was trained on the files ${system}; eval reads corpus paths from a model only when you confirm them`,
+    );
     expect(existsSync(cache)).toBe(false);
     const confirmed = await run(evalCommand, ['--model', file, '--threads', '1', '--json', '--corpus', system]);
     const json = JSON.parse(confirmed.out[0]);

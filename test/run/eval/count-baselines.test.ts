@@ -5,14 +5,26 @@ import { SPECIAL_IDS } from '../../../src/data/tokenizer.js';
 import { countBaselines } from '../../../src/run/eval/count-baselines.js';
 
 // Ids: 0-4 special ([PAD] [UNK] [CLS] [SEP] [MASK]), a = 5, b = 6; V = 7, so K = 2 non-special ids.
-const CLS = 2, SEP = 3, MASK = 4, a = 5, b = 6;
+const CLS = 2,
+  SEP = 3,
+  MASK = 4,
+  a = 5,
+  b = 6;
 const train: Sequences = {
-  seqLen: 4, count: 2, vocabSize: 7, specialIds: SPECIAL_IDS,
+  seqLen: 4,
+  count: 2,
+  vocabSize: 7,
+  specialIds: SPECIAL_IDS,
   ids: Int32Array.from([CLS, a, b, SEP, CLS, a, a, SEP]),
 };
 const batch = (inputIds: number[], maskedPositions: number[], maskedLabels: number[]): MlmBatch => ({
-  batchSize: 1, seqLen: 4, inputIds: Int32Array.from(inputIds), attentionMask: new Int32Array(4).fill(1),
-  tokenTypeIds: new Int32Array(4), maskedPositions: Int32Array.from(maskedPositions), maskedLabels: Int32Array.from(maskedLabels),
+  batchSize: 1,
+  seqLen: 4,
+  inputIds: Int32Array.from(inputIds),
+  attentionMask: new Int32Array(4).fill(1),
+  tokenTypeIds: new Int32Array(4),
+  maskedPositions: Int32Array.from(maskedPositions),
+  maskedLabels: Int32Array.from(maskedLabels),
 });
 
 describe('countBaselines', () => {

@@ -11,8 +11,13 @@ const id = (token: string): number => VOCAB.indexOf(token);
 
 function batch(B: number, T: number, ids: number[], mask: number[], positions: number[], labels: number[]): MlmBatch {
   return {
-    batchSize: B, seqLen: T, inputIds: Int32Array.from(ids), attentionMask: Int32Array.from(mask),
-    tokenTypeIds: new Int32Array(B * T), maskedPositions: Int32Array.from(positions), maskedLabels: Int32Array.from(labels),
+    batchSize: B,
+    seqLen: T,
+    inputIds: Int32Array.from(ids),
+    attentionMask: Int32Array.from(mask),
+    tokenTypeIds: new Int32Array(B * T),
+    maskedPositions: Int32Array.from(positions),
+    maskedLabels: Int32Array.from(labels),
   };
 }
 
@@ -35,7 +40,14 @@ describe('evaluateOrt', () => {
   it('splits the loss by what the input showed at each scored position: [MASK], a random token, or the label kept', async () => {
     const model = await loadOrtMlm(exportOnnx(config, biasOnlyParams({ cat: 2, mat: 1 })), 'bias.onnx', { threads: 1 });
     // positions 1 ([MASK], label cat), 2 (kept: input = label = mat), 5 (random: input the, label cat), 6 ([MASK], label the)
-    const b = batch(2, 4, [2, 4, id('mat'), 3, 2, id('the'), 4, 3], [1, 1, 1, 1, 1, 1, 1, 1], [1, 2, 5, 6], [id('cat'), id('mat'), id('cat'), id('the')]);
+    const b = batch(
+      2,
+      4,
+      [2, 4, id('mat'), 3, 2, id('the'), 4, 3],
+      [1, 1, 1, 1, 1, 1, 1, 1],
+      [1, 2, 5, 6],
+      [id('cat'), id('mat'), id('cat'), id('the')],
+    );
     const logZ = Math.log(Math.exp(2) + Math.exp(1) + 10); // as above: losses cat logZ-2, mat logZ-1, the logZ
     const result = await evaluateOrt(model, [b]);
     expect(result.byInput.mask.tokens).toBe(2);

@@ -11,8 +11,16 @@ export const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'the', 'cat'
 export const tokenizer = makeTokenizer(VOCAB);
 
 export const config: BertConfig = validateConfig({
-  vocabSize: VOCAB.length, hiddenSize: 8, numLayers: 1, numHeads: 2, intermediateSize: 16, maxPositions: 16,
-  typeVocabSize: 2, dropout: 0, layerNormEps: 1e-12, initStd: 0.02,
+  vocabSize: VOCAB.length,
+  hiddenSize: 8,
+  numLayers: 1,
+  numHeads: 2,
+  intermediateSize: 16,
+  maxPositions: 16,
+  typeVocabSize: 2,
+  dropout: 0,
+  layerNormEps: 1e-12,
+  initStd: 0.02,
 });
 
 /**

@@ -10,15 +10,25 @@ const REMEDY = ': re-export the model with graftlr export, or pass the data flag
 
 describe('parseRecordedData', () => {
   it('reads a record as export writes it, and nothing from a model without one', () => {
-    const raw = JSON.stringify({ dataFingerprint: 'sha256:ab', corpus: ['/data/a.txt'], seqLen: 16, vocabSize: 300, heldoutFraction: 0.05, batchSize: 4, evalSequences: 0 });
+    const raw = JSON.stringify({
+      dataFingerprint: 'sha256:ab',
+      corpus: ['/data/a.txt'],
+      seqLen: 16,
+      vocabSize: 300,
+      heldoutFraction: 0.05,
+      batchSize: 4,
+      evalSequences: 0,
+    });
     expect(parseRecordedData(raw, FILE)).toEqual(JSON.parse(raw));
     expect(parseRecordedData(undefined, FILE)).toEqual({});
   });
 
-  it('refuses the issue\'s inputs in one line naming the file: null, non-JSON, a negative sequence count', () => {
+  it("refuses the issue's inputs in one line naming the file: null, non-JSON, a negative sequence count", () => {
     expect(() => parseRecordedData('null', FILE)).toThrow(`m.onnx: the model's graftlr.data metadata is null, not an object${REMEDY}`);
     expect(() => parseRecordedData('{corpus: sotu', FILE)).toThrow(`m.onnx: the model's graftlr.data metadata is not JSON${REMEDY}`);
-    expect(() => parseRecordedData('{"evalSequences":-3}', FILE)).toThrow(`m.onnx: the model's graftlr.data metadata has evalSequences = -3: expected an integer >= 0 (0 = all)${REMEDY}`);
+    expect(() => parseRecordedData('{"evalSequences":-3}', FILE)).toThrow(
+      `m.onnx: the model's graftlr.data metadata has evalSequences = -3: expected an integer >= 0 (0 = all)${REMEDY}`,
+    );
   });
 
   it('refuses each field of the wrong type or range', () => {
@@ -40,7 +50,7 @@ describe('parseRecordedData', () => {
 });
 
 describe('corpusToRead', () => {
-  it('uses the caller\'s corpus first, then a built-in recorded one, then sotu when nothing is recorded', () => {
+  it("uses the caller's corpus first, then a built-in recorded one, then sotu when nothing is recorded", () => {
     expect(corpusToRead(['mine.txt'], ['/etc'], FILE)).toEqual(['mine.txt']);
     expect(corpusToRead(undefined, 'sotu', FILE)).toBe('sotu');
     expect(corpusToRead(undefined, undefined, FILE)).toBe('sotu');
@@ -48,7 +58,9 @@ describe('corpusToRead', () => {
 
   it('reads recorded file paths only when trusted, and otherwise names them and both ways to confirm', () => {
     expect(corpusToRead(undefined, ['/data/a.txt'], FILE, true)).toEqual(['/data/a.txt']);
-    expect(() => corpusToRead(undefined, ['/etc'], FILE)).toThrow('m.onnx says it was trained on the files /etc; eval reads corpus paths from a model only when you confirm them: pass --corpus with those paths (or your own), or --trust-model-corpus');
+    expect(() => corpusToRead(undefined, ['/etc'], FILE)).toThrow(
+      'm.onnx says it was trained on the files /etc; eval reads corpus paths from a model only when you confirm them: pass --corpus with those paths (or your own), or --trust-model-corpus',
+    );
     expect(() => corpusToRead(undefined, ['a', 'b', 'c', 'd'], FILE)).toThrow('trained on the files a, b, c, ... (4 paths);');
   });
 });

@@ -18,18 +18,25 @@ async function probe(probeSteps: number, recordEvery = 1, stabilityBatches = 0) 
   const p = params();
   const shapes = Object.fromEntries(Object.entries(p).map(([n, t]) => [n, t.shape]));
   return runGraftProbe({
-    engine: toyEngine(), params: p, batchAt: (t) => toyBatch(SEED, t), probeSteps, schedule, adam: adamHyper, recordEvery, stabilityBatches,
+    engine: toyEngine(),
+    params: p,
+    batchAt: (t) => toyBatch(SEED, t),
+    probeSteps,
+    schedule,
+    adam: adamHyper,
+    recordEvery,
+    stabilityBatches,
     model: describeModel('toy', { ...toyConfig }, shapes),
     provenance: { grouping: 'per-tensor', batchSize: 2, seqLen: 4, seed: SEED, dataFingerprint: 'toy', backend: 'cpu', engine: 'tfjs' },
   });
 }
 
 describe('grafted probe', () => {
-  it("first step: ||u_Adam[G]|| = eta(0) sqrt(#nonzero gradient entries), ||u_SGD[G]|| = eta(0) ||g[G]||", async () => {
+  it('first step: ||u_Adam[G]|| = eta(0) sqrt(#nonzero gradient entries), ||u_SGD[G]|| = eta(0) ||g[G]||', async () => {
     // The gradient at the initial weights, from the engine directly.
     const { grads } = await toyEngine().lossAndGrads(params(), toyBatch(SEED, 0), 0);
     const { trace } = await probe(1);
-    const eta0 = 0.01 * 1 / 4; // warmup: peak * (t + 1) / warmupSteps at t = 0
+    const eta0 = (0.01 * 1) / 4; // warmup: peak * (t + 1) / warmupSteps at t = 0
     expect(trace.eta[0]).toBeCloseTo(eta0, 15);
     const names = trace.meta.model.groups.map((g) => g.name);
     expect(names).toEqual(['bias', 'emb', 'kernel', 'unused']);
@@ -58,7 +65,8 @@ describe('grafted probe', () => {
     const { trace, steps } = await probe(7, 3);
     expect(steps).toBe(7);
     expect(Array.from(trace.steps)).toEqual([0, 3, 6]);
-    const G = 4, u = 3; // 'unused' is the 4th group
+    const G = 4,
+      u = 3; // 'unused' is the 4th group
     for (let i = 0; i < 3; i++) {
       expect(trace.valid[i * G + u]).toBe(0);
       expect(trace.ratio[i * G + u]).toBeNaN();
@@ -74,12 +82,13 @@ describe('grafted probe', () => {
     etas.forEach((e, i) => expect(trace.eta[i]).toBeCloseTo(e, 15));
   });
 
-  it('measures every group\'s stability limit after the last step, at the length of Adam\'s step at the peak lr', async () => {
+  it("measures every group's stability limit after the last step, at the length of Adam's step at the peak lr", async () => {
     expect((await probe(2)).trace.stability).toBeUndefined(); // not asked for
     const { trace } = await probe(7, 3, 4);
     const s = trace.stability!;
     expect(s.batches).toBe(4);
-    const G = 4, last = 2;
+    const G = 4,
+      last = 2;
     for (let g = 0; g < 3; g++) {
       expect(s.stepLength[g]).toBeCloseTo((0.01 * trace.uAdamNorm[last * G + g]) / trace.eta[last], 12);
       expect(s.slope[g]).toBeGreaterThan(0);

@@ -15,7 +15,9 @@ import type { RunOptions } from '../../../src/run/train/options.js';
 import { tinySetup } from '../train/tiny.js';
 
 let base: Partial<RunOptions>;
-beforeAll(async () => { ({ base } = await tinySetup()); });
+beforeAll(async () => {
+  ({ base } = await tinySetup());
+});
 
 const probeRun = { engine: 'ort' as const, totalSteps: 60, probeSteps: 6, lr: 0.003, warmup: 0.05 };
 const close = (a: number, b: number, rel: number) => Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b), 1e-30);
@@ -29,7 +31,8 @@ describe('the lean probe (factored second moment)', () => {
     expect(adam.trace.meta.probe.magnitude.name).toBe('adam');
     expect(lean.trace.loss[0]).toBe(adam.trace.loss[0]); // the same model and batch before any update
     const groups = adam.trace.meta.model.groups;
-    let vectors = 0, matricesDiffer = 0;
+    let vectors = 0,
+      matricesDiffer = 0;
     groups.forEach((g, k) => {
       // step 0: m / c1 = g for both; a vector keeps v whole, so its step is Adam's; a matrix uses v~ = R C / mean(R)
       if (g.shape.length === 1 && adam.trace.gradNorm[k] > 1e-6) {
@@ -45,9 +48,15 @@ describe('the lean probe (factored second moment)', () => {
   }, 60_000);
 
   it('refuses a factored magnitude off the ort host update, and an unknown one, by name', async () => {
-    await expect(runProbe({ ...base, engine: 'tfjs', magnitude: 'factored-adam' })).rejects.toThrow('extract: the factored-adam magnitude runs on the ort engine');
-    await expect(runProbe({ ...base, engine: 'ort', ortUpdate: 'graph', magnitude: 'factored-rms' })).rejects.toThrow('with the update on the host');
-    await expect(runProbe({ ...base, engine: 'ort', magnitude: 'lion' as never })).rejects.toThrow('extract: magnitude = "lion" is invalid: expected one of adam, factored-adam, factored-rms');
+    await expect(runProbe({ ...base, engine: 'tfjs', magnitude: 'factored-adam' })).rejects.toThrow(
+      'extract: the factored-adam magnitude runs on the ort engine',
+    );
+    await expect(runProbe({ ...base, engine: 'ort', ortUpdate: 'graph', magnitude: 'factored-rms' })).rejects.toThrow(
+      'with the update on the host',
+    );
+    await expect(runProbe({ ...base, engine: 'ort', magnitude: 'lion' as never })).rejects.toThrow(
+      'extract: magnitude = "lion" is invalid: expected one of adam, factored-adam, factored-rms',
+    );
   });
 });
 
@@ -60,10 +69,16 @@ describe('the proxy probe', () => {
     expect(() => proxyLayerMap(2, 2)).toThrow('proxyLayers = 2 is invalid: expected an integer in [1, 1] (the model has 2 layers)');
   });
 
-  it('probes a 1-layer copy of a 2-layer model and writes the 2-layer model\'s artifact, saying so in inspect', async () => {
+  it("probes a 1-layer copy of a 2-layer model and writes the 2-layer model's artifact, saying so in inspect", async () => {
     const twoLayers = { ...base, configOverrides: { ...base.configOverrides, numLayers: 2 } };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-proxy-'));
-    const { probe, artifact } = await extractSchedule({ ...twoLayers, ...probeRun, proxyLayers: 1, magnitude: 'factored-rms', stabilityBatches: 1 });
+    const { probe, artifact } = await extractSchedule({
+      ...twoLayers,
+      ...probeRun,
+      proxyLayers: 1,
+      magnitude: 'factored-rms',
+      stabilityBatches: 1,
+    });
     const trace = probe.trace;
     expect(trace.meta.probe.proxy).toMatchObject({ numLayers: 1, layerMap: [0, 0] });
     const names = trace.meta.model.groups.map((g) => g.name);
@@ -77,7 +92,9 @@ describe('the proxy probe', () => {
       for (let i = 0; i < trace.steps.length; i++) expect(trace.uAdamNorm[i * G + k]).toBe(trace.uAdamNorm[i * G + from]);
       expect(trace.stability!.limit[k]).toBe(trace.stability!.limit[from]);
     }
-    expect(trace.secondMoments!.params['encoder.layer.1.output.dense.kernel']).toBe(trace.secondMoments!.params['encoder.layer.0.output.dense.kernel']);
+    expect(trace.secondMoments!.params['encoder.layer.1.output.dense.kernel']).toBe(
+      trace.secondMoments!.params['encoder.layer.0.output.dense.kernel'],
+    );
     // the files keep what the probe was
     saveTrace(path.join(dir, 'p.trace'), trace);
     saveArtifact(path.join(dir, 'p.graft'), artifact);
@@ -90,7 +107,9 @@ describe('the proxy probe', () => {
 
   it('refuses a proxy with groups that span layers, or as deep as the model', async () => {
     const twoLayers = { ...base, configOverrides: { ...base.configOverrides, numLayers: 2 } };
-    await expect(runProbe({ ...twoLayers, engine: 'ort', proxyLayers: 1, grouping: 'type' })).rejects.toThrow('extract: a proxy probe needs grouping tensor or block');
+    await expect(runProbe({ ...twoLayers, engine: 'ort', proxyLayers: 1, grouping: 'type' })).rejects.toThrow(
+      'extract: a proxy probe needs grouping tensor or block',
+    );
     await expect(runProbe({ ...twoLayers, engine: 'ort', proxyLayers: 2 })).rejects.toThrow('proxyLayers = 2 is invalid');
   });
 });

@@ -9,10 +9,12 @@ import { modelFingerprint } from '../../../src/schedule/model-info.js';
 import { tinySetup } from '../train/tiny.js';
 
 let base: Partial<RunOptions>;
-beforeAll(async () => { ({ base } = await tinySetup()); });
+beforeAll(async () => {
+  ({ base } = await tinySetup());
+});
 
 describe('runProbe', () => {
-  it('records every group of the real model; step 0 matches Adam\'s first-step closed form', async () => {
+  it("records every group of the real model; step 0 matches Adam's first-step closed form", async () => {
     const result = await runProbe({ ...base, totalSteps: 60, probeSteps: 6, recordEvery: 2, lr: 0.002, warmup: 0.1 });
     const { trace } = result;
     const shapes = paramShapes(result.config);
@@ -27,12 +29,19 @@ describe('runProbe', () => {
     const config = runConfig(o, 'test');
     const params = initParams(config, 3);
     const { grads } = await createTfjsEngine(config).lossAndGrads(params, runBatches(o, o.data!)(0), 0);
-    const eta0 = 0.002 * 1 / 6;
+    const eta0 = (0.002 * 1) / 6;
     let checked = 0;
     trace.meta.model.groups.forEach((g, i) => {
       const values = grads[g.name].dataSync();
-      let nnz = 0, sq = 0, minAbs = Infinity;
-      for (const v of values) if (v !== 0) { nnz++; sq += v * v; minAbs = Math.min(minAbs, Math.abs(v)); }
+      let nnz = 0,
+        sq = 0,
+        minAbs = Infinity;
+      for (const v of values)
+        if (v !== 0) {
+          nnz++;
+          sq += v * v;
+          minAbs = Math.min(minAbs, Math.abs(v));
+        }
       // u_i = -eta0 g_i / (|g_i| + 1e-8): within 1e-3 of eta0 sign(g_i) when every |g_i| > 1e-5.
       if (minAbs < 1e-5) return;
       checked++;
@@ -48,9 +57,13 @@ describe('runProbe', () => {
 
   it('defaults the probe to 10% of totalSteps and refuses bad options by name', () => {
     expect(validateProbeOptions({ ...base, totalSteps: 250 }).probeSteps).toBe(25);
-    expect(() => validateProbeOptions({ ...base, totalSteps: 10, probeSteps: 11 })).toThrow('extract: probeSteps = 11 is invalid: expected an integer in [1, 10]');
+    expect(() => validateProbeOptions({ ...base, totalSteps: 10, probeSteps: 11 })).toThrow(
+      'extract: probeSteps = 11 is invalid: expected an integer in [1, 10]',
+    );
     expect(() => validateProbeOptions({ ...base, warmup: 1 })).toThrow('extract: warmup = 1 is invalid');
-    expect(() => validateProbeOptions({ ...base, decay: 'step' as never })).toThrow('extract: decay = "step" is invalid: expected one of linear, cosine, constant, inverse-sqrt');
+    expect(() => validateProbeOptions({ ...base, decay: 'step' as never })).toThrow(
+      'extract: decay = "step" is invalid: expected one of linear, cosine, constant, inverse-sqrt',
+    );
   });
 
   it('groups by parameter type when asked', async () => {
@@ -58,11 +71,20 @@ describe('runProbe', () => {
     expect(trace.meta.probe.grouping).toBe('type');
     // The 1-layer model has every type: 9 groups in order of their first (sorted) parameter.
     expect(trace.meta.model.groups.map((g) => g.name)).toEqual([
-      'bias', 'layernorm', 'head.kernel', 'embedding', 'attention.out.kernel', 'attention.qk.kernel', 'attention.v.kernel',
-      'ffn.in.kernel', 'ffn.out.kernel',
+      'bias',
+      'layernorm',
+      'head.kernel',
+      'embedding',
+      'attention.out.kernel',
+      'attention.qk.kernel',
+      'attention.v.kernel',
+      'ffn.in.kernel',
+      'ffn.out.kernel',
     ]);
     expect(Array.from(trace.valid)).toEqual(new Array(18).fill(1));
-    await expect(runProbe({ ...base, grouping: 'row' as never })).rejects.toThrow('extract: grouping = "row" is invalid: expected one of tensor, block, type, global');
+    await expect(runProbe({ ...base, grouping: 'row' as never })).rejects.toThrow(
+      'extract: grouping = "row" is invalid: expected one of tensor, block, type, global',
+    );
   });
 
   it('stops early on request with the samples so far', async () => {

@@ -22,8 +22,19 @@ let base: Partial<TrainOptions>;
 beforeAll(async () => {
   await initBackend({ prefer: 'cpu' });
   base = {
-    corpus: [writeTinyCorpus(tmp)], cacheDir: path.join(tmp, 'cache'), vocabSize: 64, seqLen: 16, batchSize: 4, seed: 3,
-    evalSequences: 12, backend: 'cpu', steps: 20, evalEvery: 10, checkpointEvery: 0, optimizer: 'sgd', lr: 0.5,
+    corpus: [writeTinyCorpus(tmp)],
+    cacheDir: path.join(tmp, 'cache'),
+    vocabSize: 64,
+    seqLen: 16,
+    batchSize: 4,
+    seed: 3,
+    evalSequences: 12,
+    backend: 'cpu',
+    steps: 20,
+    evalEvery: 10,
+    checkpointEvery: 0,
+    optimizer: 'sgd',
+    lr: 0.5,
     configOverrides: { hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 16 },
   };
 });

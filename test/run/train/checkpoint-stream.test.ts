@@ -21,7 +21,10 @@ function withLargeTensors() {
   const c = smallCheckpoint();
   const big = Float32Array.from({ length: 16384 }, (_, i) => Math.sin(i) * 1e-3);
   c.params = { ...c.params, big: { shape: [128, 128], data: big } };
-  c.optimizerState = { ...(c.optimizerState as object), v: { big: { $tensor: { dtype: 'f32', shape: [128, 128], data: new Uint8Array(big.buffer) } as unknown as HostTree } } };
+  c.optimizerState = {
+    ...(c.optimizerState as object),
+    v: { big: { $tensor: { dtype: 'f32', shape: [128, 128], data: new Uint8Array(big.buffer) } as unknown as HostTree } },
+  };
   return c;
 }
 
@@ -47,7 +50,11 @@ describe('streamed checkpoints', () => {
   });
 
   it('writing 256 MiB of parameters raises the peak memory by far less than 256 MiB', () => {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'checkpoint-memory-child.ts'), path.join(tmp, 'big'), '256'], { encoding: 'utf8' });
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(import.meta.dirname, 'checkpoint-memory-child.ts'), path.join(tmp, 'big'), '256'],
+      { encoding: 'utf8' },
+    );
     expect(child.status, child.stderr).toBe(0);
     const { grewBytes } = JSON.parse(child.stdout) as { grewBytes: number };
     expect(grewBytes).toBeLessThan(64 * 2 ** 20); // one-buffer encoding: about 512 MiB (payload + outer map)

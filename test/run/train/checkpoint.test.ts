@@ -5,7 +5,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Packr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CHECKPOINT_FILE, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint,
+  CHECKPOINT_FILE,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type Checkpoint,
 } from '../../../src/run/train/checkpoint.js';
 import { trainLoop, type LoopSnapshot } from '../../../src/run/train/loop.js';
 import { fromHost } from '../../../src/core/params.js';
@@ -21,9 +26,17 @@ const optimizer = toyAdam(0.05);
 
 function toCheckpoint(s: LoopSnapshot): Checkpoint {
   return {
-    step: s.step, createdAt: '2024-01-01T00:00:00Z', model: { config: toyConfig, preset: 'toy' },
-    optimizer: optimizer.spec, run: { steps: 9, batchSize: 2 }, dataFingerprint: 'data-1', seed: SEED,
-    backend: 'cpu', engine: 'tfjs', params: s.params, optimizerState: s.optimizerState,
+    step: s.step,
+    createdAt: '2024-01-01T00:00:00Z',
+    model: { config: toyConfig, preset: 'toy' },
+    optimizer: optimizer.spec,
+    run: { steps: 9, batchSize: 2 },
+    dataFingerprint: 'data-1',
+    seed: SEED,
+    backend: 'cpu',
+    engine: 'tfjs',
+    params: s.params,
+    optimizerState: s.optimizerState,
   };
 }
 
@@ -33,8 +46,14 @@ async function run(dir: string, o: { from?: Checkpoint; every?: number; engine?:
     engine: o.engine ?? toyEngine(),
     params: o.from ? fromHost(o.from.params) : toyParams(SEED),
     optimizerState: o.from ? (fromHostTree(o.from.optimizerState) as ToyAdamState) : undefined,
-    optimizer, batchAt: (t) => toyBatch(SEED, t), startStep: o.from?.step ?? 0, steps: 9,
-    checkpointEvery: o.every ?? 3, onCheckpoint: (s) => { saveCheckpoint(dir, toCheckpoint(s)); },
+    optimizer,
+    batchAt: (t) => toyBatch(SEED, t),
+    startStep: o.from?.step ?? 0,
+    steps: 9,
+    checkpointEvery: o.every ?? 3,
+    onCheckpoint: (s) => {
+      saveCheckpoint(dir, toCheckpoint(s));
+    },
   });
 }
 
@@ -46,10 +65,19 @@ describe('checkpoint files', () => {
   it('round-trips params and a nested state with f32, i32 and bool tensors bit-exactly', () => {
     const w = tf.tensor([1.5, -0.1, 3.4028234663852886e38, 1e-45], [2, 2]); // includes the float32 max and a denormal
     const state = {
-      m: { w: tf.tensor([0.1, 0.2, 0.3], [3]) }, count: tf.scalar(7, 'int32'), mask: tf.tensor([true, false], [2], 'bool'),
-      norms: { w: { ratio: null, valid: false, magnitude: 0.25 } }, list: [1, 'two', [3.5]], beta: 0.999 ** 3,
+      m: { w: tf.tensor([0.1, 0.2, 0.3], [3]) },
+      count: tf.scalar(7, 'int32'),
+      mask: tf.tensor([true, false], [2], 'bool'),
+      norms: { w: { ratio: null, valid: false, magnitude: 0.25 } },
+      list: [1, 'two', [3.5]],
+      beta: 0.999 ** 3,
     };
-    const c = toCheckpoint({ step: 4, params: { w: { shape: [2, 2], data: Float32Array.from(w.dataSync()) } }, optimizerState: toHostTree(state), reason: 'periodic' });
+    const c = toCheckpoint({
+      step: 4,
+      params: { w: { shape: [2, 2], data: Float32Array.from(w.dataSync()) } },
+      optimizerState: toHostTree(state),
+      reason: 'periodic',
+    });
     const back = decodeCheckpoint(encodeCheckpoint(c));
     expect(back.step).toBe(4);
     expect(back.model.config).toEqual(toyConfig);
@@ -71,10 +99,13 @@ describe('checkpoint files', () => {
     // An interrupted run: the process "dies" at step 5 (after the checkpoint at step 3).
     const dir = path.join(tmp, 'interrupted');
     const crashing = toyEngine();
-    const engine = { ...crashing, lossAndGrads: async (...a: Parameters<typeof crashing.lossAndGrads>) => {
-      if (a[2] === 5) throw new Error('killed');
-      return crashing.lossAndGrads(...a);
-    } };
+    const engine = {
+      ...crashing,
+      lossAndGrads: async (...a: Parameters<typeof crashing.lossAndGrads>) => {
+        if (a[2] === 5) throw new Error('killed');
+        return crashing.lossAndGrads(...a);
+      },
+    };
     await expect(run(dir, { engine })).rejects.toThrow('killed');
     const ckpt = loadCheckpoint(dir);
     expect(ckpt.step).toBe(3);
@@ -109,25 +140,39 @@ describe('checkpoint files', () => {
 
     it('truncated', () => {
       const bytes = good();
-      expect(() => loadCheckpoint(write('trunc', bytes.subarray(0, bytes.length - 100)))).toThrow(/^checkpoint \S+ is not readable msgpack \(truncated or corrupted: .+\): delete it/);
+      expect(() => loadCheckpoint(write('trunc', bytes.subarray(0, bytes.length - 100)))).toThrow(
+        /^checkpoint \S+ is not readable msgpack \(truncated or corrupted: .+\): delete it/,
+      );
     });
     it('one bit flipped inside the payload', () => {
       const bytes = Uint8Array.from(good());
       bytes[bytes.length - 50] ^= 0x04;
-      expect(() => loadCheckpoint(write('flip', bytes))).toThrow(/^checkpoint \S+ checksum mismatch \(stored [0-9a-f]{12}, computed [0-9a-f]{12}\): the file is corrupted; delete it/);
+      expect(() => loadCheckpoint(write('flip', bytes))).toThrow(
+        /^checkpoint \S+ checksum mismatch \(stored [0-9a-f]{12}, computed [0-9a-f]{12}\): the file is corrupted; delete it/,
+      );
     });
     it('another format or version', () => {
       const packr = new Packr({ useRecords: false });
-      expect(() => loadCheckpoint(write('fmt', packr.pack({ format: 'graftlr.schedule', version: 1 })))).toThrow('expected format "graftlr.checkpoint" but its format is "graftlr.schedule": pass a file written by graftlr');
-      expect(() => loadCheckpoint(write('ver', packr.pack({ format: 'graftlr.checkpoint', version: 2 })))).toThrow('version 2 was made by a newer graftlr (this one reads version 1): upgrade graftlr');
+      expect(() => loadCheckpoint(write('fmt', packr.pack({ format: 'graftlr.schedule', version: 1 })))).toThrow(
+        'expected format "graftlr.checkpoint" but its format is "graftlr.schedule": pass a file written by graftlr',
+      );
+      expect(() => loadCheckpoint(write('ver', packr.pack({ format: 'graftlr.checkpoint', version: 2 })))).toThrow(
+        'version 2 was made by a newer graftlr (this one reads version 1): upgrade graftlr',
+      );
     });
     it('missing', () => {
-      expect(() => loadCheckpoint(path.join(tmp, 'nowhere'))).toThrow(/checkpoint not found: .*nowhere.*checkpoint.msgpack: check the path/);
+      expect(() => loadCheckpoint(path.join(tmp, 'nowhere'))).toThrow(
+        /checkpoint not found: .*nowhere.*checkpoint.msgpack: check the path/,
+      );
     });
     it('another model, preset, optimizer, seed, data or run length', () => {
-      expect(() => loadCheckpoint(dir, { config: { ...toyConfig, hiddenSize: 8 } })).toThrow('was made with model hiddenSize = 4, this run has 8');
+      expect(() => loadCheckpoint(dir, { config: { ...toyConfig, hiddenSize: 8 } })).toThrow(
+        'was made with model hiddenSize = 4, this run has 8',
+      );
       expect(() => loadCheckpoint(dir, { preset: 'tiny' })).toThrow('was made with preset = "toy", this run has "tiny"');
-      expect(() => loadCheckpoint(dir, { optimizer: toyAdam(0.01).spec })).toThrow(/was made with optimizer = .*"lr":0.05.*this run has .*"lr":0.01/);
+      expect(() => loadCheckpoint(dir, { optimizer: toyAdam(0.01).spec })).toThrow(
+        /was made with optimizer = .*"lr":0.05.*this run has .*"lr":0.01/,
+      );
       expect(() => loadCheckpoint(dir, { seed: 6 })).toThrow('was made with seed = 5, this run has 6');
       expect(() => loadCheckpoint(dir, { dataFingerprint: 'other' })).toThrow('was made with data fingerprint = "data-1"');
       expect(() => loadCheckpoint(dir, { run: { steps: 20 } })).toThrow('was made with steps = 9, this run has 20');

@@ -21,9 +21,17 @@ const params = randomHostParams(config, 2);
 function makeRun(name: string): string {
   const dir = join(root, name);
   saveCheckpoint(dir, {
-    step: 7, createdAt: '2024-01-01T00:00:00Z', model: { config, preset: 'tiny' }, optimizer: { name: 'sgd' },
-    run: { seqLen: 8, corpus: 'sotu', steps: 10 }, dataFingerprint: 'abc123', seed: 1, backend: 'cpu', engine: 'tfjs',
-    params, optimizerState: null,
+    step: 7,
+    createdAt: '2024-01-01T00:00:00Z',
+    model: { config, preset: 'tiny' },
+    optimizer: { name: 'sgd' },
+    run: { seqLen: 8, corpus: 'sotu', steps: 10 },
+    dataFingerprint: 'abc123',
+    seed: 1,
+    backend: 'cpu',
+    engine: 'tfjs',
+    params,
+    optimizerState: null,
   });
   writeFileSync(join(dir, 'tokenizer.json'), '{"tok": 1}');
   return dir;
@@ -49,7 +57,8 @@ describe('exportCheckpoint', () => {
   it('is reachable as `graftlr export` and reports JSON', async () => {
     const dir = makeRun('run-b');
     const out = join(root, 'b.onnx');
-    const lines: string[] = [], errors: string[] = [];
+    const lines: string[] = [],
+      errors: string[] = [];
     const io = { out: (s: string) => lines.push(s), err: (s: string) => errors.push(s), env: {} };
     const rc = await exportCommand.run(parseArgs(['--checkpoint', dir, '--out', out, '--json'], exportCommand.flags), io);
     expect(rc).toBe(0);
@@ -57,9 +66,12 @@ describe('exportCheckpoint', () => {
     expect(json).toMatchObject({ onnx: out, step: 7, hfFiles: [], tokenizer: null });
     expect(json.onnxBytes).toBe(readFileSync(out).length);
     expect(errors[0]).toMatch(/^backend: none/);
-    await expect(exportCommand.run(parseArgs(['--out', out], exportCommand.flags), io)).rejects.toThrow(/--checkpoint and --out are required/);
-    await expect(exportCommand.run(parseArgs(['--checkpoint', join(root, 'missing'), '--out', join(root, 'c.onnx')], exportCommand.flags), io))
-      .rejects.toThrow(/checkpoint not found/);
+    await expect(exportCommand.run(parseArgs(['--out', out], exportCommand.flags), io)).rejects.toThrow(
+      /--checkpoint and --out are required/,
+    );
+    await expect(
+      exportCommand.run(parseArgs(['--checkpoint', join(root, 'missing'), '--out', join(root, 'c.onnx')], exportCommand.flags), io),
+    ).rejects.toThrow(/checkpoint not found/);
     expect(existsSync(join(root, 'c.onnx'))).toBe(false);
   });
 
@@ -68,12 +80,15 @@ describe('exportCheckpoint', () => {
     const linkedFolder = join(root, 'linked-folder');
     mkdirSync(linkedFolder);
     symlinkSync(elsewhere, join(linkedFolder, 'checkpoint'));
-    expect(() => exportCheckpoint({ checkpoint: linkedFolder, out: join(root, 'l1.onnx') }))
-      .toThrow(`${join(linkedFolder, 'checkpoint')} is a symbolic link (to ${elsewhere}): export reads only the run's own checkpoint folder; name the real folder with --checkpoint if you mean it`);
+    expect(() => exportCheckpoint({ checkpoint: linkedFolder, out: join(root, 'l1.onnx') })).toThrow(
+      `${join(linkedFolder, 'checkpoint')} is a symbolic link (to ${elsewhere}): export reads only the run's own checkpoint folder; name the real folder with --checkpoint if you mean it`,
+    );
     const linkedFile = join(root, 'linked-file');
     mkdirSync(linkedFile);
     symlinkSync(join(elsewhere, 'checkpoint.msgpack'), join(linkedFile, 'checkpoint.msgpack'));
-    expect(() => exportCheckpoint({ checkpoint: linkedFile, out: join(root, 'l2.onnx') })).toThrow(/checkpoint\.msgpack is a symbolic link .*: export reads only the run's own checkpoint;/);
+    expect(() => exportCheckpoint({ checkpoint: linkedFile, out: join(root, 'l2.onnx') })).toThrow(
+      /checkpoint\.msgpack is a symbolic link .*: export reads only the run's own checkpoint;/,
+    );
     expect(existsSync(join(root, 'l1.onnx')) || existsSync(join(root, 'l2.onnx'))).toBe(false);
     // a tokenizer.json that points elsewhere (here a stand-in for a private file) is not copied into the export
     const run = makeRun('linked-tokenizer');
@@ -81,8 +96,9 @@ describe('exportCheckpoint', () => {
     writeFileSync(secret, 'not for export');
     rmSync(join(run, 'tokenizer.json'));
     symlinkSync(secret, join(run, 'tokenizer.json'));
-    expect(() => exportCheckpoint({ checkpoint: run, out: join(root, 'l3.onnx'), safetensors: join(root, 'l3') }))
-      .toThrow(`${join(run, 'tokenizer.json')} is a symbolic link (to ${secret}): export reads only the run's own tokenizer; pass --tokenizer <file> to copy that file`);
+    expect(() => exportCheckpoint({ checkpoint: run, out: join(root, 'l3.onnx'), safetensors: join(root, 'l3') })).toThrow(
+      `${join(run, 'tokenizer.json')} is a symbolic link (to ${secret}): export reads only the run's own tokenizer; pass --tokenizer <file> to copy that file`,
+    );
     expect(existsSync(join(root, 'l3'))).toBe(false);
     // named by the user, the folder the link points to is exported
     expect(exportCheckpoint({ checkpoint: elsewhere, out: join(root, 'l4.onnx') }).step).toBe(7);

@@ -36,7 +36,9 @@ beforeAll(async () => {
   // target needs the norm over several gradients at once.
   const probe = await runProbe({ ...base, totalSteps: 40, probeSteps: 6, lr: 0.01, grouping: 'block' });
   for (const target of ['multiplier', 'stepNorm'] as const) {
-    artifacts[target] = decodeArtifact(encodeArtifact(buildArtifact({ trace: probe.trace, compressed: compressTrace(probe.trace, { target }) })));
+    artifacts[target] = decodeArtifact(
+      encodeArtifact(buildArtifact({ trace: probe.trace, compressed: compressTrace(probe.trace, { target }) })),
+    );
   }
   const factored = compressTrace(probe.trace, { target: 'stepNorm', preconditioner: 'factored' });
   artifacts.factored = decodeArtifact(encodeArtifact(buildArtifact({ trace: probe.trace, compressed: factored })));
@@ -45,7 +47,10 @@ beforeAll(async () => {
 /** The stored parameters of a run folder's checkpoint as hex, to compare two runs bit for bit. */
 function bytes(dir: string): string {
   const { params } = loadCheckpoint(dir);
-  return Object.keys(params).sort().map((n) => Buffer.from(params[n].data.buffer, params[n].data.byteOffset, params[n].data.byteLength).toString('hex')).join('|');
+  return Object.keys(params)
+    .sort()
+    .map((n) => Buffer.from(params[n].data.buffer, params[n].data.byteOffset, params[n].data.byteLength).toString('hex'))
+    .join('|');
 }
 
 /** The generic path on ort gradients: an engine factory is never fused. */
@@ -53,7 +58,11 @@ const genericOrt: TrainOptions['engine'] = (config, seed) => createOrtEngine(con
 
 async function curve(o: Partial<TrainOptions>): Promise<{ losses: number[]; summary: TrainSummary }> {
   const losses: number[] = [];
-  const summary = await runTraining(o, { onStep: (r: StepRecord) => { losses.push(r.loss); } });
+  const summary = await runTraining(o, {
+    onStep: (r: StepRecord) => {
+      losses.push(r.loss);
+    },
+  });
   return { losses, summary };
 }
 
@@ -63,7 +72,11 @@ const cases: [string, Partial<TrainOptions>, ('multiplier' | 'stepNorm' | 'facto
   ['static, step-norm target (group norms over several tensors)', { optimizer: 'static', scheduleScale: 8, weightDecay: 0.05 }, 'stepNorm'],
   ['adam (AdamW) with clipping', { optimizer: 'adam', lr: 3e-3, clipNorm: 1, weightDecay: 0.05 }],
   ['graft (online Adam#SGD) with clipping', { optimizer: 'graft', lr: 6e-3, clipNorm: 1 }],
-  ['hybrid: Adam for LayerNorm and biases, the step-norm schedule elsewhere', { optimizer: 'hybrid', scheduleScale: 8, hybridAdamLr: 3e-3, weightDecay: 0.05 }, 'stepNorm'],
+  [
+    'hybrid: Adam for LayerNorm and biases, the step-norm schedule elsewhere',
+    { optimizer: 'hybrid', scheduleScale: 8, hybridAdamLr: 3e-3, weightDecay: 0.05 },
+    'stepNorm',
+  ],
 ];
 /** Per-parameter optimizer state of each optimizer on the fused path: Adam's m and v (8 bytes) where kept. */
 const stateBytesPerParam: Partial<Record<string, 'all' | 'vectors'>> = { adam: 'all', graft: 'all', hybrid: 'vectors' };
@@ -104,7 +117,15 @@ describe('fused ort step in runTraining', () => {
   }, 60_000);
 
   it('hybrid with the factored preconditioner: P on the SGD tensors only, the first update as the generic step', async () => {
-    const o = () => ({ ...base, optimizer: 'hybrid' as const, scheduleScale: 8, hybridAdamLr: 3e-3, schedule: artifacts.factored, steps: 2, evalEvery: 0 });
+    const o = () => ({
+      ...base,
+      optimizer: 'hybrid' as const,
+      scheduleScale: 8,
+      hybridAdamLr: 3e-3,
+      schedule: artifacts.factored,
+      steps: 2,
+      evalEvery: 0,
+    });
     const fused = await curve({ ...o(), engine: 'ort' });
     const generic = await curve({ ...o(), engine: genericOrt });
     expect(fused.summary.engine).toBe('ort (fused hybrid step)');
@@ -113,12 +134,27 @@ describe('fused ort step in runTraining', () => {
   }, 60_000);
 
   it('resumes bit-identically, with evaluation, metrics and checkpoints as the generic loop', async () => {
-    const opts = { ...base, engine: 'ort' as const, optimizer: 'static' as const, schedule: artifacts.stepNorm, scheduleScale: 20, steps: 7, evalEvery: 2, checkpointEvery: 2 };
+    const opts = {
+      ...base,
+      engine: 'ort' as const,
+      optimizer: 'static' as const,
+      schedule: artifacts.stepNorm,
+      scheduleScale: 20,
+      steps: 7,
+      evalEvery: 2,
+      checkpointEvery: 2,
+    };
     const full = await runTraining({ ...opts, outDir: out('full') });
     const stop = stopRequest();
-    const first = await runTraining({ ...opts, outDir: out('split') }, {
-      onStep: (r) => { if (r.step === 2) stop.requestStop(); }, shouldStop: stop.shouldStop,
-    });
+    const first = await runTraining(
+      { ...opts, outDir: out('split') },
+      {
+        onStep: (r) => {
+          if (r.step === 2) stop.requestStop();
+        },
+        shouldStop: stop.shouldStop,
+      },
+    );
     expect(first).toMatchObject({ stopped: true, step: 3, heldout: null, engine: FUSED_ENGINE });
     const stored = loadCheckpoint(out('split'));
     expect(stored.step).toBe(3);
@@ -132,12 +168,17 @@ describe('fused ort step in runTraining', () => {
     expect(second).toMatchObject({ stopped: false, step: 7, resumedFrom: 3 });
     expect(bytes(out('split'))).toBe(bytes(out('full')));
     expect(second.heldout!.loss).toBe(full.heldout!.loss);
-    const lines = fs.readFileSync(path.join(out('split'), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = fs
+      .readFileSync(path.join(out('split'), 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.step)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(lines.map((l) => l.eval !== undefined)).toEqual([false, true, false, true, false, true, false]);
     // A generic run refuses the fused checkpoint instead of continuing it with other arithmetic.
-    await expect(runTraining({ ...opts, engine: genericOrt, outDir: out('split'), resume: true, steps: 7 }))
-      .rejects.toThrow(/was made with engine = "ort \(fused SGD step\)", this run has "custom"/);
+    await expect(runTraining({ ...opts, engine: genericOrt, outDir: out('split'), resume: true, steps: 7 })).rejects.toThrow(
+      /was made with engine = "ort \(fused SGD step\)", this run has "custom"/,
+    );
   }, 60_000);
 
   it('stops on a non-finite gradient naming step and parameters; the last good checkpoint stays', async () => {
@@ -147,8 +188,9 @@ describe('fused ort step in runTraining', () => {
     expect(ckpt.step).toBe(1);
     ckpt.params['encoder.layer.0.output.LayerNorm.gamma'].data[0] = NaN; // every gradient becomes NaN
     saveCheckpoint(path.join(out('nan'), 'checkpoint'), ckpt);
-    await expect(runTraining({ ...opts, outDir: out('nan'), resume: true }))
-      .rejects.toThrow(/^train: step 1: non-finite gradient \(NaN or Infinity\) in cls\.predictions\.bias, .* and \d+ more; .*the last good checkpoint \(step 1\) is in /);
+    await expect(runTraining({ ...opts, outDir: out('nan'), resume: true })).rejects.toThrow(
+      /^train: step 1: non-finite gradient \(NaN or Infinity\) in cls\.predictions\.bias, .* and \d+ more; .*the last good checkpoint \(step 1\) is in /,
+    );
   }, 60_000);
 
   it('fuses every optimizer on the ort engine but static with momentum (factored: with its factors)', () => {
@@ -157,7 +199,8 @@ describe('fused ort step in runTraining', () => {
       const valid = validateTrainOptions({ ...base, ...o });
       return fusedStepPlan(valid, eta, trainScheduleRule(valid, a));
     };
-    const rule = 'encoder.layer.0.output.dense.kernel', vector = 'encoder.layer.0.output.dense.bias';
+    const rule = 'encoder.layer.0.output.dense.kernel',
+      vector = 'encoder.layer.0.output.dense.bias';
     expect(plan({ engine: 'ort', optimizer: 'sgd' })?.ruleOf(rule)).toBe('sgd');
     expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, artifacts.stepNorm)?.groupOf).toBeDefined();
     expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.multiplier }, artifacts.multiplier)?.groupOf).toBeUndefined();
@@ -174,8 +217,9 @@ describe('fused ort step in runTraining', () => {
     };
     expect(plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, withPreconditioner('none'))?.groupOf).toBeDefined();
     // 'factored' without stored factors: the schedule rule refuses the artifact (for every engine), before any work.
-    expect(() => plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, withPreconditioner('factored')))
-      .toThrow('schedule artifact: compression.options.preconditioner is "factored" but it holds no preconditioner: re-run extract');
+    expect(() => plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.stepNorm }, withPreconditioner('factored'))).toThrow(
+      'schedule artifact: compression.options.preconditioner is "factored" but it holds no preconditioner: re-run extract',
+    );
     const factored = plan({ engine: 'ort', optimizer: 'static', schedule: artifacts.factored }, artifacts.factored);
     expect(Object.keys(factored?.preconditioner ?? {}).sort()).toEqual(Object.keys(artifacts.factored.preconditioner!.params).sort());
   });
@@ -184,7 +228,15 @@ describe('fused ort step in runTraining', () => {
     const opts = { ...base, engine: 'ort' as const, optimizer: 'adam' as const, lr: 3e-3, steps: 6, evalEvery: 0, checkpointEvery: 2 };
     const full = await runTraining({ ...opts, outDir: out('adam-full') });
     const stop = stopRequest();
-    await runTraining({ ...opts, outDir: out('adam-split') }, { onStep: (r) => { if (r.step === 2) stop.requestStop(); }, shouldStop: stop.shouldStop });
+    await runTraining(
+      { ...opts, outDir: out('adam-split') },
+      {
+        onStep: (r) => {
+          if (r.step === 2) stop.requestStop();
+        },
+        shouldStop: stop.shouldStop,
+      },
+    );
     const stored = loadCheckpoint(out('adam-split'));
     expect(stored.engine).toBe('ort (fused adam step)');
     expect((stored.optimizerState as { fusedAdam: { count: number } }).fusedAdam.count).toBe(3);

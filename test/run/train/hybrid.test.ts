@@ -24,7 +24,9 @@ let artifact: Artifact;
 beforeAll(async () => {
   ({ base } = await tinySetup());
   const probe = await runProbe({ ...base, totalSteps: 100, probeSteps: 8, lr: 0.002 });
-  artifact = decodeArtifact(encodeArtifact(buildArtifact({ trace: probe.trace, compressed: compressTrace(probe.trace, { target: 'stepNorm' }) })));
+  artifact = decodeArtifact(
+    encodeArtifact(buildArtifact({ trace: probe.trace, compressed: compressTrace(probe.trace, { target: 'stepNorm' }) })),
+  );
 });
 
 // The tiny setup's model: H = 16, L = 1, I = 32, V = 64, P = 16, typeVocab 2.
@@ -37,7 +39,15 @@ const PARAMS = 3936;
 
 describe('hybrid optimizer', () => {
   it('keeps Adam state (2 x 4 bytes) for LayerNorm and bias tensors only, and says which share of parameters carry it', async () => {
-    const s = await runTraining({ ...base, optimizer: 'hybrid', schedule: artifact, scheduleScale: 4, hybridAdamLr: 2e-3, steps: 2, evalEvery: 0 });
+    const s = await runTraining({
+      ...base,
+      optimizer: 'hybrid',
+      schedule: artifact,
+      scheduleScale: 4,
+      hybridAdamLr: 2e-3,
+      steps: 2,
+      evalEvery: 0,
+    });
     expect(s.paramCount).toBe(PARAMS);
     expect(s.statefulParams).toBe(STATEFUL);
     expect(s.optimizerStateBytes).toBe(8 * STATEFUL); // 2560
@@ -56,11 +66,20 @@ describe('hybrid optimizer', () => {
   });
 
   it('updates every other tensor exactly as static, and the Adam tensors by Adam at eta(t) * a / eta_peak', () => {
-    const config = { ...presetConfig('tiny'), vocabSize: 64, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 16 };
+    const config = {
+      ...presetConfig('tiny'),
+      vocabSize: 64,
+      hiddenSize: 16,
+      numLayers: 1,
+      numHeads: 2,
+      intermediateSize: 32,
+      maxPositions: 16,
+    };
     const common = { ...base, schedule: artifact, scheduleScale: 4, steps: 10 };
     const oStatic = validateTrainOptions({ ...common, optimizer: 'static' });
     const oHybrid = validateTrainOptions({ ...common, optimizer: 'hybrid', hybridAdamLr: 3e-3 });
-    const staticRule = trainScheduleRule(oStatic, artifact), hybridRule = trainScheduleRule(oHybrid, artifact);
+    const staticRule = trainScheduleRule(oStatic, artifact),
+      hybridRule = trainScheduleRule(oHybrid, artifact);
     const eta = trainBaseSchedule(oHybrid, hybridRule);
     const stat = trainOptimizer(oStatic, trainBaseSchedule(oStatic, staticRule), staticRule);
     const hyb = trainOptimizer(oHybrid, eta, hybridRule);
@@ -69,12 +88,20 @@ describe('hybrid optimizer', () => {
     let hState = hyb.init(params);
     const before = tf.memory().numTensors;
     for (let step = 0; step < 3; step++) {
-      const grads = tf.tidy(() => Object.fromEntries(Object.entries(paramShapes(config)).map(([n, shape], i) =>
-        [n, tf.randomNormal(shape as number[], 0, 0.01 * (i + 1), 'float32', 100 * step + i)])));
+      const grads = tf.tidy(() =>
+        Object.fromEntries(
+          Object.entries(paramShapes(config)).map(([n, shape], i) => [
+            n,
+            tf.randomNormal(shape as number[], 0, 0.01 * (i + 1), 'float32', 100 * step + i),
+          ]),
+        ),
+      );
       const [uS, sNext] = stat.update(grads, sState, params);
       const [uH, hNext] = hyb.update(grads, hState, params);
-      disposeState(sState); disposeState(hState);
-      sState = sNext; hState = hNext;
+      disposeState(sState);
+      disposeState(hState);
+      sState = sNext;
+      hState = hNext;
       for (const n of Object.keys(grads)) {
         if (!isVectorParam(n)) {
           expect(Array.from(uH[n].dataSync()), n).toEqual(Array.from(uS[n].dataSync())); // bit for bit
@@ -91,6 +118,7 @@ describe('hybrid optimizer', () => {
     }
     // Per step nothing leaks: only the Adam state tensors, replaced in place, remain.
     expect(tf.memory().numTensors).toBe(before);
-    disposeState(sState); disposeState(hState);
+    disposeState(sState);
+    disposeState(hState);
   });
 });

@@ -6,4 +6,11 @@ import { runTraining } from '../../../src/run/train/run.js';
 import { tinySetup } from './tiny.js';
 
 const { base } = await tinySetup();
-await runTraining({ ...base, optimizer: 'adam', steps: Number(process.argv[3]), evalEvery: 0, checkpointEvery: 1, outDir: process.argv[2] });
+await runTraining({
+  ...base,
+  optimizer: 'adam',
+  steps: Number(process.argv[3]),
+  evalEvery: 0,
+  checkpointEvery: 1,
+  outDir: process.argv[2],
+});

@@ -47,8 +47,21 @@ describe('learning from context', () => {
     const data = prepareData({ corpus: [writeTripledLetters()], vocabSize: 32, seqLen: 32 });
     expect(data.tokenizer.vocabSize).toBe(32);
     const summary = await runTraining({
-      data, preset: 'tiny', configOverrides: { initStd: 0.05 }, vocabSize: 32, seqLen: 32, batchSize: 16, seed: 0,
-      engine: 'ort', optimizer: 'adam', lr: 2e-3, steps: 300, evalEvery: 0, checkpointEvery: 0, evalSequences: 64, backend: 'wasm',
+      data,
+      preset: 'tiny',
+      configOverrides: { initStd: 0.05 },
+      vocabSize: 32,
+      seqLen: 32,
+      batchSize: 16,
+      seed: 0,
+      engine: 'ort',
+      optimizer: 'adam',
+      lr: 2e-3,
+      steps: 300,
+      evalEvery: 0,
+      checkpointEvery: 0,
+      evalSequences: 64,
+      backend: 'wasm',
     });
     const uniformLoss = Math.log(26); // 3.258: the best loss without context
     expect(summary.heldout!.loss).toBeLessThan(0.5 * uniformLoss);

@@ -15,7 +15,8 @@ describe('trainLoop', () => {
     // Reference: w1 = fround(w0 + fround(-0.5 * g)) per entry (float32 arithmetic, as tfjs does).
     const expected: Record<string, Float32Array> = {};
     for (const n of Object.keys(init)) {
-      const w = init[n].dataSync(), g = grads[n].dataSync();
+      const w = init[n].dataSync(),
+        g = grads[n].dataSync();
       expected[n] = Float32Array.from(w, (x, i) => Math.fround(x + Math.fround(-0.5 * g[i])));
     }
     tf.dispose(Object.values(grads));
@@ -31,9 +32,16 @@ describe('trainLoop', () => {
     const records: StepRecord[] = [];
     const before = tf.memory().numTensors;
     const out = await trainLoop({
-      engine: toyEngine(), params: toyParams(), optimizer: toyAdam(0.05),
-      batchAt: (t) => toyBatch(1, t), steps: 30, lrAt: (t) => 0.05 * (t + 1),
-      onStep: (r) => { records.push(r); counts.push(tf.memory().numTensors); },
+      engine: toyEngine(),
+      params: toyParams(),
+      optimizer: toyAdam(0.05),
+      batchAt: (t) => toyBatch(1, t),
+      steps: 30,
+      lrAt: (t) => 0.05 * (t + 1),
+      onStep: (r) => {
+        records.push(r);
+        counts.push(tf.memory().numTensors);
+      },
     });
     // After every step the live tensors are the 3 params + 2 * 3 Adam moments (all made after `before`).
     expect(new Set(counts)).toEqual(new Set([before + 9]));
@@ -53,30 +61,60 @@ describe('trainLoop', () => {
     const snaps: LoopSnapshot[] = [];
     let stop = false;
     const first = await trainLoop({
-      engine, params: toyParams(), optimizer: toyAdam(0.05), batchAt: (t) => toyBatch(2, t), steps: 7,
-      onStep: (r) => { if (r.step === 2) stop = true; }, shouldStop: () => stop, onCheckpoint: (s) => { snaps.push(s); },
+      engine,
+      params: toyParams(),
+      optimizer: toyAdam(0.05),
+      batchAt: (t) => toyBatch(2, t),
+      steps: 7,
+      onStep: (r) => {
+        if (r.step === 2) stop = true;
+      },
+      shouldStop: () => stop,
+      onCheckpoint: (s) => {
+        snaps.push(s);
+      },
     });
     expect(first.stopped).toBe(true);
     expect(first.step).toBe(3);
     expect(snaps.map((s) => [s.step, s.reason])).toEqual([[3, 'stop']]);
     const resumed = await trainLoop({
-      engine, params: fromHost(snaps[0].params), optimizer: toyAdam(0.05),
+      engine,
+      params: fromHost(snaps[0].params),
+      optimizer: toyAdam(0.05),
       optimizerState: fromHostTree(snaps[0].optimizerState) as ToyAdamState,
-      batchAt: (t) => toyBatch(2, t), startStep: 3, steps: 7,
+      batchAt: (t) => toyBatch(2, t),
+      startStep: 3,
+      steps: 7,
     });
     expect(resumed.optimizerState.count).toBe(7);
     expect(paramBytes(resumed.params)).toBe(paramBytes(full.params));
-    tf.dispose([first, full, resumed].flatMap((r) => [
-      ...Object.values(r.params), ...Object.values(r.optimizerState.m), ...Object.values(r.optimizerState.v)]));
+    tf.dispose(
+      [first, full, resumed].flatMap((r) => [
+        ...Object.values(r.params),
+        ...Object.values(r.optimizerState.m),
+        ...Object.values(r.optimizerState.v),
+      ]),
+    );
   });
 
   it('takes periodic snapshots and a final one', async () => {
     const steps: [number, string][] = [];
     const out = await trainLoop({
-      engine: toyEngine(), params: toyParams(), optimizer: toySgd(0.1), batchAt: (t) => toyBatch(1, t),
-      steps: 7, checkpointEvery: 3, onCheckpoint: (s) => { steps.push([s.step, s.reason]); },
+      engine: toyEngine(),
+      params: toyParams(),
+      optimizer: toySgd(0.1),
+      batchAt: (t) => toyBatch(1, t),
+      steps: 7,
+      checkpointEvery: 3,
+      onCheckpoint: (s) => {
+        steps.push([s.step, s.reason]);
+      },
     });
-    expect(steps).toEqual([[3, 'periodic'], [6, 'periodic'], [7, 'final']]);
+    expect(steps).toEqual([
+      [3, 'periodic'],
+      [6, 'periodic'],
+      [7, 'final'],
+    ]);
     tf.dispose(Object.values(out.params));
   });
 
@@ -85,9 +123,16 @@ describe('trainLoop', () => {
     const records: StepRecord[] = [];
     const held = [toyBatch(99, 0)];
     const out = await trainLoop({
-      engine, params: toyParams(), optimizer: toySgd(0.1), batchAt: (t) => toyBatch(1, t), steps: 4, evalEvery: 2,
+      engine,
+      params: toyParams(),
+      optimizer: toySgd(0.1),
+      batchAt: (t) => toyBatch(1, t),
+      steps: 4,
+      evalEvery: 2,
       evaluate: async (p) => ({ heldoutLoss: (await engine.evaluate(p, held)).loss }),
-      onStep: (r) => { records.push(r); },
+      onStep: (r) => {
+        records.push(r);
+      },
     });
     expect(records.map((r) => r.eval !== undefined)).toEqual([false, true, false, true]);
     // The last evaluation saw the final weights: recompute it independently.
@@ -99,8 +144,15 @@ describe('trainLoop', () => {
     const before = tf.memory().numTensors;
     const snaps: number[] = [];
     const run = trainLoop({
-      engine: nanAt(toyEngine(), 4, 'kernel'), params: toyParams(), optimizer: toyAdam(0.05),
-      batchAt: (t) => toyBatch(1, t), steps: 10, checkpointEvery: 2, onCheckpoint: (s) => { snaps.push(s.step); },
+      engine: nanAt(toyEngine(), 4, 'kernel'),
+      params: toyParams(),
+      optimizer: toyAdam(0.05),
+      batchAt: (t) => toyBatch(1, t),
+      steps: 10,
+      checkpointEvery: 2,
+      onCheckpoint: (s) => {
+        snaps.push(s.step);
+      },
     });
     await expect(run).rejects.toThrow(/^step 4: non-finite gradient \(NaN or Infinity\) in kernel;/);
     await expect(run).rejects.toBeInstanceOf(NonFiniteError);
@@ -110,13 +162,25 @@ describe('trainLoop', () => {
 
   it('stops on a non-finite loss', async () => {
     const engine = toyEngine();
-    const bad = { ...engine, lossAndGrads: async (...a: Parameters<typeof engine.lossAndGrads>) => ({ ...(await engine.lossAndGrads(...a)), loss: Infinity }) };
-    await expect(trainLoop({ engine: bad, params: toyParams(), optimizer: toySgd(0.1), batchAt: (t) => toyBatch(1, t), steps: 3 }))
-      .rejects.toThrow('step 0: the loss is Infinity');
+    const bad = {
+      ...engine,
+      lossAndGrads: async (...a: Parameters<typeof engine.lossAndGrads>) => ({ ...(await engine.lossAndGrads(...a)), loss: Infinity }),
+    };
+    await expect(
+      trainLoop({ engine: bad, params: toyParams(), optimizer: toySgd(0.1), batchAt: (t) => toyBatch(1, t), steps: 3 }),
+    ).rejects.toThrow('step 0: the loss is Infinity');
   });
 
   it('refuses bad options with the value named', async () => {
-    await expect(trainLoop({ engine: toyEngine(), params: toyParams(), optimizer: toySgd(0.1), batchAt: (t) => toyBatch(1, t), steps: 3, startStep: 5 }))
-      .rejects.toThrow('startStep = 5 is past steps = 3');
+    await expect(
+      trainLoop({
+        engine: toyEngine(),
+        params: toyParams(),
+        optimizer: toySgd(0.1),
+        batchAt: (t) => toyBatch(1, t),
+        steps: 3,
+        startStep: 5,
+      }),
+    ).rejects.toThrow('startStep = 5 is past steps = 3');
   });
 });

@@ -21,20 +21,39 @@ describe('memory estimate', () => {
     expect(e.activationBytes).toBeCloseTo(870_737_510.4, 0);
     expect(e.totalBytes).toBeCloseTo(1_909_477_734.4, 0);
     // The probe keeps the moments and a gradient with its copy: 5 P instead of 2 P.
-    expect(estimateRunBytes(presetConfig('base'), { batchSize: 8, seqLen: 128, kind: 'probe', engine: 'ort' }).parameterBytes).toBe(5 * 4 * 92_342_528);
+    expect(estimateRunBytes(presetConfig('base'), { batchSize: 8, seqLen: 128, kind: 'probe', engine: 'ort' }).parameterBytes).toBe(
+      5 * 4 * 92_342_528,
+    );
   });
 
   it('lets ordinary runs through on 24 GiB and refuses the huge batch in one line', () => {
     for (const preset of ['tiny', 'mini', 'small', 'base']) {
-      for (const [batchSize, seqLen] of [[8, 128], [64, 16], [64, 128]]) {
+      for (const [batchSize, seqLen] of [
+        [8, 128],
+        [64, 16],
+        [64, 128],
+      ]) {
         for (const kind of ['static', 'adam', 'probe'] as const) {
-          expect(() => checkRunFits(presetConfig(preset), { batchSize, seqLen, kind, engine: 'ort' }, 'train', GiB24), `${preset} ${batchSize}x${seqLen} ${kind}`).not.toThrow();
+          expect(
+            () => checkRunFits(presetConfig(preset), { batchSize, seqLen, kind, engine: 'ort' }, 'train', GiB24),
+            `${preset} ${batchSize}x${seqLen} ${kind}`,
+          ).not.toThrow();
         }
       }
     }
-    expect(() => checkRunFits(presetConfig('large'), { batchSize: 8, seqLen: 128, kind: 'static', engine: 'ort' }, 'train', GiB24)).not.toThrow();
-    expect(() => checkRunFits(presetConfig('tiny', { vocabSize: 300 }), { batchSize: 1_000_000, seqLen: 16, kind: 'sgd', engine: 'ort' }, 'train', GiB24))
-      .toThrow(/^train: this run needs about \d+\.\d GiB \(parameters and optimizer state 0\.0 GiB, activations \d+\.\d GiB at batch 1000000 x 16\), and this machine has 24\.0 GiB: lower --batch-size or --seq-len, or pass --no-memory-check to try anyway$/);
+    expect(() =>
+      checkRunFits(presetConfig('large'), { batchSize: 8, seqLen: 128, kind: 'static', engine: 'ort' }, 'train', GiB24),
+    ).not.toThrow();
+    expect(() =>
+      checkRunFits(
+        presetConfig('tiny', { vocabSize: 300 }),
+        { batchSize: 1_000_000, seqLen: 16, kind: 'sgd', engine: 'ort' },
+        'train',
+        GiB24,
+      ),
+    ).toThrow(
+      /^train: this run needs about \d+\.\d GiB \(parameters and optimizer state 0\.0 GiB, activations \d+\.\d GiB at batch 1000000 x 16\), and this machine has 24\.0 GiB: lower --batch-size or --seq-len, or pass --no-memory-check to try anyway$/,
+    );
   });
 
   it('train and extract refuse before preparing any data', async () => {

@@ -7,7 +7,12 @@ import { openMetricsLog } from '../../../src/run/train/metrics.js';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-metrics-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const lines = (file: string): unknown[] => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const lines = (file: string): unknown[] =>
+  fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 describe('metrics log', () => {
   it('writes each record through at once, non-finite numbers as null', () => {
@@ -18,7 +23,10 @@ describe('metrics log', () => {
     expect(lines(file)).toEqual([{ step: 0, loss: 2.5 }]);
     log.append({ step: 1, loss: NaN, lr: Infinity });
     log.close();
-    expect(lines(file)).toEqual([{ step: 0, loss: 2.5 }, { step: 1, loss: null, lr: null }]);
+    expect(lines(file)).toEqual([
+      { step: 0, loss: 2.5 },
+      { step: 1, loss: null, lr: null },
+    ]);
     expect(() => log.append({ step: 2 })).toThrow('is closed');
     // Opening again without resumeFrom starts a fresh log.
     openMetricsLog(file).close();

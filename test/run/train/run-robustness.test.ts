@@ -17,16 +17,20 @@ import { tinySetup } from './tiny.js';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-robust-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 let base: Partial<RunOptions>;
-beforeAll(async () => { ({ base } = await tinySetup()); });
+beforeAll(async () => {
+  ({ base } = await tinySetup());
+});
 const opts = () => ({ ...base, engine: 'ort' as const, optimizer: 'sgd' as const, lr: 0.1, steps: 12, evalEvery: 0, checkpointEvery: 2 });
 
 describe('run folders', () => {
-  it('a folder locked by a live process is refused with its pid; a dead owner\'s lock is taken over, and released', async () => {
+  it("a folder locked by a live process is refused with its pid; a dead owner's lock is taken over, and released", async () => {
     const out = path.join(tmp, 'locked');
     fs.mkdirSync(out);
     const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
     fs.writeFileSync(path.join(out, LOCK_FILE), JSON.stringify({ pid: sleeper.pid, startedAt: 'then' }));
-    await expect(runTraining({ ...opts(), outDir: out })).rejects.toThrow(`train: ${out} is in use by process ${sleeper.pid} (since then): wait for it to end, or choose another --out`);
+    await expect(runTraining({ ...opts(), outDir: out })).rejects.toThrow(
+      `train: ${out} is in use by process ${sleeper.pid} (since then): wait for it to end, or choose another --out`,
+    );
     sleeper.kill('SIGKILL');
     await new Promise((resolve) => sleeper.on('exit', resolve));
     const notices: string[] = [];
@@ -39,10 +43,17 @@ describe('run folders', () => {
   it('two runs on one folder at once: the second is refused while the first runs', async () => {
     const out = path.join(tmp, 'twice');
     let second: Promise<unknown> | undefined;
-    await runTraining({ ...opts(), steps: 3, outDir: out }, {
-      onStep: (r) => { if (r.step === 0) second = runTraining({ ...opts(), seed: 9, outDir: out, resume: true }).catch((e: Error) => e); },
-    });
-    expect(((await second) as Error).message).toBe(`train: ${out} is in use by another run of this process: wait for it to end, or choose another --out`);
+    await runTraining(
+      { ...opts(), steps: 3, outDir: out },
+      {
+        onStep: (r) => {
+          if (r.step === 0) second = runTraining({ ...opts(), seed: 9, outDir: out, resume: true }).catch((e: Error) => e);
+        },
+      },
+    );
+    expect(((await second) as Error).message).toBe(
+      `train: ${out} is in use by another run of this process: wait for it to end, or choose another --out`,
+    );
     expect(fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
   }, 60_000);
 
@@ -60,12 +71,21 @@ describe('run folders', () => {
   it('after a divergence the last checkpoint holds sane weights, and a resume at a lower lr finishes; the changes are recorded', async () => {
     const out = path.join(tmp, 'diverged');
     const stop = stopRequest();
-    await runTraining({ ...opts(), outDir: out }, { onStep: (r) => { if (r.step === 3) stop.requestStop(); }, shouldStop: stop.shouldStop });
+    await runTraining(
+      { ...opts(), outDir: out },
+      {
+        onStep: (r) => {
+          if (r.step === 3) stop.requestStop();
+        },
+        shouldStop: stop.shouldStop,
+      },
+    );
     expect(loadCheckpoint(out).step).toBe(4);
     // lr 1e6: the weights blow up at once; the checkpoints they would have made are skipped.
     const notices: string[] = [];
-    await expect(runTraining({ ...opts(), lr: 1e6, outDir: out, resume: true }, { onNotice: (m) => notices.push(m) }))
-      .rejects.toThrow(/non-finite|the loss is/);
+    await expect(runTraining({ ...opts(), lr: 1e6, outDir: out, resume: true }, { onNotice: (m) => notices.push(m) })).rejects.toThrow(
+      /non-finite|the loss is/,
+    );
     expect(notices[0]).toBe("train: resuming at step 4 with peakLr 1000000 (was 0.1); recorded in the run's history");
     const kept = loadCheckpoint(out);
     const maxAbs = Math.max(...Object.values(kept.params).map((p) => p.data.reduce((m, x) => Math.max(m, Math.abs(x)), 0)));

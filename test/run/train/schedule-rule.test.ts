@@ -30,7 +30,8 @@ import { runConfig } from '../../../src/run/train/setup.js';
 import { validateTrainOptions, type TrainOptions } from '../../../src/run/train/train-options.js';
 import { tinySetup } from './tiny.js';
 
-const S = 100, SCALE = 4;
+const S = 100,
+  SCALE = 4;
 let base: Partial<RunOptions>;
 let artifact: Artifact;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-rule-'));
@@ -69,7 +70,8 @@ function groupStepNorms(a: HostParams, b: HostParams): Map<string, number> {
   const squares = new Map<string, number>();
   for (const p of artifact.model.params) {
     let sum = squares.get(p.group) ?? 0;
-    const x = a[p.name].data, y = b[p.name].data;
+    const x = a[p.name].data,
+      y = b[p.name].data;
     for (let i = 0; i < x.length; i++) sum += (x[i] - y[i]) ** 2;
     squares.set(p.group, sum);
   }
@@ -80,7 +82,15 @@ function groupStepNorms(a: HostParams, b: HostParams): Map<string, number> {
 async function paramsAfter(o: Partial<TrainOptions>, steps: number, name: string): Promise<HostParams> {
   const outDir = path.join(tmp, name);
   let taken = 0;
-  await runTraining({ ...o, outDir }, { onStep: () => { taken++; }, shouldStop: () => taken >= steps });
+  await runTraining(
+    { ...o, outDir },
+    {
+      onStep: () => {
+        taken++;
+      },
+      shouldStop: () => taken >= steps,
+    },
+  );
   const ckpt = loadCheckpoint(outDir);
   expect(ckpt.step).toBe(steps);
   return ckpt.params;
@@ -98,7 +108,10 @@ describe('train runs what the artifact says', () => {
       const w0 = initValues(runConfig(valid, 'train'), valid.seed);
       const w1 = await paramsAfter(o, 1, `${engine}-1`);
       const w2 = await paramsAfter(o, 2, `${engine}-2`);
-      for (const [t, before, after] of [[0, w0, w1], [1, w1, w2]] as const) {
+      for (const [t, before, after] of [
+        [0, w0, w1],
+        [1, w1, w2],
+      ] as const) {
         for (const [group, norm] of groupStepNorms(after, before)) {
           const fromExport = eta(t) * SCALE * multiplierAt(exported.groups[group], t);
           expect(rule.rate(group, t)).toBeCloseTo(fromExport, 12);

@@ -9,8 +9,10 @@ import { initBackend } from '../../../src/runtime/backend.js';
 import { prepareData, type PreparedData } from '../../../src/data/prepare.js';
 import type { RunOptions } from '../../../src/run/train/options.js';
 
-const WORDS = ('the of and to in a is that for it as was with be by on not he this are or his from at which but ' +
-  'have an they you were her she there had').split(' ');
+const WORDS = (
+  'the of and to in a is that for it as was with be by on not he this are or his from at which but ' +
+  'have an they you were her she there had'
+).split(' ');
 
 /** Writes the corpus into a new temporary folder; returns the file. */
 export function writeTinyCorpus(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-corpus-'))): string {
@@ -29,7 +31,14 @@ export async function tinySetup(): Promise<{ data: PreparedData; base: Partial<R
   await initBackend({ prefer: 'cpu' });
   const data = prepareData({ corpus: [writeTinyCorpus()], vocabSize: 64, seqLen: 16 });
   const base: Partial<RunOptions> = {
-    data, vocabSize: 64, seqLen: 16, batchSize: 4, seed: 3, evalSequences: 8, backend: 'cpu', engine: 'tfjs',
+    data,
+    vocabSize: 64,
+    seqLen: 16,
+    batchSize: 4,
+    seed: 3,
+    evalSequences: 8,
+    backend: 'cpu',
+    engine: 'tfjs',
     configOverrides: { hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 16 },
   };
   return { data, base };

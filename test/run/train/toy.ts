@@ -18,8 +18,16 @@ export const V = 12;
 export const H = 4;
 
 export const toyConfig: BertConfig = {
-  vocabSize: V, hiddenSize: H, numLayers: 1, numHeads: 1, intermediateSize: 4,
-  maxPositions: 8, typeVocabSize: 1, dropout: 0, layerNormEps: 1e-12, initStd: 0.02,
+  vocabSize: V,
+  hiddenSize: H,
+  numLayers: 1,
+  numHeads: 1,
+  intermediateSize: 4,
+  maxPositions: 8,
+  typeVocabSize: 1,
+  dropout: 0,
+  layerNormEps: 1e-12,
+  initStd: 0.02,
 };
 
 export async function useCpu(): Promise<void> {
@@ -31,19 +39,22 @@ export function toyParams(seed = 1): Record<string, tf.Tensor> {
   const r = rng(seed, 'init');
   const fill = (n: number): Float32Array => Float32Array.from({ length: n }, () => r.truncatedNormal(0.5));
   return {
-    'bias': tf.zeros([V]),
-    'emb': tf.tensor(fill(V * H), [V, H]),
-    'kernel': tf.tensor(fill(H * V), [H, V]),
+    bias: tf.zeros([V]),
+    emb: tf.tensor(fill(V * H), [V, H]),
+    kernel: tf.tensor(fill(H * V), [H, V]),
   };
 }
 
 /** B = 2 rows of T = 4 tokens, every position selected. */
 export function toyBatch(seed: number, step: number): MlmBatch {
   const r = rng(seed, 'toy-batch', step);
-  const B = 2, T = 4;
+  const B = 2,
+    T = 4;
   const inputIds = Int32Array.from({ length: B * T }, () => r.int(V));
   return {
-    batchSize: B, seqLen: T, inputIds,
+    batchSize: B,
+    seqLen: T,
+    inputIds,
     attentionMask: new Int32Array(B * T).fill(1),
     tokenTypeIds: new Int32Array(B * T),
     maskedPositions: Int32Array.from({ length: B * T }, (_, i) => i),
@@ -90,7 +101,9 @@ export function toyEngine(): Engine {
       return { loss, accuracy, grads };
     },
     async evaluate(params, batches): Promise<EvalResult> {
-      let sum = 0, correct = 0, tokens = 0;
+      let sum = 0,
+        correct = 0,
+        tokens = 0;
       for (const b of batches) {
         const [l, c] = tf.tidy(() => {
           const { loss, correct } = lossOf(params, b);
@@ -156,7 +169,9 @@ export function toyAdam(lr: number, b1 = 0.9, b2 = 0.999, eps = 1e-8) {
     }),
     update(grads: ParamMap, s: ToyAdamState): [Record<string, tf.Tensor>, ToyAdamState] {
       const t = s.count + 1;
-      const u: Record<string, tf.Tensor> = {}, m: Record<string, tf.Tensor> = {}, v: Record<string, tf.Tensor> = {};
+      const u: Record<string, tf.Tensor> = {},
+        m: Record<string, tf.Tensor> = {},
+        v: Record<string, tf.Tensor> = {};
       for (const n of Object.keys(grads)) {
         m[n] = tf.add(tf.mul(s.m[n], b1), tf.mul(grads[n], 1 - b1));
         v[n] = tf.add(tf.mul(s.v[n], b2), tf.mul(tf.square(grads[n]), 1 - b2));
@@ -171,8 +186,11 @@ export function toyAdam(lr: number, b1 = 0.9, b2 = 0.999, eps = 1e-8) {
 
 /** Bytes of every tensor of a map, names sorted: for bit-identity checks. */
 export function paramBytes(p: ParamMap): string {
-  return Object.keys(p).sort().map((n) => {
-    const d = p[n].dataSync() as Float32Array;
-    return `${n}:${Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex')}`;
-  }).join('|');
+  return Object.keys(p)
+    .sort()
+    .map((n) => {
+      const d = p[n].dataSync() as Float32Array;
+      return `${n}:${Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex')}`;
+    })
+    .join('|');
 }

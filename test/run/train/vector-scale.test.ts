@@ -27,13 +27,21 @@ let artifact: Artifact;
 beforeAll(async () => {
   ({ base } = await tinySetup());
   const probe = await runProbe({ ...base, totalSteps: 40, probeSteps: 6, lr: 0.01 });
-  artifact = decodeArtifact(encodeArtifact(buildArtifact({ trace: probe.trace, compressed: compressTrace(probe.trace, { target: 'stepNorm' }) })));
+  artifact = decodeArtifact(
+    encodeArtifact(buildArtifact({ trace: probe.trace, compressed: compressTrace(probe.trace, { target: 'stepNorm' }) })),
+  );
 }, 60_000);
 
 describe('vector scale', () => {
   it('names LayerNorm and bias tensors as vectors', () => {
-    expect(['encoder.layer.0.output.LayerNorm.gamma', 'embeddings.LayerNorm.beta', 'cls.predictions.bias', 'encoder.layer.1.attention.self.key.bias']
-      .every(isVectorParam)).toBe(true);
+    expect(
+      [
+        'encoder.layer.0.output.LayerNorm.gamma',
+        'embeddings.LayerNorm.beta',
+        'cls.predictions.bias',
+        'encoder.layer.1.attention.self.key.bias',
+      ].every(isVectorParam),
+    ).toBe(true);
     expect(['embeddings.word_embeddings', 'encoder.layer.0.intermediate.dense.kernel'].some(isVectorParam)).toBe(false);
     expect(groupScale({ scheduleScale: 4, vectorScale: 1 }, 'cls.predictions.bias')).toBe(1);
     expect(groupScale({ scheduleScale: 4, vectorScale: 1 }, 'embeddings.word_embeddings')).toBe(4);
@@ -47,7 +55,17 @@ describe('vector scale', () => {
   for (const [label, engine] of engines) {
     it(`${label} path: vectorScale 0 freezes LayerNorm and biases, the matrices move`, async () => {
       const outDir = path.join(tmp, label);
-      await runTraining({ ...base, engine, optimizer: 'static', schedule: artifact, scheduleScale: 4, vectorScale: 0, steps: 3, evalEvery: 0, outDir });
+      await runTraining({
+        ...base,
+        engine,
+        optimizer: 'static',
+        schedule: artifact,
+        scheduleScale: 4,
+        vectorScale: 0,
+        steps: 3,
+        evalEvery: 0,
+        outDir,
+      });
       const trained = loadCheckpoint(outDir).params;
       const initial = initValues(loadCheckpoint(outDir).model.config, base.seed ?? 0);
       for (const [name, p] of Object.entries(trained)) {
@@ -60,7 +78,14 @@ describe('vector scale', () => {
   it('vectorScale = scheduleScale is the same run as leaving it unset', async () => {
     const losses = async (o: Partial<TrainOptions>) => {
       const out: number[] = [];
-      await runTraining({ ...base, optimizer: 'static', schedule: artifact, scheduleScale: 4, steps: 4, evalEvery: 0, ...o }, { onStep: (r) => { out.push(r.loss); } });
+      await runTraining(
+        { ...base, optimizer: 'static', schedule: artifact, scheduleScale: 4, steps: 4, evalEvery: 0, ...o },
+        {
+          onStep: (r) => {
+            out.push(r.loss);
+          },
+        },
+      );
       return out;
     };
     expect(await losses({ vectorScale: 4 })).toEqual(await losses({}));
