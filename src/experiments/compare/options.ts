@@ -4,6 +4,7 @@
  * multipliers) for static SGD. The knobs that decide whether a static schedule works are lists, so one
  * call can rank several variants.
  */
+import { COMPRESS_SCHEMA } from '../../schedule/compress-schema.js';
 import { groupingNames, type GroupingName } from '../../model/groups.js';
 import { DECAYS } from '../../optim/schedule-spec.js';
 import { MAGNITUDES, type Magnitude } from '../../engine/ort/host-factored.js';
@@ -194,15 +195,7 @@ export const COMPARE_SCHEMA: OptionSchema = {
     default: ['size'],
     help: 'what each cap compares: size (the per-coordinate step, or the multiplier), curvature (the step over the stability limit the probe measures at its end; variants named -curvcap<r>)',
   },
-  zeroGradTol: {
-    kind: 'number',
-    flag: 'zero-grad-tol',
-    lo: 0,
-    hi: 1,
-    hiOpen: true,
-    default: 1e-6,
-    help: "groups with gradient RMS below this share of the median group's get the fallback multiplier",
-  },
+  zeroGradTol: COMPRESS_SCHEMA.zeroGradTol, // the same knob, applied to every variant
   reuse: {
     kind: 'boolean',
     flag: 'reuse',
