@@ -20,6 +20,8 @@ export { groupingNames, makeGroupOf, type GroupingName } from './model/groups.js
 // Data.
 export type { MlmBatch } from './data/batch.js';
 export { prepareData, type PreparedData } from './data/prepare.js';
+export { BUILT_IN_CORPORA, loadCorpus, type BuiltInCorpus, type CorpusChoice } from './data/corpus.js';
+export { dataFingerprint, tokenizerFingerprint } from './data/fingerprint.js';
 export { evalBatches, makeBatcher } from './data/mlm.js';
 
 // Engines.
@@ -47,6 +49,12 @@ export {
   saveTrace,
   scheduleDataNotice,
   scheduleRule,
+  remapPreconditioner,
+  tokenSources,
+  TOKEN_INDEXED,
+  type ProbeVocabulary,
+  type RunVocabulary,
+  type TokenRemap,
   type Artifact,
   type ArtifactBody,
   type CompressOptions,

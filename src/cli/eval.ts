@@ -1,6 +1,7 @@
 /**
  * graftlr eval --model model.onnx [--split heldout|ood] [--json]
  */
+import { corpusFromList } from '../data/corpus.js';
 import { evaluateModelFile } from '../run/eval/jobs.js';
 import { ortDescription } from '../runtime/ort.js';
 import { flag, UsageError } from './args.js';
@@ -15,7 +16,7 @@ export const evalCommand: Command = {
   details:
     'The data (corpus, sequence length, batches) default to what the model file records from training,\n' +
     "so the result matches the training run's own held-out evaluation. The record is checked (a bad entry is\n" +
-    'refused, naming the file). A recorded built-in corpus (sotu) is used as is; a recorded list of file paths\n' +
+    'refused, naming the file). A recorded built-in corpus (sotu, moby-dick) is used as is; a recorded list of file paths\n' +
     'is read only when you confirm it, with --corpus <paths> or --trust-model-corpus: a model file from\n' +
     'elsewhere could name any folder on this machine (eval reads it and writes cache files for it).\n' +
     'The loss is also split by what the input showed at the scored position (BERT masking: 80% [MASK],\n' +
@@ -41,8 +42,7 @@ export const evalCommand: Command = {
     if (!model) throw new UsageError('--model is required');
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
     const corpusList = flag.list(args, 'corpus');
-    const corpus =
-      corpusList === undefined ? undefined : corpusList.length === 1 && corpusList[0] === 'sotu' ? ('sotu' as const) : corpusList;
+    const corpus = corpusList === undefined ? undefined : corpusFromList(corpusList);
     const threads = flag.int(args, 'threads');
     io.err(`engine: ${ortDescription({ threads })}${flag.str(args, 'backend') ? ' (--backend applies to tfjs commands only)' : ''}`);
     let bar: ReturnType<typeof progress> | undefined;

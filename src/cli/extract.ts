@@ -28,7 +28,7 @@ export const extractCommand: Command = {
   name: 'extract',
   summary: 'run a grafted Adam#SGD probe and write a static per-layer schedule artifact',
   usage:
-    'graftlr extract [--preset tiny] [--corpus sotu|<files>] [--steps N] [--total-steps N] [--method factorized|constant|piecewise] [--preconditioner none|factored] [--out file.graft]',
+    'graftlr extract [--preset tiny] [--corpus sotu|moby-dick|<files>] [--steps N] [--total-steps N] [--method factorized|constant|piecewise] [--preconditioner none|factored] [--out file.graft]',
   details: [
     "Every probe step moves each parameter group in plain SGD's direction with the step length Adam would take.",
     'Per group it records ||u_Adam||, ||g|| and eta(t), and compresses them into a schedule that `graftlr train',

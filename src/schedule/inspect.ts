@@ -97,6 +97,22 @@ function probeLine(p: ProbeInfo): string {
   return `${p.magnitude.name}(${formatRecord(p.magnitude.hyperparameters)}) # ${p.direction.name}(${formatRecord(p.direction.hyperparameters)})`;
 }
 
+/** The probe's tokenizer, and whether the artifact carries its vocabulary (what re-indexes token-indexed entries for another tokenizer). */
+function tokenizerLine(a: ArtifactBody): string {
+  const t = a.probe.tokenizer;
+  const head = t ? `${t.vocabSize.toLocaleString('en-US')} tokens, fingerprint ${shortHash(t.fingerprint)}` : 'not recorded';
+  const v = vocabularySummary(a);
+  return v
+    ? `${head}; vocabulary and token counts recorded (${v.countedTokens.toLocaleString('en-US')} training tokens): train re-indexes token-indexed entries for another tokenizer`
+    : `${head}; no vocabulary recorded: train applies token-indexed entries as they are`;
+}
+
+/** The recorded vocabulary's size and the number of training tokens its counts cover; null when none is recorded. */
+export function vocabularySummary(a: Pick<ArtifactBody, 'vocabulary'>): { tokens: number; countedTokens: number } | null {
+  if (!a.vocabulary) return null;
+  return { tokens: a.vocabulary.tokens.length, countedTokens: a.vocabulary.counts.reduce((n, c) => n + c, 0) };
+}
+
 /** A plain-text report: provenance header, then one row per group. */
 export function formatArtifactTable(a: ArtifactBody & { checksum?: string }): string {
   const c = a.compression;
@@ -112,6 +128,8 @@ export function formatArtifactTable(a: ArtifactBody & { checksum?: string }): st
           `             on a ${p.proxy.numLayers}-layer proxy of the ${p.proxy.layerMap.length}-layer model: layer k's groups from proxy layer ${p.proxy.layerMap.map((j, k) => `${k}<-${j}`).join(', ')}`,
         ]
       : []),
+    `corpus:      ${p.corpus ?? 'not recorded'}`,
+    `tokenizer:   ${tokenizerLine(a)}`,
     `base lr:     ${formatRecord(p.baseSchedule)}`,
     `values:      ${
       scheduleTarget(a) === 'stepNorm'
@@ -165,6 +183,8 @@ export interface ArtifactSummary {
   target: ScheduleTarget;
   /** null without a preconditioner. */
   preconditioner: PreconditionerSummary | null;
+  /** The recorded probe vocabulary (its size, the training tokens its counts cover); null when none. */
+  vocabulary: { tokens: number; countedTokens: number } | null;
   groups: {
     name: string;
     shape: number[];
@@ -201,6 +221,7 @@ export function artifactSummaryJson(a: ArtifactBody & { checksum?: string }): Ar
     compression: { method: c.method, options: { ...c.options }, flagged: c.flagged, clamped: c.clamped, noData: c.noData },
     target: scheduleTarget(a),
     preconditioner: preconditionerSummary(a),
+    vocabulary: vocabularySummary(a),
     groups: a.model.groups.map((g) => {
       const s = a.groups[g.name];
       const schedule: GroupSchedule = 'constant' in s ? { constant: s.constant } : { knots: s.knots };

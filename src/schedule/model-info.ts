@@ -61,6 +61,16 @@ export interface ProbeInfo {
   engine: string;
   /** Present when the probe ran on a shallower copy of the model (src/run/probe/proxy.ts). */
   proxy?: ProbeProxy;
+  /** The corpus spec line of the probe's data (src/data/corpus.ts); absent in files written before it was recorded. */
+  corpus?: string;
+  /** The probe's tokenizer; absent in files written before it was recorded. */
+  tokenizer?: ProbeTokenizer;
+}
+
+/** A tokenizer as provenance: its fingerprint (src/data/fingerprint.ts tokenizerFingerprint) and size. */
+export interface ProbeTokenizer {
+  fingerprint: string;
+  vocabSize: number;
 }
 
 /** A proxy probe: the proxy's layer count, which proxy layer each model layer's groups came from, its fingerprint. */

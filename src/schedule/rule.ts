@@ -9,6 +9,9 @@
  *   rate(G, t)       = eta(t) s(G) c_G(t)
  *   target multiplier: w[G] <- w[G] - rate(G, t) g[G]
  *   target stepNorm:   w[G] <- w[G] - rate(G, t) d[G] / ||d[G]||,  d = P g (P = 1 without a preconditioner)
+ *
+ * When the run gives its vocabulary and its tokenizer is not the probe's, P's token-indexed entries are re-indexed
+ * for the run's token ids (token-remap.ts) from the vocabulary the artifact records; `tokens` says what was done.
  */
 import type { CoordinateFactors } from '../optim/precondition.js';
 import { baseSchedule, stretchSchedule } from '../optim/schedule-spec.js';
@@ -17,6 +20,7 @@ import type { GroupOf } from '../core/params.js';
 import type { ArtifactBody } from './artifact.js';
 import type { CompressTarget } from './compress.js';
 import { artifactGroupOf, multiplierFn } from './interpolate.js';
+import { remapPreconditioner, tokenSources, type RunVocabulary, type TokenRemap } from './token-remap.js';
 
 /**
  * What the per-group values mean (the artifact's compression.options.target):
@@ -38,6 +42,8 @@ export interface ScheduleRun {
   scale?(group: string): number;
   /** The run's own base schedule settings, each replacing the probe's: peak lr, warmup as a fraction of totalSteps. */
   base?: { peakLr?: number; warmup?: number; decay?: BaseScheduleSpec['decay']; endLr?: number };
+  /** The run's tokenizer (its pieces, their counts in the run's training split, its fingerprint); without it nothing is re-indexed. */
+  vocabulary?: RunVocabulary & { fingerprint: string };
 }
 
 export interface ScheduleRule {
@@ -52,9 +58,28 @@ export interface ScheduleRule {
   rate(group: string, step: number): number;
   /** The artifact's fixed per-coordinate preconditioner P (stepNorm only); undefined without one. */
   preconditioner?: Readonly<Record<string, CoordinateFactors>>;
+  /** What was done with the token-indexed entries; present when the run gave its vocabulary. */
+  tokens?: TokenRemap;
 }
 
-type ScheduleSource = Pick<ArtifactBody, 'model' | 'probe' | 'compression' | 'groups' | 'preconditioner'>;
+type ScheduleSource = Pick<ArtifactBody, 'model' | 'probe' | 'compression' | 'groups' | 'preconditioner' | 'vocabulary'>;
+
+/** The artifact's preconditioner for the run's tokenizer, and what was done to it (see the file comment). */
+function runPreconditioner(
+  artifact: ScheduleSource,
+  run: ScheduleRun,
+): { preconditioner: ScheduleSource['preconditioner']; tokens?: TokenRemap } {
+  const pre = artifact.preconditioner;
+  const vocab = run.vocabulary;
+  if (vocab === undefined) return { preconditioner: pre };
+  const probeTokenizer = artifact.probe.tokenizer?.fingerprint ?? null;
+  const tokens: TokenRemap = { action: 'same', probeTokenizer, runTokenizer: vocab.fingerprint, params: [], byString: 0, byRank: 0 };
+  if (probeTokenizer === vocab.fingerprint) return { preconditioner: pre, tokens };
+  if (artifact.vocabulary === undefined || pre === undefined) return { preconditioner: pre, tokens: { ...tokens, action: 'as-is' } };
+  const { source, byString, byRank } = tokenSources(artifact.vocabulary, vocab);
+  const { preconditioner, params } = remapPreconditioner(pre, source);
+  return { preconditioner, tokens: { ...tokens, action: 'remapped', params, byString, byRank } };
+}
 
 /** The run's base schedule: the probe's stretched to totalSteps, with the run's overrides. */
 function runBaseSchedule(probed: BaseScheduleSpec, run: ScheduleRun): DescribedSchedule {
@@ -90,6 +115,7 @@ export function scheduleRule(artifact: ScheduleSource, run: ScheduleRun): Schedu
   const c = multiplierFn(artifact, run.totalSteps);
   const s = run.scale ?? (() => 1);
   const eta = runBaseSchedule(artifact.probe.baseSchedule, run);
+  const { preconditioner, tokens } = runPreconditioner(artifact, run);
   const multiplier = (group: string, step: number): number => s(group) * c(group, step);
   return {
     target,
@@ -103,6 +129,7 @@ export function scheduleRule(artifact: ScheduleSource, run: ScheduleRun): Schedu
       }
       return r;
     },
-    preconditioner: artifact.preconditioner?.params,
+    preconditioner: preconditioner?.params,
+    ...(tokens ? { tokens } : {}),
   };
 }

@@ -6,6 +6,7 @@
  *    uAdamNorm, uSgdNorm, gradNorm, ratio, c: f64 (n, G), valid: u8 (n, G),
  *    secondMoments (optional; Adam's factored v_hat at the probe end, see moments-codec.ts),
  *    stability (optional; {batches, stepLength, slope, curvature, limit: f64 (G)}, see src/schedule/stability.ts),
+ *    vocabulary (optional; the probe's pieces and token counts, see src/schedule/vocabulary.ts),
  *    checksum}
  *
  * with arrays as `{dtype, shape, data}` records (see codec.ts and artifacts/FORMAT.md).
@@ -19,6 +20,7 @@ import { PER_GROUP_COLUMNS, type Trace } from './trace.js';
 import { TOOL } from './tool.js';
 import type { StabilityLimits } from './stability.js';
 import { FieldChecker } from './validate.js';
+import { packVocabulary, unpackVocabulary } from './vocabulary.js';
 
 const STABILITY_COLUMNS = ['stepLength', 'slope', 'curvature', 'limit'] as const;
 
@@ -72,6 +74,7 @@ export function encodeTrace(t: Trace): Uint8Array {
   for (const col of PER_GROUP_COLUMNS) body[col] = packArray(t[col], [n, G]);
   if (t.secondMoments) body.secondMoments = packSecondMoments(t.secondMoments);
   if (t.stability) body.stability = packStability(t.stability);
+  if (t.vocabulary) body.vocabulary = packVocabulary(t.vocabulary);
   return encodeContainer(body);
 }
 
@@ -106,5 +109,6 @@ export function decodeTrace(bytes: Uint8Array): Trace {
   };
   if (body.version !== 1 && body.secondMoments !== undefined) trace.secondMoments = unpackSecondMoments(check, body.secondMoments, model);
   if ((body.version as number) >= 3 && body.stability !== undefined) trace.stability = unpackStability(check, body.stability, G);
+  if (body.vocabulary !== undefined) trace.vocabulary = unpackVocabulary(check, body.vocabulary, probe.tokenizer?.fingerprint);
   return trace;
 }

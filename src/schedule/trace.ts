@@ -17,6 +17,7 @@
 import type { ModelInfo, ProbeInfo } from './model-info.js';
 import type { SecondMoments } from './second-moments.js';
 import type { StabilityLimits } from './stability.js';
+import type { ProbeVocabulary } from './vocabulary.js';
 
 export interface TraceMeta {
   model: ModelInfo;
@@ -38,6 +39,8 @@ export interface Trace {
   secondMoments?: SecondMoments;
   /** Each group's stability limit at the probe end (src/run/probe/stability-limits.ts); absent before version 3. */
   stability?: StabilityLimits;
+  /** The probe's vocabulary and token counts (vocabulary.ts); absent in files written before it was recorded. */
+  vocabulary?: ProbeVocabulary;
 }
 
 export const PER_GROUP_COLUMNS = ['uAdamNorm', 'uSgdNorm', 'gradNorm', 'ratio', 'c'] as const;

@@ -5,7 +5,7 @@
 import { DECAYS } from '../optim/schedule-spec.js';
 import type { BaseScheduleSpec } from '../optim/schedules.js';
 import { isPlainObject, unpackArray, type DType, type NumericArray } from '../formats/codec.js';
-import type { GroupInfo, ModelInfo, OptimizerSpec, ParamInfo, PlainRecord, ProbeInfo, ProbeProxy } from './model-info.js';
+import type { GroupInfo, ModelInfo, OptimizerSpec, ParamInfo, PlainRecord, ProbeInfo, ProbeProxy, ProbeTokenizer } from './model-info.js';
 
 /**
  * The base-schedule ranges a file may hold (artifacts/FORMAT.md). A probe's peak learning rate above 10 has
@@ -179,7 +179,14 @@ export class FieldChecker {
       backend: this.string(o.backend, `${path}.backend`),
       engine: this.string(o.engine, `${path}.engine`),
       ...(o.proxy === undefined ? {} : { proxy: this.proxy(o.proxy, `${path}.proxy`) }),
+      ...(o.corpus === undefined ? {} : { corpus: this.string(o.corpus, `${path}.corpus`) }),
+      ...(o.tokenizer === undefined ? {} : { tokenizer: this.tokenizer(o.tokenizer, `${path}.tokenizer`) }),
     };
+  }
+
+  tokenizer(x: unknown, path: string): ProbeTokenizer {
+    const o = this.object(x, path);
+    return { fingerprint: this.string(o.fingerprint, `${path}.fingerprint`), vocabSize: this.int(o.vocabSize, `${path}.vocabSize`, 1) };
   }
 
   proxy(x: unknown, path: string): ProbeProxy {

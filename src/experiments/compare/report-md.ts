@@ -68,7 +68,7 @@ export function reportMarkdown(result: CompareResult, report: CompareReport, com
     '```',
     '',
     `${o.steps} steps per run, batch ${o.batchSize} x ${o.seqLen} tokens, ${seedsText}, engine ${o.engine}, ` +
-      `base schedule warmup ${o.warmup} then ${o.decay}; corpus ${o.corpus === 'sotu' ? 'State of the Union' : o.corpus.join(', ')}. ` +
+      `base schedule warmup ${o.warmup} then ${o.decay}; corpus ${o.corpus === 'sotu' ? 'State of the Union' : o.corpus === 'moby-dick' ? 'Moby-Dick' : o.corpus.join(', ')}. ` +
       `Held-out: ${o.evalSequences} sequences per split (in-domain, out-of-domain). ${tuning} ` +
       `Each seed probes its own schedule (a static run of seed k uses the schedule probed with seed k). ` +
       `Values are mean ± sample sd over seeds. Runs and probes took ${(computeSeconds(result) / 60).toFixed(1)} min in all ` +

@@ -2,6 +2,7 @@
  * The file-level jobs behind `graftlr fill-mask` and `graftlr eval`: read the files named by the caller,
  * run onnxruntime, return results and timings (no printing).
  */
+import type { BuiltInCorpus } from '../../data/corpus.js';
 import { readFileChecked } from '../../formats/atomic.js';
 import { parseTokenizerJson } from '../../data/tokenizer-json.js';
 import { prepareData } from '../../data/prepare.js';
@@ -64,7 +65,7 @@ export interface EvaluateFileOptions extends SessionOptions {
    * Corpus to evaluate on (default: the one the model's graftlr.data metadata names, if built in or if
    * trustModelCorpus; else "sotu" when none is recorded).
    */
-  corpus?: 'sotu' | string[];
+  corpus?: BuiltInCorpus | string[];
   /** Read corpus file paths named by the model file (default false: such a model needs `corpus`). */
   trustModelCorpus?: boolean;
   /** Sequence length (default: the model's graftlr.data metadata, else 128, at most maxPositions). */
@@ -79,7 +80,7 @@ export interface EvaluateFileOptions extends SessionOptions {
 
 export interface EvaluateReport extends OrtEvalResult {
   split: 'heldout' | 'ood';
-  corpus: 'sotu' | string[];
+  corpus: BuiltInCorpus | string[];
   seqLen: number;
   sequences: number;
   batches: number;

@@ -8,10 +8,11 @@
  * could name any folder on this machine (eval reads it and writes cache files for it). The caller
  * decides whether it is trusted (see corpusToRead).
  */
+import { BUILT_IN_CORPORA, isBuiltInCorpus, type BuiltInCorpus } from '../../data/corpus.js';
 
 /** What the model file records about its training data; absent fields were not recorded. */
 export interface RecordedData {
-  corpus?: 'sotu' | string[];
+  corpus?: BuiltInCorpus | string[];
   seqLen?: number;
   vocabSize?: number;
   heldoutFraction?: number;
@@ -22,7 +23,7 @@ export interface RecordedData {
 }
 
 /** The corpora shipped with graftlr, safe to read whatever a model file says. */
-export const BUILT_IN_CORPORA = ['sotu'] as const;
+export { BUILT_IN_CORPORA };
 
 const isInt = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
 
@@ -54,8 +55,8 @@ export function parseRecordedData(raw: string | undefined, file: string): Record
     const c = v.corpus;
     field(
       'corpus',
-      c === 'sotu' || (Array.isArray(c) && c.length > 0 && c.every((p) => typeof p === 'string' && p.length > 0)),
-      '"sotu" or a non-empty list of file paths',
+      isBuiltInCorpus(c) || (Array.isArray(c) && c.length > 0 && c.every((p) => typeof p === 'string' && p.length > 0)),
+      `${BUILT_IN_CORPORA.map((b: string) => `"${b}"`).join(', ')} or a non-empty list of file paths`,
     );
     out.corpus = c as RecordedData['corpus'];
   }
@@ -93,14 +94,14 @@ export function parseRecordedData(raw: string | undefined, file: string): Record
  * Throws, naming the paths and both ways to confirm, for recorded file paths without confirmation.
  */
 export function corpusToRead(
-  given: 'sotu' | string[] | undefined,
+  given: BuiltInCorpus | string[] | undefined,
   recorded: RecordedData['corpus'],
   file: string,
   trustModelCorpus = false,
-): 'sotu' | string[] {
+): BuiltInCorpus | string[] {
   if (given !== undefined) return given;
   if (recorded === undefined) return 'sotu';
-  if (recorded === 'sotu' || trustModelCorpus) return recorded;
+  if (isBuiltInCorpus(recorded) || trustModelCorpus) return recorded;
   const shown = recorded.slice(0, 3).join(', ') + (recorded.length > 3 ? `, ... (${recorded.length} paths)` : '');
   throw new Error(
     `${file} says it was trained on the files ${shown}; eval reads corpus paths from a model only when you confirm them: ` +

@@ -11,6 +11,7 @@ import { groupingNames, makeGroupOf, type GroupingName } from '../../model/group
 import { describeModel, type PlainRecord } from '../../schedule/model-info.js';
 import type { Trace } from '../../schedule/trace.js';
 import type { StepRecord } from '../train/loop.js';
+import { tokenCounts, tokenizerFingerprint } from '../../data/fingerprint.js';
 import { DECAYS } from '../../optim/schedule-spec.js';
 import { applySchema, type OptionSchema } from '../../core/options/schema.js';
 import { checkInt, checkNumber } from '../../core/options/validate.js';
@@ -217,6 +218,8 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
       dataFingerprint: data.fingerprint,
       backend: o.backend,
       engine: engineName,
+      corpus: data.spec,
+      tokenizer: { fingerprint: tokenizerFingerprint(data.tokenizer.vocab), vocabSize: data.tokenizer.vocabSize },
     },
     onStep: (r: StepRecord) => {
       records.push(r);
@@ -238,6 +241,8 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
         })
       : await runGraftProbe({ ...common, engine: engine!, params: initParams(probed, o.seed) });
     const trace = layerMap ? mapProxyTrace(result.trace, describe(config), layerMap) : result.trace;
+    // What re-indexes the token-indexed statistics for another tokenizer (schedule/token-remap.ts).
+    trace.vocabulary = { tokens: [...data.tokenizer.vocab], counts: tokenCounts(data.train.ids, data.tokenizer.vocabSize) };
     return {
       trace,
       config,

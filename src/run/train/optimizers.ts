@@ -13,7 +13,7 @@
  *   graft:  online Adam#SGD, per tensor, both at eta(t), after optional clipping
  *   hybrid: static for every tensor but LayerNorm gamma/beta and biases, which get Adam (hybrid.ts; NOT stateless)
  *
- * c_G / m_G, the grouping, P and, for static and hybrid, eta(t) come from the run's schedule rule (schedule/rule.ts:
+ * c_G / m_G, the grouping, P (re-indexed for the run's tokenizer when it is not the probe's) and, for static and hybrid, eta(t) come from the run's schedule rule (schedule/rule.ts:
  * the probe's base schedule stretched to this run's length, unless lr / warmup / decay / endLr are given);
  * for the other optimizers eta(t) is built from those options.
  */
@@ -29,7 +29,7 @@ import { baseSchedule } from '../../optim/schedule-spec.js';
 import type { DescribedSchedule } from '../../optim/schedules.js';
 import { clipByGlobalNorm } from '../../optim/transforms.js';
 import type { Artifact } from '../../schedule/artifact.js';
-import { scheduleRule, type ScheduleRule } from '../../schedule/rule.js';
+import { scheduleRule, type ScheduleRule, type ScheduleRun } from '../../schedule/rule.js';
 import { hybridTrainOptimizer } from './hybrid.js';
 import { DEFAULT_LR, DEFAULT_WARMUP, groupScale, usesSchedule, type TrainOptions } from './train-options.js';
 
@@ -37,11 +37,12 @@ import { DEFAULT_LR, DEFAULT_WARMUP, groupScale, usesSchedule, type TrainOptions
  * The schedule rule of a run that follows an artifact (static, hybrid), read once per run (schedule/rule.ts);
  * undefined for the other optimizers.
  */
-export function trainScheduleRule(o: TrainOptions, artifact?: Artifact): ScheduleRule | undefined {
+export function trainScheduleRule(o: TrainOptions, artifact?: Artifact, vocabulary?: ScheduleRun['vocabulary']): ScheduleRule | undefined {
   if (!usesSchedule(o.optimizer)) return undefined;
   if (!artifact) throw new Error(`train: optimizer "${o.optimizer}" needs a schedule artifact`);
   return scheduleRule(artifact, {
     totalSteps: o.steps,
+    vocabulary, // the run's tokenizer: the artifact's token-indexed entries are re-indexed for it when it is not the probe's
     scale: (group) => groupScale(o, group), // scheduleScale, or vectorScale for LayerNorm/bias
     base: { peakLr: o.lr, warmup: o.warmup, decay: o.decay, endLr: o.endLr },
   });

@@ -3,6 +3,7 @@
  * engine. RUN_SCHEMA holds each one's default (the recommended value), limits and help; the command-line
  * flags are built from it (src/cli/run-flags.ts). `validateRunOptions` names a bad value and the allowed range.
  */
+import { isBuiltInCorpus, type BuiltInCorpus } from '../../data/corpus.js';
 import type { PreparedData } from '../../data/prepare.js';
 import type { Engine, EngineName } from '../../engine/types.js';
 import { isPresetName, PRESETS, type BertConfig } from '../../model/config.js';
@@ -20,8 +21,8 @@ export interface RunOptions {
   preset: string;
   /** Overrides of the preset's config; vocabSize always comes from the tokenizer. */
   configOverrides: Partial<BertConfig>;
-  /** 'sotu' or a list of text files / folders. */
-  corpus: 'sotu' | string[];
+  /** A bundled corpus ('sotu', 'moby-dick') or a list of text files / folders. */
+  corpus: BuiltInCorpus | string[];
   /** Tokenizer vocabulary size. */
   vocabSize: number;
   /** Cache folder for the tokenizer and encoded ids (default none: the library writes nothing unless asked). */
@@ -51,10 +52,12 @@ export const RUN_SCHEMA: OptionSchema = {
     kind: 'strings',
     flag: 'corpus',
     default: 'sotu',
-    help: '"sotu" (State of the Union, bundled) or comma-separated text files/folders (*.txt, *.md)',
+    help: '"sotu" (State of the Union, bundled), "moby-dick" (bundled) or comma-separated text files/folders (*.txt, *.md)',
     check: (who, name, v) => {
-      if (v !== 'sotu' && !(Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0))) {
-        throw new Error(`${who}: ${name} = ${JSON.stringify(v)} is invalid: expected "sotu" or a list of text files / folders`);
+      if (!isBuiltInCorpus(v) && !(Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0))) {
+        throw new Error(
+          `${who}: ${name} = ${JSON.stringify(v)} is invalid: expected "sotu", "moby-dick" or a list of text files / folders`,
+        );
       }
     },
   },

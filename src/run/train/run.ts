@@ -18,6 +18,9 @@ import type { BertConfig } from '../../model/config.js';
 import type { Optimizer, OptimizerSpec } from '../../optim/base.js';
 import { disposeState, stateBytes } from '../../optim/state.js';
 import { disposeParams, fromHost, type HostParams } from '../../core/params.js';
+import { tokenCounts, tokenizerFingerprint } from '../../data/fingerprint.js';
+import type { ScheduleRun } from '../../schedule/rule.js';
+import type { TokenRemap } from '../../schedule/token-remap.js';
 import { checkArtifactMatchesModel, decodeArtifact, type Artifact } from '../../schedule/artifact.js';
 import { checkParamShapes, checkpointFile, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import { acquireRunLock } from './run-lock.js';
@@ -56,6 +59,8 @@ export interface TrainStartInfo {
   optimizerStateBytes: number;
   data: DataStats;
   dataFingerprint: string;
+  /** With a schedule: what was done with its token-indexed entries for this run's tokenizer (schedule/token-remap.ts). */
+  scheduleTokens?: TokenRemap;
 }
 
 export interface TrainHooks {
@@ -102,10 +107,18 @@ export interface TrainSummary {
   /** Peak resident set size of the process so far (bytes). */
   peakRssBytes: number;
   dataFingerprint: string;
+  /** With a schedule: what was done with its token-indexed entries for this run's tokenizer (schedule/token-remap.ts). */
+  scheduleTokens?: TokenRemap;
   /** Settings changed when the run was resumed, with the step of each change (absent when none). */
   history?: RunChange[];
   /** True when a finished run was resumed: this is its stored summary, unchanged, and nothing ran. */
   nothingToDo?: boolean;
+}
+
+/** The run's tokenizer as the schedule rule reads it: pieces, their counts in the training split, fingerprint. */
+function runVocabulary(data: PreparedData): ScheduleRun['vocabulary'] {
+  const vocab = data.tokenizer.vocab;
+  return { tokens: vocab, counts: tokenCounts(data.train.ids, vocab.length), fingerprint: tokenizerFingerprint(vocab) };
 }
 
 function loadArtifact(o: TrainOptions, config: BertConfig): Artifact | undefined {
@@ -140,7 +153,8 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
       'train',
     );
   const artifact = loadArtifact(o, config); // before any work: a mismatched artifact costs nothing
-  const rule = trainScheduleRule(o, artifact); // the artifact read once, for whichever step runs
+  const data = runData(o, config, 'train');
+  const rule = trainScheduleRule(o, artifact, artifact && runVocabulary(data)); // the artifact read once, for whichever step runs
   const eta = trainBaseSchedule(o, rule);
   const optimizer = trainOptimizer(o, eta, rule); // its spec describes the run (checkpoints, resume); only the generic step runs it
   const fused = fusedStepPlan(o, eta, rule); // undefined: the generic step
@@ -180,7 +194,6 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
     throw new Error(`train: ${o.outDir} already holds a checkpoint: pass --resume to continue it, or choose another --out`);
   }
 
-  const data = runData(o, config, 'train');
   if (ckpt && ckpt.dataFingerprint !== data.fingerprint) {
     throw new Error(
       `train: the checkpoint was trained on other data (fingerprint ${ckpt.dataFingerprint.slice(0, 12)}, now ${data.fingerprint.slice(0, 12)}): use the same corpus and vocabulary size to resume`,
@@ -221,6 +234,7 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
     optimizerStateBytes,
     data: data.stats,
     dataFingerprint: data.fingerprint,
+    ...(rule?.tokens ? { scheduleTokens: rule.tokens } : {}),
   });
 
   if (o.outDir !== undefined) writeFileAtomic(path.join(o.outDir, 'tokenizer.json'), data.tokenizerJson);
@@ -330,6 +344,7 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
     statefulParams: statefulParamCount(o.optimizer, shapes, o.momentum),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     dataFingerprint: data.fingerprint,
+    ...(rule?.tokens ? { scheduleTokens: rule.tokens } : {}),
     ...(history.length ? { history } : {}),
   };
   if (o.outDir !== undefined) writeFileAtomic(path.join(o.outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');

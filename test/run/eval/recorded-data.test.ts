@@ -34,7 +34,7 @@ describe('parseRecordedData', () => {
   it('refuses each field of the wrong type or range', () => {
     const cases: [object, string][] = [
       [[1], 'is an array, not an object'],
-      [{ corpus: 'wiki' }, 'has corpus = "wiki": expected "sotu" or a non-empty list of file paths'],
+      [{ corpus: 'wiki' }, 'has corpus = "wiki": expected "sotu", "moby-dick" or a non-empty list of file paths'],
       [{ corpus: [] }, 'has corpus = []'],
       [{ corpus: ['a', 3] }, 'has corpus = ["a",3]'],
       [{ seqLen: 2 }, 'has seqLen = 2: expected an integer >= 3'],

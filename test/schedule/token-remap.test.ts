@@ -1,0 +1,93 @@
+/**
+ * Re-indexing token-indexed preconditioner entries for another tokenizer (src/schedule/token-remap.ts), on
+ * hand-made vocabularies with the expected rows worked out by hand, and the vocabulary's wire form.
+ */
+import { describe, expect, it } from 'vitest';
+import { tokenizerFingerprint } from '../../src/data/fingerprint.js';
+import { byFrequency, frequencyRanks, remapPreconditioner, tokenSources, TOKEN_INDEXED } from '../../src/schedule/token-remap.js';
+import type { Preconditioner } from '../../src/schedule/second-moments.js';
+import { packVocabulary, unpackVocabulary } from '../../src/schedule/vocabulary.js';
+import { FieldChecker } from '../../src/schedule/validate.js';
+
+// The probe's vocabulary: ids 0..5, counts give the frequency order the, ##s, of, cat, [UNK], [PAD].
+const probe = { tokens: ['[PAD]', '[UNK]', 'the', 'of', 'cat', '##s'], counts: Int32Array.from([0, 1, 90, 50, 5, 70]) };
+
+describe('frequencyRanks / byFrequency', () => {
+  it('puts the most frequent id first and breaks ties by the lower id', () => {
+    expect([...byFrequency(probe.counts)]).toEqual([2, 5, 3, 4, 1, 0]);
+    expect([...frequencyRanks(probe.counts)]).toEqual([5, 4, 0, 2, 3, 1]);
+    expect([...byFrequency([3, 7, 3, 7])]).toEqual([1, 3, 0, 2]);
+  });
+});
+
+describe('tokenSources', () => {
+  it('takes a shared piece by string, in whatever id the run gives it', () => {
+    const run = { tokens: ['[PAD]', '[UNK]', '##s', 'cat', 'of', 'the'], counts: [0, 0, 1, 2, 3, 4] };
+    const { source, byString, byRank } = tokenSources(probe, run);
+    expect([...source]).toEqual([0, 1, 5, 4, 3, 2]);
+    expect([byString, byRank]).toEqual([6, 0]);
+  });
+
+  it('takes a piece the probe lacks from the probe token of the same frequency rank', () => {
+    // run ranks: whale 0 (100), the 1 (80), sea 2 (60), ##ing 3 (20), [UNK] 4 (1), [PAD] 5 (0)
+    const run = { tokens: ['[PAD]', '[UNK]', 'the', 'whale', 'sea', '##ing'], counts: [0, 1, 80, 100, 60, 20] };
+    const { source, byString, byRank } = tokenSources(probe, run);
+    // whale: rank 0 -> probe rank 0 = "the" (id 2); sea: rank 2 -> probe rank 2 = "of" (id 3); ##ing: rank 3 -> "cat" (id 4)
+    expect([...source]).toEqual([0, 1, 2, 2, 3, 4]);
+    expect([byString, byRank]).toEqual([3, 3]);
+  });
+
+  it('scales ranks when the vocabularies differ in size: floor(rank * V_probe / V_run)', () => {
+    const run = { tokens: ['a', 'b', 'c'], counts: [1, 3, 2] }; // ranks: b 0, c 1, a 2 -> probe ranks 0, 2, 4
+    const { source } = tokenSources(probe, run);
+    expect([...source]).toEqual([1, 2, 3]); // a: probe rank 4 = [UNK] (1); b: rank 0 = the (2); c: rank 2 = of (3)
+  });
+});
+
+describe('remapPreconditioner', () => {
+  const pre: Preconditioner = {
+    kind: 'factored',
+    epsRatio: 0.5,
+    step: 10,
+    beta2: 0.999,
+    params: {
+      'embeddings.word_embeddings': { rows: Float32Array.from([10, 11, 12, 13, 14, 15]), cols: Float32Array.from([1, 2]), eps: 0.1 },
+      'cls.predictions.bias': { values: Float32Array.from([20, 21, 22, 23, 24, 25]), eps: 0.2 },
+      'embeddings.position_embeddings': { rows: Float32Array.from([30, 31]), cols: Float32Array.from([1, 2]), eps: 0.3 },
+    },
+  };
+
+  it("gathers the word embeddings' rows and the output bias through the sources, and leaves the rest alone", () => {
+    const source = Int32Array.from([0, 1, 2, 2, 3, 4]);
+    const { preconditioner, params } = remapPreconditioner(pre, source);
+    expect(params).toEqual(Object.keys(TOKEN_INDEXED));
+    const word = preconditioner.params['embeddings.word_embeddings'] as { rows: Float32Array; cols: Float32Array; eps: number };
+    expect([...word.rows]).toEqual([10, 11, 12, 12, 13, 14]);
+    expect([...word.cols]).toEqual([1, 2]);
+    expect(word.eps).toBe(0.1);
+    expect([...(preconditioner.params['cls.predictions.bias'] as { values: Float32Array }).values]).toEqual([20, 21, 22, 22, 23, 24]);
+    expect(preconditioner.params['embeddings.position_embeddings']).toBe(pre.params['embeddings.position_embeddings']);
+    expect([...(pre.params['cls.predictions.bias'] as { values: Float32Array }).values]).toEqual([20, 21, 22, 23, 24, 25]); // not mutated
+  });
+});
+
+describe('the vocabulary wire form', () => {
+  const check = new FieldChecker('schedule artifact', 're-run extract');
+
+  it('round-trips pieces and counts, checked against the tokenizer fingerprint', () => {
+    const wire = packVocabulary(probe);
+    const back = unpackVocabulary(check, wire, tokenizerFingerprint(probe.tokens));
+    expect(back.tokens).toEqual(probe.tokens);
+    expect([...back.counts]).toEqual([...probe.counts]);
+  });
+
+  it('refuses pieces that do not match the fingerprint, a wrong size, and a piece with a line break', () => {
+    const wire = packVocabulary(probe);
+    expect(() => unpackVocabulary(check, wire, tokenizerFingerprint(['other']))).toThrow(
+      'schedule artifact field vocabulary.tokens do not match probe.tokenizer.fingerprint: re-run extract',
+    );
+    expect(() => unpackVocabulary(check, { ...wire, size: 7 }, undefined)).toThrow('must hold 7 pieces');
+    expect(() => unpackVocabulary(check, { ...wire, counts: new Uint8Array([1, 2, 3]) }, undefined)).toThrow('is not readable zlib data');
+    expect(() => packVocabulary({ tokens: ['a\nb'], counts: Int32Array.from([1]) })).toThrow('holds a line break');
+  });
+});
