@@ -5,8 +5,9 @@
  *   graftlr static   train --optimizer static with a schedule from the probe below (the default path:
  *                    step norms with the factored preconditioner, the fused in-place step)
  *   graftlr probe    extract's grafted Adam#SGD probe alone
- *   lean probe       the same with --magnitude factored-rms (Adam's second moment as row and column statistics,
- *                    no first moment: src/engine/ort/host-factored.ts); with static, the lean pipeline
+ *   lean probes      the same with --magnitude factored-adam (Adam's second moment as row and column statistics,
+ *                    src/engine/ort/host-factored.ts) and factored-rms (that, without the first moment); each with
+ *                    static is a lean pipeline
  *   graftlr adam     train --optimizer adam
  *   PyTorch SGD      scripts/bench-torch.py, the same model, torch.optim.SGD
  *   PyTorch Adam     scripts/bench-torch.py, torch.optim.Adam
@@ -27,7 +28,7 @@ import { compressTrace, withRecommendedDefaults } from '../../schedule/compress.
 import { loadTrace, saveArtifact } from '../../schedule/files.js';
 import type { TrainOptions } from '../../run/train/train-options.js';
 
-export const MEMORY_JOBS = ['static', 'probe', 'probe-lean', 'adam', 'torch-sgd', 'torch-adam'] as const;
+export const MEMORY_JOBS = ['static', 'probe', 'probe-factored-adam', 'probe-factored-rms', 'adam', 'torch-sgd', 'torch-adam'] as const;
 export type MemoryJob = (typeof MEMORY_JOBS)[number];
 
 export interface MemoryBenchOptions {
@@ -66,8 +67,11 @@ export interface MemoryBenchResult {
   targets: MemoryTarget[];
 }
 
-/** The magnitude of the lean probe row. */
-const LEAN_MAGNITUDE = 'factored-rms';
+/** The lean probes' magnitudes, each with its row. */
+const LEAN_PROBES = [
+  ['probe-factored-adam', 'factored-adam'],
+  ['probe-factored-rms', 'factored-rms'],
+] as const;
 
 /** The Python to run PyTorch with and torch's version, or why there is none. */
 function findTorch(given?: string): { python: string; torch: MemoryBenchResult['torch'] } {
@@ -170,22 +174,24 @@ export async function runMemoryBench(o: MemoryBenchOptions, onRun?: (label: stri
       } catch (e) {
         failed('probe', e);
       }
-      onRun?.(`${preset} lean probe`);
-      try {
-        const r = await runInChild(
-          {
-            kind: 'probe',
-            backend: o.backend,
-            tracePath: path.join(tmp, `${preset}-lean.trace`),
-            options: { ...base, totalSteps: o.steps * 10, probeSteps: o.steps, magnitude: LEAN_MAGNITUDE },
-          },
-          undefined,
-          timeoutMs,
-        );
-        if (r.kind !== 'probe') throw new Error('the probe answered with a training reply');
-        row('probe-lean', r.peakRssBytes, r.msPerStepMedian);
-      } catch (e) {
-        failed('probe-lean', e);
+      for (const [job, magnitude] of LEAN_PROBES) {
+        onRun?.(`${preset} probe --magnitude ${magnitude}`);
+        try {
+          const r = await runInChild(
+            {
+              kind: 'probe',
+              backend: o.backend,
+              tracePath: path.join(tmp, `${preset}-${magnitude}.trace`),
+              options: { ...base, totalSteps: o.steps * 10, probeSteps: o.steps, magnitude },
+            },
+            undefined,
+            timeoutMs,
+          );
+          if (r.kind !== 'probe') throw new Error('the probe answered with a training reply');
+          row(job, r.peakRssBytes, r.msPerStepMedian);
+        } catch (e) {
+          failed(job, e);
+        }
       }
       for (const job of ['static', 'adam'] as const) {
         onRun?.(`${preset} ${job}`);
@@ -254,12 +260,14 @@ export function memoryTargets(rows: MemoryRow[]): MemoryTarget[] {
       1.1,
       'MiB',
     ),
-    target(
-      'base: lean pipeline (lean probe, then static) peak RSS <= 0.8x PyTorch Adam',
-      maxOf(get('base', 'probe-lean', 'peakRssMiB'), get('base', 'static', 'peakRssMiB')),
-      get('base', 'torch-adam', 'peakRssMiB'),
-      0.8,
-      'MiB',
+    ...LEAN_PROBES.map(([job, magnitude]) =>
+      target(
+        `base: lean pipeline (probe --magnitude ${magnitude}, then static) peak RSS <= 0.8x PyTorch Adam`,
+        maxOf(get('base', job, 'peakRssMiB'), get('base', 'static', 'peakRssMiB')),
+        get('base', 'torch-adam', 'peakRssMiB'),
+        0.8,
+        'MiB',
+      ),
     ),
     target(
       'large: static peak RSS <= PyTorch SGD',
@@ -276,7 +284,8 @@ export function memoryTargets(rows: MemoryRow[]): MemoryTarget[] {
 const LABEL: Record<MemoryJob, string> = {
   static: 'graftlr static',
   probe: 'graftlr probe',
-  'probe-lean': `graftlr probe --magnitude ${LEAN_MAGNITUDE}`,
+  'probe-factored-adam': 'graftlr probe --magnitude factored-adam',
+  'probe-factored-rms': 'graftlr probe --magnitude factored-rms',
   adam: 'graftlr adam',
   'torch-sgd': 'PyTorch SGD',
   'torch-adam': 'PyTorch Adam',
