@@ -157,12 +157,15 @@ export async function runMemoryBench(o: MemoryBenchOptions, onRun?: (label: stri
         rows.push({ preset, job, peakRssMiB: peakBytes / 2 ** 20, msPerStep: ms });
       const failed = (job: MemoryJob, e: unknown) => rows.push({ preset, job, peakRssMiB: null, msPerStep: null, failed: oneLine(e) });
 
+      // The probe's steps alone: no stability limits after it (extract's default measures them; their forward
+      // passes would dominate the time and say nothing about the probe's memory).
+      const probeRun = { totalSteps: o.steps * 10, probeSteps: o.steps, stabilityBatches: 0 };
       onRun?.(`${preset} probe`);
       const tracePath = path.join(tmp, `${preset}.trace`);
       let artifact: string | undefined;
       try {
         const r = await runInChild(
-          { kind: 'probe', backend: o.backend, tracePath, options: { ...base, totalSteps: o.steps * 10, probeSteps: o.steps } },
+          { kind: 'probe', backend: o.backend, tracePath, options: { ...base, ...probeRun } },
           undefined,
           timeoutMs,
         );
@@ -182,7 +185,7 @@ export async function runMemoryBench(o: MemoryBenchOptions, onRun?: (label: stri
               kind: 'probe',
               backend: o.backend,
               tracePath: path.join(tmp, `${preset}-${magnitude}.trace`),
-              options: { ...base, totalSteps: o.steps * 10, probeSteps: o.steps, magnitude },
+              options: { ...base, ...probeRun, magnitude },
             },
             undefined,
             timeoutMs,
