@@ -67,8 +67,9 @@ export interface MemoryBenchResult {
   targets: MemoryTarget[];
 }
 
-/** The lean probes' magnitudes, each with its row. */
-const LEAN_PROBES = [
+/** The probes' rows and magnitudes: extract's default (full Adam), then the lean ones. */
+const PROBES = [
+  ['probe', 'adam'],
   ['probe-factored-adam', 'factored-adam'],
   ['probe-factored-rms', 'factored-rms'],
 ] as const;
@@ -160,38 +161,24 @@ export async function runMemoryBench(o: MemoryBenchOptions, onRun?: (label: stri
       // The probe's steps alone: no stability limits after it (extract's default measures them; their forward
       // passes would dominate the time and say nothing about the probe's memory).
       const probeRun = { totalSteps: o.steps * 10, probeSteps: o.steps, stabilityBatches: 0 };
-      onRun?.(`${preset} probe`);
-      const tracePath = path.join(tmp, `${preset}.trace`);
       let artifact: string | undefined;
-      try {
-        const r = await runInChild(
-          { kind: 'probe', backend: o.backend, tracePath, options: { ...base, ...probeRun } },
-          undefined,
-          timeoutMs,
-        );
-        if (r.kind !== 'probe') throw new Error('the probe answered with a training reply');
-        row('probe', r.peakRssBytes, r.msPerStepMedian);
-        const trace = loadTrace(tracePath);
-        artifact = path.join(tmp, `${preset}.graft`);
-        saveArtifact(artifact, buildArtifact({ trace, compressed: compressTrace(trace, withRecommendedDefaults()) }));
-      } catch (e) {
-        failed('probe', e);
-      }
-      for (const [job, magnitude] of LEAN_PROBES) {
-        onRun?.(`${preset} probe --magnitude ${magnitude}`);
+      for (const [job, magnitude] of PROBES) {
+        onRun?.(`${preset} ${LABEL[job].replace('graftlr ', '')}`);
+        const tracePath = path.join(tmp, `${preset}-${magnitude}.trace`);
         try {
           const r = await runInChild(
-            {
-              kind: 'probe',
-              backend: o.backend,
-              tracePath: path.join(tmp, `${preset}-${magnitude}.trace`),
-              options: { ...base, ...probeRun, magnitude },
-            },
+            { kind: 'probe', backend: o.backend, tracePath, options: { ...base, ...probeRun, magnitude } },
             undefined,
             timeoutMs,
           );
           if (r.kind !== 'probe') throw new Error('the probe answered with a training reply');
           row(job, r.peakRssBytes, r.msPerStepMedian);
+          if (magnitude === 'adam') {
+            // static trains on the full-Adam probe's schedule (extract's default)
+            const trace = loadTrace(tracePath);
+            artifact = path.join(tmp, `${preset}.graft`);
+            saveArtifact(artifact, buildArtifact({ trace, compressed: compressTrace(trace, withRecommendedDefaults()) }));
+          }
         } catch (e) {
           failed(job, e);
         }
@@ -263,7 +250,7 @@ export function memoryTargets(rows: MemoryRow[]): MemoryTarget[] {
       1.1,
       'MiB',
     ),
-    ...LEAN_PROBES.map(([job, magnitude]) =>
+    ...PROBES.slice(1).map(([job, magnitude]) =>
       target(
         `base: lean pipeline (probe --magnitude ${magnitude}, then static) peak RSS <= 0.8x PyTorch Adam`,
         maxOf(get('base', job, 'peakRssMiB'), get('base', 'static', 'peakRssMiB')),
