@@ -29,7 +29,7 @@ export function float32Feed(data: Float32Array, dims: number[]): Feed {
 }
 
 export interface SessionOptions {
-  /** Intra-op threads (default: the number of cores). */
+  /** Intra-op threads (default: GRAFTLR_THREADS, else the number of cores). */
   threads?: number;
   /** Graph optimisation level (default 'all'). */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
@@ -44,9 +44,21 @@ export interface SessionOptions {
   disabledOptimizers?: readonly string[];
 }
 
+/**
+ * Intra-op threads when a caller names none: GRAFTLR_THREADS if set (e.g. 1 to run two jobs side by side on two
+ * cores without oversubscribing them), else every core. A value that is not a positive integer is refused.
+ */
+export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.GRAFTLR_THREADS;
+  if (raw === undefined || raw === '') return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`GRAFTLR_THREADS=${raw} is invalid: expected a positive integer`);
+  return n;
+}
+
 /** Describes the engine for the CLI's "which backend runs" line. */
 export function ortDescription(options: SessionOptions = {}): string {
-  return `onnxruntime-node ${ort.env.versions.node} (cpu, ${options.threads ?? availableParallelism()} threads)`;
+  return `onnxruntime-node ${ort.env.versions.node} (cpu, ${options.threads ?? defaultThreads()} threads)`;
 }
 
 /** Wraps host arrays as onnxruntime tensors (no copy). */
@@ -78,7 +90,7 @@ export class OrtSession {
   static async create(model: Uint8Array | string, options: SessionOptions = {}, what = 'the model'): Promise<OrtSession> {
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: ['cpu'],
-      intraOpNumThreads: options.threads ?? availableParallelism(),
+      intraOpNumThreads: options.threads ?? defaultThreads(),
       interOpNumThreads: 1,
       graphOptimizationLevel: options.optimization ?? 'all',
       executionMode: 'sequential',

@@ -4,6 +4,7 @@
  * multipliers) for static SGD. The knobs that decide whether a static schedule works are lists, so one
  * call can rank several variants.
  */
+import * as path from 'node:path';
 import { COMPRESS_SCHEMA } from '../../schedule/compress-schema.js';
 import { groupingNames, type GroupingName } from '../../model/groups.js';
 import { DECAYS } from '../../optim/schedule-spec.js';
@@ -74,6 +75,11 @@ export interface CompareOptions extends RunOptions {
   evalPoints: number;
   /** Include online Adam#SGD (the graft itself) as a reference. */
   includeGraft: boolean;
+  /**
+   * Schedules made elsewhere (e.g. a shipped artifact probed on another corpus): each file is a static variant
+   * named "file-<file name without .graft>", swept over staticScales like the probed ones, the same file on every seed.
+   */
+  scheduleFiles?: string[];
   /**
    * Seeds of every method (default: [seed]). Each seed probes its own schedule (a static run of seed k uses
    * the schedule probed with seed k) and trains its own model; the report gives mean and sd over seeds.
@@ -206,6 +212,11 @@ export const COMPARE_SCHEMA: OptionSchema = {
   minMultiplier: { kind: 'number', flag: 'min-multiplier', lo: 0, loOpen: true, default: 1e-3, help: 'clamp multipliers from below' },
   evalPoints: { kind: 'int', flag: 'eval-points', lo: 1, default: 5, help: 'held-out evaluations per run (at most --steps)' },
   includeGraft: { kind: 'boolean', flag: 'graft', default: true, help: 'include online Adam#SGD (--no-graft to skip)' },
+  scheduleFiles: {
+    kind: 'strings',
+    flag: 'schedule-files',
+    help: 'schedule artifacts made elsewhere (e.g. artifacts/tiny.graft on another corpus), each a static variant "file-<name>" swept over --static-scales, the same file on every seed',
+  },
   seeds: {
     kind: 'ints',
     flag: 'seeds',
@@ -244,5 +255,13 @@ export function validateCompareOptions(options: Partial<CompareOptions>): Compar
   checkInt(who, 'evalPoints', o.evalPoints, 1, o.steps);
   o.seeds = o.seeds ?? [o.seed];
   if (new Set(o.seeds).size !== o.seeds.length) throw new Error(`compare: seeds ${o.seeds.join(',')} repeat a seed: list each seed once`);
+  const fileNames = (o.scheduleFiles ?? []).map(scheduleFileVariant);
+  const repeated = fileNames.find((n, i) => fileNames.indexOf(n) !== i);
+  if (repeated) throw new Error(`compare: scheduleFiles name the variant ${repeated} twice: give the files distinct names`);
   return o;
+}
+
+/** The variant name of a schedule file: "file-" and its name without the folder and the .graft suffix. */
+export function scheduleFileVariant(file: string): string {
+  return `file-${path.basename(file).replace(/\.graft$/, '')}`;
 }

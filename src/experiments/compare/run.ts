@@ -20,10 +20,11 @@ import { RECOMMENDED_STABILITY_BATCHES } from '../../run/probe/stability-limits.
 import { buildArtifact } from '../../schedule/artifact.js';
 import { compressTrace } from '../../schedule/compress.js';
 import { capsByCurvature } from '../../schedule/stability.js';
-import { loadTrace, saveArtifact } from '../../schedule/files.js';
+import { loadArtifact, loadTrace, saveArtifact } from '../../schedule/files.js';
+import { checkArtifactMatchesModel } from '../../schedule/artifact.js';
 import type { TrainSummary } from '../../run/train/run.js';
 import type { TrainOptions } from '../../run/train/train-options.js';
-import { validateCompareOptions, type CompareOptions } from './options.js';
+import { scheduleFileVariant, validateCompareOptions, type CompareOptions } from './options.js';
 import { ChildStoppedError, RunFailedError, runInChild, type ChildJob, type ChildReply } from './run-child.js';
 import { chooseSetting, methodKey, selectionLoss } from './select.js';
 import { probeStateBytes } from '../../engine/ort/host-factored.js';
@@ -162,9 +163,36 @@ async function cachedJob(
   return reply;
 }
 
+/** A static run's schedule: its variant, the probe that made it (none for a schedule file), the file and its digest. */
+interface RunSchedule {
+  variant: string;
+  probe?: string;
+  artifact: { path: string; bytes: number };
+  digest: string;
+}
+
+/**
+ * The schedule files of a comparison (o.scheduleFiles), each read and checked against the compared model before
+ * anything runs: a file that cannot be read or was made for another model stops the comparison with one line.
+ */
+function scheduleFiles(o: CompareOptions, vocabSize: number): RunSchedule[] {
+  const shapes = paramShapes(presetConfig(o.preset, { ...o.configOverrides, vocabSize }));
+  return (o.scheduleFiles ?? []).map((file) => {
+    const artifact = loadArtifact(file);
+    try {
+      checkArtifactMatchesModel(artifact, shapes);
+    } catch (err) {
+      throw new Error(`compare: schedule file ${file}: ${(err as Error).message}`);
+    }
+    const bytes = fs.readFileSync(file);
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    return { variant: scheduleFileVariant(file), artifact: { path: path.resolve(file), bytes: bytes.length }, digest };
+  });
+}
+
 /** Jobs of a whole comparison (for the progress counter). */
 function jobCount(o: CompareOptions, tuneSeeds: number, restSeeds: number): number {
-  const variants = allStaticVariants(o).length;
+  const variants = allStaticVariants(o).length + (o.scheduleFiles?.length ?? 0);
   const probes = probeSpecs(o).length;
   const graft = o.includeGraft ? 1 : 0;
   const hybrid = o.includeHybrid && variants > 0 ? 1 : 0;
@@ -205,6 +233,9 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
   const runs: CompareRun[] = [];
   const probes: ProbeRun[] = [];
   const variants = allStaticVariants(o);
+  const files = scheduleFiles(o, data.tokenizer.vocabSize);
+  /** Every static variant: the probed ones, then the schedule files. */
+  const variantNames = [...variants.map((v) => v.name), ...files.map((f) => f.variant)];
 
   /** `contents`: a digest of input files (the schedule artifact), so a reused run always saw the same file. */
   const train = async (
@@ -213,7 +244,7 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     setting: number,
     seed: number,
     extra: Partial<TrainOptions>,
-    schedule?: { variant: string; probe: string; artifact: { path: string; bytes: number }; digest: string },
+    schedule?: RunSchedule,
   ) => {
     const name = `${base}-s${seed}`;
     hooks.onRunStart?.(name, index++, total, o.steps);
@@ -299,7 +330,7 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
   };
 
   /** Writes a variant's artifact for one seed from that seed's trace. */
-  const artifactOf = (variant: StaticVariant, seed: number, tracePath: string) => {
+  const artifactOf = (variant: StaticVariant, seed: number, tracePath: string): RunSchedule => {
     const trace = loadTrace(tracePath);
     const body = buildArtifact({ trace, compressed: compressTrace(trace, variant.compress) });
     const artifactPath = path.join(o.outDir, 'schedules', `${variant.name}-s${seed}.graft`);
@@ -311,13 +342,14 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     return { variant: variant.name, probe: `${variant.probe.name}-s${seed}`, artifact: { path: artifactPath, bytes }, digest };
   };
 
-  /** Probes and writes every variant's artifact for one seed. */
-  const schedulesFor = async (seed: number, adamLr: number) => {
+  /** Probes and writes every variant's artifact for one seed; the schedule files are the same on every seed. */
+  const schedulesFor = async (seed: number, adamLr: number): Promise<Map<string, RunSchedule>> => {
     const traces = new Map<string, string>();
     for (const spec of probeSpecs(o)) traces.set(spec.name, await probe(spec, seed, adamLr));
-    return new Map(variants.map((v) => [v.name, artifactOf(v, seed, traces.get(v.probe.name)!)]));
+    const probed = variants.map((v): [string, RunSchedule] => [v.name, artifactOf(v, seed, traces.get(v.probe.name)!)]);
+    return new Map([...probed, ...files.map((f): [string, RunSchedule] => [f.variant, f])]);
   };
-  const staticRun = (v: string, seed: number, scale: number, schedule: ReturnType<typeof artifactOf>) =>
+  const staticRun = (v: string, seed: number, scale: number, schedule: RunSchedule) =>
     train(
       `static-${v}-x${fmt(scale)}`,
       'static',
@@ -335,10 +367,10 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
   for (const seed of tuneSeeds) for (const lr of o.sgdLrs) await train(`sgd-lr${fmt(lr)}`, 'sgd', lr, seed, { optimizer: 'sgd', lr });
   const graft = (seed: number) => train(`graft-lr${fmt(adamLr)}`, 'graft', adamLr, seed, { optimizer: 'graft', lr: adamLr });
   if (o.includeGraft) for (const seed of tuneSeeds) await graft(seed);
-  const schedules = new Map<number, Map<string, ReturnType<typeof artifactOf>>>();
+  const schedules = new Map<number, Map<string, RunSchedule>>();
   for (const seed of tuneSeeds) {
     schedules.set(seed, await schedulesFor(seed, adamLr));
-    for (const v of variants) for (const scale of o.staticScales) await staticRun(v.name, seed, scale, schedules.get(seed)!.get(v.name)!);
+    for (const v of variantNames) for (const scale of o.staticScales) await staticRun(v, seed, scale, schedules.get(seed)!.get(v)!);
   }
 
   // 2. The winners, then the same settings on the other seeds.
@@ -346,11 +378,11 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     { method: 'adam', family: 'adam', variant: null, setting: adamLr },
     { method: 'sgd', family: 'sgd', variant: null, setting: chooseSetting(of('sgd'), tuneSeeds)! },
     ...(o.includeGraft ? [{ method: 'graft', family: 'graft' as const, variant: null, setting: adamLr }] : []),
-    ...variants.map((v) => ({
-      method: methodKey('static', v.name),
+    ...variantNames.map((v) => ({
+      method: methodKey('static', v),
       family: 'static' as const,
-      variant: v.name,
-      setting: chooseSetting(of('static', v.name), tuneSeeds)!,
+      variant: v,
+      setting: chooseSetting(of('static', v), tuneSeeds)!,
     })),
   ];
   const settingOf = (method: string) => selected.find((s) => s.method === method)!.setting;
@@ -360,11 +392,11 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
     await train(`sgd-lr${fmt(sgdLr)}`, 'sgd', sgdLr, seed, { optimizer: 'sgd', lr: sgdLr });
     if (o.includeGraft) await graft(seed);
     schedules.set(seed, await schedulesFor(seed, adamLr));
-    for (const v of variants) await staticRun(v.name, seed, settingOf(methodKey('static', v.name)), schedules.get(seed)!.get(v.name)!);
+    for (const v of variantNames) await staticRun(v, seed, settingOf(methodKey('static', v)), schedules.get(seed)!.get(v)!);
   }
 
   // 3. The hybrid reference on the best static variant at its best scale, every seed.
-  if (o.includeHybrid && variants.length > 0) {
+  if (o.includeHybrid && variantNames.length > 0) {
     const tuneLoss = (sel: Selection) => {
       const mine = of('static', sel.variant!).filter((r) => r.setting === sel.setting && tuneSeeds.includes(r.seed));
       return mine.reduce((sum, r) => sum + selectionLoss(r), 0) / mine.length;

@@ -12,8 +12,11 @@ import { ChildStoppedError, RunFailedError, type ChildJob, type ChildReply } fro
 import { runCompare, type JobRunner } from '../../../src/experiments/compare/run.js';
 import { runProbe } from '../../../src/run/probe/probe.js';
 import type { PreconditionerKind } from '../../../src/schedule/compress.js';
-import { loadArtifact, saveTrace } from '../../../src/schedule/files.js';
+import { buildArtifact } from '../../../src/schedule/artifact.js';
+import { compressTrace } from '../../../src/schedule/compress.js';
+import { loadArtifact, loadTrace, saveArtifact, saveTrace } from '../../../src/schedule/files.js';
 import type { TrainSummary } from '../../../src/run/train/run.js';
+import type { RunOptions } from '../../../src/run/train/options.js';
 import { tinySetup, writeTinyCorpus } from '../../run/train/tiny.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-seeds-'));
@@ -21,8 +24,12 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const tracePath = path.join(tmp, 'probe.trace');
 const corpus = writeTinyCorpus(tmp);
 
+/** The model of the probe below (a compare given a schedule file checks the file against its model). */
+let probedModel: RunOptions['configOverrides'] = {};
+
 beforeAll(async () => {
   const { base } = await tinySetup();
+  probedModel = base.configOverrides!;
   saveTrace(tracePath, (await runProbe({ ...base, totalSteps: 20, probeSteps: 4, lr: 0.002 })).trace);
 });
 
@@ -251,6 +258,52 @@ describe('compare over seeds (fake runs)', () => {
       'tensor-p0.1-factorized-skip0.2-norm-factored',
       'tensor-p0.1-factorized-skip0.2-norm-factored-e0.1',
     ]);
+  });
+
+  it('--schedule-files: a schedule made elsewhere is a static variant, swept on the first seed, the same file on every seed', async () => {
+    const trace = loadTrace(tracePath);
+    const shipped = path.join(tmp, 'shipped.graft');
+    saveArtifact(shipped, buildArtifact({ trace, compressed: compressTrace(trace, { preconditioner: 'none', capRatio: 0 }) }));
+    const jobs: ChildJob[] = [];
+    const result = await runCompare(
+      { ...options('files'), configOverrides: probedModel, scheduleFiles: [shipped], includeGraft: false, includeHybrid: false },
+      { runJob: fakeRunner(jobs) },
+    );
+    const fileRuns = jobs.filter((j) => j.kind === 'train' && j.options.schedule === shipped);
+    // x4 wins on seed 0 (4.5 < 5.0); seeds 1 and 2 then run x4 with the same file.
+    expect(fileRuns.map((j) => j.kind === 'train' && [j.options.seed, j.options.scheduleScale])).toEqual([
+      [0, 2],
+      [0, 4],
+      [1, 4],
+      [2, 4],
+    ]);
+    const method = buildReport(result).methods.find((m) => m.variant === 'file-shipped')!;
+    expect(method.method).toBe('static file-shipped');
+    expect(method.heldoutLoss.mean).toBeCloseTo((4.5 + 4.7 + 4.8) / 3, 12);
+    expect(method.probeStateBytes).toBeNull(); // no probe made it here
+    expect(result.runs.filter((r) => r.variant === 'file-shipped').every((r) => r.probe === undefined)).toBe(true);
+  });
+
+  it('--schedule-files refuses, before anything runs, a file that is not an artifact or was made for another model', async () => {
+    const jobs: ChildJob[] = [];
+    const notArtifact = path.join(tmp, 'notes.graft');
+    fs.writeFileSync(notArtifact, 'not a schedule');
+    await expect(runCompare({ ...options('bad-file'), scheduleFiles: [notArtifact] }, { runJob: fakeRunner(jobs) })).rejects.toThrow(
+      /notes\.graft/,
+    );
+    const trace = loadTrace(tracePath);
+    const shipped = path.join(tmp, 'other-model.graft');
+    saveArtifact(shipped, buildArtifact({ trace, compressed: compressTrace(trace, { preconditioner: 'none', capRatio: 0 }) }));
+    await expect(
+      runCompare(
+        { ...options('other-model'), configOverrides: { ...probedModel, intermediateSize: 48 }, scheduleFiles: [shipped] },
+        { runJob: fakeRunner(jobs) },
+      ),
+    ).rejects.toThrow(/compare: schedule file .*other-model\.graft: .*re-run extract/);
+    await expect(runCompare({ ...options('twice'), scheduleFiles: [shipped, `./${path.relative('.', shipped)}`] })).rejects.toThrow(
+      /variant file-other-model twice/,
+    );
+    expect(jobs).toEqual([]);
   });
 
   it("a run killed by a signal stops the comparison (finished runs kept, the next run's folder untouched), unlike a diverged setting", async () => {
