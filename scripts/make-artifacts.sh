@@ -119,7 +119,11 @@ if [[ "$WHAT" == all || "$WHAT" == quickstart ]]; then
   cp "$QS_OUT/report.md" artifacts/compare-quickstart/factorized-report.md
   cp "$QS_OUT/report.json" artifacts/compare-quickstart/factorized-report.json
   cp "$QS_OUT/loss-curves.png" artifacts/compare-quickstart/factorized-loss-curves.png
-  cp "$QS_OUT/schedules/tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s0.graft" artifacts/tiny.graft
+  # The shipped schedule: the seed-0 probe of these comparisons, made by extract so that it carries the probe's
+  # corpus, tokenizer and vocabulary (train re-indexes its token-indexed entries for another tokenizer).
+  $G extract --preset tiny --batch-size 64 --seq-len 16 --init-std 0.05 --total-steps 4000 --steps 400 --lr 1e-3 \
+    --seed 0 --out "$QS_OUT/shipped/tiny.graft"
+  cp "$QS_OUT/shipped/tiny.graft" artifacts/tiny.graft
   # Caps on the time profile: by size (per-coordinate step) and by the stability limits the probes measure at their
   # end (this re-runs the probes, with the measurement, once).
   $G compare --preset tiny --steps 4000 --batch-size 64 --seq-len 16 --init-std 0.05 --seeds 0,1,2 --adam-lrs 1e-3 \
@@ -170,7 +174,9 @@ if [[ "$WHAT" == all || "$WHAT" == mini-quickstart ]]; then
   # The scale re-swept for the capped default.
   $MQ --seeds 0,1,2 --static-scales 4,8,16 --methods factorized --cap-ratios 2
   cp "$MINI_QS_OUT/report.md" artifacts/compare-mini-quickstart/capped-scale-report.md
-  cp "$MINI_QS_OUT/schedules/tensor-p0.1-factorized-skip0.2-norm-factored-e0.5-s0.graft" artifacts/mini.graft
+  $G extract --preset mini --batch-size 64 --seq-len 16 --init-std 0.05 --total-steps 2000 --steps 200 --lr 5e-4 \
+    --seed 0 --out "$MINI_QS_OUT/shipped/mini.graft"
+  cp "$MINI_QS_OUT/shipped/mini.graft" artifacts/mini.graft
 fi
 
 # The tiny comparison: Adam, plain SGD, online Adam#SGD and the static variants, 2000 steps each. (--cap-ratios now

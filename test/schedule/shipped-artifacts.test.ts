@@ -29,6 +29,11 @@ describe('shipped schedule artifacts', () => {
       ]);
       expect(a.probe.magnitude.hyperparameters.lr).toBe(s.probeLr);
       expect(a.model.groups).toHaveLength(s.groups);
+      // Portable: the probe's corpus, tokenizer and vocabulary travel with the file, so train can re-index its
+      // token-indexed entries for another tokenizer.
+      expect(a.probe.corpus).toMatch(/^sotu/);
+      expect(a.vocabulary?.tokens).toHaveLength(8192);
+      expect(a.probe.tokenizer?.vocabSize).toBe(8192);
     });
   }
 });

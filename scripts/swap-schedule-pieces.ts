@@ -1,0 +1,39 @@
+/**
+ * Writes the ablation schedules of a base schedule against a donor (src/schedule/swap.ts): the base as is (no
+ * vocabulary) and the base with each piece (time, lengths, tokens, factors) taken from the donor.
+ *
+ *   node bin/run-script.mjs scripts/swap-schedule-pieces.ts <base.graft> <donor.graft> <out folder> [prefix]
+ *
+ * Files: <prefix>-as-is.graft and <prefix>-<piece>.graft (prefix: the base's file name), ready for
+ * `graftlr compare --schedule-files`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadArtifact, saveArtifact } from '../src/schedule/files.js';
+import { SCHEDULE_PIECES, swapPiece } from '../src/schedule/swap.js';
+import type { ArtifactBody } from '../src/schedule/artifact.js';
+
+const [basePath, donorPath, outDir, prefixArg] = process.argv.slice(2);
+if (!basePath || !donorPath || !outDir) {
+  console.error('usage: node bin/run-script.mjs scripts/swap-schedule-pieces.ts <base.graft> <donor.graft> <out folder> [prefix]');
+  process.exit(2);
+}
+try {
+  const body = (file: string): ArtifactBody => {
+    const { checksum: _checksum, ...rest } = loadArtifact(file);
+    return rest;
+  };
+  const base = body(basePath);
+  const donor = body(donorPath);
+  const prefix = prefixArg ?? path.basename(basePath).replace(/\.graft$/, '');
+  fs.mkdirSync(outDir, { recursive: true });
+  const { vocabulary: _vocabulary, ...asIs } = base;
+  const written = [[`${prefix}-as-is`, asIs] as const, ...SCHEDULE_PIECES.map((p) => [`${prefix}-${p}`, swapPiece(base, donor, p)] as const)];
+  for (const [name, artifact] of written) {
+    const file = path.join(outDir, `${name}.graft`);
+    console.log(`wrote ${file} (${saveArtifact(file, artifact).length} bytes)`);
+  }
+} catch (err) {
+  console.error(`swap-schedule-pieces: ${(err as Error).message}`);
+  process.exit(1);
+}
