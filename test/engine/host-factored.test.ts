@@ -9,6 +9,7 @@ import {
 import { initialMoments } from '../../src/engine/ort/step-trainer.js';
 import { factoredSecondMoments, hostSecondMoments } from '../../src/run/probe/second-moments.js';
 import type { HostParams } from '../../src/core/params.js';
+import { fromBf16, toBf16 } from '../../src/core/bf16.js';
 
 const hyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 const shapes = { w: [3, 4], b: [4] };
@@ -47,7 +48,7 @@ describe('factored second moments (the lean probe magnitude)', () => {
     const pa = params(),
       pf = params();
     const adam = initialMoments(shapes, ['b', 'w']);
-    const lean = initialFactoredMoments(shapes, true);
+    const lean = initialFactoredMoments(shapes, 'f32');
     for (let t = 0; t < 3; t++) {
       const g = rankOneGrads(t);
       const na = adamStepInPlace(pa, g, adam, { rule: 'graft', members, lr, clipFactor: 0.5, hyper });
@@ -64,7 +65,7 @@ describe('factored second moments (the lean probe magnitude)', () => {
 
   it('reports the same row and column factors as full Adam on any gradients', () => {
     const adam = initialMoments(shapes, ['b', 'w']);
-    const lean = initialFactoredMoments(shapes, false);
+    const lean = initialFactoredMoments(shapes, 'none');
     for (let t = 0; t < 5; t++) {
       const g = noisyGrads(t);
       adamStepInPlace(params(), g, adam, { rule: 'graft', members, lr, clipFactor: 1, hyper });
@@ -86,7 +87,7 @@ describe('factored second moments (the lean probe magnitude)', () => {
     const pa = params(),
       pf = params();
     const adam = initialMoments(shapes, ['b', 'w']);
-    const lean = initialFactoredMoments(shapes, false);
+    const lean = initialFactoredMoments(shapes, 'none');
     const g = noisyGrads(0);
     const na = adamStepInPlace(pa, g, adam, { rule: 'graft', members, lr, clipFactor: 1, hyper });
     const nf = factoredGraftStepInPlace(pf, g, lean, { members, lr, clipFactor: 1, hyper });
@@ -95,18 +96,48 @@ describe('factored second moments (the lean probe magnitude)', () => {
     expect(Math.abs(nf.w.magnitude / na.w.magnitude - 1)).toBeGreaterThan(1e-3);
   });
 
-  it('keeps O(rows + cols) per matrix without a first moment, and one m per value with it', () => {
+  it('keeps O(rows + cols) per matrix without a first moment, and one m per value with it (2 bytes in bfloat16)', () => {
     const big = { e: [1000, 64], bias: [64] };
-    expect(factoredStateBytes(initialFactoredMoments(big, false))).toBe(8 * (1000 + 64) + 4 * 64);
-    expect(factoredStateBytes(initialFactoredMoments(big, true))).toBe(8 * (1000 + 64) + 4 * 64 + 4 * (64000 + 64));
-    expect(probeStateBytes(big, 'factored-rms')).toBe(factoredStateBytes(initialFactoredMoments(big, false)));
-    expect(probeStateBytes(big, 'factored-adam')).toBe(factoredStateBytes(initialFactoredMoments(big, true)));
+    expect(factoredStateBytes(initialFactoredMoments(big, 'none'))).toBe(8 * (1000 + 64) + 4 * 64);
+    expect(factoredStateBytes(initialFactoredMoments(big, 'f32'))).toBe(8 * (1000 + 64) + 4 * 64 + 4 * (64000 + 64));
+    expect(factoredStateBytes(initialFactoredMoments(big, 'bf16'))).toBe(8 * (1000 + 64) + 4 * 64 + 2 * (64000 + 64));
+    expect(probeStateBytes(big, 'factored-rms')).toBe(factoredStateBytes(initialFactoredMoments(big, 'none')));
+    expect(probeStateBytes(big, 'factored-adam')).toBe(factoredStateBytes(initialFactoredMoments(big, 'f32')));
+    expect(probeStateBytes(big, 'factored-adam-bf16')).toBe(factoredStateBytes(initialFactoredMoments(big, 'bf16')));
     expect(probeStateBytes(big, 'adam')).toBe(8 * (64000 + 64));
+  });
+
+  it('with m in bfloat16: m is the float32 one rounded after every update, and the step lengths follow within bfloat16 precision', () => {
+    const p32 = params(),
+      p16 = params();
+    const m32 = initialFactoredMoments(shapes, 'f32');
+    const m16 = initialFactoredMoments(shapes, 'bf16');
+    for (let t = 0; t < 5; t++) {
+      const g = noisyGrads(t);
+      const n32 = factoredGraftStepInPlace(p32, g, m32, { members, lr, clipFactor: 0.5, hyper });
+      const n16 = factoredGraftStepInPlace(p16, g, m16, { members, lr, clipFactor: 0.5, hyper });
+      for (const group of ['w', 'b']) {
+        expect(n16[group].grad).toBe(n32[group].grad); // the same gradients
+        expect(Math.abs(n16[group].magnitude / n32[group].magnitude - 1)).toBeLessThan(2 ** -7); // bf16 keeps 8 significant bits
+      }
+    }
+    const stored = m16.m!.w as Uint16Array;
+    expect(stored).toBeInstanceOf(Uint16Array);
+    // each update rounds once (relative error <= 2^-9 of what it stores), so over 5 updates the error stays below
+    // 2^-7 of the largest entry (single entries may cancel to near zero)
+    const largest = Math.max(...Array.from(m32.m!.w, Math.abs));
+    m32.m!.w.forEach((x, i) => expect(Math.abs(fromBf16(stored[i]) - x)).toBeLessThanOrEqual(largest * 2 ** -7));
+    // after one update from zero, m16 is exactly the rounded float32 m
+    const one = initialFactoredMoments(shapes, 'bf16'),
+      ref = initialFactoredMoments(shapes, 'f32');
+    factoredGraftStepInPlace(params(), noisyGrads(0), one, { members, lr, clipFactor: 1, hyper });
+    factoredGraftStepInPlace(params(), noisyGrads(0), ref, { members, lr, clipFactor: 1, hyper });
+    expect(Array.from(one.m!.b)).toEqual(Array.from(ref.m!.b, (x) => toBf16(x)));
   });
 
   it('leaves a tensor without gradient where it is', () => {
     const p = params();
-    const lean = initialFactoredMoments(shapes, false);
+    const lean = initialFactoredMoments(shapes, 'none');
     const zero = { w: new Float32Array(12), b: new Float32Array(4) };
     const n = factoredGraftStepInPlace(p, zero, lean, { members, lr, clipFactor: 1, hyper });
     expect(n.w).toEqual({ magnitude: 0, grad: 0 });

@@ -18,7 +18,7 @@ import { adamStepInPlace } from './host-adam.js';
 import {
   factoredGraftStepInPlace,
   factoredStateBytes,
-  initialFactoredMoments,
+  firstMomentOf, initialFactoredMoments,
   type FactoredMoments,
   type Magnitude,
 } from './host-factored.js';
@@ -41,7 +41,7 @@ export interface HostAdamOptions {
   moments?: AdamMoments;
   /**
    * The graft's magnitude (host-factored.ts): 'adam' (default) keeps m and v whole; 'factored-adam' keeps v as
-   * row and column statistics; 'factored-rms' also drops m. The factored ones are for the probe (rule 'graft').
+   * row and column statistics ('factored-adam-bf16': m in bfloat16); 'factored-rms' also drops m. The factored ones are for the probe (rule 'graft').
    */
   magnitude?: Magnitude;
 }
@@ -68,7 +68,7 @@ export async function createHostAdamTrainer(config: BertConfig, initial: HostPar
   for (const name of names) members.set(groupOf(name), [...(members.get(groupOf(name)) ?? []), name]);
   const params: HostParams = Object.fromEntries(names.map((n) => [n, { shape: [...shapes[n]], data: initial[n].data }]));
   const factored: FactoredMoments | undefined =
-    magnitude === 'adam' ? undefined : initialFactoredMoments(shapes, magnitude === 'factored-adam');
+    magnitude === 'adam' ? undefined : initialFactoredMoments(shapes, firstMomentOf(magnitude));
   const moments = factored ? undefined : initialMoments(shapes, names, o.moments);
   const session = await OrtSession.create(buildGradGraph(config), TRAINING_SESSION, 'the ort gradient graph');
   let taken = 0;

@@ -7,7 +7,9 @@
  *   matrix (r, c):  R = b2 R + (1 - b2) rowMean(gc^2)   (r)     C = b2 C + (1 - b2) colMean(gc^2)   (c)
  *                   v~_ij = R_i C_j / mean(R)                   (mean(R) = mean(C); v~ = 0 when mean(R) = 0)
  *   other ranks:    v = b2 v + (1 - b2) gc^2                    (kept whole: biases, LayerNorm, vectors)
- *   first moment:   m = b1 m + (1 - b1) gc  with 'factored-adam';  m = gc (b1 = 0, nothing kept) with 'factored-rms'
+ *   first moment:   m = b1 m + (1 - b1) gc  with 'factored-adam';  m = gc (b1 = 0, nothing kept) with 'factored-rms';
+ *                   with 'factored-adam-bf16' m is stored rounded to bfloat16 (src/core/bf16.ts) after each update,
+ *                   and u reads the stored value
  *   u = lr (m / (1 - b1^t)) / (sqrt(v~ / (1 - b2^t)) + eps)
  * then, per group G: nM = ||u[G]||, nG = ||gc[G]|| (float64 sums), w = w - (nM / nG) gc (nothing when nG = 0).
  *
@@ -17,16 +19,24 @@
  * (src/run/probe/second-moments.ts factoredSecondMoments). When v is rank one (e.g.
  * every step's gc^2 a multiple of one rank-one matrix), v~ = v and the step equals Adam's.
  *
- * State: O(r + c) per matrix and the vectors (factored-rms), plus one m per parameter (factored-adam), against
- * Adam's 2 x params.
+ * State: O(r + c) per matrix and the vectors (factored-rms), plus one m per parameter (factored-adam: 4 bytes,
+ * factored-adam-bf16: 2 bytes), against Adam's 2 x params (8 bytes).
  */
+import { fromBf16, toBf16 } from '../../core/bf16.js';
 import type { HostParams } from '../../core/params.js';
 import type { AdamHyper } from './step-graph.js';
 import type { GraftGroupNorms } from './step-trainer.js';
 
 /** The probe's magnitude optimizers: full Adam, Adam with factored v, factored v without a first moment. */
-export const MAGNITUDES = ['adam', 'factored-adam', 'factored-rms'] as const;
+export const MAGNITUDES = ['adam', 'factored-adam', 'factored-adam-bf16', 'factored-rms'] as const;
 export type Magnitude = (typeof MAGNITUDES)[number];
+
+/** How a factored magnitude keeps its first moment: float32, bfloat16, or not at all (b1 = 0). */
+export type FirstMoment = 'f32' | 'bf16' | 'none';
+
+export function firstMomentOf(magnitude: Exclude<Magnitude, 'adam'>): FirstMoment {
+  return magnitude === 'factored-adam' ? 'f32' : magnitude === 'factored-adam-bf16' ? 'bf16' : 'none';
+}
 
 export function isMagnitude(x: unknown): x is Magnitude {
   return typeof x === 'string' && (MAGNITUDES as readonly string[]).includes(x);
@@ -39,13 +49,13 @@ export type FactoredSecondMoment =
 
 export interface FactoredMoments {
   count: number;
-  /** The first moment per parameter; absent for 'factored-rms' (b1 = 0). */
-  m?: Record<string, Float32Array>;
+  /** The first moment per parameter (bfloat16 bit patterns in a Uint16Array for 'factored-adam-bf16'); absent for 'factored-rms' (b1 = 0). */
+  m?: Record<string, Float32Array | Uint16Array>;
   v: Record<string, FactoredSecondMoment>;
 }
 
-/** Zeroed state for these shapes; `firstMoment` keeps m (factored-adam). */
-export function initialFactoredMoments(shapes: Readonly<Record<string, readonly number[]>>, firstMoment: boolean): FactoredMoments {
+/** Zeroed state for these shapes, with m as `firstMoment` says. */
+export function initialFactoredMoments(shapes: Readonly<Record<string, readonly number[]>>, firstMoment: FirstMoment): FactoredMoments {
   const names = Object.keys(shapes);
   const sizeOf = (n: string) => shapes[n].reduce((p, d) => p * d, 1);
   const v: Record<string, FactoredSecondMoment> = {};
@@ -53,11 +63,12 @@ export function initialFactoredMoments(shapes: Readonly<Record<string, readonly 
     const s = shapes[name];
     v[name] = s.length === 2 ? { rows: new Float64Array(s[0]), cols: new Float64Array(s[1]) } : { values: new Float32Array(sizeOf(name)) };
   }
-  const m = firstMoment ? Object.fromEntries(names.map((n) => [n, new Float32Array(sizeOf(n))])) : undefined;
+  const zeros = (n: string) => (firstMoment === 'bf16' ? new Uint16Array(sizeOf(n)) : new Float32Array(sizeOf(n))); // bf16 0 = 0x0000
+  const m = firstMoment === 'none' ? undefined : Object.fromEntries(names.map((n) => [n, zeros(n)]));
   return { count: 0, ...(m ? { m } : {}), v };
 }
 
-/** Bytes the state holds: 4 per m entry and vector v entry, 8 per row/column statistic. */
+/** Bytes the state holds: 4 per m entry (2 in bfloat16) and vector v entry, 8 per row/column statistic. */
 export function factoredStateBytes(state: FactoredMoments): number {
   let bytes = 0;
   for (const m of Object.values(state.m ?? {})) bytes += m.byteLength;
@@ -67,14 +78,14 @@ export function factoredStateBytes(state: FactoredMoments): number {
 
 /**
  * The probe's optimizer state in bytes for a model of these shapes, without allocating it: adam 8 per value;
- * the factored ones as factoredStateBytes (8 per row/column statistic, 4 per vector entry, 4 per m entry).
+ * the factored ones as factoredStateBytes (8 per row/column statistic, 4 per vector entry, 4 per m entry, 2 in bfloat16).
  */
 export function probeStateBytes(shapes: Readonly<Record<string, readonly number[]>>, magnitude: Magnitude): number {
   let bytes = 0;
   for (const s of Object.values(shapes)) {
     const size = s.reduce((p, d) => p * d, 1);
     if (magnitude === 'adam') bytes += 8 * size;
-    else bytes += (s.length === 2 ? 8 * (s[0] + s[1]) : 4 * size) + (magnitude === 'factored-adam' ? 4 * size : 0);
+    else bytes += (s.length === 2 ? 8 * (s[0] + s[1]) : 4 * size) + { f32: 4, bf16: 2, none: 0 }[firstMomentOf(magnitude)] * size;
   }
   return bytes;
 }
@@ -114,7 +125,8 @@ export function factoredGraftStepInPlace(
       const shape = params[name].shape;
       updateSecondMoment(state.v[name], g, shape, f, b2);
       const m = state.m?.[name];
-      if (m) for (let i = 0; i < g.length; i++) m[i] = b1 * m[i] + (1 - b1) * f * g[i];
+      if (m instanceof Uint16Array) for (let i = 0; i < g.length; i++) m[i] = toBf16(b1 * fromBf16(m[i]) + (1 - b1) * f * g[i]);
+      else if (m) for (let i = 0; i < g.length; i++) m[i] = b1 * m[i] + (1 - b1) * f * g[i];
       const scale = o.lr[name] * inverseC1;
       // u_k = scale m_k / (sqrt(v~_k / c2) + eps), with m_k = gc_k without a first moment
       const sums = stepSquares(g, m, state.v[name], shape, f, scale, inverseC2, eps);
@@ -161,7 +173,7 @@ function updateSecondMoment(v: FactoredSecondMoment, g: Float32Array, shape: rea
 /** [sum of u^2, sum of gc^2] in float64 for one tensor (u as in the file comment). */
 function stepSquares(
   g: Float32Array,
-  m: Float32Array | undefined,
+  m: Float32Array | Uint16Array | undefined,
   v: FactoredSecondMoment,
   shape: readonly number[],
   f: number,
@@ -171,9 +183,11 @@ function stepSquares(
 ): [number, number] {
   let uSq = 0,
     gSq = 0;
+  const bf16 = m instanceof Uint16Array;
   const add = (k: number, vTilde: number) => {
     const gc = f * g[k];
-    const u = (scale * (m ? m[k] : gc)) / (Math.sqrt(vTilde * inverseC2) + eps);
+    const mk = m === undefined ? gc : bf16 ? fromBf16(m[k]) : m[k];
+    const u = (scale * mk) / (Math.sqrt(vTilde * inverseC2) + eps);
     uSq += u * u;
     gSq += gc * gc;
   };

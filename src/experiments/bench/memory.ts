@@ -28,7 +28,16 @@ import { compressTrace, withRecommendedDefaults } from '../../schedule/compress.
 import { loadTrace, saveArtifact } from '../../schedule/files.js';
 import type { TrainOptions } from '../../run/train/train-options.js';
 
-export const MEMORY_JOBS = ['static', 'probe', 'probe-factored-adam', 'probe-factored-rms', 'adam', 'torch-sgd', 'torch-adam'] as const;
+export const MEMORY_JOBS = [
+  'static',
+  'probe',
+  'probe-factored-adam',
+  'probe-factored-adam-bf16',
+  'probe-factored-rms',
+  'adam',
+  'torch-sgd',
+  'torch-adam',
+] as const;
 export type MemoryJob = (typeof MEMORY_JOBS)[number];
 
 export interface MemoryBenchOptions {
@@ -71,6 +80,7 @@ export interface MemoryBenchResult {
 const PROBES = [
   ['probe', 'adam'],
   ['probe-factored-adam', 'factored-adam'],
+  ['probe-factored-adam-bf16', 'factored-adam-bf16'],
   ['probe-factored-rms', 'factored-rms'],
 ] as const;
 
@@ -275,6 +285,7 @@ const LABEL: Record<MemoryJob, string> = {
   static: 'graftlr static',
   probe: 'graftlr probe',
   'probe-factored-adam': 'graftlr probe --magnitude factored-adam',
+  'probe-factored-adam-bf16': 'graftlr probe --magnitude factored-adam-bf16',
   'probe-factored-rms': 'graftlr probe --magnitude factored-rms',
   adam: 'graftlr adam',
   'torch-sgd': 'PyTorch SGD',

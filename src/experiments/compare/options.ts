@@ -141,7 +141,7 @@ export const COMPARE_SCHEMA: OptionSchema = {
     flag: 'magnitudes',
     choices: MAGNITUDES,
     default: ['adam'],
-    help: "the probe's magnitudes: adam, factored-adam (v as row/column statistics), factored-rms (no first moment either); variants named -<magnitude>",
+    help: "the probe's magnitudes: adam, factored-adam (v as row/column statistics), factored-adam-bf16 (and m in bfloat16), factored-rms (no first moment); variants named -<magnitude>",
   },
   proxyLayers: {
     kind: 'ints',

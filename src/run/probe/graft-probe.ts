@@ -95,7 +95,12 @@ function magnitudeSpec(magnitude: Magnitude, peakLr: number, adam: AdamHyper): P
   if (magnitude === 'adam') return { name: 'adam', hyperparameters };
   return {
     name: magnitude,
-    hyperparameters: { ...hyperparameters, ...(magnitude === 'factored-rms' ? { beta1: 0 } : {}), secondMoment: 'rows x cols' },
+    hyperparameters: {
+      ...hyperparameters,
+      ...(magnitude === 'factored-rms' ? { beta1: 0 } : {}),
+      ...(magnitude === 'factored-adam-bf16' ? { firstMoment: 'bfloat16' } : {}),
+      secondMoment: 'rows x cols',
+    },
   };
 }
 

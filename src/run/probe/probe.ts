@@ -54,7 +54,8 @@ export interface ProbeOptions extends RunOptions {
   ortUpdate?: ProbeUpdate;
   /**
    * The graft's magnitude (src/engine/ort/host-factored.ts): 'adam' (default), 'factored-adam' (v as row and
-   * column statistics) or 'factored-rms' (that, without a first moment). The factored ones need the ort engine.
+   * column statistics), 'factored-adam-bf16' (that, m in bfloat16) or 'factored-rms' (without a first moment). The
+   * factored ones need the ort engine.
    */
   magnitude: Magnitude;
   /** Probe a copy of the model with this many encoder layers and map its trace onto the model (proxy.ts); 0 (default): off. */
@@ -111,7 +112,8 @@ export const PROBE_SCHEMA: OptionSchema = {
     default: 'adam',
     help:
       "the step length grafted onto SGD's direction: adam (m and v per value, 2 x params of state), factored-adam " +
-      '(v as row and column statistics per matrix, m kept: 1 x params) or factored-rms (no m either: O(rows + cols) per matrix); ' +
+      '(v as row and column statistics per matrix, m kept: 1 x params), factored-adam-bf16 (m in bfloat16: 0.5 x params) ' +
+      'or factored-rms (no m either: O(rows + cols) per matrix); ' +
       'the factored ones run on --engine ort',
   },
   proxyLayers: {

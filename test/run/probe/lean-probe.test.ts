@@ -47,6 +47,22 @@ describe('the lean probe (factored second moment)', () => {
     expect(lean.trace.secondMoments!.step).toBe(6);
   }, 60_000);
 
+  it('factored-adam-bf16 records its bfloat16 first moment and follows factored-adam within bfloat16 precision', async () => {
+    const f32 = await runProbe({ ...base, ...probeRun, magnitude: 'factored-adam' });
+    const bf16 = await runProbe({ ...base, ...probeRun, magnitude: 'factored-adam-bf16' });
+    expect(bf16.trace.meta.probe.magnitude.name).toBe('factored-adam-bf16');
+    expect(bf16.trace.meta.probe.magnitude.hyperparameters.firstMoment).toBe('bfloat16');
+    expect(f32.trace.meta.probe.magnitude.hyperparameters.firstMoment).toBeUndefined();
+    let compared = 0;
+    f32.trace.uAdamNorm.forEach((u, k) => {
+      if (u > 1e-6) {
+        expect(close(bf16.trace.uAdamNorm[k], u, 0.02)).toBe(true);
+        compared++;
+      }
+    });
+    expect(compared).toBeGreaterThan(10);
+  }, 60_000);
+
   it('refuses a factored magnitude off the ort host update, and an unknown one, by name', async () => {
     await expect(runProbe({ ...base, engine: 'tfjs', magnitude: 'factored-adam' })).rejects.toThrow(
       'extract: the factored-adam magnitude runs on the ort engine',
@@ -55,7 +71,7 @@ describe('the lean probe (factored second moment)', () => {
       'with the update on the host',
     );
     await expect(runProbe({ ...base, engine: 'ort', magnitude: 'lion' as never })).rejects.toThrow(
-      'extract: magnitude = "lion" is invalid: expected one of adam, factored-adam, factored-rms',
+      'extract: magnitude = "lion" is invalid: expected one of adam, factored-adam, factored-adam-bf16, factored-rms',
     );
   });
 });
