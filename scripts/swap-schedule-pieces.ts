@@ -28,7 +28,10 @@ try {
   const prefix = prefixArg ?? path.basename(basePath).replace(/\.graft$/, '');
   fs.mkdirSync(outDir, { recursive: true });
   const { vocabulary: _vocabulary, ...asIs } = base;
-  const written = [[`${prefix}-as-is`, asIs] as const, ...SCHEDULE_PIECES.map((p) => [`${prefix}-${p}`, swapPiece(base, donor, p)] as const)];
+  const written = [
+    [`${prefix}-as-is`, asIs] as const,
+    ...SCHEDULE_PIECES.map((p) => [`${prefix}-${p}`, swapPiece(base, donor, p)] as const),
+  ];
   for (const [name, artifact] of written) {
     const file = path.join(outDir, `${name}.graft`);
     console.log(`wrote ${file} (${saveArtifact(file, artifact).length} bytes)`);

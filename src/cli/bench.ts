@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { writeFileAtomic } from '../formats/atomic.js';
-import { formatMemoryBench, runMemoryBench } from '../experiments/bench/memory.js';
+import { formatMemoryBench, MEMORY_JOBS, runMemoryBench, type MemoryJob } from '../experiments/bench/memory.js';
 import { formatBench, runBench } from '../experiments/bench/optimizers.js';
 import type { EngineName } from '../engine/types.js';
 import { isPresetName, PRESETS } from '../model/config.js';
@@ -32,6 +32,10 @@ export const benchCommand: Command = {
     engines: { type: 'list', default: ['ort'], help: 'engines to measure: ort, tfjs' },
     memory: { type: 'boolean', help: 'the memory benchmark at BERT sizes instead (see below)' },
     presets: { type: 'list', help: `--memory: presets to measure (default ${MEMORY_DEFAULTS.presets.join(',')})` },
+    jobs: {
+      type: 'list',
+      help: `--memory: jobs to run (default all: ${MEMORY_JOBS.join(',')}); static runs the full-Adam probe too, for its schedule`,
+    },
     steps: {
       type: 'int',
       min: 3,
@@ -88,6 +92,10 @@ async function speedBench(args: ParsedArgs, io: CommandIo, backend: string): Pro
 async function memoryBench(args: ParsedArgs, io: CommandIo, backend: string): Promise<number> {
   const presets = flag.list(args, 'presets') ?? MEMORY_DEFAULTS.presets;
   for (const p of presets) if (!isPresetName(p)) throw new UsageError(`--presets: "${p}" is not one of ${Object.keys(PRESETS).join(', ')}`);
+  const jobs = flag.list(args, 'jobs');
+  for (const j of jobs ?? []) {
+    if (!(MEMORY_JOBS as readonly string[]).includes(j)) throw new UsageError(`--jobs: "${j}" is not one of ${MEMORY_JOBS.join(', ')}`);
+  }
   const started = Date.now();
   const result = await runMemoryBench(
     {
@@ -99,6 +107,7 @@ async function memoryBench(args: ParsedArgs, io: CommandIo, backend: string): Pr
       python: flag.str(args, 'python'),
       backend,
       cacheDir: flag.str(args, 'cache-dir'),
+      jobs: jobs as MemoryJob[] | undefined,
     },
     (label) => io.err(`running ${label} (${Math.round((Date.now() - started) / 1000)} s so far)`),
   );

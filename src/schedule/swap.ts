@@ -49,7 +49,9 @@ function checkMixable(base: ArtifactBody, donor: ArtifactBody): void {
     const bx = 'knots' in b ? b.knots.map(([x]) => x) : [];
     const dx = 'knots' in d ? d.knots.map(([x]) => x) : [];
     if (bx.length !== dx.length || bx.some((x, k) => Math.abs(x - dx[k]) > 1e-12)) {
-      throw new Error(`swap: group "${group}" has knots at other positions in the two schedules: compress both with the same method over the same probe window`);
+      throw new Error(
+        `swap: group "${group}" has knots at other positions in the two schedules: compress both with the same method over the same probe window`,
+      );
     }
   }
 }
@@ -73,7 +75,8 @@ export function swapPiece(base: ArtifactBody, donor: ArtifactBody, piece: Schedu
     out.groups = groups;
     return out;
   }
-  if (!base.preconditioner || !donor.preconditioner) throw new Error(`swap: piece "${piece}" needs a factored preconditioner in both schedules`);
+  if (!base.preconditioner || !donor.preconditioner)
+    throw new Error(`swap: piece "${piece}" needs a factored preconditioner in both schedules`);
   const tokenIndexed = (name: string) => name in TOKEN_INDEXED;
   const params = Object.fromEntries(
     Object.entries(base.preconditioner.params).map(([name, f]) => {

@@ -94,3 +94,12 @@ describe('flags built from the options schemas', () => {
     }
   });
 });
+
+describe('bench --memory --jobs', () => {
+  it('refuses a job it does not know, naming the jobs it has, before anything runs', async () => {
+    const { cli } = await import('./helpers.js');
+    const r = await cli('bench', '--memory', '--jobs', 'static,lion');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--jobs: "lion" is not one of static, probe, probe-factored-adam, probe-factored-adam-bf16');
+  });
+});

@@ -41,7 +41,9 @@ describe('swapPiece', () => {
       expect(groupLevel(time.groups[group])).toBeCloseTo(groupLevel(base.groups[group]), 10);
       const ratio = knotValues(lengths.groups[group]).map((v, k) => v / knotValues(base.groups[group])[k]);
       for (const r of ratio) expect(r).toBeCloseTo(ratio[0], 10); // the base's shape, rescaled
-      const timeThenLengths = knotValues(time.groups[group]).map((v) => (v * groupLevel(donor.groups[group])) / groupLevel(base.groups[group]));
+      const timeThenLengths = knotValues(time.groups[group]).map(
+        (v) => (v * groupLevel(donor.groups[group])) / groupLevel(base.groups[group]),
+      );
       knotValues(donor.groups[group]).forEach((v, k) => expect(timeThenLengths[k] / v).toBeCloseTo(1, 10));
     }
     expect(lengths.preconditioner).toEqual(base.preconditioner);

@@ -52,6 +52,8 @@ export interface MemoryBenchOptions {
   python?: string;
   backend?: string;
   cacheDir?: string;
+  /** The jobs to run (default: all of MEMORY_JOBS); static needs the full-Adam probe's schedule, so it runs that probe too. */
+  jobs?: readonly MemoryJob[];
 }
 
 export interface MemoryRow {
@@ -172,7 +174,9 @@ export async function runMemoryBench(o: MemoryBenchOptions, onRun?: (label: stri
       // passes would dominate the time and say nothing about the probe's memory).
       const probeRun = { totalSteps: o.steps * 10, probeSteps: o.steps, stabilityBatches: 0 };
       let artifact: string | undefined;
+      const wanted = (job: MemoryJob) => o.jobs === undefined || o.jobs.includes(job);
       for (const [job, magnitude] of PROBES) {
+        if (!wanted(job) && !(magnitude === 'adam' && wanted('static'))) continue;
         onRun?.(`${preset} ${LABEL[job].replace('graftlr ', '')}`);
         const tracePath = path.join(tmp, `${preset}-${magnitude}.trace`);
         try {
@@ -194,6 +198,7 @@ export async function runMemoryBench(o: MemoryBenchOptions, onRun?: (label: stri
         }
       }
       for (const job of ['static', 'adam'] as const) {
+        if (!wanted(job)) continue;
         onRun?.(`${preset} ${job}`);
         if (job === 'static' && !artifact) {
           failed(job, 'no schedule: the probe failed');
@@ -210,6 +215,7 @@ export async function runMemoryBench(o: MemoryBenchOptions, onRun?: (label: stri
       }
       for (const optimizer of ['sgd', 'adam'] as const) {
         const job: MemoryJob = optimizer === 'sgd' ? 'torch-sgd' : 'torch-adam';
+        if (!wanted(job)) continue;
         if (!torch.available) {
           failed(job, `PyTorch not measured: ${torch.reason}`);
           continue;
