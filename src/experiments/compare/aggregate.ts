@@ -145,3 +145,29 @@ export function methodResults(result: CompareResult, baselines = seedBaselines(r
     .sort((a, b) => (key(a) === key(b) ? 0 : key(a) < key(b) ? -1 : 1))
     .map((m, i) => ({ rank: i + 1, ...m }));
 }
+
+/** What a schedule made elsewhere (`--schedule-files`) keeps of the gap closure of the best schedule probed in this comparison. */
+export interface ScheduleFileResult {
+  /** The file's variant ("file-<name>") and the probed variant it is measured against. */
+  variant: string;
+  against: string;
+  /** Per seed the ratio closure_file / closure_probed (1: as good as a schedule probed on this data). */
+  kept: { heldout: Stat; ood: Stat };
+}
+
+/**
+ * For each schedule-file method, the share of the best probed static variant's gap closure it keeps, per seed:
+ *   kept_s = closure_file,s / closure_probed,s       (null where either closure is null or closure_probed,s is 0)
+ * "Best probed": the probed static method ranked first (lowest mean held-out loss). Empty without both kinds.
+ */
+export function scheduleFileResults(methods: MethodResult[]): ScheduleFileResult[] {
+  const isFile = (m: MethodResult) => m.family === 'static' && m.variant !== null && m.variant.startsWith('file-');
+  const probed = methods.filter((m) => m.family === 'static' && !isFile(m)).sort((a, b) => a.rank - b.rank)[0];
+  if (!probed) return [];
+  const ratio = (a: Stat, b: Stat) => stat(a.values.map((x, i) => (x === null || !b.values[i] ? null : x / b.values[i]!)));
+  return methods.filter(isFile).map((m) => ({
+    variant: m.variant!,
+    against: probed.variant!,
+    kept: { heldout: ratio(m.gapClosure.heldout, probed.gapClosure.heldout), ood: ratio(m.gapClosure.ood, probed.gapClosure.ood) },
+  }));
+}

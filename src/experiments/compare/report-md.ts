@@ -102,6 +102,7 @@ export function reportMarkdown(result: CompareResult, report: CompareReport, com
         `${n(m.gapClosure.heldoutFromMeans, 3)} | ${n(m.gapClosure.oodFromMeans, 3)} |`,
     ),
     '',
+    ...scheduleFilesSection(report),
     '## Cost',
     '',
     'Artifact: the `.graft` file a static (or hybrid) run reads. Optimizer state: bytes of per-parameter tensors the optimizer keeps. ' +
@@ -149,4 +150,20 @@ export function reportMarkdown(result: CompareResult, report: CompareReport, com
     '',
   ];
   return lines.join('\n');
+}
+
+/** The transfer of schedules made elsewhere (--schedule-files), or nothing without them. */
+function scheduleFilesSection(report: CompareReport): string[] {
+  if (report.scheduleFiles.length === 0) return [];
+  return [
+    '## Schedules made elsewhere',
+    '',
+    `What each schedule file keeps of the gap closure of the best schedule probed here (static ${report.scheduleFiles[0].against}), ` +
+      'per seed `closure_file / closure_probed`, then mean ± sd (1.0: as good as a schedule probed on this data).',
+    '',
+    '| schedule file | kept in-domain | kept out-of-domain |',
+    '|---|---|---|',
+    ...report.scheduleFiles.map((f) => `| ${f.variant} | ${meanSd(f.kept.heldout, 3)} | ${meanSd(f.kept.ood, 3)} |`),
+    '',
+  ];
 }

@@ -4,7 +4,15 @@
  *   gap closure = (loss_SGD - loss_method) / (loss_SGD - loss_Adam)   (1.0: the method matches Adam)
  */
 import { lineChart, type Series } from '../../plot/chart.js';
-import { gapClosure, methodResults, seedBaselines, type MethodResult, type SeedBaseline } from './aggregate.js';
+import {
+  gapClosure,
+  methodResults,
+  scheduleFileResults,
+  seedBaselines,
+  type MethodResult,
+  type ScheduleFileResult,
+  type SeedBaseline,
+} from './aggregate.js';
 import type { CompareResult, CompareRun, Family } from './run.js';
 import { selectionLoss } from './select.js';
 
@@ -38,6 +46,8 @@ export interface CompareReport {
   tuneSeeds: number[];
   /** Methods at their selected settings, in rank order. */
   methods: MethodResult[];
+  /** Schedules made elsewhere (--schedule-files): what they keep of the best probed schedule's gap closure. */
+  scheduleFiles: ScheduleFileResult[];
   seedBaselines: SeedBaseline[];
   /** Every run (all settings, all seeds), by held-out loss. */
   ranked: RankedRun[];
@@ -72,10 +82,12 @@ export function buildReport(result: CompareResult): CompareReport {
       artifactBytes: r.artifact?.bytes ?? null,
       error: r.error ?? null,
     }));
+  const methods = methodResults(result, baselines);
   return {
     seeds: result.options.seeds,
     tuneSeeds: result.tuneSeeds,
-    methods: methodResults(result, baselines),
+    methods,
+    scheduleFiles: scheduleFileResults(methods),
     seedBaselines: baselines,
     ranked,
     countBaselines: result.countBaselines,

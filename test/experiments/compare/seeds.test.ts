@@ -66,7 +66,8 @@ function fakeRunner(jobs: ChildJob[], table = HELDOUT): JobRunner {
     if (o.optimizer === 'sgd' && o.lr === 2) throw new RunFailedError('step 3: non-finite gradient');
     const setting = o.optimizer === 'static' || o.optimizer === 'hybrid' ? o.scheduleScale : o.lr;
     const factored = String(o.schedule ?? '').includes('-factored-') ? ' factored' : '';
-    const loss = table[`${o.optimizer} ${setting}${factored}`][o.seed!];
+    const file = String(o.schedule ?? '').includes('shipped') ? ' file' : ''; // --schedule-files' test schedule
+    const loss = table[`${o.optimizer} ${setting}${factored}${file}`][o.seed!];
     const ood = loss + (o.optimizer === 'static' ? 1.2 : 1.0);
     const stateBytes = o.optimizer === 'adam' || o.optimizer === 'graft' ? 8000 : o.optimizer === 'hybrid' ? 800 : 0;
     const summary = {
@@ -265,9 +266,10 @@ describe('compare over seeds (fake runs)', () => {
     const shipped = path.join(tmp, 'shipped.graft');
     saveArtifact(shipped, buildArtifact({ trace, compressed: compressTrace(trace, { preconditioner: 'none', capRatio: 0 }) }));
     const jobs: ChildJob[] = [];
+    const table = { ...HELDOUT, 'static 2 file': [5.2], 'static 4 file': [4.9, 5.1, 5.0] };
     const result = await runCompare(
       { ...options('files'), configOverrides: probedModel, scheduleFiles: [shipped], includeGraft: false, includeHybrid: false },
-      { runJob: fakeRunner(jobs) },
+      { runJob: fakeRunner(jobs, table) },
     );
     const fileRuns = jobs.filter((j) => j.kind === 'train' && j.options.schedule === shipped);
     // x4 wins on seed 0 (4.5 < 5.0); seeds 1 and 2 then run x4 with the same file.
@@ -277,9 +279,20 @@ describe('compare over seeds (fake runs)', () => {
       [1, 4],
       [2, 4],
     ]);
-    const method = buildReport(result).methods.find((m) => m.variant === 'file-shipped')!;
+    const report = buildReport(result);
+    const method = report.methods.find((m) => m.variant === 'file-shipped')!;
     expect(method.method).toBe('static file-shipped');
-    expect(method.heldoutLoss.mean).toBeCloseTo((4.5 + 4.7 + 4.8) / 3, 12);
+    expect(method.heldoutLoss.mean).toBeCloseTo((4.9 + 5.1 + 5.0) / 3, 12);
+    // Kept of the probed schedule's closure, per seed (Adam 4.0/4.2/4.1, SGD 6.0/6.4/6.2, probed x4 4.5/4.7/4.8):
+    // s0 (6.0 - 4.9) / (6.0 - 4.5) = 0.7333, s1 1.3 / 1.7 = 0.7647, s2 1.2 / 1.4 = 0.8571; OOD s0 (7.0 - 6.1) / (7.0 - 5.7) = 0.6923
+    const [kept] = report.scheduleFiles;
+    expect(kept.variant).toBe('file-shipped');
+    expect(kept.against).toBe('tensor-p0.1-factorized-skip0.2-norm');
+    [1.1 / 1.5, 1.3 / 1.7, 1.2 / 1.4].forEach((x, i) => expect(kept.kept.heldout.values[i]).toBeCloseTo(x, 12));
+    expect(kept.kept.ood.values[0]).toBeCloseTo(0.9 / 1.3, 12);
+    const md = reportMarkdown(result, report, 'graftlr compare --schedule-files shipped.graft');
+    expect(md).toContain('## Schedules made elsewhere');
+    expect(md).toMatch(/\| file-shipped \| 0\.785 ± 0\.064 \|/);
     expect(method.probeStateBytes).toBeNull(); // no probe made it here
     expect(result.runs.filter((r) => r.variant === 'file-shipped').every((r) => r.probe === undefined)).toBe(true);
   });
