@@ -20,8 +20,13 @@
 #                                        seed0-eps-report.md, factorized-report.md, cap-report.md, cap-report.json,
 #                                        cap-loss-curves.png, probe20-report.md/.json, factorized-cap-report.md/.json,
 #                                        factorized-cap-loss-curves.png, capped-scale-report.md)
-# Usage: scripts/make-artifacts.sh [seeds|mini|quickstart|mini-quickstart|compare|all]   (default all; seeds, mini,
-# quickstart and mini-quickstart take about an hour, 2.5 hours, 1.8 hours and 3.4 hours on 2 cores)
+#   artifacts/compare-lean-probe/        the lean probe on tiny at the quickstart's shape, 3 seeds (report.md,
+#                                        report.json, loss-curves.png; the memory benchmark's file is written by hand)
+#   artifacts/compare-portable/          schedules on other corpora: Moby-Dick and the King James Bible (Debian's
+#                                        bible-kjv), the shipped SOTU schedule against one probed there, and the ablation
+# Usage: scripts/make-artifacts.sh [seeds|mini|quickstart|mini-quickstart|compare|lean|portable|all]   (default all; seeds, mini,
+# quickstart and mini-quickstart take about an hour, 2.5 hours, 1.8 hours and 3.4 hours on 2 cores; lean and portable
+# about 2.5 hours each)
 # Environment: COMPARE_OUT / SEEDS_OUT / MINI_OUT / QS_OUT / MINI_QS_OUT (defaults runs/compare-tiny, runs/c8-tiny,
 # runs/c9-mini, runs/c10-qs, runs/c11-mini-qs; pass the
 # folder of an earlier run with identical flags to reuse its finished runs), GRAFTLR_BACKEND (default wasm).
@@ -37,6 +42,7 @@ SEEDS_OUT="${SEEDS_OUT:-runs/c8-tiny}"
 MINI_OUT="${MINI_OUT:-runs/c9-mini}"
 QS_OUT="${QS_OUT:-runs/c10-qs}"
 MINI_QS_OUT="${MINI_QS_OUT:-runs/c11-mini-qs}"
+LEAN_OUT="${LEAN_OUT:-runs/c22-tiny}"
 mkdir -p "$WORK" artifacts/compare-tiny artifacts/compare-tiny-seeds artifacts/compare-mini-seeds artifacts/compare-quickstart \
   artifacts/compare-mini-quickstart
 
@@ -187,4 +193,13 @@ if [[ "$WHAT" == all || "$WHAT" == compare ]]; then
     --preconditioners none --reuse --out "$COMPARE_OUT"
   cp "$COMPARE_OUT/report.md" "$COMPARE_OUT/report.json" "$COMPARE_OUT/loss-curves.png" artifacts/compare-tiny/
   cp "$COMPARE_OUT"/multipliers-*-norm.svg artifacts/compare-tiny/   # the default (step-norm) schedule
+fi
+
+# The lean probe: full Adam, Adam with a factored second moment, and that with the first moment in bfloat16.
+if [[ "$WHAT" == all || "$WHAT" == lean ]]; then
+  mkdir -p artifacts/compare-lean-probe
+  $G compare --preset tiny --steps 4000 --batch-size 64 --seq-len 16 --init-std 0.05 --adam-lrs 1e-3,2e-3,4e-3 \
+    --sgd-lrs 0.25,0.5,1.0 --static-scales 2,4 --no-graft --no-include-hybrid --eval-points 4 --eval-sequences 8192 \
+    --seeds 0,1,2 --magnitudes adam,factored-adam,factored-adam-bf16 --reuse --out "$LEAN_OUT"
+  cp "$LEAN_OUT/report.md" "$LEAN_OUT/report.json" "$LEAN_OUT/loss-curves.png" artifacts/compare-lean-probe/
 fi
