@@ -60,8 +60,7 @@ function checkMixable(base: ArtifactBody, donor: ArtifactBody): void {
 export function swapPiece(base: ArtifactBody, donor: ArtifactBody, piece: SchedulePiece): ArtifactBody {
   checkMixable(base, donor);
   const { vocabulary: _dropped, ...asIs } = base;
-  const compression = { ...base.compression, profile: undefined };
-  delete compression.profile;
+  const { profile: _stale, ...compression } = base.compression;
   const out: ArtifactBody = { ...asIs, compression };
   if (piece === 'time' || piece === 'lengths') {
     const groups: Record<string, GroupEntry> = {};
