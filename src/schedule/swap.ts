@@ -7,7 +7,8 @@
  *
  *   time:    c_G(x) = donor_G(x) * level^base_G / level^donor_G     the donor's time profile, the base's step lengths
  *   lengths: c_G(x) = base_G(x) * level^donor_G / level^base_G      the base's time profile, the donor's step lengths
- *   tokens:  the preconditioner entries indexed by token id (token-remap.ts TOKEN_INDEXED) and the vocabulary from the donor
+ *   tokens:  the preconditioner entries indexed by token id (token-remap.ts TOKEN_INDEXED), the tokenizer and the vocabulary
+ *            from the donor
  *   factors: every other preconditioner entry from the donor
  *
  * The base is read as is: its vocabulary is dropped, so a run on the donor's data applies its token-indexed entries
@@ -84,6 +85,10 @@ export function swapPiece(base: ArtifactBody, donor: ArtifactBody, piece: Schedu
     }),
   );
   out.preconditioner = { ...base.preconditioner, params };
-  if (piece === 'tokens' && donor.vocabulary) out.vocabulary = donor.vocabulary;
+  if (piece === 'tokens') {
+    // the entries are the donor's token ids now: record the donor's tokenizer, and its vocabulary where it has one
+    out.probe = { ...base.probe, tokenizer: donor.probe.tokenizer };
+    if (donor.vocabulary) out.vocabulary = donor.vocabulary;
+  }
   return out;
 }

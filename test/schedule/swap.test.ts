@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenizerFingerprint } from '../../src/data/fingerprint.js';
 import { runProbe } from '../../src/run/probe/probe.js';
 import { buildArtifact, type ArtifactBody } from '../../src/schedule/artifact.js';
 import { compressTrace, withRecommendedDefaults } from '../../src/schedule/compress.js';
@@ -27,7 +28,14 @@ beforeAll(async () => {
     return buildArtifact({ trace, compressed: compressTrace(trace, withRecommendedDefaults()) }); // the defaults: factorized, factored preconditioner
   };
   base = await made(0, 2e-3);
-  donor = await made(1, 8e-3);
+  // The donor as if probed with another tokenizer: the same pieces in the reverse id order.
+  const probed = await made(1, 8e-3);
+  const tokens = [...probed.vocabulary!.tokens].reverse();
+  donor = {
+    ...probed,
+    probe: { ...probed.probe, tokenizer: { fingerprint: tokenizerFingerprint(tokens), vocabSize: tokens.length } },
+    vocabulary: { tokens, counts: Int32Array.from(probed.vocabulary!.counts).reverse() },
+  };
 });
 
 const knotValues = (s: GroupSchedule) => ('knots' in s ? s.knots.map(([, v]) => v) : [s.constant]);
@@ -59,8 +67,9 @@ describe('swapPiece', () => {
       expect(factors.preconditioner!.params[name]).toBe((tokenIndexed ? base : donor).preconditioner!.params[name]);
     }
     expect(tokens.groups).toBe(base.groups);
-    expect(donor.vocabulary).toBeDefined();
+    expect(donor.probe.tokenizer).not.toEqual(base.probe.tokenizer);
     expect(tokens.vocabulary).toBe(donor.vocabulary);
+    expect(tokens.probe.tokenizer).toBe(donor.probe.tokenizer); // the entries' ids are the donor tokenizer's
     expect(factors.vocabulary).toBeUndefined(); // the base as is: applied by token id
   });
 
