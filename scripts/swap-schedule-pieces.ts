@@ -1,16 +1,18 @@
 /**
  * Writes the ablation schedules of a base schedule against a donor (src/schedule/swap.ts): the base as is (no
- * vocabulary) and the base with each piece (time, lengths, tokens, factors) taken from the donor.
+ * vocabulary), the base with each piece (time, lengths, tokens, factors) taken from the donor, and the base
+ * re-indexed ahead of time for the donor's tokenizer by frequency rank alone (remap-rank; train's own re-indexing
+ * matches shared pieces by string first).
  *
  *   node bin/run-script.mjs scripts/swap-schedule-pieces.ts <base.graft> <donor.graft> <out folder> [prefix]
  *
- * Files: <prefix>-as-is.graft and <prefix>-<piece>.graft (prefix: the base's file name), ready for
+ * Files: <prefix>-as-is.graft, <prefix>-<piece>.graft and <prefix>-remap-rank.graft (prefix: the base's file name), ready for
  * `graftlr compare --schedule-files`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadArtifact, saveArtifact } from '../src/schedule/files.js';
-import { SCHEDULE_PIECES, swapPiece } from '../src/schedule/swap.js';
+import { remapFor, SCHEDULE_PIECES, swapPiece } from '../src/schedule/swap.js';
 import type { ArtifactBody } from '../src/schedule/artifact.js';
 
 const [basePath, donorPath, outDir, prefixArg] = process.argv.slice(2);
@@ -31,6 +33,7 @@ try {
   const written = [
     [`${prefix}-as-is`, asIs] as const,
     ...SCHEDULE_PIECES.map((p) => [`${prefix}-${p}`, swapPiece(base, donor, p)] as const),
+    [`${prefix}-remap-rank`, remapFor(base, donor, 'rank')] as const,
   ];
   for (const [name, artifact] of written) {
     const file = path.join(outDir, `${name}.graft`);

@@ -18,7 +18,7 @@
 import type { ArtifactBody } from './artifact.js';
 import type { GroupEntry } from './compress.js';
 import type { GroupSchedule } from './interpolate.js';
-import { TOKEN_INDEXED } from './token-remap.js';
+import { remapPreconditioner, TOKEN_INDEXED, tokenSources, type TokenMatch } from './token-remap.js';
 
 export const SCHEDULE_PIECES = ['time', 'lengths', 'tokens', 'factors'] as const;
 export type SchedulePiece = (typeof SCHEDULE_PIECES)[number];
@@ -91,4 +91,17 @@ export function swapPiece(base: ArtifactBody, donor: ArtifactBody, piece: Schedu
     if (donor.vocabulary) out.vocabulary = donor.vocabulary;
   }
   return out;
+}
+
+/**
+ * The base artifact re-indexed ahead of time for the tokenizer of `target` (an artifact probed with it, which records
+ * its vocabulary): its token-indexed entries gathered as train would (token-remap.ts) with `match`, and the target's
+ * tokenizer and vocabulary recorded, so a run with that tokenizer applies the entries as they are.
+ */
+export function remapFor(base: ArtifactBody, target: ArtifactBody, match: TokenMatch): ArtifactBody {
+  if (!base.vocabulary || !target.vocabulary) throw new Error('remap: both schedules need a recorded vocabulary: re-run extract');
+  if (!base.preconditioner) throw new Error('remap: the schedule has no preconditioner to re-index');
+  const { source } = tokenSources(base.vocabulary, target.vocabulary, match);
+  const { preconditioner } = remapPreconditioner(base.preconditioner, source);
+  return { ...base, probe: { ...base.probe, tokenizer: target.probe.tokenizer }, preconditioner, vocabulary: target.vocabulary };
 }

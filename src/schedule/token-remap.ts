@@ -55,8 +55,18 @@ export function byFrequency(counts: ArrayLike<number>): Int32Array {
   return Int32Array.from({ length: counts.length }, (_, i) => i).sort((a, b) => counts[b] - counts[a] || a - b);
 }
 
-/** source[j]: the probe id whose statistics run id j takes (see the file comment), with the counts of each kind of match. */
-export function tokenSources(probe: ProbeVocabulary, run: RunVocabulary): { source: Int32Array; byString: number; byRank: number } {
+/** How run tokens find their probe token: by string first, then by rank (the default), or by frequency rank alone. */
+export type TokenMatch = 'string' | 'rank';
+
+/**
+ * source[j]: the probe id whose statistics run id j takes (see the file comment), with the counts of each kind of
+ * match. With match 'rank' every token is matched by frequency rank, shared pieces too.
+ */
+export function tokenSources(
+  probe: ProbeVocabulary,
+  run: RunVocabulary,
+  match: TokenMatch = 'string',
+): { source: Int32Array; byString: number; byRank: number } {
   const V = run.tokens.length,
     P = probe.tokens.length;
   if (run.counts.length !== V) throw new Error(`tokenSources: the run has ${V} tokens but ${run.counts.length} counts`);
@@ -66,7 +76,7 @@ export function tokenSources(probe: ProbeVocabulary, run: RunVocabulary): { sour
   const source = new Int32Array(V);
   let byString = 0;
   for (let j = 0; j < V; j++) {
-    const same = probeId.get(run.tokens[j]);
+    const same = match === 'string' ? probeId.get(run.tokens[j]) : undefined;
     if (same !== undefined) {
       source[j] = same;
       byString++;

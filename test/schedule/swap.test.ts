@@ -13,8 +13,8 @@ import { compressTrace, withRecommendedDefaults } from '../../src/schedule/compr
 import { loadArtifact, saveArtifact } from '../../src/schedule/files.js';
 import type { GroupSchedule } from '../../src/schedule/interpolate.js';
 import { scheduleRule } from '../../src/schedule/rule.js';
-import { groupLevel, swapPiece } from '../../src/schedule/swap.js';
-import { TOKEN_INDEXED } from '../../src/schedule/token-remap.js';
+import { groupLevel, remapFor, swapPiece } from '../../src/schedule/swap.js';
+import { TOKEN_INDEXED, tokenSources } from '../../src/schedule/token-remap.js';
 import { tinySetup } from '../run/train/tiny.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'graftlr-swap-'));
@@ -80,6 +80,20 @@ describe('swapPiece', () => {
       const rule = scheduleRule(loadArtifact(file), { totalSteps: 40 });
       expect(Number.isFinite(rule.rate(Object.keys(base.groups)[0], 10))).toBe(true);
     }
+  });
+
+  it("remapFor: the base's token-indexed entries re-indexed for the target's tokenizer, recorded as the target's", () => {
+    const remapped = remapFor(base, donor, 'rank');
+    expect(remapped.probe.tokenizer).toBe(donor.probe.tokenizer);
+    expect(remapped.vocabulary).toBe(donor.vocabulary);
+    const { source } = tokenSources(base.vocabulary!, donor.vocabulary!, 'rank');
+    const rows = (a: ArtifactBody) => (a.preconditioner!.params['embeddings.word_embeddings'] as { rows: Float32Array }).rows;
+    rows(remapped).forEach((r, j) => expect(r).toBe(rows(base)[source[j]]));
+    expect(remapped.preconditioner!.params['encoder.layer.0.attention.self.query.kernel']).toBe(
+      base.preconditioner!.params['encoder.layer.0.attention.self.query.kernel'],
+    );
+    expect(remapped.groups).toBe(base.groups);
+    expect(new Set(source).size).toBeGreaterThan(source.length / 2); // a re-indexing, not one row copied everywhere
   });
 
   it('refuses schedules made for different models or compressed over other knots', () => {

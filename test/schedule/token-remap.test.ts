@@ -37,6 +37,20 @@ describe('tokenSources', () => {
     expect([byString, byRank]).toEqual([3, 3]);
   });
 
+  it("with match 'rank' takes every token, shared pieces too, from the probe token of the same frequency rank", () => {
+    // run ranks: the 0 (100), whale 1 (80), of 2 (60), ##ing 3 (20), [UNK] 4 (1), [PAD] 5 (0)
+    const run = { tokens: ['[PAD]', '[UNK]', 'the', 'whale', 'of', '##ing'], counts: [0, 1, 100, 80, 60, 20] };
+    const { source, byString, byRank } = tokenSources(probe, run, 'rank');
+    // probe by rank: the (2), ##s (5), of (3), cat (4), [UNK] (1), [PAD] (0)
+    expect([...source]).toEqual([0, 1, 2, 5, 3, 4]);
+    expect([byString, byRank]).toEqual([0, 6]);
+    // where a shared piece is far more frequent in the run, the two differ: "of" is the run's most frequent token
+    const skewed = { tokens: ['[PAD]', '[UNK]', 'the', 'of'], counts: [0, 1, 10, 100] }; // ranks: of 0, the 1, [UNK] 2, [PAD] 3
+    expect([...tokenSources(probe, skewed).source]).toEqual([0, 1, 2, 3]); // by string
+    // by rank, floor(r * 6 / 4): [PAD] 4 -> [UNK] (1), [UNK] 3 -> cat (4), the 1 -> ##s (5), of 0 -> the (2)
+    expect([...tokenSources(probe, skewed, 'rank').source]).toEqual([1, 4, 5, 2]);
+  });
+
   it('scales ranks when the vocabularies differ in size: floor(rank * V_probe / V_run)', () => {
     const run = { tokens: ['a', 'b', 'c'], counts: [1, 3, 2] }; // ranks: b 0, c 1, a 2 -> probe ranks 0, 2, 4
     const { source } = tokenSources(probe, run);
