@@ -117,7 +117,8 @@ export function encodeArtifact(a: ArtifactBody): Uint8Array {
     createdAt: a.createdAt,
     tool: a.tool,
     model: a.model,
-    probe: a.probe,
+    // the probe map in the order decodeArtifact gives it, whoever built it, so a file re-encodes to its own bytes
+    probe: new FieldChecker('encodeArtifact', 'build the artifact with buildArtifact').probe(a.probe, 'probe'),
     compression: a.compression,
     groups: a.groups,
   };

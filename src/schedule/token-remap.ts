@@ -55,8 +55,11 @@ export function byFrequency(counts: ArrayLike<number>): Int32Array {
   return Int32Array.from({ length: counts.length }, (_, i) => i).sort((a, b) => counts[b] - counts[a] || a - b);
 }
 
-/** How run tokens find their probe token: by string first, then by rank (the default), or by frequency rank alone. */
-export type TokenMatch = 'string' | 'rank';
+/**
+ * How run tokens find their probe token: by string first, then by rank (the default); by frequency rank alone; or by
+ * string, with the median entry for every token the probe's vocabulary lacks (source -1).
+ */
+export type TokenMatch = 'string' | 'rank' | 'string-median';
 
 /**
  * source[j]: the probe id whose statistics run id j takes (see the file comment), with the counts of each kind of
@@ -76,16 +79,19 @@ export function tokenSources(
   const source = new Int32Array(V);
   let byString = 0;
   for (let j = 0; j < V; j++) {
-    const same = match === 'string' ? probeId.get(run.tokens[j]) : undefined;
+    const same = match === 'rank' ? undefined : probeId.get(run.tokens[j]);
     if (same !== undefined) {
       source[j] = same;
       byString++;
-    } else source[j] = probeByRank[Math.min(P - 1, Math.floor((runRank[j] * P) / V))];
+    } else source[j] = match === 'string-median' ? -1 : probeByRank[Math.min(P - 1, Math.floor((runRank[j] * P) / V))];
   }
   return { source, byString, byRank: V - byString };
 }
 
-/** A copy of `pre` whose TOKEN_INDEXED entries are gathered through `source` (entry[j] = entry[source[j]]); returns the names changed. */
+/**
+ * A copy of `pre` whose TOKEN_INDEXED entries are gathered through `source` (entry[j] = entry[source[j]], and the
+ * median entry where source[j] is -1); returns the names changed.
+ */
 export function remapPreconditioner(pre: Preconditioner, source: Int32Array): { preconditioner: Preconditioner; params: string[] } {
   const params: Record<string, PreconditionerFactors> = { ...pre.params };
   const changed: string[] = [];
@@ -94,7 +100,9 @@ export function remapPreconditioner(pre: Preconditioner, source: Int32Array): { 
     if (f === undefined) continue;
     const from = (f as Record<string, unknown>)[key];
     if (!(from instanceof Float32Array)) throw new Error(`remapPreconditioner: ${name} has no ${key} factor to re-index`);
-    params[name] = { ...f, [key]: Float32Array.from(source, (i) => from[i]) } as PreconditionerFactors; // (V_run)
+    const sorted = Float32Array.from(from).sort();
+    const median = sorted[Math.floor(sorted.length / 2)];
+    params[name] = { ...f, [key]: Float32Array.from(source, (i) => (i < 0 ? median : from[i])) } as PreconditionerFactors; // (V_run)
     changed.push(name);
   }
   return { preconditioner: { ...pre, params }, params: changed };

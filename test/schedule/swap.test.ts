@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenizerFingerprint } from '../../src/data/fingerprint.js';
 import { runProbe } from '../../src/run/probe/probe.js';
-import { buildArtifact, type ArtifactBody } from '../../src/schedule/artifact.js';
+import { buildArtifact, decodeArtifact, encodeArtifact, type ArtifactBody } from '../../src/schedule/artifact.js';
 import { compressTrace, withRecommendedDefaults } from '../../src/schedule/compress.js';
 import { loadArtifact, saveArtifact } from '../../src/schedule/files.js';
 import type { GroupSchedule } from '../../src/schedule/interpolate.js';
@@ -71,6 +71,11 @@ describe('swapPiece', () => {
     expect(tokens.vocabulary).toBe(donor.vocabulary);
     expect(tokens.probe.tokenizer).toBe(donor.probe.tokenizer); // the entries' ids are the donor tokenizer's
     expect(factors.vocabulary).toBeUndefined(); // the base as is: applied by token id
+  });
+
+  it("an artifact built from a probe re-encodes to its own bytes (the probe map is written in the decoder's order)", () => {
+    const bytes = Buffer.from(encodeArtifact(base));
+    expect(Buffer.from(encodeArtifact(decodeArtifact(bytes))).equals(bytes)).toBe(true);
   });
 
   it('writes artifacts that load and that a run can read', () => {
