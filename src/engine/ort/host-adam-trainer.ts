@@ -18,7 +18,8 @@ import { adamStepInPlace } from './host-adam.js';
 import {
   factoredGraftStepInPlace,
   factoredStateBytes,
-  firstMomentOf, initialFactoredMoments,
+  firstMomentOf,
+  initialFactoredMoments,
   type FactoredMoments,
   type Magnitude,
 } from './host-factored.js';
@@ -67,8 +68,7 @@ export async function createHostAdamTrainer(config: BertConfig, initial: HostPar
   const members = new Map<string, string[]>();
   for (const name of names) members.set(groupOf(name), [...(members.get(groupOf(name)) ?? []), name]);
   const params: HostParams = Object.fromEntries(names.map((n) => [n, { shape: [...shapes[n]], data: initial[n].data }]));
-  const factored: FactoredMoments | undefined =
-    magnitude === 'adam' ? undefined : initialFactoredMoments(shapes, firstMomentOf(magnitude));
+  const factored: FactoredMoments | undefined = magnitude === 'adam' ? undefined : initialFactoredMoments(shapes, firstMomentOf(magnitude));
   const moments = factored ? undefined : initialMoments(shapes, names, o.moments);
   const session = await OrtSession.create(buildGradGraph(config), TRAINING_SESSION, 'the ort gradient graph');
   let taken = 0;
