@@ -129,6 +129,18 @@ function failedSummary(steps: number): TrainSummary {
 }
 
 /**
+ * A run that finished with a finite but exploded held-out loss diverged as surely as one that stopped at NaN:
+ * above 2 ln V a model predicts worse than a uniform guess over the vocabulary by a factor of V (loss ln V). Its
+ * numbers would make that seed's gap closure meaningless, so it counts as failed. Returns why, or undefined.
+ */
+export function explodedLoss(summary: TrainSummary, vocabSize: number): string | undefined {
+  const loss = summary.heldout?.loss;
+  const limit = 2 * Math.log(vocabSize);
+  if (loss === undefined || !(loss > limit)) return undefined;
+  return `diverged: held-out loss ${loss.toPrecision(3)} is above 2 ln V = ${limit.toFixed(1)} (V = ${vocabSize}, a uniform guess scores ln V)`;
+}
+
+/**
  * Runs a job and stores {job, reply} at cachePath; with `reuse`, a stored reply whose job is identical
  * (same options, same JSON, same input digest) is returned without running anything. A run that failed
  * by itself (RunFailedError) is stored as {job, error} and, reused, fails again with the same message.
@@ -261,7 +273,10 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
         schedule?.digest,
       );
       if (reply.kind !== 'train') throw new Error(`compare: run ${name} answered with a ${reply.kind} reply`);
-      run = { ...common, summary: reply.summary, curve: reply.curve, evalCurve: reply.evalCurve };
+      const diverged = explodedLoss(reply.summary, data.tokenizer.vocabSize);
+      run = diverged
+        ? { ...common, summary: failedSummary(o.steps), error: diverged, curve: reply.curve, evalCurve: [] }
+        : { ...common, summary: reply.summary, curve: reply.curve, evalCurve: reply.evalCurve };
     } catch (err) {
       if (err instanceof ChildStoppedError) {
         throw new Error(

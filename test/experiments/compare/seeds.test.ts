@@ -319,6 +319,22 @@ describe('compare over seeds (fake runs)', () => {
     expect(jobs).toEqual([]);
   });
 
+  it('a run whose held-out loss explodes above 2 ln V counts as failed: that seed has no SGD baseline, not a meaningless one', async () => {
+    const jobs: ChildJob[] = [];
+    const table = { ...HELDOUT, 'sgd 1': [6.0, 1e10, 6.2] };
+    const result = await runCompare(
+      { ...options('exploded'), includeGraft: false, includeHybrid: false },
+      { runJob: fakeRunner(jobs, table) },
+    );
+    const exploded = result.runs.find((r) => r.name === 'sgd-lr1-s1')!;
+    expect(exploded.error).toBe('diverged: held-out loss 1.00e+10 is above 2 ln V = 8.3 (V = 64, a uniform guess scores ln V)');
+    const report = buildReport(result);
+    expect(report.methods.find((m) => m.method === 'sgd')!.failed).toBe(1);
+    const closure = report.methods.find((m) => m.family === 'static')!.gapClosure.heldout.values;
+    expect(closure[1]).toBeNull(); // seed 1 has no finite SGD run
+    expect(closure[0]).toBeCloseTo((6.0 - 4.5) / (6.0 - 4.0), 12);
+  });
+
   it("a run killed by a signal stops the comparison (finished runs kept, the next run's folder untouched), unlike a diverged setting", async () => {
     const jobs: ChildJob[] = [];
     const answer = fakeRunner(jobs);
