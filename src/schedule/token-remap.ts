@@ -63,7 +63,8 @@ export type TokenMatch = 'string' | 'rank' | 'string-median';
 
 /**
  * source[j]: the probe id whose statistics run id j takes (see the file comment), with the counts of each kind of
- * match. With match 'rank' every token is matched by frequency rank, shared pieces too.
+ * match (byRank: every token not matched by string; with 'string-median' those take the median instead). With match
+ * 'rank' every token is matched by frequency rank, shared pieces too.
  */
 export function tokenSources(
   probe: ProbeVocabulary,
@@ -100,8 +101,7 @@ export function remapPreconditioner(pre: Preconditioner, source: Int32Array): { 
     if (f === undefined) continue;
     const from = (f as Record<string, unknown>)[key];
     if (!(from instanceof Float32Array)) throw new Error(`remapPreconditioner: ${name} has no ${key} factor to re-index`);
-    const sorted = Float32Array.from(from).sort();
-    const median = sorted[Math.floor(sorted.length / 2)];
+    const median = source.some((i) => i < 0) ? Float32Array.from(from).sort()[Math.floor(from.length / 2)] : NaN; // only 'string-median' asks
     params[name] = { ...f, [key]: Float32Array.from(source, (i) => (i < 0 ? median : from[i])) } as PreconditionerFactors; // (V_run)
     changed.push(name);
   }

@@ -71,6 +71,13 @@ describe('remapPreconditioner', () => {
     },
   };
 
+  it("fills a source of -1 ('string-median': a piece the probe lacks) with the entry's median", () => {
+    const { preconditioner } = remapPreconditioner(pre, Int32Array.from([-1, 2]));
+    // rows 10..15 and values 20..25, sorted: the element at floor(6 / 2) = 3 is 13 and 23
+    expect(Array.from((preconditioner.params['embeddings.word_embeddings'] as { rows: Float32Array }).rows)).toEqual([13, 12]);
+    expect(Array.from((preconditioner.params['cls.predictions.bias'] as { values: Float32Array }).values)).toEqual([23, 22]);
+  });
+
   it("gathers the word embeddings' rows and the output bias through the sources, and leaves the rest alone", () => {
     const source = Int32Array.from([0, 1, 2, 2, 3, 4]);
     const { preconditioner, params } = remapPreconditioner(pre, source);
