@@ -1,13 +1,13 @@
 /**
  * Writes the ablation schedules of a base schedule against a donor (src/schedule/swap.ts): the base as is (no
  * vocabulary), the base with each piece (time, lengths, tokens, factors) taken from the donor, and the base
- * re-indexed ahead of time for the donor's tokenizer by frequency rank alone (remap-rank; train's own re-indexing
- * matches shared pieces by string first, then by rank), and by string with the median entry for the other tokens
- * (remap-string-median).
+ * re-indexed ahead of time for the donor's tokenizer (src/schedule/token-remap.ts) by each rule: by frequency
+ * (remap-frequency, train's own rule), by frequency rank alone (remap-rank), and by string with the median entry
+ * for the other tokens (remap-string-median).
  *
  *   node bin/run-script.mjs scripts/swap-schedule-pieces.ts <base.graft> <donor.graft> <out folder> [prefix]
  *
- * Files: <prefix>-as-is.graft, <prefix>-<piece>.graft, <prefix>-remap-rank.graft, <prefix>-remap-string-median.graft (prefix: the base's file name), ready for
+ * Files: <prefix>-as-is.graft, <prefix>-<piece>.graft, <prefix>-remap-<rule>.graft (prefix: the base's file name), ready for
  * `graftlr compare --schedule-files`.
  */
 import * as fs from 'node:fs';
@@ -36,6 +36,7 @@ try {
     ...SCHEDULE_PIECES.map((p) => [`${prefix}-${p}`, swapPiece(base, donor, p)] as const),
     [`${prefix}-remap-rank`, remapFor(base, donor, 'rank')] as const,
     [`${prefix}-remap-string-median`, remapFor(base, donor, 'string-median')] as const,
+    [`${prefix}-remap-frequency`, remapFor(base, donor, 'frequency')] as const,
   ];
   for (const [name, artifact] of written) {
     const file = path.join(outDir, `${name}.graft`);

@@ -33,7 +33,8 @@ export function scheduleDataNotice(scheduleFingerprint: string, runFingerprint: 
   if (!sameTokenizer && tokens.action === 'remapped') {
     done =
       `its token-indexed preconditioner entries (${tokens.params.join(', ')}) were re-indexed for this run's tokens, ` +
-      `${tokens.byString} by string and ${tokens.byRank} by frequency rank; the rest is applied as is`;
+      `${tokens.byString} shared pieces by string, re-weighted for their frequency here, and ${tokens.byFrequency} others by their frequency; ` +
+      'the rest is applied as is';
   } else if (!sameTokenizer) {
     done = `it records no ${recorded ? 'vocabulary' : 'tokenizer'} to re-index its token-indexed entries by, so it is applied as is`;
   }

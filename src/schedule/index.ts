@@ -30,7 +30,16 @@ export {
 } from './artifact.js';
 export { loadArtifact, loadTrace, saveArtifact, saveTrace } from './files.js';
 export { scheduleDataNotice } from './data-notice.js';
-export { remapPreconditioner, tokenSources, TOKEN_INDEXED, type RunVocabulary, type TokenRemap } from './token-remap.js';
+export {
+  frequencyCurve,
+  remapPreconditioner,
+  tokenEntryMap,
+  tokenSources,
+  TOKEN_INDEXED,
+  type RunVocabulary,
+  type TokenMatch,
+  type TokenRemap,
+} from './token-remap.js';
 export type { ProbeVocabulary } from './vocabulary.js';
 export { artifactSummaryJson, formatArtifactTable, type ArtifactSummary } from './inspect.js';
 export { exportScheduleJson, exportScheduleTorch, type ScheduleJsonExport, type TorchScheduleExport } from './export.js';

@@ -20,7 +20,7 @@ import type { GroupOf } from '../core/params.js';
 import type { ArtifactBody } from './artifact.js';
 import type { CompressTarget } from './compress.js';
 import { artifactGroupOf, multiplierFn } from './interpolate.js';
-import { remapPreconditioner, tokenSources, type RunVocabulary, type TokenRemap } from './token-remap.js';
+import { remapPreconditioner, tokenEntryMap, type RunVocabulary, type TokenRemap } from './token-remap.js';
 
 /**
  * What the per-group values mean (the artifact's compression.options.target):
@@ -73,12 +73,12 @@ function runPreconditioner(
   const vocab = run.vocabulary;
   if (vocab === undefined) return { preconditioner: pre };
   const probeTokenizer = artifact.probe.tokenizer?.fingerprint ?? null;
-  const tokens: TokenRemap = { action: 'same', probeTokenizer, runTokenizer: vocab.fingerprint, params: [], byString: 0, byRank: 0 };
+  const tokens: TokenRemap = { action: 'same', probeTokenizer, runTokenizer: vocab.fingerprint, params: [], byString: 0, byFrequency: 0 };
   if (probeTokenizer === vocab.fingerprint) return { preconditioner: pre, tokens };
   if (artifact.vocabulary === undefined || pre === undefined) return { preconditioner: pre, tokens: { ...tokens, action: 'as-is' } };
-  const { source, byString, byRank } = tokenSources(artifact.vocabulary, vocab);
-  const { preconditioner, params } = remapPreconditioner(pre, source);
-  return { preconditioner, tokens: { ...tokens, action: 'remapped', params, byString, byRank } };
+  const { map, byString, byFrequency } = tokenEntryMap(artifact.vocabulary, vocab, 'frequency');
+  const { preconditioner, params } = remapPreconditioner(pre, map);
+  return { preconditioner, tokens: { ...tokens, action: 'remapped', match: 'frequency', params, byString, byFrequency } };
 }
 
 /** The run's base schedule: the probe's stretched to totalSteps, with the run's overrides. */

@@ -18,7 +18,7 @@
 import type { ArtifactBody } from './artifact.js';
 import type { GroupEntry } from './compress.js';
 import type { GroupSchedule } from './interpolate.js';
-import { remapPreconditioner, TOKEN_INDEXED, tokenSources, type TokenMatch } from './token-remap.js';
+import { remapPreconditioner, TOKEN_INDEXED, tokenEntryMap, type TokenMatch } from './token-remap.js';
 
 export const SCHEDULE_PIECES = ['time', 'lengths', 'tokens', 'factors'] as const;
 export type SchedulePiece = (typeof SCHEDULE_PIECES)[number];
@@ -101,7 +101,7 @@ export function swapPiece(base: ArtifactBody, donor: ArtifactBody, piece: Schedu
 export function remapFor(base: ArtifactBody, target: ArtifactBody, match: TokenMatch): ArtifactBody {
   if (!base.vocabulary || !target.vocabulary) throw new Error('remap: both schedules need a recorded vocabulary: re-run extract');
   if (!base.preconditioner) throw new Error('remap: the schedule has no preconditioner to re-index');
-  const { source } = tokenSources(base.vocabulary, target.vocabulary, match);
-  const { preconditioner } = remapPreconditioner(base.preconditioner, source);
+  const { map } = tokenEntryMap(base.vocabulary, target.vocabulary, match);
+  const { preconditioner } = remapPreconditioner(base.preconditioner, map);
   return { ...base, probe: { ...base.probe, tokenizer: target.probe.tokenizer }, preconditioner, vocabulary: target.vocabulary };
 }

@@ -26,16 +26,17 @@ describe('scheduleDataNotice', () => {
       runTokenizer: 'bb'.repeat(32),
       params: ['embeddings.word_embeddings', 'cls.predictions.bias'],
       byString: 40,
-      byRank: 24,
+      byFrequency: 24,
     };
     expect(scheduleDataNotice('0123456789abcdef', 'fedcba9876543210', tokens)).toBe(
       "note: the schedule was extracted on other data (data fingerprint 0123456789ab, this run's is fedcba987654) and another tokenizer " +
         "(tokenizer fingerprint aaaaaaaaaaaa, this run's is bbbbbbbbbbbb): its token-indexed preconditioner entries " +
-        "(embeddings.word_embeddings, cls.predictions.bias) were re-indexed for this run's tokens, 40 by string and 24 by frequency rank; " +
-        'the rest is applied as is; run extract on this corpus for a schedule matched to it',
+        "(embeddings.word_embeddings, cls.predictions.bias) were re-indexed for this run's tokens, 40 shared pieces by string, " +
+        're-weighted for their frequency here, and 24 others by their frequency; the rest is applied as is; ' +
+        'run extract on this corpus for a schedule matched to it',
     );
     // the same tokenizer on other data: the data line alone; an unrecorded tokenizer on the probe's own data: nothing
-    const same = { ...tokens, action: 'same' as const, runTokenizer: tokens.probeTokenizer, byString: 0, byRank: 0, params: [] };
+    const same = { ...tokens, action: 'same' as const, runTokenizer: tokens.probeTokenizer, byString: 0, byFrequency: 0, params: [] };
     expect(scheduleDataNotice('0123456789abcdef', 'fedcba9876543210', same)).toContain('other data (data fingerprint 0123456789ab');
     expect(scheduleDataNotice('0123456789abcdef', 'fedcba9876543210', same)).toContain(': it is applied as is;');
     expect(scheduleDataNotice('ab'.repeat(32), 'ab'.repeat(32), { ...tokens, action: 'as-is', probeTokenizer: null })).toBeUndefined();

@@ -4,7 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { tokenizerFingerprint } from '../../src/data/fingerprint.js';
-import { byFrequency, frequencyRanks, remapPreconditioner, tokenSources, TOKEN_INDEXED } from '../../src/schedule/token-remap.js';
+import {
+  byFrequency,
+  frequencyCurve,
+  frequencyRanks,
+  remapPreconditioner,
+  tokenEntryMap,
+  tokenSources,
+  TOKEN_INDEXED,
+} from '../../src/schedule/token-remap.js';
 import type { Preconditioner } from '../../src/schedule/second-moments.js';
 import { packVocabulary, unpackVocabulary } from '../../src/schedule/vocabulary.js';
 import { FieldChecker } from '../../src/schedule/validate.js';
@@ -58,6 +66,48 @@ describe('tokenSources', () => {
   });
 });
 
+// Hand-worked: probe shares (n + 1/2) / 216 sorted: [PAD] .0023, [UNK] .0069, cat .0255, of .2338, ##s .3264, the .4190;
+// with entries 1..6 by id (the 3, of 4, cat 5, ##s 6) the sorted entries are 1, 2, 5, 4, 6, 3.
+describe('frequencyCurve', () => {
+  const entries = Float32Array.from([1, 2, 3, 4, 5, 6]);
+  const curve = frequencyCurve(entries, probe.counts, 3);
+
+  it('takes the median entry of the K probe tokens nearest in log share, the window kept inside the vocabulary', () => {
+    expect(curve(Math.log(50.5 / 216))).toBe(5); // at "of": cat 5, of 4, ##s 6
+    expect(curve(0)).toBe(4); // above every token: of 4, ##s 6, the 3
+    expect(curve(Math.log(1e-9))).toBe(2); // below every token: [PAD] 1, [UNK] 2, cat 5
+  });
+
+  it('takes every token when K exceeds the vocabulary', () => {
+    expect(frequencyCurve(entries, probe.counts, 25)(0)).toBe(3.5);
+  });
+});
+
+describe('tokenEntryMap', () => {
+  const entries = Float32Array.from([1, 2, 3, 4, 5, 6]);
+
+  it("'frequency': a shared piece moves with its share here, entry * curve(f_run) / curve(f_probe); a new one takes curve(f_run)", () => {
+    // run shares (n + 1/2) / 181: [PAD] .0028, [UNK] .0083, the .4448, whale .5552
+    const run = { tokens: ['[PAD]', '[UNK]', 'the', 'whale'], counts: [0, 1, 80, 100] };
+    const { map, byString, byFrequency } = tokenEntryMap(probe, run, 'frequency', 3);
+    // [PAD]: 1 * curve(.0028) / curve(.0023) = 1 * 2 / 2; [UNK]: 2 * curve(.0083) / curve(.0069) = 2 * 4 / 2 (its window moves
+    // up one token: [UNK] 2, cat 5, of 4); the: 3 * 4 / 4; whale: curve(.5552) = 4
+    expect([...map(entries)]).toEqual([1, 4, 3, 4]);
+    expect([byString, byFrequency]).toEqual([3, 1]);
+  });
+
+  it('keeps the entries of the same vocabulary with the same counts', () => {
+    expect([...tokenEntryMap(probe, probe).map(entries)]).toEqual([...entries]);
+  });
+
+  it("'string-median' fills a piece the probe lacks with the upper median entry; 'string' and 'rank' gather through tokenSources", () => {
+    const run = { tokens: ['whale', 'the'], counts: [5, 9] };
+    expect([...tokenEntryMap(probe, run, 'string-median').map(entries)]).toEqual([4, 3]); // sorted 1..6: element 3 is 4
+    const { source } = tokenSources(probe, run, 'rank');
+    expect([...tokenEntryMap(probe, run, 'rank').map(entries)]).toEqual(Array.from(source, (i) => entries[i]));
+  });
+});
+
 describe('remapPreconditioner', () => {
   const pre: Preconditioner = {
     kind: 'factored',
@@ -71,16 +121,8 @@ describe('remapPreconditioner', () => {
     },
   };
 
-  it("fills a source of -1 ('string-median': a piece the probe lacks) with the entry's median", () => {
-    const { preconditioner } = remapPreconditioner(pre, Int32Array.from([-1, 2]));
-    // rows 10..15 and values 20..25, sorted: the element at floor(6 / 2) = 3 is 13 and 23
-    expect(Array.from((preconditioner.params['embeddings.word_embeddings'] as { rows: Float32Array }).rows)).toEqual([13, 12]);
-    expect(Array.from((preconditioner.params['cls.predictions.bias'] as { values: Float32Array }).values)).toEqual([23, 22]);
-  });
-
-  it("gathers the word embeddings' rows and the output bias through the sources, and leaves the rest alone", () => {
-    const source = Int32Array.from([0, 1, 2, 2, 3, 4]);
-    const { preconditioner, params } = remapPreconditioner(pre, source);
+  it("maps the word embeddings' rows and the output bias, and leaves the rest alone", () => {
+    const { preconditioner, params } = remapPreconditioner(pre, (e) => Float32Array.from([e[0], e[1], e[2], e[2], e[3], e[4]]));
     expect(params).toEqual(Object.keys(TOKEN_INDEXED));
     const word = preconditioner.params['embeddings.word_embeddings'] as { rows: Float32Array; cols: Float32Array; eps: number };
     expect([...word.rows]).toEqual([10, 11, 12, 12, 13, 14]);

@@ -15,7 +15,7 @@ import type { RunOptions } from '../../../src/run/train/options.js';
 import { decodeArtifact, encodeArtifact, type Artifact } from '../../../src/schedule/artifact.js';
 import { formatArtifactTable } from '../../../src/schedule/inspect.js';
 import { scheduleRule } from '../../../src/schedule/rule.js';
-import { tokenSources } from '../../../src/schedule/token-remap.js';
+import { frequencyCurve, tokenEntryMap } from '../../../src/schedule/token-remap.js';
 import { tinySetup } from './tiny.js';
 
 /** Another corpus: other words (a few shared with the tiny corpus), written into a new temporary folder. */
@@ -75,19 +75,20 @@ describe('a schedule on another corpus and tokenizer', () => {
       { ...base, data: other, preset: 'tiny', optimizer: 'static', schedule: artifact, steps: 1, evalEvery: 0, outDir },
       io(err),
     );
-    const { byString, byRank } = tokenSources(artifact.vocabulary!, {
+    const { byString, byFrequency } = tokenEntryMap(artifact.vocabulary!, {
       tokens: other.tokenizer.vocab,
       counts: tokenCounts(other.train.ids, 64),
     });
     expect(byString).toBeGreaterThan(5); // the special tokens and the shared words
-    expect(byRank).toBeGreaterThan(5);
+    expect(byFrequency).toBeGreaterThan(5);
     const expected = {
       action: 'remapped',
+      match: 'frequency',
       probeTokenizer: tokenizerFingerprint(data.tokenizer.vocab),
       runTokenizer: tokenizerFingerprint(other.tokenizer.vocab),
       params: ['embeddings.word_embeddings', 'cls.predictions.bias'],
       byString,
-      byRank,
+      byFrequency,
     };
     expect(summary.scheduleTokens).toEqual(expected);
     expect(JSON.parse(fs.readFileSync(path.join(outDir, 'summary.json'), 'utf8')).scheduleTokens).toEqual(expected);
@@ -100,11 +101,11 @@ describe('a schedule on another corpus and tokenizer', () => {
       `another tokenizer (tokenizer fingerprint ${expected.probeTokenizer.slice(0, 12)}, this run's is ${expected.runTokenizer.slice(0, 12)})`,
     );
     expect(notes[0]).toContain(
-      `(embeddings.word_embeddings, cls.predictions.bias) were re-indexed for this run's tokens, ${byString} by string and ${byRank} by frequency rank`,
+      `(embeddings.word_embeddings, cls.predictions.bias) were re-indexed for this run's tokens, ${byString} shared pieces by string, re-weighted for their frequency here, and ${byFrequency} others by their frequency`,
     );
   }, 60_000);
 
-  it("gives the run the probe's rows of the same pieces", () => {
+  it("gives a shared piece the probe's entry times curve(its share here) / curve(its share there)", () => {
     const counts = tokenCounts(other.train.ids, 64);
     const rule = scheduleRule(artifact, {
       totalSteps: 10,
@@ -116,11 +117,19 @@ describe('a schedule on another corpus and tokenizer', () => {
     expect(shared).toEqual(expect.arrayContaining(['[PAD]', '[MASK]', 'the', 'a', '##e']));
     const bias = (rule.preconditioner!['cls.predictions.bias'] as { values: Float32Array }).values;
     const probeBias = (artifact.preconditioner!.params['cls.predictions.bias'] as { values: Float32Array }).values;
-    for (const piece of shared) {
-      const j = other.tokenizer.vocab.indexOf(piece),
-        i = data.tokenizer.vocab.indexOf(piece);
-      expect(rows[j], piece).toBe(probeRows[i]);
-      expect(bias[j], piece).toBe(probeBias[i]);
+    const logShare = (c: ArrayLike<number>, id: number) => Math.log((c[id] + 0.5) / Array.from(c).reduce((a, b) => a + b, 0));
+    const probeCounts = artifact.vocabulary!.counts;
+    for (const [got, probeEntries] of [
+      [rows, probeRows],
+      [bias, probeBias],
+    ] as const) {
+      const curve = frequencyCurve(probeEntries, probeCounts);
+      for (const piece of shared) {
+        const j = other.tokenizer.vocab.indexOf(piece),
+          i = data.tokenizer.vocab.indexOf(piece);
+        const expected = probeEntries[i] * (curve(logShare(counts, j)) / curve(logShare(probeCounts, i)));
+        expect(got[j], piece).toBeCloseTo(expected, 5);
+      }
     }
     // the other tensors are the artifact's own
     expect(rule.preconditioner!['embeddings.position_embeddings']).toBe(artifact.preconditioner!.params['embeddings.position_embeddings']);
@@ -132,7 +141,7 @@ describe('a schedule on another corpus and tokenizer', () => {
       { ...base, preset: 'tiny', optimizer: 'static', schedule: artifact, steps: 1, evalEvery: 0 },
       io(err),
     );
-    expect(summary.scheduleTokens).toMatchObject({ action: 'same', params: [], byString: 0, byRank: 0 });
+    expect(summary.scheduleTokens).toMatchObject({ action: 'same', params: [], byString: 0, byFrequency: 0 });
     expect(err.some((l) => l.startsWith('note: the schedule'))).toBe(false);
   }, 60_000);
 });
