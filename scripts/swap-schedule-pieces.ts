@@ -2,8 +2,8 @@
  * Writes the ablation schedules of a base schedule against a donor (src/schedule/swap.ts): the base as is (no
  * vocabulary), the base with each piece (time, lengths, tokens, factors) taken from the donor, and the base
  * re-indexed ahead of time for the donor's tokenizer (src/schedule/token-remap.ts) by each rule: by frequency
- * (remap-frequency, train's own rule), by frequency rank alone (remap-rank), and by string with the median entry
- * for the other tokens (remap-string-median).
+ * (remap-frequency, train's own rule), by string else by frequency rank (remap-string, train's rule before), by
+ * frequency rank alone (remap-rank), and by string with the median entry for the other tokens (remap-string-median).
  *
  *   node bin/run-script.mjs scripts/swap-schedule-pieces.ts <base.graft> <donor.graft> <out folder> [prefix]
  *
@@ -34,6 +34,7 @@ try {
   const written = [
     [`${prefix}-as-is`, asIs] as const,
     ...SCHEDULE_PIECES.map((p) => [`${prefix}-${p}`, swapPiece(base, donor, p)] as const),
+    [`${prefix}-remap-string`, remapFor(base, donor, 'string')] as const,
     [`${prefix}-remap-rank`, remapFor(base, donor, 'rank')] as const,
     [`${prefix}-remap-string-median`, remapFor(base, donor, 'string-median')] as const,
     [`${prefix}-remap-frequency`, remapFor(base, donor, 'frequency')] as const,
