@@ -20,13 +20,14 @@
 #                                        seed0-eps-report.md, factorized-report.md, cap-report.md, cap-report.json,
 #                                        cap-loss-curves.png, probe20-report.md/.json, factorized-cap-report.md/.json,
 #                                        factorized-cap-loss-curves.png, capped-scale-report.md)
-#   artifacts/compare-lean-probe/        the lean probe on tiny at the quickstart's shape, 3 seeds (report.md,
-#                                        report.json, loss-curves.png; the memory benchmark's file is written by hand)
+#   artifacts/compare-lean-probe/        the lean probe at the quickstart's shape, 3 seeds: tiny (report.md,
+#                                        report.json, loss-curves.png; the memory benchmark's file is written by hand),
+#                                        mini (mini-report.md/.json, mini-loss-curves.png, mini-proxy-report.md/.json)
 #   artifacts/compare-portable/          schedules on other corpora: Moby-Dick and the King James Bible (Debian's
 #                                        bible-kjv), the shipped SOTU schedule against one probed there, and the ablation
 # Usage: scripts/make-artifacts.sh [seeds|mini|quickstart|mini-quickstart|compare|lean|portable|all]   (default all; seeds, mini,
-# quickstart and mini-quickstart take about an hour, 2.5 hours, 1.8 hours and 3.4 hours on 2 cores; lean and portable
-# about 2.5 hours each)
+# quickstart and mini-quickstart take about an hour, 2.5 hours, 1.8 hours and 3.4 hours on 2 cores; lean about
+# 5 hours (tiny 2.5, mini 2.5), portable about 2.5 hours)
 # Environment: COMPARE_OUT / SEEDS_OUT / MINI_OUT / QS_OUT / MINI_QS_OUT (defaults runs/compare-tiny, runs/c8-tiny,
 # runs/c9-mini, runs/c10-qs, runs/c11-mini-qs; pass the
 # folder of an earlier run with identical flags to reuse its finished runs), GRAFTLR_BACKEND (default wasm).
@@ -43,6 +44,7 @@ MINI_OUT="${MINI_OUT:-runs/c9-mini}"
 QS_OUT="${QS_OUT:-runs/c10-qs}"
 MINI_QS_OUT="${MINI_QS_OUT:-runs/c11-mini-qs}"
 LEAN_OUT="${LEAN_OUT:-runs/c22-tiny}"
+LEAN_MINI_OUT="${LEAN_MINI_OUT:-runs/c22-mini}"
 mkdir -p "$WORK" artifacts/compare-tiny artifacts/compare-tiny-seeds artifacts/compare-mini-seeds artifacts/compare-quickstart \
   artifacts/compare-mini-quickstart
 
@@ -202,6 +204,14 @@ if [[ "$WHAT" == all || "$WHAT" == lean ]]; then
     --sgd-lrs 0.25,0.5,1.0 --static-scales 2,4 --no-graft --no-include-hybrid --eval-points 4 --eval-sequences 8192 \
     --seeds 0,1,2 --magnitudes adam,factored-adam,factored-adam-bf16 --reuse --out "$LEAN_OUT"
   cp "$LEAN_OUT/report.md" "$LEAN_OUT/report.json" "$LEAN_OUT/loss-curves.png" artifacts/compare-lean-probe/
+  # mini (2000 steps): full-Adam and bf16 probes, then the bf16 probe of a half-depth proxy (2 of 4 layers)
+  L="$G compare --preset mini --steps 2000 --batch-size 64 --seq-len 16 --init-std 0.05 --adam-lrs 2.5e-4,5e-4,1e-3 \
+    --sgd-lrs 0.25,0.5 --static-scales 8 --no-graft --no-include-hybrid --eval-points 1 --eval-sequences 8192 \
+    --seeds 0,1,2 --reuse --out $LEAN_MINI_OUT"
+  $L --magnitudes adam,factored-adam-bf16
+  for f in report.md report.json loss-curves.png; do cp "$LEAN_MINI_OUT/$f" "artifacts/compare-lean-probe/mini-$f"; done
+  $L --magnitudes factored-adam-bf16 --proxy-layers 0,2
+  for f in report.md report.json; do cp "$LEAN_MINI_OUT/$f" "artifacts/compare-lean-probe/mini-proxy-$f"; done
 fi
 
 # A shipped schedule on other corpora: Moby-Dick (bundled) and the King James Bible (Debian's bible-kjv), 3 seeds, and
