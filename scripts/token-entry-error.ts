@@ -48,16 +48,15 @@ try {
   const shared = run.tokens.map((t) => probeIds.has(t));
   console.log(`${shared.filter(Boolean).length} of ${run.tokens.length} target pieces are in the base's vocabulary`);
   console.log('RMS of ln P error: shared pieces (unweighted / count-weighted) | other pieces (unweighted / count-weighted)');
-  const rules: (TokenMatch | 'as is')[] = ['frequency', 'string', 'rank', 'string-median', 'as is'];
+  const rules: TokenMatch[] = ['frequency', 'string', 'rank', 'string-median'];
+  const maps = rules.map((rule) => [rule, tokenEntryMap(base.vocabulary!, run, rule).map] as const);
+  const asIs = (from: Float32Array) => Float32Array.from(run.tokens, (_, j) => from[Math.min(j, from.length - 1)]); // by id
   for (const name of Object.keys(TOKEN_INDEXED)) {
     console.log(name);
     const truth = logPreconditioning(target, name, entriesOf(target, name));
-    for (const rule of rules) {
-      const from = entriesOf(base, name);
-      const mapped =
-        rule === 'as is'
-          ? Float32Array.from(truth, (_, j) => from[Math.min(j, from.length - 1)])
-          : tokenEntryMap(base.vocabulary, run, rule).map(from); // (V_target)
+    const from = entriesOf(base, name);
+    for (const [rule, map] of [...maps, ['as is', asIs] as const]) {
+      const mapped = map(from); // (V_target)
       const predicted = logPreconditioning(base, name, mapped);
       const sums = [0, 0, 0, 0].map(() => [0, 0]); // [shared unweighted, shared weighted, other unweighted, other weighted]: [sum e^2, sum w]
       truth.forEach((t, j) => {

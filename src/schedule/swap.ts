@@ -95,7 +95,7 @@ export function swapPiece(base: ArtifactBody, donor: ArtifactBody, piece: Schedu
 
 /**
  * The base artifact re-indexed ahead of time for the tokenizer of `target` (an artifact probed with it, which records
- * its vocabulary): its token-indexed entries gathered as train would (token-remap.ts) with `match`, and the target's
+ * its vocabulary): its token-indexed entries re-indexed as train does (token-remap.ts), by the rule `match`, and the target's
  * tokenizer and vocabulary recorded, so a run with that tokenizer applies the entries as they are.
  */
 export function remapFor(base: ArtifactBody, target: ArtifactBody, match: TokenMatch): ArtifactBody {

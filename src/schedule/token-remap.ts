@@ -14,8 +14,8 @@
  *
  * so a shared piece keeps what is its own (its entry against tokens as frequent in the probe) and moves with its
  * frequency here, and a new piece takes what probe tokens of its frequency have. Measured on two corpora (Moby-Dick,
- * the King James Bible) against the entries a probe on that corpus gives, this halves the count-weighted error of
- * the earlier rule ('string': the entry of the same piece, else of the probe token of the same frequency rank;
+ * the King James Bible) against the entries a probe on that corpus gives, this halves the count-weighted error on
+ * shared pieces of the earlier rule ('string': the entry of the same piece, else of the probe token of the same frequency rank;
  * artifacts/README.md "a shipped schedule on other corpora").
  *
  * The other rules are kept for measurement: 'string', 'rank' (every token by frequency rank), 'string-median' (the
