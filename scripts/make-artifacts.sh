@@ -129,7 +129,7 @@ if [[ "$WHAT" == all || "$WHAT" == quickstart ]]; then
   cp "$QS_OUT/loss-curves.png" artifacts/compare-quickstart/factorized-loss-curves.png
   # The shipped schedule: the seed-0 probe of these comparisons, made by extract so that it carries the probe's
   # corpus, tokenizer and vocabulary (train re-indexes its token-indexed entries for another tokenizer).
-  $G extract --preset tiny --batch-size 64 --seq-len 16 --init-std 0.05 --total-steps 4000 --steps 400 --lr 1e-3 \
+  $G extract --preset tiny --batch-size 64 --seq-len 16 --init-std 0.05 --total-steps 4000 --steps 400 --lr 1e-3 --magnitude adam \
     --seed 0 --out "$QS_OUT/shipped/tiny.graft"
   cp "$QS_OUT/shipped/tiny.graft" artifacts/tiny.graft
   # Caps on the time profile: by size (per-coordinate step) and by the stability limits the probes measure at their
@@ -182,7 +182,7 @@ if [[ "$WHAT" == all || "$WHAT" == mini-quickstart ]]; then
   # The scale re-swept for the capped default.
   $MQ --seeds 0,1,2 --static-scales 4,8,16 --methods factorized --cap-ratios 2
   cp "$MINI_QS_OUT/report.md" artifacts/compare-mini-quickstart/capped-scale-report.md
-  $G extract --preset mini --batch-size 64 --seq-len 16 --init-std 0.05 --total-steps 2000 --steps 200 --lr 5e-4 \
+  $G extract --preset mini --batch-size 64 --seq-len 16 --init-std 0.05 --total-steps 2000 --steps 200 --lr 5e-4 --magnitude adam \
     --seed 0 --out "$MINI_QS_OUT/shipped/mini.graft"
   cp "$MINI_QS_OUT/shipped/mini.graft" artifacts/mini.graft
 fi
@@ -226,7 +226,7 @@ if [[ "$WHAT" == all || "$WHAT" == portable ]]; then
     # the corpus's own probe (the ablation's donor) and the SOTU schedule re-indexed by each rule ahead of time;
     # artifacts/tiny.graft itself is re-indexed by train's frequency rule, sotu-remap-string.graft by the earlier one
     $G extract --preset tiny --corpus "$corpus" --batch-size 64 --seq-len 16 --init-std 0.05 --total-steps 4000 --steps 400 \
-      --lr 1e-3 --seed 0 --out "$WORK/portable/$name-lr1e-3.graft"
+      --lr 1e-3 --magnitude adam --seed 0 --out "$WORK/portable/$name-lr1e-3.graft"
     A="$WORK/portable/abl-$name"
     node bin/run-script.mjs scripts/swap-schedule-pieces.ts artifacts/tiny.graft "$WORK/portable/$name-lr1e-3.graft" "$A" sotu
     FILES="artifacts/tiny.graft,$A/sotu-remap-string.graft"

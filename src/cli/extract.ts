@@ -38,6 +38,8 @@ export const extractCommand: Command = {
     'factors per matrix (whole vectors for biases and LayerNorm), and training steps along P * g, P = 1/sqrt(v~ + eps^2).',
     "By default no group's held per-coordinate step exceeds 2x the median group's (--cap-ratio; 0 turns it off). After the",
     "probe it measures each group's stability limit (--stability-batches) into the trace, for --cap-by curvature.",
+    "Adam's step length comes from a lean Adam by default (--magnitude factored-adam-bf16: v as row and column",
+    "statistics per matrix, m in bfloat16, a quarter of full Adam's state); --magnitude adam keeps both moments whole.",
     'Writes <out> (artifact), <out minus .graft>.trace (raw trace, re-compress with `graftlr compress`) and',
     '<out minus .graft>.metrics.jsonl (probe loss per step).',
   ].join('\n'),
@@ -63,7 +65,7 @@ export const extractCommand: Command = {
           onStart: (info) => {
             const proxy = flag.int(args, 'proxy-layers') ?? 0;
             io.err(
-              `engine: ${info.engine}; probing ${info.probeSteps} of ${info.totalSteps} planned steps on ${preset}` +
+              `engine: ${info.engine}; probing ${info.probeSteps} of ${info.totalSteps} planned steps on ${preset} with the ${info.magnitude} magnitude` +
                 `${proxy > 0 ? ` (a ${proxy}-layer proxy of its ${info.config.numLayers} layers)` : ''} (${info.data.tokens.train} training tokens)`,
             );
             bar = progress('probe', info.probeSteps, io.err, { isTTY: process.stderr.isTTY });

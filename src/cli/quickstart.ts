@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { fillMaskFromFiles } from '../run/eval/jobs.js';
 import { exportCheckpoint } from '../run/train/export-checkpoint.js';
 import { extractSchedule } from '../run/probe/extract.js';
-import { PROBE_SCHEMA } from '../run/probe/probe.js';
+import { PROBE_SCHEMA, type ProbeOptions } from '../run/probe/probe.js';
 import { TRAIN_SCHEMA } from '../run/train/train-options.js';
 import { saveArtifact, saveTrace } from '../schedule/files.js';
 import { flag, type FlagSpecs } from './args.js';
@@ -35,8 +35,9 @@ export const QUICKSTART_SENTENCES = [
 // (at [MASK] inputs it scores the unigram loss); over 16 tokens it leaves that plateau (artifacts/README.md,
 // "Short sequences"). Batch 64 x 16 tokens, 4000 steps, init std 0.05 (attention learns faster from it at this
 // width), a 400-step probe at Adam's lr 1e-3, extract's compression defaults, and the schedule at scale 8: the
-// settings of artifacts/compare-quickstart, where their measurements are.
-const probeFlags = flagsOf(PROBE_SCHEMA, ['lr']);
+// settings of artifacts/compare-quickstart, where their measurements are. The probe's magnitude is extract's
+// default, the lean factored-adam-bf16 (artifacts/compare-lean-probe).
+const probeFlags = flagsOf(PROBE_SCHEMA, ['lr', 'magnitude']);
 const trainFlags = flagsOf(TRAIN_SCHEMA, ['scheduleScale']);
 const flags: FlagSpecs = {
   ...runFlags,
@@ -50,6 +51,7 @@ const flags: FlagSpecs = {
   steps: { type: 'int', min: 10, default: 4000, help: 'training steps (the probe runs --probe-fraction of them first)' },
   'probe-fraction': { type: 'number', min: 0.01, max: 1, default: 0.1, help: 'probe length as a fraction of --steps' },
   lr: { ...probeFlags.lr, help: "Adam's peak learning rate in the probe (the base schedule's peak)" },
+  magnitude: { ...probeFlags.magnitude },
   'preconditioner-eps': { ...compressFlags['preconditioner-eps'] },
   'schedule-scale': { ...trainFlags['schedule-scale'], default: 8, help: 'global scale on the schedule' },
   out: { type: 'string', default: 'runs/quickstart', help: 'folder for the schedule, the run, and model.onnx' },
@@ -67,7 +69,6 @@ export const quickstartCommand: Command = {
     const steps = flag.int(args, 'steps')!;
     const run = runOptionsFrom(args, backend);
 
-    io.err(`1/4 extract: grafted Adam#SGD probe over ${Math.round(flag.num(args, 'probe-fraction')! * steps)} steps`);
     let bar: ReturnType<typeof progress> | undefined;
     const extracted = await extractSchedule(
       {
@@ -75,11 +76,13 @@ export const quickstartCommand: Command = {
         totalSteps: steps,
         probeFraction: flag.num(args, 'probe-fraction'),
         lr: flag.num(args, 'lr'),
+        magnitude: flag.str(args, 'magnitude') as ProbeOptions['magnitude'] | undefined,
         stabilityBatches: 0, // no stability limits: its compression caps by size, which does not need them
         compress: { preconditionerEps: flag.num(args, 'preconditioner-eps') },
       },
       {
         onStart: (info) => {
+          io.err(`1/4 extract: grafted Adam#SGD probe (${info.magnitude} magnitude) over ${info.probeSteps} steps`);
           bar = progress('  probe', info.probeSteps, io.err, { isTTY: process.stderr.isTTY });
         },
         onStep: (r) => bar?.update(r.step + 1, { loss: r.loss }),

@@ -4,10 +4,10 @@
  * and median ms/step of
  *   graftlr static   train --optimizer static with a schedule from the probe below (the default path:
  *                    step norms with the factored preconditioner, the fused in-place step)
- *   graftlr probe    extract's grafted Adam#SGD probe alone
+ *   graftlr probe    extract's grafted Adam#SGD probe alone, with full Adam (--magnitude adam)
  *   lean probes      the same with --magnitude factored-adam (Adam's second moment as row and column statistics,
- *                    src/engine/ort/host-factored.ts) and factored-rms (that, without the first moment); each with
- *                    static is a lean pipeline
+ *                    src/engine/ort/host-factored.ts), factored-adam-bf16 (that, m in bfloat16: extract's default)
+ *                    and factored-rms (no first moment); each with static is a lean pipeline
  *   graftlr adam     train --optimizer adam
  *   PyTorch SGD      scripts/bench-torch.py, the same model, torch.optim.SGD
  *   PyTorch Adam     scripts/bench-torch.py, torch.optim.Adam
@@ -78,7 +78,7 @@ export interface MemoryBenchResult {
   targets: MemoryTarget[];
 }
 
-/** The probes' rows and magnitudes: extract's default (full Adam), then the lean ones. */
+/** The probes' rows and magnitudes: full Adam, then the lean ones (factored-adam-bf16 is extract's default). */
 const PROBES = [
   ['probe', 'adam'],
   ['probe-factored-adam', 'factored-adam'],
@@ -170,7 +170,7 @@ export async function runMemoryBench(o: MemoryBenchOptions, onRun?: (label: stri
         rows.push({ preset, job, peakRssMiB: peakBytes / 2 ** 20, msPerStep: ms });
       const failed = (job: MemoryJob, e: unknown) => rows.push({ preset, job, peakRssMiB: null, msPerStep: null, failed: oneLine(e) });
 
-      // The probe's steps alone: no stability limits after it (extract's default measures them; their forward
+      // The probe's steps alone: no stability limits after it (extract measures them by default; their forward
       // passes would dominate the time and say nothing about the probe's memory).
       const probeRun = { totalSteps: o.steps * 10, probeSteps: o.steps, stabilityBatches: 0 };
       let artifact: string | undefined;
@@ -188,7 +188,7 @@ export async function runMemoryBench(o: MemoryBenchOptions, onRun?: (label: stri
           if (r.kind !== 'probe') throw new Error('the probe answered with a training reply');
           row(job, r.peakRssBytes, r.msPerStepMedian);
           if (magnitude === 'adam') {
-            // static trains on the full-Adam probe's schedule (extract's default)
+            // static trains on the full-Adam probe's schedule (the reference probe)
             const trace = loadTrace(tracePath);
             artifact = path.join(tmp, `${preset}.graft`);
             saveArtifact(artifact, buildArtifact({ trace, compressed: compressTrace(trace, withRecommendedDefaults()) }));
@@ -289,7 +289,7 @@ export function memoryTargets(rows: MemoryRow[]): MemoryTarget[] {
 
 const LABEL: Record<MemoryJob, string> = {
   static: 'graftlr static',
-  probe: 'graftlr probe',
+  probe: 'graftlr probe --magnitude adam',
   'probe-factored-adam': 'graftlr probe --magnitude factored-adam',
   'probe-factored-adam-bf16': 'graftlr probe --magnitude factored-adam-bf16',
   'probe-factored-rms': 'graftlr probe --magnitude factored-rms',

@@ -25,7 +25,9 @@ export async function handleJob(job: ChildJob, onProgress?: (done: number) => vo
     );
     return { kind: 'train', summary, curve, evalCurve };
   }
-  const probe = await runProbe({ ...job.options, backend: name }, { onStep: (r) => onProgress?.(r.step + 1) });
+  // A probe job without a magnitude is full Adam: compare's own default (--magnitudes adam), and what the jobs
+  // cached before extract's default became factored-adam-bf16 meant, so their cache keys still hold.
+  const probe = await runProbe({ magnitude: 'adam', ...job.options, backend: name }, { onStep: (r) => onProgress?.(r.step + 1) });
   saveTrace(job.tracePath, probe.trace);
   return {
     kind: 'probe',

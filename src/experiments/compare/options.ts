@@ -43,7 +43,7 @@ export interface CompareOptions extends RunOptions {
   probeFractions: number[];
   /** Parameter groupings of the schedule. */
   groupings: GroupingName[];
-  /** The probe's magnitudes (src/engine/ort/host-factored.ts; default [adam]). */
+  /** The probe's magnitudes (src/engine/ort/host-factored.ts; default [adam], the full-Adam reference). */
   magnitudes?: Magnitude[];
   /** Proxy depths probed (encoder layers of the proxy; 0: the model itself; default [0]). */
   proxyLayers?: number[];
@@ -141,7 +141,7 @@ export const COMPARE_SCHEMA: OptionSchema = {
     flag: 'magnitudes',
     choices: MAGNITUDES,
     default: ['adam'],
-    help: "the probe's magnitudes: adam, factored-adam (v as row/column statistics), factored-adam-bf16 (and m in bfloat16), factored-rms (no first moment); variants named -<magnitude>",
+    help: "the probe's magnitudes: adam, factored-adam (v as row/column statistics), factored-adam-bf16 (and m in bfloat16), factored-rms (no first moment); variants named -<magnitude>; the default is the full-Adam reference (extract's default is factored-adam-bf16)",
   },
   proxyLayers: {
     kind: 'ints',

@@ -53,9 +53,9 @@ export interface ProbeOptions extends RunOptions {
   /** With the ort engine: where the grafted update runs (graft-probe.ts ProbeUpdate; default 'host'). */
   ortUpdate?: ProbeUpdate;
   /**
-   * The graft's magnitude (src/engine/ort/host-factored.ts): 'adam' (default), 'factored-adam' (v as row and
-   * column statistics), 'factored-adam-bf16' (that, m in bfloat16) or 'factored-rms' (without a first moment). The
-   * factored ones need the ort engine.
+   * The graft's magnitude (src/engine/ort/host-factored.ts): 'adam', 'factored-adam' (v as row and column
+   * statistics), 'factored-adam-bf16' (that, m in bfloat16) or 'factored-rms' (without a first moment). The
+   * factored ones need the ort engine with the update on the host; the default is defaultMagnitude's.
    */
   magnitude: Magnitude;
   /** Probe a copy of the model with this many encoder layers and map its trace onto the model (proxy.ts); 0 (default): off. */
@@ -109,12 +109,11 @@ export const PROBE_SCHEMA: OptionSchema = {
     kind: 'enum',
     flag: 'magnitude',
     choices: MAGNITUDES,
-    default: 'adam',
     help:
       "the step length grafted onto SGD's direction: adam (m and v per value, 2 x params of state), factored-adam " +
       '(v as row and column statistics per matrix, m kept: 1 x params), factored-adam-bf16 (m in bfloat16: 0.5 x params) ' +
       'or factored-rms (no m either: O(rows + cols) per matrix); ' +
-      'the factored ones run on --engine ort',
+      'the factored ones run on --engine ort with --ort-update host (default: factored-adam-bf16 there, adam elsewhere)',
   },
   proxyLayers: {
     kind: 'int',
@@ -135,11 +134,21 @@ export const PROBE_SCHEMA: OptionSchema = {
   },
 };
 
+/**
+ * The magnitude when none is given: the lean factored-adam-bf16 where it runs (the ort engine, update on the
+ * host), full Adam elsewhere. It closes as much of the SGD-to-Adam gap as the full-Adam probe within the seed
+ * spread (tiny and mini, 3 seeds: artifacts/compare-lean-probe/) with a quarter of its optimizer state.
+ */
+export function defaultMagnitude(engine: RunOptions['engine'], ortUpdate: ProbeUpdate | undefined): Magnitude {
+  return engine === 'ort' && (ortUpdate ?? 'host') === 'host' ? 'factored-adam-bf16' : 'adam';
+}
+
 /** Options with defaults filled in; throws a one-line error naming a bad value and the allowed range. */
 export function validateProbeOptions(options: Partial<ProbeOptions>): ProbeOptions & { probeSteps: number } {
   const who = 'extract';
   const base = validateRunOptions(who, options);
   const o = { ...applySchema<ProbeOptions>(who, PROBE_SCHEMA, options), ...base };
+  o.magnitude ??= defaultMagnitude(o.engine, o.ortUpdate);
   const probeSteps = o.probeSteps ?? Math.max(1, Math.round(o.probeFraction * o.totalSteps));
   checkInt(who, 'probeSteps', probeSteps, 1, o.totalSteps);
   checkNumber(who, 'endLr', o.endLr, { lo: 0, hi: o.lr });
@@ -153,7 +162,15 @@ export function validateProbeOptions(options: Partial<ProbeOptions>): ProbeOptio
 }
 
 export interface ProbeHooks {
-  onStart?(info: { config: BertConfig; engine: string; backend: string; probeSteps: number; totalSteps: number; data: DataStats }): void;
+  onStart?(info: {
+    config: BertConfig;
+    engine: string;
+    backend: string;
+    magnitude: Magnitude;
+    probeSteps: number;
+    totalSteps: number;
+    data: DataStats;
+  }): void;
   onStep?(record: StepRecord): void;
   /** Called once after the last step, before the stability limits are measured (src/run/probe/stability-limits.ts). */
   onMeasureStart?(info: { groups: number; batches: number }): void;
@@ -197,7 +214,15 @@ export async function runProbe(options: Partial<ProbeOptions>, hooks: ProbeHooks
   const fused = o.engine === 'ort'; // the ort runtime: one onnxruntime run per step, nothing through tfjs
   const engine = fused ? undefined : await runEngine(o, probed);
   const engineName = fused ? FUSED_PROBE_ENGINE : engine!.name;
-  hooks.onStart?.({ config, engine: engineName, backend: o.backend, probeSteps: o.probeSteps, totalSteps: o.totalSteps, data: data.stats });
+  hooks.onStart?.({
+    config,
+    engine: engineName,
+    backend: o.backend,
+    magnitude: o.magnitude,
+    probeSteps: o.probeSteps,
+    totalSteps: o.totalSteps,
+    data: data.stats,
+  });
   const common = {
     batchAt: runBatches(o, data),
     probeSteps: o.probeSteps,

@@ -31,6 +31,7 @@ describe('the probe on the ort runtime', () => {
         warmup: 0.05,
         grouping: 'block' as const,
         stabilityBatches: 2,
+        magnitude: 'adam' as const, // the generic engine runs full Adam; the fused step must match it
       };
       const fused = await runProbe({ ...o, engine: 'ort', ortUpdate });
       const generic = await runProbe({ ...o, engine: (config, seed) => createOrtEngine(config, { seed }) });

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { extractSchedule } from '../../../src/run/probe/extract.js';
-import { runProbe } from '../../../src/run/probe/probe.js';
+import { runProbe, validateProbeOptions } from '../../../src/run/probe/probe.js';
 import { proxyLayerMap } from '../../../src/run/probe/proxy.js';
 import { loadArtifact, loadTrace, saveArtifact, saveTrace } from '../../../src/schedule/files.js';
 import { formatArtifactTable } from '../../../src/schedule/inspect.js';
@@ -24,7 +24,7 @@ const close = (a: number, b: number, rel: number) => Math.abs(a - b) <= rel * Ma
 
 describe('the lean probe (factored second moment)', () => {
   it('records its magnitude, keeps the same vector steps as Adam at the first step, and reports factors of every tensor', async () => {
-    const adam = await runProbe({ ...base, ...probeRun });
+    const adam = await runProbe({ ...base, ...probeRun, magnitude: 'adam' });
     const lean = await runProbe({ ...base, ...probeRun, magnitude: 'factored-rms' });
     expect(lean.trace.meta.probe.magnitude.name).toBe('factored-rms');
     expect(lean.trace.meta.probe.magnitude.hyperparameters.beta1).toBe(0);
@@ -62,6 +62,14 @@ describe('the lean probe (factored second moment)', () => {
     });
     expect(compared).toBeGreaterThan(10);
   }, 60_000);
+
+  it('defaults to factored-adam-bf16 where it runs (ort, update on the host) and to full Adam elsewhere', () => {
+    expect(validateProbeOptions({ ...base, engine: undefined }).magnitude).toBe('factored-adam-bf16'); // ort is the default engine
+    expect(validateProbeOptions({ ...base, engine: 'ort' }).magnitude).toBe('factored-adam-bf16');
+    expect(validateProbeOptions({ ...base, engine: 'ort', ortUpdate: 'graph' }).magnitude).toBe('adam');
+    expect(validateProbeOptions({ ...base, engine: 'tfjs' }).magnitude).toBe('adam');
+    expect(validateProbeOptions({ ...base, engine: 'ort', magnitude: 'adam' }).magnitude).toBe('adam');
+  });
 
   it('refuses a factored magnitude off the ort host update, and an unknown one, by name', async () => {
     await expect(runProbe({ ...base, engine: 'tfjs', magnitude: 'factored-adam' })).rejects.toThrow(
