@@ -15,13 +15,14 @@ from graftlr_torch.container import decode_container, unpack_array
 from tiny_bert import TinyBert, batch_tensors, load_weights
 
 STEPS, TOTAL = 6, 100  # extract's defaults: peak lr 1e-3, warmup 0.05 of the total, linear decay, Adam 0.9/0.999/1e-8
+# GraftProbe grafts from full Adam, so graftlr's probe runs with --magnitude adam (its default is factored-adam-bf16)
 
 
 def graftlr_trace() -> dict:
     """graftlr's own probe trace of STEPS steps (vocabulary 300)."""
     out = os.path.join(TMP, "probe.graft")
     graftlr("extract", *TINY, "--vocab-size", "300", "--total-steps", str(TOTAL), "--steps", str(STEPS), "--method", "constant",
-            "--stability-batches", "0", "--eval-sequences", "8", "--out", out)
+            "--magnitude", "adam", "--stability-batches", "0", "--eval-sequences", "8", "--out", out)
     with open(out[: -len(".graft")] + ".trace", "rb") as f:
         return decode_container(f.read(), "graftlr.trace", 3, "probe trace", "re-run extract")
 
