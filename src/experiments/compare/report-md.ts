@@ -159,7 +159,9 @@ function scheduleFilesSection(report: CompareReport): string[] {
     '## Schedules made elsewhere',
     '',
     `What each schedule file keeps of the gap closure of the best schedule probed here (static ${report.scheduleFiles[0].against}), ` +
-      'per seed `closure_file / closure_probed`, then mean ± sd (1.0: as good as a schedule probed on this data).',
+      'per seed `closure_file / closure_probed`, then mean ± sd (1.0: as good as a schedule probed on this data). ' +
+      "A factored file's runs start from the initial weights its probe started from, as `train` does by default; " +
+      "the run's seed sets data order and masking.",
     '',
     '| schedule file | kept in-domain | kept out-of-domain |',
     '|---|---|---|',

@@ -24,6 +24,7 @@ import { loadArtifact, loadTrace, saveArtifact } from '../../schedule/files.js';
 import { checkArtifactMatchesModel } from '../../schedule/artifact.js';
 import type { TrainSummary } from '../../run/train/run.js';
 import type { TrainOptions } from '../../run/train/train-options.js';
+import { scheduleInitSeed } from '../../run/train/start-weights.js';
 import { scheduleFileVariant, validateCompareOptions, type CompareOptions } from './options.js';
 import { ChildStoppedError, RunFailedError, runInChild, type ChildJob, type ChildReply } from './run-child.js';
 import { chooseSetting, methodKey, selectionLoss } from './select.js';
@@ -181,6 +182,11 @@ interface RunSchedule {
   probe?: string;
   artifact: { path: string; bytes: number };
   digest: string;
+  /**
+   * A schedule file: the seed whose initial weights its per-unit factors describe (train/start-weights.ts), which
+   * its runs start from on every seed. A probed schedule needs none: its probe started from the run's own seed.
+   */
+  initSeed?: number;
 }
 
 /**
@@ -188,7 +194,8 @@ interface RunSchedule {
  * anything runs: a file that cannot be read or was made for another model stops the comparison with one line.
  */
 function scheduleFiles(o: CompareOptions, vocabSize: number): RunSchedule[] {
-  const shapes = paramShapes(presetConfig(o.preset, { ...o.configOverrides, vocabSize }));
+  const config = presetConfig(o.preset, { ...o.configOverrides, vocabSize });
+  const shapes = paramShapes(config);
   return (o.scheduleFiles ?? []).map((file) => {
     const artifact = loadArtifact(file);
     try {
@@ -198,7 +205,13 @@ function scheduleFiles(o: CompareOptions, vocabSize: number): RunSchedule[] {
     }
     const bytes = fs.readFileSync(file);
     const digest = createHash('sha256').update(bytes).digest('hex');
-    return { variant: scheduleFileVariant(file), artifact: { path: path.resolve(file), bytes: bytes.length }, digest };
+    const initSeed = scheduleInitSeed(artifact, config);
+    return {
+      variant: scheduleFileVariant(file),
+      artifact: { path: path.resolve(file), bytes: bytes.length },
+      digest,
+      ...(initSeed !== undefined ? { initSeed } : {}),
+    };
   });
 }
 
@@ -260,7 +273,13 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
   ) => {
     const name = `${base}-s${seed}`;
     hooks.onRunStart?.(name, index++, total, o.steps);
-    const job: ChildJob = { kind: 'train', backend: o.backend, options: { ...shared, ...extra, seed, outDir: path.join(o.outDir, name) } };
+    // Named only where it differs from the seed, so the cache keys of runs that start from their own seed stay the same.
+    const startFrom = schedule?.initSeed !== undefined && schedule.initSeed !== seed ? { initSeed: schedule.initSeed } : {};
+    const job: ChildJob = {
+      kind: 'train',
+      backend: o.backend,
+      options: { ...shared, ...extra, ...startFrom, seed, outDir: path.join(o.outDir, name) },
+    };
     const common = { name, family, setting, seed, variant: schedule?.variant, probe: schedule?.probe, artifact: schedule?.artifact };
     let run: CompareRun;
     try {

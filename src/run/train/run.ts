@@ -44,6 +44,7 @@ import { fromHostTree, type HostTree } from './state.js';
 import { statefulParamCount } from './hybrid.js';
 import { usesSchedule, validateTrainOptions, type TrainOptions } from './train-options.js';
 import { runSummaryStats } from './summary.js';
+import { startSeed } from './start-weights.js';
 
 export interface TrainStartInfo {
   config: BertConfig;
@@ -107,6 +108,8 @@ export interface TrainSummary {
   /** Peak resident set size of the process so far (bytes). */
   peakRssBytes: number;
   dataFingerprint: string;
+  /** The seed of the initial weights (start-weights.ts; null: exported weights, --init); absent in runs from before it was recorded. */
+  initSeed?: number | null;
   /** With a schedule: what was done with its token-indexed entries for this run's tokenizer (schedule/token-remap.ts). */
   scheduleTokens?: TokenRemap;
   /** Settings changed when the run was resumed, with the step of each change (absent when none). */
@@ -200,6 +203,17 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
     );
   }
   const shapes = paramShapes(config);
+  // A fresh run with a factored schedule starts from the weights its probe started from (start-weights.ts).
+  const start = startSeed({ seed: o.seed, initSeed: o.initSeed, fromWeights: o.init }, artifact, config);
+  if (!ckpt && start.notice) hooks.onNotice?.(start.notice);
+  // The initialisation seed (null: exported weights); a resumed run keeps the one it started from.
+  const initSeed = ckpt
+    ? 'initSeed' in ckpt.run
+      ? (ckpt.run.initSeed as number | null)
+      : ckpt.seed
+    : o.init !== undefined
+      ? null
+      : start.seed;
   // Starting values as host arrays: the checkpoint's, exported weights, or a fresh initialisation.
   let initial: HostParams;
   if (ckpt) {
@@ -209,7 +223,7 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
     initial = loadInitWeights(o.init);
     checkParamShapes(initial, shapes, o.init);
   } else {
-    initial = initValues(config, o.seed);
+    initial = initValues(config, start.seed);
   }
   const startStep = ckpt?.step ?? 0;
   const paramCount = Object.values(initial).reduce((n, p) => n + p.data.length, 0);
@@ -251,6 +265,7 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
     vocabSize: config.vocabSize,
     dataSpec: data.spec,
     evalSequences: o.evalSequences,
+    initSeed,
     ...(history.length ? { history } : {}),
   };
   const checkpointOf = (step: number, p: Checkpoint['params'], s: Checkpoint['optimizerState']): Checkpoint => ({
@@ -344,6 +359,7 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
     statefulParams: statefulParamCount(o.optimizer, shapes, o.momentum),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     dataFingerprint: data.fingerprint,
+    initSeed,
     ...(rule?.tokens ? { scheduleTokens: rule.tokens } : {}),
     ...(history.length ? { history } : {}),
   };

@@ -66,6 +66,11 @@ export interface TrainOptions extends RunOptions {
   resume: boolean;
   /** Start from exported weights instead of a fresh initialisation: a model.onnx or a Hugging Face folder. */
   init?: string;
+  /**
+   * Seed of the fresh initial weights. Default: with a schedule whose preconditioner has per-unit factors, the seed
+   * its probe started from (start-weights.ts); else `seed`.
+   */
+  initSeed?: number;
 }
 
 /** Default peak learning rates of the baselines. */
@@ -192,6 +197,13 @@ export const TRAIN_SCHEMA: OptionSchema = {
   outDir: { kind: 'string', flag: 'out', help: 'run folder (default runs/<optimizer>-<preset>; the library writes nothing without one)' },
   resume: { kind: 'boolean', flag: 'resume', default: false, help: 'continue the run in --out from its last checkpoint' },
   init: { kind: 'string', flag: 'init', help: 'start from exported weights: model.onnx or a Hugging Face folder (graftlr export)' },
+  initSeed: {
+    kind: 'int',
+    flag: 'init-seed',
+    lo: 0,
+    hi: 0xffffffff,
+    help: 'seeds the initial weights (default: with a factored schedule, the seed its probe started from, whose weights its per-unit factors describe; else --seed)',
+  },
 };
 
 /** Options with defaults filled in; throws a one-line error naming a bad value and the allowed range. */

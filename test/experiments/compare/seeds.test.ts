@@ -297,6 +297,47 @@ describe('compare over seeds (fake runs)', () => {
     expect(result.runs.filter((r) => r.variant === 'file-shipped').every((r) => r.probe === undefined)).toBe(true);
   });
 
+  it("--schedule-files: a factored file's runs start from the weights its probe started from; probed schedules from their own seed", async () => {
+    const trace = loadTrace(tracePath);
+    const shipped = path.join(tmp, 'shipped-precond.graft');
+    saveArtifact(
+      shipped,
+      buildArtifact({ trace, compressed: compressTrace(trace, { preconditioner: 'factored', target: 'stepNorm', capRatio: 0 }) }),
+    );
+    const probeSeed = loadArtifact(shipped).probe.seed;
+    const seeds = [0, 1, 2].includes(probeSeed) ? [0, 1, 2] : [0, 1, probeSeed];
+    const jobs: ChildJob[] = [];
+    // the third seed answers with seed 2's numbers
+    const table = Object.fromEntries(
+      Object.entries({ ...HELDOUT, 'static 2 file': [5.2], 'static 4 file': [4.9, 5.1, 5.0] }).map(([k, v]) => {
+        const padded = [...v];
+        if (v.length === 3) padded[seeds[2]] = v[2];
+        return [k, padded];
+      }),
+    );
+    await runCompare(
+      {
+        ...options('files-init'),
+        seeds,
+        configOverrides: probedModel,
+        scheduleFiles: [shipped],
+        includeGraft: false,
+        includeHybrid: false,
+      },
+      { runJob: fakeRunner(jobs, table) },
+    );
+    const train = jobs.filter((j) => j.kind === 'train');
+    const fileRuns = train.filter((j) => j.options.schedule === shipped);
+    expect(fileRuns.length).toBeGreaterThanOrEqual(3);
+    for (const j of fileRuns) {
+      // named only where it differs from the run's seed, so runs cached before keep their keys
+      if (j.options.seed === probeSeed) expect(j.options).not.toHaveProperty('initSeed');
+      else expect(j.options.initSeed).toBe(probeSeed);
+    }
+    expect(fileRuns.some((j) => j.options.seed !== probeSeed)).toBe(true);
+    expect(train.filter((j) => j.options.schedule !== shipped).every((j) => !('initSeed' in j.options))).toBe(true);
+  });
+
   it('--schedule-files refuses, before anything runs, a file that is not an artifact or was made for another model', async () => {
     const jobs: ChildJob[] = [];
     const notArtifact = path.join(tmp, 'notes.graft');
