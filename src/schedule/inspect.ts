@@ -141,6 +141,11 @@ export function formatArtifactTable(a: ArtifactBody & { checksum?: string }): st
         ? `factored, ${preconditionerSummary(a)!.values.toLocaleString('en-US')} float32 factors (${preconditionerSummary(a)!.bytes.toLocaleString('en-US')} bytes), eps ratio ${formatNumber(a.preconditioner.epsRatio)}; train on d = P * g`
         : 'none'
     }`,
+    ...(a.preconditioner && !a.probe.proxy
+      ? [
+          `             its row and column factors describe the seed-${a.probe.seed} initial weights the probe started from: train starts there (--init-seed to choose)`,
+        ]
+      : []),
     `compression: ${c.method} (${formatRecord(withoutMethod(c.options))})`,
     `             ${c.flagged.length} flagged (IQR of ln ${scheduleTarget(a) === 'stepNorm' ? 'm' : 'c'} > ${formatNumber(c.options.flagSpread)} or no data), ${c.clamped.length} clamped, ${c.noData.length} without data`,
     '',

@@ -132,6 +132,9 @@ describe('artifact version 2', () => {
     const table = formatArtifactTable(artifact);
     // 64 + 8 + 8 + 8 + 8 + 64 factor values = 160 float32 = 640 bytes.
     expect(table).toContain('precond:     factored, 160 float32 factors (640 bytes), eps ratio 0.05');
+    expect(table).toContain(
+      `its row and column factors describe the seed-${artifact.probe.seed} initial weights the probe started from: train starts there (--init-seed to choose)`,
+    );
     expect(table).toMatch(/encoder\.layer\.0\.attention\.self\.query\.kernel\s+8x8\s+8\+8/);
     const json = exportScheduleJson(artifact);
     expect(json.preconditioner!.params['cls.predictions.bias']).toMatchObject({ values: expect.any(Array) });
