@@ -10,13 +10,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { trainWithProgress } from '../../../src/cli/train.js';
 import { tokenCounts, tokenizerFingerprint } from '../../../src/data/fingerprint.js';
 import { prepareData, type PreparedData } from '../../../src/data/prepare.js';
-import { extractSchedule } from '../../../src/run/probe/extract.js';
 import type { RunOptions } from '../../../src/run/train/options.js';
-import { decodeArtifact, encodeArtifact, type Artifact } from '../../../src/schedule/artifact.js';
+import type { Artifact } from '../../../src/schedule/artifact.js';
 import { formatArtifactTable } from '../../../src/schedule/inspect.js';
 import { scheduleRule } from '../../../src/schedule/rule.js';
 import { frequencyCurve, tokenEntryMap } from '../../../src/schedule/token-remap.js';
-import { tinySetup } from './tiny.js';
+import { tinyExtractedArtifact, tinySetup } from './tiny.js';
 
 /** Another corpus: other words (a few shared with the tiny corpus), written into a new temporary folder. */
 function writeOtherCorpus(): string {
@@ -42,17 +41,7 @@ describe('a schedule on another corpus and tokenizer', () => {
   beforeAll(async () => {
     ({ base, data } = await tinySetup());
     other = prepareData({ corpus: [writeOtherCorpus()], vocabSize: 64, seqLen: 16 });
-    const { artifact: body } = await extractSchedule({
-      ...base,
-      engine: 'ort',
-      totalSteps: 60,
-      probeSteps: 4,
-      lr: 0.003,
-      warmup: 0.05,
-      stabilityBatches: 0,
-      compress: { capBy: 'size' },
-    });
-    artifact = decodeArtifact(encodeArtifact(body)); // through the file format
+    artifact = await tinyExtractedArtifact(base); // through the file format
   }, 120_000);
 
   it("records the probe's corpus, tokenizer and vocabulary with its training-split counts", () => {

@@ -7,13 +7,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { extractSchedule } from '../../../src/run/probe/extract.js';
 import { runTraining, type TrainSummary } from '../../../src/run/train/run.js';
 import type { RunOptions } from '../../../src/run/train/options.js';
 import { scheduleInitSeed, startSeed } from '../../../src/run/train/start-weights.js';
-import { decodeArtifact, encodeArtifact, type Artifact } from '../../../src/schedule/artifact.js';
+import type { Artifact } from '../../../src/schedule/artifact.js';
 import { presetConfig, type BertConfig } from '../../../src/model/config.js';
-import { tinySetup } from './tiny.js';
+import { tinyExtractedArtifact, tinySetup } from './tiny.js';
 
 /** Just the fields the rule reads. */
 function fakeArtifact(o: { seed: number; initStd?: number; preconditioner?: boolean; proxy?: boolean }): Artifact {
@@ -70,17 +69,7 @@ describe('train with a factored schedule probed from another seed (tiny real run
   let artifact: Artifact;
   beforeAll(async () => {
     ({ base } = await tinySetup());
-    const { artifact: body } = await extractSchedule({
-      ...base,
-      engine: 'ort',
-      totalSteps: 60,
-      probeSteps: 4,
-      lr: 0.003,
-      warmup: 0.05,
-      stabilityBatches: 0,
-      compress: { capBy: 'size' },
-    });
-    artifact = decodeArtifact(encodeArtifact(body)); // through the file format
+    artifact = await tinyExtractedArtifact(base); // through the file format
   }, 120_000);
 
   /** One static step: the summary, the first loss and the notices. */

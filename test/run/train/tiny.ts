@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { initBackend } from '../../../src/runtime/backend.js';
 import { prepareData, type PreparedData } from '../../../src/data/prepare.js';
 import type { RunOptions } from '../../../src/run/train/options.js';
+import { extractSchedule } from '../../../src/run/probe/extract.js';
+import { decodeArtifact, encodeArtifact, type Artifact } from '../../../src/schedule/artifact.js';
 
 const WORDS = (
   'the of and to in a is that for it as was with be by on not he this are or his from at which but ' +
@@ -42,4 +44,19 @@ export async function tinySetup(): Promise<{ data: PreparedData; base: Partial<R
     configOverrides: { hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 16 },
   };
   return { data, base };
+}
+
+/** A factored schedule extracted on `base` (a 4-step probe on the ort engine), read back through the file format. */
+export async function tinyExtractedArtifact(base: Partial<RunOptions>): Promise<Artifact> {
+  const { artifact } = await extractSchedule({
+    ...base,
+    engine: 'ort',
+    totalSteps: 60,
+    probeSteps: 4,
+    lr: 0.003,
+    warmup: 0.05,
+    stabilityBatches: 0,
+    compress: { capBy: 'size' },
+  });
+  return decodeArtifact(encodeArtifact(artifact));
 }
