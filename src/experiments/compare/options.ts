@@ -27,6 +27,10 @@ import {
 import { CAP_BASES, type CapBasis } from '../../schedule/stability.js';
 import { validateRunOptions, type Decay, type RunOptions } from '../../run/train/options.js';
 
+/** Where a factored schedule file's runs start (compare --file-starts). */
+export const FILE_STARTS = ['probe', 'seed'] as const;
+export type FileStart = (typeof FILE_STARTS)[number];
+
 export interface CompareOptions extends RunOptions {
   /** Training steps of every run. */
   steps: number;
@@ -80,6 +84,11 @@ export interface CompareOptions extends RunOptions {
    * named "file-<file name without .graft>", swept over staticScales like the probed ones, the same file on every seed.
    */
   scheduleFiles?: string[];
+  /**
+   * Where a factored schedule file's runs start (train/start-weights.ts): 'probe', the weights its probe started from
+   * (train's default), and/or 'seed', the run's own seed's weights (variant "file-<name>-own-init"). Default ['probe'].
+   */
+  fileStarts: FileStart[];
   /**
    * Seeds of every method (default: [seed]). Each seed probes its own schedule (a static run of seed k uses
    * the schedule probed with seed k) and trains its own model; the report gives mean and sd over seeds.
@@ -216,6 +225,13 @@ export const COMPARE_SCHEMA: OptionSchema = {
     kind: 'strings',
     flag: 'schedule-files',
     help: 'schedule artifacts made elsewhere (e.g. artifacts/tiny.graft on another corpus), each a static variant "file-<name>" swept over --static-scales, the same file on every seed',
+  },
+  fileStarts: {
+    kind: 'enums',
+    flag: 'file-starts',
+    choices: FILE_STARTS,
+    default: ['probe'],
+    help: "where a factored schedule file's runs start: probe (the weights its probe started from, train's default) and/or seed (each run's own seed's weights, variant file-<name>-own-init)",
   },
   seeds: {
     kind: 'ints',

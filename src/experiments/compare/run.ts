@@ -25,7 +25,7 @@ import { checkArtifactMatchesModel } from '../../schedule/artifact.js';
 import type { TrainSummary } from '../../run/train/run.js';
 import type { TrainOptions } from '../../run/train/train-options.js';
 import { scheduleInitSeed } from '../../run/train/start-weights.js';
-import { scheduleFileVariant, validateCompareOptions, type CompareOptions } from './options.js';
+import { scheduleFileVariant, validateCompareOptions, type CompareOptions, type FileStart } from './options.js';
 import { ChildStoppedError, RunFailedError, runInChild, type ChildJob, type ChildReply } from './run-child.js';
 import { chooseSetting, methodKey, selectionLoss } from './select.js';
 import { probeStateBytes } from '../../engine/ort/host-factored.js';
@@ -183,20 +183,28 @@ interface RunSchedule {
   artifact: { path: string; bytes: number };
   digest: string;
   /**
-   * A schedule file: the seed whose initial weights its per-unit factors describe (train/start-weights.ts), which
-   * its runs start from on every seed. A probed schedule needs none: its probe started from the run's own seed.
+   * A factored schedule file: the seed whose initial weights it describes (train/start-weights.ts), and where its
+   * runs start: from those weights on every seed ('probe', train's default) or from each run's own ('seed'). A
+   * probed schedule needs neither: its probe started from the run's own seed.
    */
-  initSeed?: number;
+  start?: { probeSeed: number; from: FileStart };
+}
+
+/** The initSeed a static run's job names: only where it differs from the seed, so earlier cache keys stay valid. */
+function jobInitSeed(schedule: RunSchedule | undefined, seed: number): { initSeed?: number } {
+  if (schedule?.start === undefined || schedule.start.probeSeed === seed) return {};
+  return { initSeed: schedule.start.from === 'probe' ? schedule.start.probeSeed : seed };
 }
 
 /**
  * The schedule files of a comparison (o.scheduleFiles), each read and checked against the compared model before
  * anything runs: a file that cannot be read or was made for another model stops the comparison with one line.
+ * A factored file runs once per o.fileStarts ('seed': variant "file-<name>-own-init").
  */
 function scheduleFiles(o: CompareOptions, vocabSize: number): RunSchedule[] {
   const config = presetConfig(o.preset, { ...o.configOverrides, vocabSize });
   const shapes = paramShapes(config);
-  return (o.scheduleFiles ?? []).map((file) => {
+  return (o.scheduleFiles ?? []).flatMap((file) => {
     const artifact = loadArtifact(file);
     try {
       checkArtifactMatchesModel(artifact, shapes);
@@ -205,19 +213,20 @@ function scheduleFiles(o: CompareOptions, vocabSize: number): RunSchedule[] {
     }
     const bytes = fs.readFileSync(file);
     const digest = createHash('sha256').update(bytes).digest('hex');
-    const initSeed = scheduleInitSeed(artifact, config);
-    return {
-      variant: scheduleFileVariant(file),
-      artifact: { path: path.resolve(file), bytes: bytes.length },
-      digest,
-      ...(initSeed !== undefined ? { initSeed } : {}),
-    };
+    const common = { artifact: { path: path.resolve(file), bytes: bytes.length }, digest };
+    const probeSeed = scheduleInitSeed(artifact, config);
+    if (probeSeed === undefined) return [{ variant: scheduleFileVariant(file), ...common }];
+    return o.fileStarts.map((from) => ({
+      variant: scheduleFileVariant(file) + (from === 'seed' ? '-own-init' : ''),
+      ...common,
+      start: { probeSeed, from },
+    }));
   });
 }
 
 /** Jobs of a whole comparison (for the progress counter). */
-function jobCount(o: CompareOptions, tuneSeeds: number, restSeeds: number): number {
-  const variants = allStaticVariants(o).length + (o.scheduleFiles?.length ?? 0);
+function jobCount(o: CompareOptions, files: number, tuneSeeds: number, restSeeds: number): number {
+  const variants = allStaticVariants(o).length + files;
   const probes = probeSpecs(o).length;
   const graft = o.includeGraft ? 1 : 0;
   const hybrid = o.includeHybrid && variants > 0 ? 1 : 0;
@@ -253,12 +262,12 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
   };
   const tuneSeeds = o.tuneSeedOnly ? o.seeds.slice(0, 1) : [...o.seeds];
   const restSeeds = o.seeds.filter((s) => !tuneSeeds.includes(s));
-  const total = jobCount(o, tuneSeeds.length, restSeeds.length);
   let index = 0;
   const runs: CompareRun[] = [];
   const probes: ProbeRun[] = [];
   const variants = allStaticVariants(o);
   const files = scheduleFiles(o, data.tokenizer.vocabSize);
+  const total = jobCount(o, files.length, tuneSeeds.length, restSeeds.length);
   /** Every static variant: the probed ones, then the schedule files. */
   const variantNames = [...variants.map((v) => v.name), ...files.map((f) => f.variant)];
 
@@ -273,12 +282,10 @@ export async function runCompare(options: Partial<CompareOptions>, hooks: Compar
   ) => {
     const name = `${base}-s${seed}`;
     hooks.onRunStart?.(name, index++, total, o.steps);
-    // Named only where it differs from the seed, so the cache keys of runs that start from their own seed stay the same.
-    const startFrom = schedule?.initSeed !== undefined && schedule.initSeed !== seed ? { initSeed: schedule.initSeed } : {};
     const job: ChildJob = {
       kind: 'train',
       backend: o.backend,
-      options: { ...shared, ...extra, ...startFrom, seed, outDir: path.join(o.outDir, name) },
+      options: { ...shared, ...extra, ...jobInitSeed(schedule, seed), seed, outDir: path.join(o.outDir, name) },
     };
     const common = { name, family, setting, seed, variant: schedule?.variant, probe: schedule?.probe, artifact: schedule?.artifact };
     let run: CompareRun;

@@ -315,19 +315,31 @@ describe('compare over seeds (fake runs)', () => {
         return [k, padded];
       }),
     );
-    await runCompare(
+    const result = await runCompare(
       {
         ...options('files-init'),
         seeds,
         configOverrides: probedModel,
         scheduleFiles: [shipped],
+        fileStarts: ['probe', 'seed'],
         includeGraft: false,
         includeHybrid: false,
       },
       { runJob: fakeRunner(jobs, table) },
     );
+    expect([...new Set(result.runs.filter((r) => r.variant?.startsWith('file-')).map((r) => r.variant))]).toEqual([
+      'file-shipped-precond',
+      'file-shipped-precond-own-init',
+    ]);
+    // --file-starts seed: each run starts from its own seed's weights (named where the default would differ)
+    const ownInit = jobs.filter((j) => j.kind === 'train' && j.options.outDir!.includes('own-init'));
+    expect(ownInit.length).toBeGreaterThanOrEqual(3);
+    for (const j of ownInit) {
+      if (j.options.seed === probeSeed) expect(j.options).not.toHaveProperty('initSeed');
+      else expect(j.options.initSeed).toBe(j.options.seed);
+    }
     const train = jobs.filter((j) => j.kind === 'train');
-    const fileRuns = train.filter((j) => j.options.schedule === shipped);
+    const fileRuns = train.filter((j) => j.options.schedule === shipped && !j.options.outDir!.includes('own-init'));
     expect(fileRuns.length).toBeGreaterThanOrEqual(3);
     for (const j of fileRuns) {
       // named only where it differs from the run's seed, so runs cached before keep their keys
