@@ -263,6 +263,8 @@ if [[ "$WHAT" == all || "$WHAT" == portable ]]; then
       --adam-lrs 5e-4,1e-3 --sgd-lrs 0.25,0.5 --schedule-files artifacts/mini.graft --file-starts "$starts" --seeds 0,1,2
     for f in report.md report.json loss-curves.png; do cp "runs/c24-mini-$name/$f" "artifacts/compare-portable/mini-$name-$f"; done
   done
+  # (the shipped mini-moby-report.md has the default start only: its own-weights runs were made before --file-starts,
+  # by the earlier default: seeds 0 and 1 in mini-moby-own-weights-report.md, seed 2 in artifacts/README.md's table)
   M="$G compare --preset mini --corpus moby-dick --steps 2000 --batch-size 64 --seq-len 16 --init-std 0.05 --static-scales 8 \
     --no-graft --no-include-hybrid --eval-points 1 --eval-sequences 8192 --reuse --out runs/c24-mini-moby"
   # a SOTU schedule probed from seed 1's weights, on Moby-Dick seed 1 (which starts from them either way)

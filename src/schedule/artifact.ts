@@ -202,3 +202,13 @@ export function checkArtifactMatchesModel(artifact: Pick<ArtifactBody, 'model'>,
   checkNamesAndShapes(paramShapes, paramShapesOf(artifact.model), sides);
   throw new Error(`${what}: re-run extract`); // same names and shapes, yet another fingerprint: an edited file
 }
+
+/**
+ * The seed of the initial weights the artifact's per-unit preconditioner factors describe (its rows and columns other
+ * than token ids are hidden units of the weights the probe started from): the probe's seed, or undefined without a
+ * factored preconditioner or for a proxy probe (a shallower model, whose units are not the model's).
+ * train/start-weights.ts also requires the same init std before starting a run there.
+ */
+export function probeStartSeed(a: Pick<ArtifactBody, 'preconditioner' | 'probe'>): number | undefined {
+  return a.preconditioner && !a.probe.proxy ? a.probe.seed : undefined;
+}

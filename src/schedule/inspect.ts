@@ -1,7 +1,7 @@
 /**
  * Human- and machine-readable views of a schedule artifact (`graftlr inspect`, `inspect --json`).
  */
-import type { Artifact, ArtifactBody } from './artifact.js';
+import { probeStartSeed, type Artifact, type ArtifactBody } from './artifact.js';
 import { scheduleTarget, type ScheduleTarget } from './rule.js';
 import { shortHash } from '../formats/codec.js';
 import type { CompressOptions, SpreadStats } from './compress.js';
@@ -141,9 +141,9 @@ export function formatArtifactTable(a: ArtifactBody & { checksum?: string }): st
         ? `factored, ${preconditionerSummary(a)!.values.toLocaleString('en-US')} float32 factors (${preconditionerSummary(a)!.bytes.toLocaleString('en-US')} bytes), eps ratio ${formatNumber(a.preconditioner.epsRatio)}; train on d = P * g`
         : 'none'
     }`,
-    ...(a.preconditioner && !a.probe.proxy
+    ...(probeStartSeed(a) !== undefined
       ? [
-          `             its row and column factors describe the seed-${a.probe.seed} initial weights the probe started from: train starts there (--init-seed to choose)`,
+          `             its row and column factors describe the seed-${probeStartSeed(a)} initial weights the probe started from: train starts there (--init-seed to choose)`,
         ]
       : []),
     `compression: ${c.method} (${formatRecord(withoutMethod(c.options))})`,

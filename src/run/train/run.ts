@@ -204,26 +204,23 @@ async function trainInFolder(o: TrainOptions, hooks: TrainHooks, started: number
   }
   const shapes = paramShapes(config);
   // A fresh run with a factored schedule starts from the weights its probe started from (start-weights.ts).
-  const start = startSeed({ seed: o.seed, initSeed: o.initSeed, fromWeights: o.init }, artifact, config);
-  if (!ckpt && start.notice) hooks.onNotice?.(start.notice);
-  // The initialisation seed (null: exported weights); a resumed run keeps the one it started from.
-  const initSeed = ckpt
-    ? 'initSeed' in ckpt.run
-      ? (ckpt.run.initSeed as number | null)
-      : ckpt.seed
-    : o.init !== undefined
-      ? null
-      : start.seed;
-  // Starting values as host arrays: the checkpoint's, exported weights, or a fresh initialisation.
+  const start = ckpt ? undefined : startSeed({ seed: o.seed, initSeed: o.initSeed, fromWeights: o.init }, artifact, config);
+  if (start?.notice) hooks.onNotice?.(start.notice);
+  // Starting values as host arrays: the checkpoint's, exported weights, or a fresh initialisation; and the seed of
+  // the initial weights (null: exported weights; a resumed run keeps the one it started from).
   let initial: HostParams;
+  let initSeed: number | null;
   if (ckpt) {
     checkParamShapes(ckpt.params, shapes, `checkpoint in ${ckptDir}`);
     initial = ckpt.params;
+    initSeed = 'initSeed' in ckpt.run ? (ckpt.run.initSeed as number | null) : ckpt.seed;
   } else if (o.init !== undefined) {
     initial = loadInitWeights(o.init);
     checkParamShapes(initial, shapes, o.init);
+    initSeed = null;
   } else {
-    initial = initValues(config, start.seed);
+    initSeed = start!.seed;
+    initial = initValues(config, initSeed);
   }
   const startStep = ckpt?.step ?? 0;
   const paramCount = Object.values(initial).reduce((n, p) => n + p.data.length, 0);

@@ -14,14 +14,13 @@
  * init std are the same. `--seed` still sets data order, masking and dropout; `--init-seed` chooses the weights.
  */
 import type { BertConfig } from '../../model/config.js';
-import type { Artifact } from '../../schedule/artifact.js';
+import { probeStartSeed, type Artifact } from '../../schedule/artifact.js';
 
 /** The seed whose initial weights the schedule's per-unit factors describe, or undefined when no run can match them. */
 export function scheduleInitSeed(artifact: Artifact | undefined, config: BertConfig): number | undefined {
-  if (!artifact?.preconditioner) return undefined; // no per-unit factors: any start is as good
-  if (artifact.probe.proxy) return undefined; // probed a shallower model: its units are not this model's
+  if (artifact === undefined) return undefined;
   if (artifact.model.config.initStd !== config.initStd) return undefined; // the same seed draws other weights
-  return artifact.probe.seed;
+  return probeStartSeed(artifact);
 }
 
 export interface StartSeed {

@@ -331,22 +331,18 @@ describe('compare over seeds (fake runs)', () => {
       'file-shipped-precond',
       'file-shipped-precond-own-init',
     ]);
-    // --file-starts seed: each run starts from its own seed's weights (named where the default would differ)
-    const ownInit = jobs.filter((j) => j.kind === 'train' && j.options.outDir!.includes('own-init'));
-    expect(ownInit.length).toBeGreaterThanOrEqual(3);
-    for (const j of ownInit) {
-      if (j.options.seed === probeSeed) expect(j.options).not.toHaveProperty('initSeed');
-      else expect(j.options.initSeed).toBe(j.options.seed);
-    }
-    const train = jobs.filter((j) => j.kind === 'train');
-    const fileRuns = train.filter((j) => j.options.schedule === shipped && !j.options.outDir!.includes('own-init'));
-    expect(fileRuns.length).toBeGreaterThanOrEqual(3);
-    for (const j of fileRuns) {
-      // named only where it differs from the run's seed, so runs cached before keep their keys
-      if (j.options.seed === probeSeed) expect(j.options).not.toHaveProperty('initSeed');
-      else expect(j.options.initSeed).toBe(probeSeed);
-    }
+    const train = jobs.filter((j): j is Extract<ChildJob, { kind: 'train' }> => j.kind === 'train');
+    const fileRuns = train.filter((j) => j.options.schedule === shipped);
+    // both starts, on every seed (x2 and x4 on the tuning seed)
+    expect(fileRuns.length).toBe(2 * (2 + 2));
     expect(fileRuns.some((j) => j.options.seed !== probeSeed)).toBe(true);
+    for (const j of fileRuns) {
+      // named only where it differs from the run's seed, so runs cached before keep their keys; file-*-own-init
+      // (--file-starts seed) starts from the run's own seed's weights, the default from the probe's
+      const ownInit = j.options.outDir!.includes('own-init');
+      if (j.options.seed === probeSeed) expect(j.options).not.toHaveProperty('initSeed');
+      else expect(j.options.initSeed).toBe(ownInit ? j.options.seed : probeSeed);
+    }
     expect(train.filter((j) => j.options.schedule !== shipped).every((j) => !('initSeed' in j.options))).toBe(true);
   });
 
